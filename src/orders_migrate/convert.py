@@ -1,0 +1,166 @@
+"""The library's front door: convert one Stores order (or a Query Orders response) with the plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping
+
+from .detect import detect_kind
+from .money import DEFAULT_LOCALE, formatter
+from .ops import Ctx, describe
+from .paths import MISSING, get, parse
+from .plan import COVERED, Plan, default_plan
+from .report import ConversionError, Entry, Problem, Report
+
+
+@dataclass(slots=True)
+class Conversion:
+    """One converted order: ``order`` is a plain dict ready to dump, ``report`` says what it left out."""
+
+    order: dict[str, Any]
+    report: Report
+
+
+@dataclass(slots=True)
+class AddressConversion:
+    address: dict[str, Any]
+    contact_details: dict[str, Any]
+    email: str | None
+    entries: list[Entry] = field(default_factory=list)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _unmapped(value: Any, node: Any, path: str, entries: list[Entry]) -> None:
+    """Report every non-empty input leaf that no row reads."""
+    if node is COVERED or _empty(value):
+        return
+    if node is None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                _unmapped(v, None, f"{path}.{k}", entries)
+        elif isinstance(value, list):
+            for n, v in enumerate(value):
+                _unmapped(v, None, f"{path}[{n}]", entries)
+        else:
+            entries.append(Entry("unmapped", path, f"no mapping row reads this field ({describe(value)})"))
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _unmapped(v, node.get(k), f"{path}.{k}", entries)
+    elif isinstance(value, list):
+        child = node.get("[]")
+        for n, v in enumerate(value):
+            _unmapped(v, child, f"{path}[{n}]", entries)
+    else:
+        # A scalar where the table expects an object (e.g. "discount": "5"): no row can read inside it.
+        entries.append(Entry("unmapped", path, f"expected an object here, got {describe(value)}; not carried"))
+
+
+def _check_required(order: Mapping[str, Any], plan: Plan) -> list[Problem]:
+    problems = []
+    for p in plan.required:
+        value = get(order, p)
+        if value is MISSING or value is None:
+            problems.append(Problem(p.render(), "required field is missing"))
+        elif value == [] or value == {}:
+            problems.append(Problem(p.render(), "must not be empty"))
+    return problems
+
+
+def convert_order(
+    payload: Any,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    source: str | None = None,
+) -> Conversion:
+    """Convert one Stores order dict to an eCommerce order dict and its report.
+
+    Raises ``ConversionError`` with every problem found (each with its ``$.path``) when the input
+    cannot be converted. An eCommerce order passes through unchanged, so a second run is harmless.
+    """
+    plan = plan or default_plan()
+    if not isinstance(payload, dict):
+        raise ConversionError([Problem("$", f"expected an order object, got {describe(payload)}")])
+    kind = detect_kind(payload)
+    order_id = payload.get("id") if isinstance(payload.get("id"), str) else None
+    if kind == "ecom_order":
+        report = Report("ecom_order", order_id, source)
+        report.entries.append(Entry("passed_through", "$", "already an eCommerce order: passed through unchanged"))
+        return Conversion(payload, report)
+    if kind != "stores_order":
+        raise ConversionError([Problem("$", "not a Stores order: no lineItems, totals or other order fields")])
+    problems = _check_required(payload, plan)
+    if problems:
+        raise ConversionError(problems)
+    currency = payload.get("currency")
+    currency = currency if isinstance(currency, str) and currency else None
+    out: dict[str, Any] = {}
+    ctx = Ctx(formatter(currency, locale), currency, out)
+    if currency is None:
+        ctx.report("not_derivable", "$.currency", "the order has no currency: Price objects carry no formattedAmount", None)
+    plan.apply(payload, ctx)
+    if ctx.problems:
+        raise ConversionError(ctx.problems)
+    _unmapped(payload, plan.reads, "$", ctx.entries)
+    return Conversion(out, Report("stores_order", order_id, source, ctx.entries))
+
+
+def records(payload: Any) -> Iterator[tuple[str, Any]]:
+    """The orders inside a payload with their JSON path: one order, ``{"order": ...}`` (Get Order),
+    ``{"orders": [...]}`` (Query Orders) or a JSON array of orders."""
+    if isinstance(payload, list):
+        for n, item in enumerate(payload):
+            yield f"$[{n}]", item
+    elif isinstance(payload, dict) and isinstance(payload.get("orders"), list) and "lineItems" not in payload:
+        for n, item in enumerate(payload["orders"]):
+            yield f"$.orders[{n}]", item
+    elif isinstance(payload, dict) and isinstance(payload.get("order"), dict) and len(payload) <= 2:
+        yield "$.order", payload["order"]
+    else:
+        yield "$", payload
+
+
+def convert_query_response(payload: Any, **kwargs: Any) -> list[Conversion]:
+    """Convert every order of a Query Orders response (or array); the first bad order raises."""
+    out = []
+    for prefix, item in records(payload):
+        try:
+            out.append(convert_order(item, **kwargs))
+        except ConversionError as exc:
+            raise exc.prefixed(prefix) from None
+    return out
+
+
+def convert_many(payloads: Iterable[Any], **kwargs: Any) -> Iterator[Conversion | ConversionError]:
+    """Lazily convert many orders; a bad one yields its error instead of stopping the rest."""
+    for payload in payloads:
+        try:
+            yield convert_order(payload, **kwargs)
+        except ConversionError as exc:
+            yield exc
+
+
+def convert_address(address: Any, *, contact: bool = True, plan: Plan | None = None) -> AddressConversion:
+    """Convert one Stores address alone: (eCommerce address, contactDetails, buyer email)."""
+    plan = plan or default_plan()
+    if not isinstance(address, dict):
+        raise ConversionError([Problem("$", f"expected an address object, got {describe(address)}")])
+    root: dict[str, Any] = {}
+    ctx = Ctx(None, None, root)
+    host: dict[str, Any] = {"address": {}}
+    for step in plan.address_steps(contact):
+        step(address, host, ctx, ())
+    if ctx.problems:
+        raise ConversionError(ctx.problems)
+    _unmapped(address, plan.address_reads, "$", ctx.entries)
+    email = get(root, parse("buyerInfo.email"))
+    return AddressConversion(
+        host.get("address", {}),
+        host.get("contactDetails", {}),
+        email if isinstance(email, str) else None,
+        ctx.entries,
+    )

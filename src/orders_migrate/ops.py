@@ -1,0 +1,811 @@
+"""The named operations the mapping rows use: each compiles one row into a step closure.
+
+A step is ``step(src, out, ctx, idx)``: ``src`` is the Stores object of the row's scope (the order, or
+one list element), ``out`` the matching eCommerce object, ``ctx`` the per-order state, ``idx`` the list
+indices of the scope (to render ``$.lineItems[2].price``). All per-order state lives in ``ctx`` or in
+locals, so a compiled plan is shared freely between threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from .money import MoneyError, computed_text, parse_amount, price
+from .paths import MISSING, Path, get, iter_each, put
+from .report import Entry, Problem
+from .table import MappingError, Row
+
+
+class Ctx:
+    """Per-order mutable state: report entries, problems, the money formatter, the output root."""
+
+    __slots__ = ("entries", "problems", "fmt", "currency", "root_out", "seen")
+
+    def __init__(self, fmt: Callable[[Decimal], str] | None, currency: str | None, root_out: dict[str, Any]):
+        self.entries: list[Entry] = []
+        self.problems: list[Problem] = []
+        self.fmt = fmt
+        self.currency = currency
+        self.root_out = root_out
+        self.seen: dict[str, Any] = {}
+
+    def report(self, kind: str, path: str, message: str, row: str | None, fetch: dict[str, str] | None = None) -> None:
+        self.entries.append(Entry(kind, path, message, row, fetch))
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+
+Step = Callable[[Any, dict[str, Any], Ctx, tuple[int, ...]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A row as its operation sees it: paths relative to the row's scope, plus how to render them."""
+
+    row: Row
+    reads: Mapping[str, tuple[Path, ...]]
+    writes: Mapping[str, tuple[Path, ...]]
+    full: Mapping[Path, Path]
+    address_steps: Mapping[bool, tuple[Step, ...]]
+
+    def fail(self, message: str) -> MappingError:
+        return MappingError("mappings.yaml", self.row.line, self.row.id, message)
+
+    def one_read(self, role: str = "value") -> tuple[Path, ...]:
+        paths = self.reads.get(role)
+        if not paths:
+            raise self.fail(f"operation {self.row.op!r} needs 'from' ({role})")
+        return paths
+
+    def one_write(self, role: str = "value", required: bool = True) -> tuple[Path, ...]:
+        paths = self.writes.get(role, ())
+        if required and not paths:
+            raise self.fail(f"operation {self.row.op!r} needs 'to' ({role})")
+        return paths
+
+    def param(self, name: str, kind: type | tuple[type, ...], required: bool = True, default: Any = None) -> Any:
+        if name not in self.row.params:
+            if required:
+                raise self.fail(f"operation {self.row.op!r} needs '{name}'")
+            return default
+        value = self.row.params[name]
+        if not isinstance(value, kind):
+            raise self.fail(f"'{name}' has the wrong type ({type(value).__name__})")
+        return value
+
+    def render(self, path: Path, idx: tuple[int, ...]) -> str:
+        return self.full.get(path, path).render(idx)
+
+
+# ---- shared helpers ------------------------------------------------------------------------------
+
+_TYPES: Mapping[str, tuple[Callable[[Any], bool], str]] = MappingProxyType(
+    {
+        "string": (lambda v: isinstance(v, str), "a string"),
+        "integer": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+        "number": (lambda v: isinstance(v, (int, float, Decimal)) and not isinstance(v, bool), "a number"),
+        "boolean": (lambda v: isinstance(v, bool), "true or false"),
+        "object": (lambda v: isinstance(v, dict), "an object"),
+        "array": (lambda v: isinstance(v, list), "an array"),
+    }
+)
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "an array"
+    return str(value)
+
+
+def _type_check(spec: Spec) -> tuple[Callable[[Any], bool], str] | None:
+    name = spec.row.params.get("type")
+    if name is None:
+        return None
+    if name not in _TYPES:
+        raise spec.fail(f"unknown type {name!r} (one of {', '.join(_TYPES)})")
+    return _TYPES[name]
+
+
+def first_of(
+    spec: Spec,
+    src: Any,
+    paths: tuple[Path, ...],
+    ctx: Ctx,
+    idx: tuple[int, ...],
+    key: Callable[[Any], Any] | None = None,
+) -> tuple[Any, Path | None]:
+    """The first present alternative; later alternatives that disagree are reported as mismatches."""
+    found: Any = MISSING
+    where: Path | None = None
+    for p in paths:
+        v = get(src, p)
+        if v is MISSING:
+            continue
+        if where is None:
+            found, where = v, p
+            continue
+        try:
+            same = (key(v) == key(found)) if key else v == found
+        except Exception:
+            same = False
+        if not same:
+            ctx.report(
+                "mismatch",
+                spec.render(p, idx),
+                f"{describe(v)} disagrees with {spec.render(where, idx)} = {describe(found)}, which was used",
+                spec.row.id,
+            )
+    return found, where
+
+
+def writer(spec: Spec, target: Path, root: bool = False) -> Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str], None]:
+    """Write one target; with ``agree``, keep an earlier value and report a different one."""
+    row_id = spec.row.id
+    if not (spec.row.agree or root):
+
+        def write(out: dict[str, Any], value: Any, ctx: Ctx, idx: tuple[int, ...], src_path: str) -> None:
+            put(out, target, value)
+
+        return write
+
+    def write_agree(out: dict[str, Any], value: Any, ctx: Ctx, idx: tuple[int, ...], src_path: str) -> None:
+        dest = ctx.root_out if root else out
+        existing = get(dest, target)
+        if existing is MISSING or existing is None:
+            put(dest, target, value)
+        elif existing != value:
+            ctx.report(
+                "mismatch",
+                src_path,
+                f"{describe(value)} differs from {describe(existing)} already written to {target.text}; the first is kept",
+                row_id,
+            )
+
+    return write_agree
+
+
+def _money(value: Any, path: str, ctx: Ctx) -> tuple[str, Decimal] | None:
+    try:
+        return parse_amount(value)
+    except MoneyError as exc:
+        ctx.problem(path, str(exc))
+        return None
+
+
+def _money_key(value: Any) -> Any:
+    return parse_amount(value)[1]
+
+
+def line_item_guid(index: int) -> str:
+    """Wix's own rule: Stores line-item index 1 is eCommerce id 00000000-0000-0000-0000-000000000001."""
+    return f"00000000-0000-0000-0000-{index:012d}"
+
+
+def _index_of(item: Any, position: int) -> int:
+    index = item.get("index") if isinstance(item, dict) else None
+    if isinstance(index, int) and not isinstance(index, bool) and index >= 0:
+        return index
+    return position + 1
+
+
+# ---- operations ----------------------------------------------------------------------------------
+
+
+def op_copy(spec: Spec) -> Step:
+    sources = spec.one_read()
+    writes = [writer(spec, t) for t in spec.one_write()]
+    check = _type_check(spec)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value, where = first_of(spec, src, sources, ctx, idx)
+        if where is None:
+            return
+        if value is not None and check is not None and not check[0](value):
+            ctx.problem(spec.render(where, idx), f"expected {check[1]}, got {describe(value)}")
+            return
+        path = spec.render(where, idx)
+        for w in writes:
+            w(out, value, ctx, idx, path)
+
+    return step
+
+
+def op_to_string(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    writes = [writer(spec, t) for t in spec.one_write()]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING:
+            return
+        path = spec.render(source, idx)
+        if isinstance(value, int) and not isinstance(value, bool):
+            text: Any = str(value)
+        elif isinstance(value, str) and value.isdigit():
+            text = value
+        elif value is None:
+            text = None
+        else:
+            ctx.problem(path, f"expected an integer, got {describe(value)}")
+            return
+        for w in writes:
+            w(out, text, ctx, idx, path)
+
+    return step
+
+
+def op_to_number(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    writes = [writer(spec, t) for t in spec.one_write()]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING:
+            return
+        path = spec.render(source, idx)
+        if value is None:
+            number: Any = None
+        else:
+            parsed = _money(value, path, ctx)
+            if parsed is None:
+                return
+            text, amount = parsed
+            number = int(amount) if "." not in text else float(amount)
+        for w in writes:
+            w(out, number, ctx, idx, path)
+
+    return step
+
+
+def op_money(spec: Spec) -> Step:
+    sources = spec.one_read()
+    writes = [writer(spec, t) for t in spec.one_write()]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value, where = first_of(spec, src, sources, ctx, idx, key=_money_key)
+        if where is None:
+            return
+        path = spec.render(where, idx)
+        if value is None:
+            result: Any = None
+        else:
+            parsed = _money(value, path, ctx)
+            if parsed is None:
+                return
+            result = price(parsed[0], parsed[1], ctx.fmt)
+        for w in writes:
+            w(out, result, ctx, idx, path)
+
+    return step
+
+
+def op_enum(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    targets = spec.one_write(required=False)
+    values = spec.param("values", list)
+    mapping = spec.param("map", dict)
+    not_derivable = spec.param("not_derivable", dict, required=False, default={})
+    for v in values:
+        if v not in mapping and v not in not_derivable:
+            raise spec.fail(f"enum map has no entry for the source value {v!r}")
+    for v in list(mapping) + list(not_derivable):
+        if v not in values:
+            raise spec.fail(f"enum map entry {v!r} is not one of the listed source values")
+    if any(mapping[v] is not None for v in mapping) and not targets:
+        raise spec.fail("enum map writes values but the row has no 'to'")
+    writes = [writer(spec, t) for t in targets]
+    documented = ", ".join(values)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING:
+            return
+        path = spec.render(source, idx)
+        if value is None:
+            for w in writes:
+                w(out, None, ctx, idx, path)
+            return
+        if isinstance(value, str) and value in mapping:
+            target_value = mapping[value]
+            if target_value is None:
+                return
+            if isinstance(target_value, dict):
+                target_value = dict(target_value)
+            for w in writes:
+                w(out, target_value, ctx, idx, path)
+        elif isinstance(value, str) and value in not_derivable:
+            ctx.report("not_derivable", path, not_derivable[value], spec.row.id)
+        else:
+            ctx.report("unknown_value", path, f"{describe(value)} is not a documented value ({documented}); not carried", spec.row.id)
+
+    return step
+
+
+def op_split(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    by = spec.one_read("by")
+    values = spec.param("values", list)
+    cases = spec.param("cases", dict)
+    for v in values:
+        if v not in cases:
+            raise spec.fail(f"split has no case for the discriminator value {v!r}")
+    targets: dict[str, Any] = {}
+    for value, case in cases.items():
+        if isinstance(case, dict):
+            if set(case) != {"not_derivable"}:
+                raise spec.fail(f"case {value!r} must be a path or {{not_derivable: reason}}")
+            targets[value] = case["not_derivable"]
+        else:
+            (target,) = spec.writes[f"case:{value}"]
+            targets[value] = writer(spec, target)
+    documented = ", ".join(values)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING or value is None:
+            return
+        path = spec.render(source, idx)
+        kind, where = first_of(spec, src, by, ctx, idx)
+        if where is None:
+            ctx.report("not_derivable", path, f"no {by[0].text} says which eCommerce field this id belongs to", spec.row.id)
+            return
+        target = targets.get(kind) if isinstance(kind, str) else None
+        if target is None:
+            ctx.report(
+                "unknown_value",
+                path,
+                f"{spec.render(where, idx)} = {describe(kind)} is not a documented value ({documented}); the id is not carried",
+                spec.row.id,
+            )
+        elif isinstance(target, str):
+            ctx.report("not_derivable", path, target, spec.row.id)
+        else:
+            if not isinstance(value, str):
+                ctx.problem(path, f"expected a string, got {describe(value)}")
+                return
+            target(out, value, ctx, idx, path)
+
+    return step
+
+
+def op_line_item_id(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    writes = [writer(spec, t) for t in spec.one_write()]
+    seen_key = f"{spec.row.id}:seen"
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        index = get(src, source)
+        path = spec.render(source, idx)
+        position = idx[-1] if idx else 0
+        if index is MISSING or index is None:
+            index = position + 1
+            ctx.report(
+                "not_derivable",
+                path,
+                f"no index: the id follows the position ({line_item_guid(index)}); Wix's own id cannot be known",
+                spec.row.id,
+            )
+        elif not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            ctx.problem(path, f"expected a non-negative integer, got {describe(index)}")
+            return
+        seen = ctx.seen.setdefault(seen_key, {})
+        if index in seen:
+            ctx.problem(path, f"index {index} repeats {seen[index]}: line-item ids would collide")
+            return
+        seen[index] = path
+        guid = line_item_guid(index)
+        for w in writes:
+            w(out, guid, ctx, idx, path)
+
+    return step
+
+
+def _report_op(kind: str) -> Callable[[Spec], Step]:
+    def compile_report(spec: Spec) -> Step:
+        sources = spec.one_read()
+        fetch = spec.param("fetch", dict, required=(kind == "fetch"))
+        if fetch is not None and not {"api", "endpoint"} <= set(fetch):
+            raise spec.fail("'fetch' needs 'api' and 'endpoint'")
+        reason = spec.param("reason", str, required=(kind != "fetch"))
+        if kind == "fetch":
+            reason = f"not in the eCommerce order: fetch from {fetch['api']}, {fetch['endpoint']}"
+
+        def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+            for p in sources:
+                for sub_idx, value in iter_each(src, p, idx) if p.has_each else _present(src, p, idx):
+                    if value is None or value == "" or value == [] or value == {}:
+                        continue
+                    ctx.report(kind, spec.render(p, sub_idx), reason, spec.row.id, fetch)
+
+        return step
+
+    return compile_report
+
+
+def _present(src: Any, path: Path, idx: tuple[int, ...]) -> list[tuple[tuple[int, ...], Any]]:
+    value = get(src, path)
+    return [] if value is MISSING else [(idx, value)]
+
+
+def op_constant(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    writes = [writer(spec, t) for t in spec.one_write()]
+    if "value" not in spec.row.params:
+        raise spec.fail("operation 'constant' needs 'value'")
+    constant = spec.row.params["value"]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        trigger = get(src, source)
+        if trigger is MISSING or trigger is None or trigger == "":
+            return
+        path = spec.render(source, idx)
+        for w in writes:
+            w(out, constant, ctx, idx, path)
+
+    return step
+
+
+def op_first_match(spec: Spec) -> Step:
+    (target,) = spec.one_write()
+    write = writer(spec, target)
+    rules_raw = spec.param("rules", list)
+    default = spec.param("default", str)
+    readable = {p.text: p for p in spec.one_read()}
+    rules: list[tuple[tuple[tuple[Path, Any], ...], Any]] = []
+    for rule in rules_raw:
+        if not isinstance(rule, dict) or "when" not in rule or "value" not in rule:
+            raise spec.fail("each rule needs 'when' and 'value'")
+        conds = []
+        for p, v in rule["when"].items():
+            if p not in readable:
+                raise spec.fail(f"rule condition on {p!r}, which the row does not read ('from')")
+            conds.append((readable[p], v))
+        rules.append((tuple(conds), rule["value"]))
+    first = spec.render(spec.one_read()[0], ())
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        for conds, value in rules:
+            if all(get(src, p) == v for p, v in conds):
+                write(out, value, ctx, idx, first)
+                return
+        write(out, default, ctx, idx, first)
+
+    return step
+
+
+def op_sum_check(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    term = spec.one_read("sum")[0]
+    factor = spec.reads.get("times", (None,))[0]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        stated = get(src, source)
+        if stated is MISSING or stated is None:
+            return
+        path = spec.render(source, idx)
+        parsed = _money(stated, path, ctx)
+        if parsed is None:
+            return
+        factors = dict(iter_each(src, factor, idx)) if factor is not None else {}
+        total = Decimal(0)
+        for sub_idx, value in iter_each(src, term, idx):
+            if value is None:
+                continue
+            try:
+                amount = parse_amount(value)[1]
+                mult = parse_amount(factors.get(sub_idx, 1))[1] if factor is not None else Decimal(1)
+            except MoneyError:
+                return  # the line-item rows report the bad value itself
+            total += amount * mult
+        if total != parsed[1]:
+            ctx.report(
+                "mismatch",
+                path,
+                f"Stores states {describe(stated)} but the line items add up to {format(total.normalize(), 'f')}; "
+                "eCommerce derives it from the line items, so the stated value is not carried",
+                spec.row.id,
+            )
+
+    return step
+
+
+def op_line_totals(spec: Spec) -> Step:
+    totals = spec.one_read("total")
+    prices = spec.reads.get("price", ())
+    quantity = spec.reads.get("quantity", (None,))[0]
+    discounts = spec.reads.get("discount", ())
+    taxes = spec.reads.get("tax", ())
+    included = spec.reads.get("included", ())
+    write_before = writer(spec, spec.one_write("before")[0])
+    write_after = writer(spec, spec.one_write("after")[0])
+
+    def amount_of(src: Any, paths: tuple[Path, ...], ctx: Ctx, idx: tuple[int, ...]) -> Decimal | None:
+        if not paths:
+            return Decimal(0)
+        value, where = first_of(spec, src, paths, ctx, idx, key=_money_key)
+        if where is None or value is None:
+            return Decimal(0)
+        parsed = _money(value, spec.render(where, idx), ctx)
+        return None if parsed is None else parsed[1]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value, where = first_of(spec, src, totals, ctx, idx, key=_money_key)
+        if where is not None and value is not None:
+            path = spec.render(where, idx)
+            parsed = _money(value, path, ctx)
+            if parsed is None:
+                return
+            total = parsed[1]
+        else:
+            unit, uwhere = first_of(spec, src, prices, ctx, idx, key=_money_key) if prices else (MISSING, None)
+            qty = get(src, quantity) if quantity is not None else MISSING
+            if uwhere is None or unit is None or not isinstance(qty, int) or isinstance(qty, bool):
+                return
+            path = spec.render(uwhere, idx)
+            parsed = _money(unit, path, ctx)
+            if parsed is None:
+                return
+            total = parsed[1] * qty
+        discount = amount_of(src, discounts, ctx, idx)
+        tax = amount_of(src, taxes, ctx, idx)
+        if discount is None or tax is None:
+            return
+        flag, _ = first_of(spec, src, included, ctx, idx) if included else (False, None)
+        if flag is True:
+            after = total - discount
+            before = after - tax
+        else:
+            before = total - discount
+            after = before + tax
+        for amount, write in ((before, write_before), (after, write_after)):
+            text = computed_text(amount, ctx.currency)
+            write(out, price(text, Decimal(text), ctx.fmt), ctx, idx, path)
+
+    return step
+
+
+def op_same_value(spec: Spec) -> Step:
+    sources = spec.one_read()
+    (target,) = spec.one_write()
+    write = writer(spec, target)
+    check = _type_check(spec)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        first: Any = MISSING
+        first_path = ""
+        for p in sources:
+            for sub_idx, value in iter_each(src, p, idx):
+                path = spec.render(p, sub_idx)
+                if value is None:
+                    continue
+                if check is not None and not check[0](value):
+                    ctx.problem(path, f"expected {check[1]}, got {describe(value)}")
+                    continue
+                if first is MISSING:
+                    first, first_path = value, path
+                elif value != first:
+                    ctx.report(
+                        "mismatch",
+                        path,
+                        f"{describe(value)} disagrees with {first_path} = {describe(first)}; eCommerce holds one value per order",
+                        spec.row.id,
+                    )
+        if first is not MISSING:
+            write(out, first, ctx, idx, first_path)
+
+    return step
+
+
+def _text(value: Any) -> dict[str, str]:
+    return {"original": value, "translated": value}
+
+
+def _pairs(spec: Spec, src: Any, path: Path | None, keys: tuple[str, str], ctx: Ctx, idx: tuple[int, ...]) -> list[tuple[str, str]] | None:
+    """``[{option, selection}]``-style lists as (name, value) pairs; None when absent."""
+    if path is None:
+        return None
+    items = get(src, path)
+    if items is MISSING or items is None:
+        return None
+    where = spec.render(path, idx)
+    if not isinstance(items, list):
+        ctx.problem(where, f"expected an array, got {describe(items)}")
+        return None
+    pairs = []
+    for n, item in enumerate(items):
+        name = item.get(keys[0], "") if isinstance(item, dict) else MISSING
+        value = item.get(keys[1], "") if isinstance(item, dict) else MISSING
+        if not isinstance(name, str) or not isinstance(value, str):
+            ctx.problem(f"{where}[{n}]", f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}")
+            continue
+        pairs.append((name, value))
+    return pairs
+
+
+def op_description_lines(spec: Spec) -> Step:
+    options = spec.reads.get("options", (None,))[0]
+    fields = spec.reads.get("customTextFields", (None,))[0]
+    notes = spec.reads.get("notes", (None,))[0]
+    write = writer(spec, spec.one_write()[0])
+    anchor = options or fields or notes
+    if anchor is None:
+        raise spec.fail("description_lines needs options, customTextFields or notes in 'from'")
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        lines: list[dict[str, Any]] = []
+        present = False
+        for path, keys in ((options, ("option", "selection")), (fields, ("title", "value"))):
+            pairs = _pairs(spec, src, path, keys, ctx, idx)
+            if pairs is not None:
+                present = True
+                lines.extend(
+                    {"name": _text(name), "plainText": _text(value), "lineType": "PLAIN_TEXT"} for name, value in pairs
+                )
+        note = get(src, notes) if notes is not None else MISSING
+        if isinstance(note, str) and note:
+            present = True
+            lines.append({"name": _text(""), "plainText": _text(note), "lineType": "PLAIN_TEXT"})
+        elif note not in (MISSING, None, "") and notes is not None:
+            ctx.problem(spec.render(notes, idx), f"expected a string, got {describe(note)}")
+        if present:
+            write(out, lines, ctx, idx, spec.render(anchor, idx))
+
+    return step
+
+
+def op_catalog_options(spec: Spec) -> Step:
+    variant = spec.reads.get("variantId", (None,))[0]
+    options = spec.reads.get("options", (None,))[0]
+    fields = spec.reads.get("customTextFields", (None,))[0]
+    write = writer(spec, spec.one_write()[0])
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        result: dict[str, Any] = {}
+        opts = _pairs(spec, src, options, ("option", "selection"), ctx, idx)
+        if opts is not None:
+            result["options"] = dict(opts)
+        vid = get(src, variant) if variant is not None else MISSING
+        if vid is not MISSING and vid is not None:
+            if not isinstance(vid, str):
+                ctx.problem(spec.render(variant, idx), f"expected a string, got {describe(vid)}")  # type: ignore[arg-type]
+            else:
+                result["variantId"] = vid
+        texts = _pairs(spec, src, fields, ("title", "value"), ctx, idx)
+        if texts:
+            result["customTextFields"] = dict(texts)
+        if result:
+            write(out, result, ctx, idx, "")
+
+    return step
+
+
+def op_discount_scope(spec: Spec) -> Step:
+    (discount,) = spec.one_read("discounts")
+    split = discount.split_each()
+    if split is None:
+        raise spec.fail("'discounts' must name a line-item field, e.g. lineItems[i].discount")
+    items_path, amount_path = split
+    write_ids = writer(spec, spec.one_write("ids")[0])
+    write_type = writer(spec, spec.one_write("type")[0])
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        items = get(src, items_path)
+        if not isinstance(items, list):
+            return
+        ids = []
+        for n, item in enumerate(items):
+            value = get(item, amount_path)
+            if value is MISSING or value is None:
+                continue
+            try:
+                if parse_amount(value)[1] > 0:
+                    ids.append(line_item_guid(_index_of(item, n)))
+            except MoneyError:
+                continue  # line-discount reports it
+        if ids:
+            write_ids(out, ids, ctx, idx, "")
+        write_type(out, "SPECIFIC_ITEMS" if ids else "GLOBAL", ctx, idx, "")
+
+    return step
+
+
+def op_plain_value(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    writes = [writer(spec, t) for t in spec.one_write()]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING:
+            return
+        # The protobuf view wraps a value as {"stringValue": "..."}; the wire carries it plain.
+        if isinstance(value, dict) and len(value) == 1:
+            (key,) = value
+            if key.endswith("Value"):
+                value = value[key]
+        for w in writes:
+            w(out, value, ctx, idx, spec.render(source, idx))
+
+    return step
+
+
+def op_address(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    (host_path,) = spec.one_write()
+    contact = spec.param("contact", bool)
+    steps = spec.address_steps[contact]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        address = get(src, source)
+        if address is MISSING or address is None:
+            return
+        if not isinstance(address, dict):
+            ctx.problem(spec.render(source, idx), f"expected an address object, got {describe(address)}")
+            return
+        host = get(out, host_path)
+        fresh = not isinstance(host, dict)
+        if fresh:
+            host = {}
+        for sub in steps:
+            sub(address, host, ctx, idx)
+        if fresh and host:
+            put(out, host_path, host)
+
+    return step
+
+
+def op_buyer_email(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    (target,) = spec.one_write()
+    write = writer(spec, target, root=True)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING or value is None or value == "":
+            return
+        path = spec.render(source, idx)
+        if not isinstance(value, str):
+            ctx.problem(path, f"expected a string, got {describe(value)}")
+            return
+        write(out, value, ctx, idx, path)
+
+    return step
+
+
+OPERATIONS: Mapping[str, Callable[[Spec], Step]] = MappingProxyType(
+    {
+        "copy": op_copy,
+        "to_string": op_to_string,
+        "to_number": op_to_number,
+        "money": op_money,
+        "enum": op_enum,
+        "split": op_split,
+        "line_item_id": op_line_item_id,
+        "not_carried": _report_op("fetch"),
+        "dropped": _report_op("dropped"),
+        "not_derivable": _report_op("not_derivable"),
+        "constant": op_constant,
+        "first_match": op_first_match,
+        "sum_check": op_sum_check,
+        "line_totals": op_line_totals,
+        "same_value": op_same_value,
+        "description_lines": op_description_lines,
+        "catalog_options": op_catalog_options,
+        "discount_scope": op_discount_scope,
+        "plain_value": op_plain_value,
+        "address": op_address,
+        "buyer_email": op_buyer_email,
+    }
+)
+
+# Operations whose `to` is not written relative to the row's own object.
+ROOTED_WRITES = frozenset({"buyer_email"})

@@ -1,0 +1,190 @@
+"""The one path grammar of the mapping table: ``a.b``, ``a[i].b`` (each element) and ``a[0].b``.
+
+A ``Path`` is parsed once (cached) and renders itself as ``$.a[2].b`` for error messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final, Iterator, Union
+
+
+class _Missing:
+    """Absent, as opposed to an explicit JSON null."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Final = _Missing()
+
+
+class Each:
+    """The ``[i]`` segment: every element of a list."""
+
+    def __repr__(self) -> str:
+        return "[i]"
+
+
+EACH: Final = Each()
+
+Segment = Union[str, int, Each]
+
+_KEY = r"[A-Za-z_][A-Za-z0-9_\-]*"
+_SEGMENT_RE = re.compile(rf"^(?P<key>{_KEY})(?P<idx>(\[(i|\d+)\])*)$")
+_INDEX_RE = re.compile(r"\[(i|\d+)\]")
+
+
+class PathError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    segments: tuple[Segment, ...]
+    text: str
+
+    @property
+    def has_each(self) -> bool:
+        return any(s is EACH for s in self.segments)
+
+    def render(self, indices: tuple[int, ...] = ()) -> str:
+        """``$.lineItems[2].name`` with ``[i]`` filled from ``indices`` in order."""
+        out = ["$"]
+        it = iter(indices)
+        for seg in self.segments:
+            if isinstance(seg, str):
+                out.append("." + seg)
+            elif isinstance(seg, int):
+                out.append(f"[{seg}]")
+            else:
+                out.append(f"[{next(it, 'i')}]")
+        return "".join(out)
+
+    def split_each(self) -> tuple[Path, Path] | None:
+        """Split at the first ``[i]``: (prefix up to the list, rest relative to one element)."""
+        for n, seg in enumerate(self.segments):
+            if seg is EACH:
+                head = self.segments[:n]
+                tail = self.segments[n + 1 :]
+                return _make(head), _make(tail)
+        return None
+
+    def startswith(self, other: Path) -> bool:
+        return self.segments[: len(other.segments)] == other.segments
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _render_text(segments: tuple[Segment, ...]) -> str:
+    parts: list[str] = []
+    for seg in segments:
+        if isinstance(seg, str):
+            parts.append(("." if parts else "") + seg)
+        elif isinstance(seg, int):
+            parts.append(f"[{seg}]")
+        else:
+            parts.append("[i]")
+    return "".join(parts)
+
+
+def _make(segments: tuple[Segment, ...]) -> Path:
+    return Path(segments, _render_text(segments))
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> Path:
+    """Parse ``a.b[i].c``; raise ``PathError`` naming what is wrong."""
+    if not isinstance(text, str) or not text:
+        raise PathError(f"a path must be a non-empty string, got {text!r}")
+    segments: list[Segment] = []
+    for part in text.split("."):
+        m = _SEGMENT_RE.match(part)
+        if not m:
+            raise PathError(f"malformed path {text!r} at {part!r}")
+        segments.append(m.group("key"))
+        for idx in _INDEX_RE.findall(m.group("idx")):
+            segments.append(EACH if idx == "i" else int(idx))
+    return Path(tuple(segments), text)
+
+
+def get(obj: Any, path: Path) -> Any:
+    """Value at a path without ``[i]``; ``MISSING`` when any step is absent."""
+    cur = obj
+    for seg in path.segments:
+        if isinstance(seg, str):
+            if not isinstance(cur, dict):
+                return MISSING
+            cur = cur.get(seg, MISSING)
+            if cur is MISSING:
+                return MISSING
+        elif isinstance(seg, int):
+            if not isinstance(cur, list) or seg >= len(cur):
+                return MISSING
+            cur = cur[seg]
+        else:
+            raise PathError(f"get() cannot take [i] in {path.text!r}; iterate instead")
+    return cur
+
+
+def iter_each(obj: Any, path: Path, indices: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Any]]:
+    """Every (indices, value) the path reaches, with one index per ``[i]``; absent values skipped."""
+    split = path.split_each()
+    if split is None:
+        value = get(obj, path)
+        if value is not MISSING:
+            yield indices, value
+        return
+    head, tail = split
+    items = get(obj, head)
+    if not isinstance(items, list):
+        return
+    for n, item in enumerate(items):
+        yield from iter_each(item, tail, indices + (n,))
+
+
+def put(obj: dict[str, Any], path: Path, value: Any, indices: tuple[int, ...] = ()) -> None:
+    """Set a value, creating parent objects and lists; ``[i]`` takes the next of ``indices``."""
+    it = iter(indices)
+    cur: Any = obj
+    segs = path.segments
+    last = len(segs) - 1
+    for n, seg in enumerate(segs):
+        key: Any = next(it) if seg is EACH else seg
+        if n == last:
+            if isinstance(key, str):
+                cur[key] = value
+            else:
+                _grow(cur, key)
+                cur[key] = value
+            return
+        nxt = segs[n + 1]
+        fresh: Any = {} if isinstance(nxt, str) else []
+        if isinstance(key, str):
+            child = cur.get(key)
+            if child is None:
+                child = cur[key] = fresh
+        else:
+            _grow(cur, key)
+            child = cur[key]
+            if child is None:
+                child = cur[key] = fresh
+        cur = child
+
+
+def _grow(lst: list[Any], index: int) -> None:
+    while len(lst) <= index:
+        lst.append({})

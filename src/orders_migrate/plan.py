@@ -1,0 +1,281 @@
+"""Compile the mapping table once into a frozen plan; apply it to many orders.
+
+Rows whose paths all sit inside one list element (``lineItems[i]...`` on both sides) are grouped into a
+loop over that list; every other row runs once per order. Loading checks every row up front: an
+unknown operation, a malformed path, two rows writing one target, an enum map with a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
+from .paths import EACH, MISSING, Path, get, parse, put
+from .table import MappingError, Row, Table, default_table_text, load_table
+
+# Operations that walk `[i]` paths themselves and so may read list elements from the order's root.
+_ITERATING = frozenset({"not_carried", "dropped", "not_derivable", "same_value", "sum_check", "discount_scope"})
+
+COVERED = True  # a read-trie node that covers its whole subtree
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    table: Table
+    steps: tuple[Step, ...]
+    reads: Mapping[str, Any]  # trie of every Stores path some row reads
+    required: tuple[Path, ...]
+    standalone_address: Mapping[bool, tuple[Step, ...]]
+    address_reads: Mapping[str, Any]
+
+    def address_steps(self, contact: bool) -> tuple[Step, ...]:
+        return self.standalone_address[contact]
+
+    def apply(self, order: dict[str, Any], ctx: Ctx) -> None:
+        out = ctx.root_out
+        for step in self.steps:
+            step(order, out, ctx, ())
+
+
+def _join(outer: Path, inner: Path) -> Path:
+    return parse(f"{outer.text}.{inner.text}")
+
+
+def _scope_of(row: Row, op_name: str) -> Path | None:
+    """The list a row runs over, when every path of the row sits in the same list element."""
+    paths = list(row.all_reads()) + list(row.all_writes())
+    paths += [p for p in (row.if_present, row.unless_present) if p is not None]
+    heads = set()
+    for p in paths:
+        split = p.split_each()
+        heads.add(split[0].text if split else None)
+    if len(heads) == 1 and None not in heads and op_name not in ROOTED_WRITES:
+        return parse(heads.pop())
+    return None
+
+
+def _relative(path: Path, scope: Path | None) -> Path:
+    if scope is None:
+        return path
+    split = path.split_each()
+    assert split is not None
+    return split[1]
+
+
+def _spec(row: Row, scope: Path | None, prefix: Path | None, address_steps: Mapping[bool, tuple[Step, ...]]) -> Spec:
+    full: dict[Path, Path] = {}
+
+    def rel(p: Path, is_read: bool) -> Path:
+        r = _relative(p, scope)
+        if is_read:
+            full[r] = _join(prefix, p) if prefix is not None else p
+        return r
+
+    reads = {role: tuple(rel(p, True) for p in ps) for role, ps in row.reads.items()}
+    writes = {role: tuple(rel(p, False) for p in ps) for role, ps in row.writes.items()}
+    return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps)
+
+
+def _guard(step: Step, row: Row, scope: Path | None) -> Step:
+    if row.if_present is None and row.unless_present is None:
+        return step
+    need = _relative(row.if_present, scope) if row.if_present is not None else None
+    avoid = _relative(row.unless_present, scope) if row.unless_present is not None else None
+
+    def guarded(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        if need is not None and get(src, need) in (MISSING, None):
+            return
+        if avoid is not None and get(src, avoid) not in (MISSING, None):
+            return
+        step(src, out, ctx, idx)
+
+    return guarded
+
+
+def _loop(src_list: Path, out_list: Path, steps: tuple[Step, ...]) -> Step:
+    where = src_list.render()
+
+    def each(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        items = get(src, src_list)
+        if items is MISSING or items is None:
+            return
+        if not isinstance(items, list):
+            ctx.problem(where, f"expected an array, got {describe(items)}")
+            return
+        out_items = get(out, out_list)
+        if not isinstance(out_items, list):
+            out_items = []
+            put(out, out_list, out_items)
+        for n, item in enumerate(items):
+            while len(out_items) <= n:
+                out_items.append({})
+            if not isinstance(item, dict):
+                ctx.problem(f"{where}[{n}]", f"expected an object, got {describe(item)}")
+                continue
+            target = out_items[n]
+            for step in steps:
+                step(item, target, ctx, idx + (n,))
+
+    return each
+
+
+def _dropped_contact(spec: Spec) -> Step:
+    sources = spec.one_read()
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        for p in sources:
+            value = get(src, p)
+            if value in (MISSING, None, ""):
+                continue
+            ctx.report(
+                "dropped",
+                spec.render(p, idx),
+                "this eCommerce address has no contact details (a pickup address is the store's)",
+                spec.row.id,
+            )
+
+    return step
+
+
+def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table, targets: dict[str, Row]) -> Step:
+    factory = OPERATIONS.get(row.op)
+    if factory is None:
+        raise MappingError(table.source, row.line, row.id, f"unknown operation {row.op!r} (one of {', '.join(sorted(OPERATIONS))})")
+    address_steps: dict[bool, tuple[Step, ...]] = {}
+    if row.op == "address":
+        contact = row.params.get("contact")
+        if not isinstance(contact, bool) or len(row.reads.get("value", ())) != 1 or len(row.writes.get("value", ())) != 1:
+            raise MappingError(table.source, row.line, row.id, "an address row needs one 'from', one 'to' and 'contact: true|false'")
+        (outer,) = row.reads["value"]
+        (host,) = row.writes["value"]
+        address_steps[contact] = _address_steps(table, outer, host, contact, targets)
+    spec = _spec(row, scope, prefix, MappingProxyType(address_steps))
+    if row.section == "order" and scope is None and row.op not in _ITERATING:
+        for p in row.all_reads() + row.all_writes():
+            if p.has_each:
+                raise MappingError(table.source, row.line, row.id, f"path {p.text!r} has [i] but the row does not run inside that list")
+    if row.section == "order" and row.op != "address":
+        _claim(row, [p.text for p in row.all_writes()], targets, table, agree=row.agree)
+    return _guard(_build(factory, spec), row, scope)
+
+
+def _address_steps(table: Table, outer: Path | None, host: Path | None, contact: bool, targets: dict[str, Row] | None) -> tuple[Step, ...]:
+    """The address table's rows, for one place an address occurs (or standalone when outer is None)."""
+    subs = []
+    for sub in table.address:
+        sub_spec = _spec(sub, None, outer, {})
+        is_contact = any(p.segments[:1] == ("contactDetails",) for p in sub.all_writes())
+        if is_contact and not contact:
+            subs.append(_dropped_contact(sub_spec))
+            continue
+        if targets is not None and host is not None:
+            rooted = sub.op in ROOTED_WRITES
+            written = [p.text if rooted else _join(host, p).text for p in sub.all_writes()]
+            _claim(sub, written, targets, table, agree=rooted)
+        subs.append(_guard(_build(factory_of(sub, table), sub_spec), sub, None))
+    return tuple(subs)
+
+
+def factory_of(row: Row, table: Table) -> Callable[[Spec], Step]:
+    factory = OPERATIONS.get(row.op)
+    if factory is None:
+        raise MappingError(table.source, row.line, row.id, f"unknown operation {row.op!r} (one of {', '.join(sorted(OPERATIONS))})")
+    return factory
+
+
+def _build(factory: Callable[[Spec], Step], spec: Spec) -> Step:
+    try:
+        return factory(spec)
+    except MappingError:
+        raise
+    except (KeyError, ValueError, TypeError) as exc:
+        raise spec.fail(f"cannot compile: {exc}") from None
+
+
+def _claim(row: Row, written: list[str], targets: dict[str, Row], table: Table, agree: bool) -> None:
+    for text in written:
+        owner = targets.get(text)
+        if owner is None:
+            targets[text] = row
+        elif owner is not row and not agree:
+            raise MappingError(
+                table.source,
+                row.line,
+                row.id,
+                f"writes {text!r}, which row {owner.id!r} (line {owner.line}) already writes; "
+                "set 'agree: true' if this row only cross-checks it",
+            )
+
+
+def _trie(paths: list[Path]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for p in paths:
+        node = root
+        segs = ["[]" if (s is EACH or isinstance(s, int)) else s for s in p.segments]
+        for n, seg in enumerate(segs):
+            if node is COVERED:
+                break
+            if n == len(segs) - 1:
+                node[seg] = COVERED
+            else:
+                child = node.get(seg)
+                if child is None:
+                    child = node[seg] = {}
+                node = child
+    return root
+
+
+def compile_table(table: Table) -> Plan:
+    targets: dict[str, Row] = {}
+    steps: list[Step] = []
+    read_paths: list[Path] = []
+    group: list[Step] = []
+    group_scope: Path | None = None
+
+    def flush() -> None:
+        nonlocal group, group_scope
+        if group and group_scope is not None:
+            steps.append(_loop(group_scope, group_scope, tuple(group)))
+        group, group_scope = [], None
+
+    for row in table.order:
+        scope = _scope_of(row, row.op)
+        if scope is not None:
+            for p in row.all_writes():
+                split = p.split_each()
+                if split is None or split[0] != scope:
+                    raise MappingError(table.source, row.line, row.id, f"writes {p.text!r} outside the list {scope.text!r} it reads")
+        step = _compile_row(row, scope, None, table, targets)
+        read_paths.extend(row.all_reads())
+        if row.op == "address":
+            (outer,) = row.reads["value"]
+            read_paths.extend(_join(outer, p) for sub in table.address for p in sub.all_reads())
+        if scope is None:
+            flush()
+            steps.append(step)
+        else:
+            if group_scope is not None and group_scope != scope:
+                flush()
+            group_scope = scope
+            group.append(step)
+    flush()
+    standalone = {c: _address_steps(table, None, None, c, None) for c in (True, False)}
+    address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
+    return Plan(
+        table,
+        tuple(steps),
+        MappingProxyType(_trie(read_paths)),
+        table.required,
+        MappingProxyType(standalone),
+        MappingProxyType(address_reads),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_plan() -> Plan:
+    """The plan of the shipped mappings.yaml, compiled once per process."""
+    text, source = default_table_text()
+    return compile_table(load_table(text, source))

@@ -1,0 +1,86 @@
+"""What a conversion could not carry, and why: one structured report per order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["fetch", "unmapped", "not_derivable", "mismatch", "unknown_value", "dropped", "passed_through"]
+
+KINDS: tuple[str, ...] = (
+    "fetch",
+    "unmapped",
+    "not_derivable",
+    "mismatch",
+    "unknown_value",
+    "dropped",
+    "passed_through",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: str
+    path: str
+    message: str
+    row: str | None = None
+    fetch: dict[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "path": self.path, "message": self.message}
+        if self.row is not None:
+            out["row"] = self.row
+        if self.fetch is not None:
+            out["fetch"] = dict(self.fetch)
+        return out
+
+
+@dataclass(slots=True)
+class Report:
+    payload_kind: str
+    order_id: str | None = None
+    source: str | None = None
+    entries: list[Entry] = field(default_factory=list)
+
+    def by_kind(self, kind: str) -> list[Entry]:
+        return [e for e in self.entries if e.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for e in self.entries:
+            counts[e.kind] = counts.get(e.kind, 0) + 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"payloadKind": self.payload_kind}
+        if self.source is not None:
+            out["source"] = self.source
+        if self.order_id is not None:
+            out["orderId"] = self.order_id
+        out["entries"] = [e.to_dict() for e in self.entries]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason an input cannot be converted, at its ``$.path``."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ConversionError(Exception):
+    """Bad input: every problem found in one record, each with its path."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+    def prefixed(self, prefix: str) -> ConversionError:
+        """The same problems, with paths re-rooted under ``prefix`` (e.g. ``$.orders[3]``)."""
+        if prefix == "$":
+            return self
+        return ConversionError([Problem(prefix + p.path[1:], p.message) for p in self.problems])

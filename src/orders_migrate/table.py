@@ -1,0 +1,184 @@
+"""Load ``mappings.yaml`` into rows that remember their line, refusing anything unsafe or malformed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any, Mapping
+
+import yaml
+
+from .paths import Path, PathError, parse
+
+
+class MappingError(Exception):
+    """A problem in the mapping table, naming the file, the line and the row id."""
+
+    def __init__(self, source: str, line: int | None, row_id: str | None, message: str):
+        self.source, self.line, self.row_id = source, line, row_id
+        where = f"{source}:{line}" if line is not None else source
+        who = f" row {row_id!r}" if row_id else ""
+        super().__init__(f"{where}:{who} {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    id: str
+    op: str
+    line: int
+    section: str
+    reads: Mapping[str, tuple[Path, ...]]
+    writes: Mapping[str, tuple[Path, ...]]
+    params: Mapping[str, Any]
+    agree: bool
+    if_present: Path | None
+    unless_present: Path | None
+    note: str
+
+    def all_reads(self) -> tuple[Path, ...]:
+        return tuple(p for ps in self.reads.values() for p in ps)
+
+    def all_writes(self) -> tuple[Path, ...]:
+        return tuple(p for ps in self.writes.values() for p in ps)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    source: str
+    required: tuple[Path, ...]
+    order: tuple[Row, ...]
+    address: tuple[Row, ...]
+    apis: Mapping[str, Any]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records each mapping's line; safe loading refuses Python object tags."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_PATH_PARAMS = ("by", "sum", "times")
+_ROW_KEYS = {"id", "op", "from", "to", "note", "agree", "if_present", "unless_present", "__line__"}
+
+
+def default_table_text() -> tuple[str, str]:
+    """The table shipped in the wheel, or the repository's root copy in an editable checkout."""
+    packaged = resources.files("orders_migrate").joinpath("mappings.yaml")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8"), "mappings.yaml"
+    root = FsPath(__file__).resolve().parents[2] / "mappings.yaml"
+    return root.read_text(encoding="utf-8"), "mappings.yaml"
+
+
+def load_table(text: str, source: str = "mappings.yaml") -> Table:
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise MappingError(source, line, None, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(doc, dict):
+        raise MappingError(source, 1, None, "the table must be a mapping with 'order' and 'address' lists")
+    rows: dict[str, tuple[Row, ...]] = {}
+    seen_ids: dict[str, int] = {}
+    for section in ("order", "address"):
+        raw = doc.get(section)
+        if not isinstance(raw, list):
+            raise MappingError(source, doc.get("__line__"), None, f"'{section}' must be a list of rows")
+        built = []
+        for item in raw:
+            row = _row(item, section, source)
+            if row.id in seen_ids:
+                raise MappingError(source, row.line, row.id, f"duplicate row id (first on line {seen_ids[row.id]})")
+            seen_ids[row.id] = row.line
+            built.append(row)
+        rows[section] = tuple(built)
+    required = tuple(_path(p, source, doc.get("__line__"), None) for p in doc.get("required", []) or [])
+    apis = _strip(doc.get("apis") or {})
+    return Table(source, required, rows["order"], rows["address"], apis)
+
+
+def _path(text: Any, source: str, line: int | None, row_id: str | None) -> Path:
+    try:
+        return parse(text)
+    except PathError as exc:
+        raise MappingError(source, line, row_id, str(exc)) from None
+
+
+def _paths(value: Any, source: str, line: int, row_id: str, what: str) -> dict[str, tuple[Path, ...]]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"value": (_path(value, source, line, row_id),)}
+    if isinstance(value, list):
+        if not value:
+            raise MappingError(source, line, row_id, f"'{what}' is an empty list")
+        return {"value": tuple(_path(v, source, line, row_id) for v in value)}
+    if isinstance(value, dict):
+        out: dict[str, tuple[Path, ...]] = {}
+        for role, v in value.items():
+            if role == "__line__":
+                continue
+            vs = v if isinstance(v, list) else [v]
+            out[role] = tuple(_path(x, source, line, row_id) for x in vs)
+        return out
+    raise MappingError(source, line, row_id, f"'{what}' must be a path, a list of paths or a mapping of them")
+
+
+def _strip(value: Any) -> Any:
+    """Drop the loader's line markers from nested parameters."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _row(item: Any, section: str, source: str) -> Row:
+    if not isinstance(item, dict):
+        raise MappingError(source, None, None, f"a row in '{section}' is not a mapping: {item!r}")
+    line = item.get("__line__", 0)
+    row_id = item.get("id")
+    if not isinstance(row_id, str) or not row_id:
+        raise MappingError(source, line, None, "row has no 'id'")
+    op = item.get("op")
+    if not isinstance(op, str):
+        raise MappingError(source, line, row_id, "row has no 'op'")
+    if "from" not in item:
+        raise MappingError(source, line, row_id, "row has no 'from': every row reads at least one Stores path")
+    note = item.get("note")
+    if not isinstance(note, str) or not note:
+        raise MappingError(source, line, row_id, "row has no 'note' citing the conversion table")
+    params = {k: _strip(v) for k, v in item.items() if k not in _ROW_KEYS}
+    reads = _paths(item.get("from"), source, line, row_id, "from")
+    writes = _paths(item.get("to"), source, line, row_id, "to")
+    # Parameters that name paths are read (or written) like `from`/`to`, so the plan knows them all.
+    for role in _PATH_PARAMS:
+        if role in params:
+            reads[role] = _paths(params.pop(role), source, line, row_id, role)["value"]
+    cases = params.get("cases")
+    if isinstance(cases, dict):
+        for value, case in cases.items():
+            if isinstance(case, str):
+                writes[f"case:{value}"] = (_path(case, source, line, row_id),)
+    cond = {k: _path(item[k], source, line, row_id) if k in item else None for k in ("if_present", "unless_present")}
+    return Row(
+        id=row_id,
+        op=op,
+        line=line,
+        section=section,
+        reads=reads,
+        writes=writes,
+        params=params,
+        agree=bool(item.get("agree", False)),
+        if_present=cond["if_present"],
+        unless_present=cond["unless_present"],
+        note=note,
+    )
