@@ -683,7 +683,8 @@ def op_catalog_options(spec: Spec) -> Step:
         texts = _pairs(spec, src, fields, ("title", "value"), ctx, idx)
         if texts:
             result["customTextFields"] = dict(texts)
-        if result:
+        # An empty options list alone says nothing: a custom-amount item keeps an empty catalogReference.
+        if result.get("options") or "variantId" in result or texts:
             write(out, result, ctx, idx, "")
 
     return step

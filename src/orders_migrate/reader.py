@@ -1,0 +1,92 @@
+"""Read input files into records, each named by file, line and JSON path for error messages."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any, Iterator
+
+import orjson
+
+from .convert import records
+from .report import Problem
+
+NDJSON_SUFFIXES = frozenset({".ndjson", ".jsonl"})
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One payload to convert, and where it came from."""
+
+    source: str  # file name, or "<stdin>"
+    line: int | None  # NDJSON line number
+    prefix: str  # JSON path of the record inside its document, e.g. "$.orders[3]"
+    payload: Any
+
+    def where(self) -> str:
+        return f"{self.source}:{self.line}" if self.line is not None else self.source
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    source: str
+    line: int | None
+    problem: Problem
+
+    def where(self) -> str:
+        return f"{self.source}:{self.line}" if self.line is not None else self.source
+
+
+def _decode_error(exc: orjson.JSONDecodeError, data: bytes) -> str:
+    msg = str(exc).split(": line")[0]
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "not valid JSON: the file starts with a UTF-8 byte order mark"
+    return f"not valid JSON: {msg}"
+
+
+def read_bytes(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    return FsPath(name).read_bytes()
+
+
+def read_records(name: str, data: bytes) -> Iterator[Record | ReadError]:
+    """Every record of one input: a JSON document (order, Query Orders response, array) or NDJSON."""
+    source = "<stdin>" if name == "-" else name
+    if FsPath(name).suffix.lower() in NDJSON_SUFFIXES:
+        yield from _ndjson(source, data)
+        return
+    if not data.strip():
+        yield ReadError(source, None, Problem("$", "empty input: expected a JSON order"))
+        return
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        # Several JSON documents one per line are NDJSON even without the suffix.
+        if data.count(b"\n") > 1 and data.lstrip().startswith(b"{"):
+            first_line = data.lstrip().split(b"\n", 1)[0]
+            try:
+                orjson.loads(first_line)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                yield from _ndjson(source, data)
+                return
+        yield ReadError(source, None, Problem("$", _decode_error(exc, data)))
+        return
+    for prefix, payload in records(doc):
+        yield Record(source, None, prefix, payload)
+
+
+def _ndjson(source: str, data: bytes) -> Iterator[Record | ReadError]:
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield ReadError(source, n, Problem("$", _decode_error(exc, line)))
+            continue
+        for prefix, payload in records(doc):
+            yield Record(source, n, prefix, payload)

@@ -1,0 +1,74 @@
+"""Reporters: the conversion report as text (a rich table on a terminal) or as JSON."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from .report import Report
+from .table import Row, Table
+
+
+def report_json(reports: list[Report]) -> bytes:
+    docs = [r.to_dict() for r in reports]
+    return orjson.dumps(docs[0] if len(docs) == 1 else docs, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def report_text(reports: list[Report], stream: IO[str]) -> None:
+    console = Console(file=stream, soft_wrap=True)
+    for report in reports:
+        title = f"{report.source or ''} order {report.order_id or '(no id)'}: {report.payload_kind}"
+        if not report.entries:
+            console.print(f"{title}: every field carried", markup=False, highlight=False)
+            continue
+        if console.is_terminal:
+            table = RichTable(title=title, show_lines=False)
+            for col in ("kind", "path", "why", "row"):
+                table.add_column(col, overflow="fold")
+            for e in report.entries:
+                table.add_row(e.kind, e.path, e.message, e.row or "")
+            console.print(table)
+        else:
+            counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items()))
+            console.print(f"{title}: {counts}", markup=False, highlight=False)
+            for e in report.entries:
+                row = f" [{e.row}]" if e.row else ""
+                console.print(f"  {e.kind:<14} {e.path}: {e.message}{row}", markup=False, highlight=False)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _paths(row: Row, kind: str) -> str:
+    groups = row.reads if kind == "reads" else row.writes
+    parts = []
+    for role, paths in groups.items():
+        names = " / ".join(f"`{p.text}`" for p in paths)
+        parts.append(names if role == "value" else f"{role}: {names}")
+    return "<br>".join(parts)
+
+
+def mappings_markdown(table: Table) -> str:
+    """The mapping table as Markdown, generated from mappings.yaml so the docs never drift from the rules."""
+    lines: list[str] = []
+    for section, rows, title in (
+        ("order", table.order, "Order object"),
+        ("address", table.address, "Address object (applied at every address: billing, shipment, pickup)"),
+    ):
+        lines.append(f"## {title}: {len(rows)} rows\n")
+        lines.append("| id | Stores (reads) | eCommerce (writes) | operation | note |")
+        lines.append("|---|---|---|---|---|")
+        for row in rows:
+            op = row.op
+            fetch: Any = row.params.get("fetch")
+            if isinstance(fetch, dict):
+                op += f" ({fetch.get('api')})"
+            lines.append(
+                f"| `{row.id}` | {_cell(_paths(row, 'reads'))} | {_cell(_paths(row, 'writes')) or '-'} | {_cell(op)} | {_cell(row.note)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
