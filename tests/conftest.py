@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+STORES_FIXTURES = sorted((FIXTURES / "stores").glob("*.json"))
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def coupon_order() -> dict[str, Any]:
+    """Wix's documentation example order (anonymised): 3 line items, a coupon, partially fulfilled."""
+    return copy.deepcopy(load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json"))
+
+
+@pytest.fixture
+def pickup_order() -> dict[str, Any]:
+    return copy.deepcopy(load_json(FIXTURES / "stores" / "pickup_tax_included.json"))
+
+
+def minimal_order(**extra: Any) -> dict[str, Any]:
+    """The smallest order the Stores API accepted (its Create Order example), plus overrides."""
+    order: dict[str, Any] = {
+        "currency": "USD",
+        "totals": {"subtotal": "5", "total": "5"},
+        "paymentStatus": "PAID",
+        "lineItems": [{"index": 1, "quantity": 1, "name": "my product", "priceData": {"price": "5", "totalPrice": "5"}}],
+    }
+    order.update(extra)
+    return order

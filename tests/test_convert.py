@@ -1,0 +1,182 @@
+"""The library API on whole orders: fixtures, bad input, determinism, pass-through, addresses alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from conftest import FIXTURES, STORES_FIXTURES, load_json, minimal_order
+from orders_migrate import ConversionError, convert_address, convert_many, convert_order, convert_query_response
+
+
+@pytest.mark.parametrize("path", STORES_FIXTURES, ids=lambda p: p.stem)
+def test_fixture_converts_to_its_reviewed_expected_output(path: Path) -> None:
+    result = convert_order(load_json(path))
+    assert result.order == load_json(FIXTURES / "ecom" / path.name)
+
+
+@pytest.mark.parametrize("path", STORES_FIXTURES, ids=lambda p: p.stem)
+def test_fixture_report_matches(path: Path) -> None:
+    expected = load_json(FIXTURES / "ecom" / f"{path.stem}.report.json")
+    got = convert_order(load_json(path)).report.to_dict()
+    expected.pop("source", None)
+    assert got == expected
+
+
+def _leaves(value: Any, path: str = "$") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [leaf for n, v in enumerate(value) for leaf in _leaves(v, f"{path}[{n}]")]
+    return [] if value in (None, "") else [(path, value)]
+
+
+def _output_values(value: Any) -> set[str]:
+    return {str(v) for _, v in _leaves(value)} | {json.dumps(v) for _, v in _leaves(value)}
+
+
+@pytest.mark.parametrize("path", STORES_FIXTURES, ids=lambda p: p.stem)
+def test_every_input_leaf_is_in_the_output_or_the_report(path: Path) -> None:
+    """A leaf counts as carried when its value appears in the output, or the report covers its path.
+
+    Values a row transforms (enum renames, index -> GUID, discriminators consumed by a split, derived
+    totals checked against the line items) are recognised by the row that consumed them.
+    """
+    order = load_json(path)
+    result = convert_order(order)
+    reported = [e.path for e in result.report.entries]
+    values = _output_values(result.order)
+    consumed_by_rows = (
+        "identityType", ".type", "index", "mediaType", "taxIncludedInPrice", "totals.weight", "totals.quantity",
+        "fulfillmentStatus", "lineItemType", "weight", "number", "discount.value", "totalPrice",
+    )
+    lost = []
+    for leaf, value in _leaves(order):
+        if any(leaf == r or leaf.startswith(r + ".") or leaf.startswith(r + "[") for r in reported):
+            continue
+        if str(value) in values or json.dumps(value) in values:
+            continue
+        if leaf.endswith(consumed_by_rows) or "mediaType" in leaf:
+            continue
+        lost.append((leaf, value))
+    assert not lost, f"leaves neither in the output nor in the report: {lost}"
+
+
+def test_determinism_twice_gives_identical_bytes(coupon_order: dict[str, Any]) -> None:
+    a = orjson.dumps(convert_order(coupon_order).order)
+    b = orjson.dumps(convert_order(coupon_order).order)
+    assert a == b
+
+
+def test_the_input_is_not_modified(coupon_order: dict[str, Any]) -> None:
+    before = json.dumps(coupon_order, sort_keys=True)
+    convert_order(coupon_order)
+    assert json.dumps(coupon_order, sort_keys=True) == before
+
+
+def test_an_ecommerce_order_passes_through_unchanged() -> None:
+    ecom = load_json(FIXTURES / "ecom" / "coupon_partially_fulfilled.json")
+    result = convert_order(ecom)
+    assert result.order == ecom
+    assert [e.kind for e in result.report.entries] == ["passed_through"]
+    assert convert_order(result.order).order == result.order
+
+
+def test_query_orders_response_converts_every_order() -> None:
+    results = convert_query_response(load_json(FIXTURES / "query_orders_response.json"))
+    assert [r.order["number"] for r in results] == ["10015", "10013"]
+
+
+def test_a_bad_order_in_a_query_response_names_its_position() -> None:
+    payload = {"orders": [minimal_order(), minimal_order(lineItems=[{"index": 1, "quantity": "two"}])]}
+    with pytest.raises(ConversionError, match=r"\$\.orders\[1\]\.lineItems\[0\]\.quantity: expected an integer, got 'two'"):
+        convert_query_response(payload)
+
+
+def test_convert_many_yields_errors_and_keeps_going() -> None:
+    out = list(convert_many([minimal_order(), "not an order", minimal_order(number=7)]))
+    assert [type(x).__name__ for x in out] == ["Conversion", "ConversionError", "Conversion"]
+
+
+# ---- bad input ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", [[], "order", 12, None])
+def test_not_an_object(payload: Any) -> None:
+    with pytest.raises(ConversionError, match=r"^\$: expected an order object"):
+        convert_order(payload)
+
+
+def test_missing_line_items() -> None:
+    order = minimal_order()
+    del order["lineItems"]
+    with pytest.raises(ConversionError, match=r"\$\.lineItems: required field is missing"):
+        convert_order(order)
+
+
+def test_empty_line_items() -> None:
+    with pytest.raises(ConversionError, match=r"\$\.lineItems: must not be empty"):
+        convert_order(minimal_order(lineItems=[]))
+
+
+def test_every_problem_in_a_record_is_collected() -> None:
+    order = minimal_order(
+        number="ten",
+        totals={"total": "1,5"},
+        lineItems=[{"index": 1, "quantity": "two", "name": 5}, "oops"],
+    )
+    with pytest.raises(ConversionError) as err:
+        convert_order(order)
+    paths = [p.path for p in err.value.problems]
+    assert paths == ["$.number", "$.totals.total", "$.lineItems[0].quantity", "$.lineItems[0].name", "$.lineItems[1]"]
+
+
+def test_wrong_container_types() -> None:
+    with pytest.raises(ConversionError, match=r"\$\.activities: expected an array"):
+        convert_order(minimal_order(activities={"type": "ORDER_PLACED"}))
+    with pytest.raises(ConversionError, match=r"\$\.billingInfo\.address: expected an address object"):
+        convert_order(minimal_order(billingInfo={"address": "somewhere"}))
+
+
+def test_unrelated_json_is_not_an_order() -> None:
+    with pytest.raises(ConversionError, match=r"\$: not a Stores order"):
+        convert_order({"hello": "world"})
+
+
+# ---- addresses alone ----------------------------------------------------------------------------------
+
+
+def test_convert_address_alone() -> None:
+    stores = {
+        "fullName": {"firstName": "Jane", "lastName": "Doe"},
+        "country": "US",
+        "subdivision": "US-NY",
+        "city": "New York",
+        "zipCode": "10173",
+        "phone": "+1 555 0100",
+        "email": "jane@example.com",
+        "addressLine1": "525 5th Avenue",
+        "vatId": {"number": "123", "type": "CPF"},
+        "geo": "unknown",
+    }
+    result = convert_address(stores)
+    assert result.address == {
+        "city": "New York",
+        "postalCode": "10173",
+        "country": "US",
+        "addressLine": "525 5th Avenue",
+        "subdivision": "US-NY",
+    }
+    assert result.contact_details == {"firstName": "Jane", "lastName": "Doe", "phone": "+1 555 0100", "vatId": {"id": "123", "type": "CPF"}}
+    assert result.email == "jane@example.com"
+    assert [(e.kind, e.path) for e in result.entries] == [("unmapped", "$.geo")]
+
+
+def test_convert_address_without_contact_reports_contact_fields() -> None:
+    result = convert_address({"city": "Berlin", "phone": "+49 555 0103"}, contact=False)
+    assert result.contact_details == {}
+    assert [(e.kind, e.path) for e in result.entries] == [("dropped", "$.phone")]

@@ -1,0 +1,127 @@
+"""Loading mappings.yaml validates every row up front and names the row and line of each problem."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from orders_migrate import MappingError, compile_table, default_plan, load_table
+from orders_migrate.render import mappings_markdown
+
+
+def _table(order_rows: str, address_rows: str = "") -> str:
+    return "order:\n" + textwrap.indent(textwrap.dedent(order_rows), "  ") + "\naddress:\n" + (
+        textwrap.indent(textwrap.dedent(address_rows), "  ") if address_rows else "  []\n"
+    )
+
+
+def _compile(text: str) -> None:
+    compile_table(load_table(text))
+
+
+GOOD_ROW = """\
+- id: order-id
+  op: copy
+  from: id
+  to: id
+  note: "Order table: id -> id"
+"""
+
+
+def test_the_shipped_table_compiles_into_a_frozen_plan() -> None:
+    plan = default_plan()
+    assert len(plan.table.order) + len(plan.table.address) >= 110
+    assert len(plan.table.address) >= 13
+    with pytest.raises(AttributeError):
+        plan.steps = ()  # type: ignore[misc]
+
+
+def test_a_good_table_compiles() -> None:
+    _compile(_table(GOOD_ROW))
+
+
+def test_unknown_operation_names_row_and_line() -> None:
+    text = _table(GOOD_ROW + '- id: mystery\n  op: teleport\n  from: number\n  to: number\n  note: "x"\n')
+    with pytest.raises(MappingError) as err:
+        _compile(text)
+    assert err.value.row_id == "mystery"
+    assert err.value.line == 7
+    assert "unknown operation 'teleport'" in str(err.value)
+    assert "mappings.yaml:7: row 'mystery'" in str(err.value)
+
+
+def test_malformed_path_is_refused() -> None:
+    text = _table('- id: bad-path\n  op: copy\n  from: "lineItems[x].name"\n  to: id\n  note: "x"\n')
+    with pytest.raises(MappingError, match="bad-path.*malformed path 'lineItems\\[x\\].name'"):
+        _compile(text)
+
+
+def test_two_rows_writing_one_target_is_an_error_unless_the_second_agrees() -> None:
+    second = '- id: also-id\n  op: copy\n  from: cartId\n  to: id\n  note: "x"\n'
+    with pytest.raises(MappingError, match="also-id.*already writes"):
+        _compile(_table(GOOD_ROW + second))
+    _compile(_table(GOOD_ROW + second.replace('  note: "x"', '  agree: true\n  note: "x"')))
+
+
+def test_enum_map_missing_a_source_value_is_an_error() -> None:
+    row = """\
+    - id: pay
+      op: enum
+      from: paymentStatus
+      to: paymentStatus
+      values: [PAID, NOT_PAID]
+      map: {PAID: PAID}
+      note: "x"
+    """
+    with pytest.raises(MappingError, match="'pay'.*no entry for the source value 'NOT_PAID'"):
+        _compile(_table(row))
+
+
+def test_split_without_a_case_for_a_value_is_an_error() -> None:
+    row = """\
+    - id: who
+      op: split
+      from: buyerInfo.id
+      by: buyerInfo.identityType
+      values: [MEMBER, CONTACT]
+      cases: {MEMBER: buyerInfo.memberId}
+      note: "x"
+    """
+    with pytest.raises(MappingError, match="'who'.*no case for the discriminator value 'CONTACT'"):
+        _compile(_table(row))
+
+
+def test_duplicate_row_ids_are_refused() -> None:
+    with pytest.raises(MappingError, match="duplicate row id"):
+        _compile(_table(GOOD_ROW + GOOD_ROW.replace("from: id", "from: number").replace("to: id", "to: number")))
+
+
+def test_a_row_without_a_note_is_refused() -> None:
+    with pytest.raises(MappingError, match="no 'note'"):
+        _compile(_table("- id: n\n  op: copy\n  from: id\n  to: id\n"))
+
+
+def test_a_row_iterating_a_list_must_run_inside_it() -> None:
+    row = '- id: mixed\n  op: copy\n  from: "lineItems[i].name"\n  to: title\n  note: "x"\n'
+    with pytest.raises(MappingError, match="'mixed'.*has \\[i\\]"):
+        _compile(_table(row))
+
+
+def test_yaml_python_object_tags_are_refused() -> None:
+    text = "order: !!python/object/apply:os.system ['echo pwned']\naddress: []\n"
+    with pytest.raises(MappingError, match="not valid YAML"):
+        load_table(text)
+
+
+def test_not_yaml_at_all_is_a_clear_error() -> None:
+    with pytest.raises(MappingError, match=r"mappings.yaml:\d+: not valid YAML"):
+        load_table("order:\n  - [unclosed\n")
+
+
+def test_markdown_has_a_line_per_row() -> None:
+    md = mappings_markdown(default_plan().table)
+    rows = [line for line in md.splitlines() if line.startswith("| `")]
+    assert len(rows) >= 110
+    assert "| `line-item-id` |" in md
+    assert "TRACKING_LINK_ADDED" in md
