@@ -123,7 +123,9 @@ def test_missing_file_is_exit_1(tmp_path: Path) -> None:
     assert "cannot read" in proc.stderr.decode()
 
 
-@pytest.mark.parametrize("args", [("convert",), ("convert", "x.json", "--report", "xml"), ("frobnicate",), ("convert", "x.json", "--locale", "zz_QQ")])
+@pytest.mark.parametrize(
+    "args", [("convert",), ("convert", "x.json", "--report", "xml"), ("frobnicate",), ("convert", "x.json", "--locale", "zz_QQ")]
+)
 def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     proc = run(*args)
     assert proc.returncode == 2

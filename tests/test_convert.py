@@ -51,8 +51,19 @@ def test_every_input_leaf_is_in_the_output_or_the_report(path: Path) -> None:
     reported = [e.path for e in result.report.entries]
     values = _output_values(result.order)
     consumed_by_rows = (
-        "identityType", ".type", "index", "mediaType", "taxIncludedInPrice", "totals.weight", "totals.quantity",
-        "fulfillmentStatus", "lineItemType", "weight", "number", "discount.value", "totalPrice",
+        "identityType",
+        ".type",
+        "index",
+        "mediaType",
+        "taxIncludedInPrice",
+        "totals.weight",
+        "totals.quantity",
+        "fulfillmentStatus",
+        "lineItemType",
+        "weight",
+        "number",
+        "discount.value",
+        "totalPrice",
     )
     lost = []
     for leaf, value in _leaves(order):
@@ -171,7 +182,12 @@ def test_convert_address_alone() -> None:
         "addressLine": "525 5th Avenue",
         "subdivision": "US-NY",
     }
-    assert result.contact_details == {"firstName": "Jane", "lastName": "Doe", "phone": "+1 555 0100", "vatId": {"id": "123", "type": "CPF"}}
+    assert result.contact_details == {
+        "firstName": "Jane",
+        "lastName": "Doe",
+        "phone": "+1 555 0100",
+        "vatId": {"id": "123", "type": "CPF"},
+    }
     assert result.email == "jane@example.com"
     assert [(e.kind, e.path) for e in result.entries] == [("unmapped", "$.geo")]
 

@@ -163,14 +163,20 @@ def test_unknown_enum_value_is_reported_not_guessed() -> None:
 
 
 def test_unspecified_spellings_map_to_ecommerce_ones() -> None:
-    r = convert_order(minimal_order(paymentStatus="UNSPECIFIED_PAYMENT_STATUS", lineItems=[_line(lineItemType="UNSPECIFIED_LINE_ITEM_TYPE")]))
+    r = convert_order(
+        minimal_order(paymentStatus="UNSPECIFIED_PAYMENT_STATUS", lineItems=[_line(lineItemType="UNSPECIFIED_LINE_ITEM_TYPE")])
+    )
     assert r.order["paymentStatus"] == "UNSPECIFIED"
     assert r.order["lineItems"][0]["itemType"] == {"preset": "UNRECOGNISED"}
 
 
 @pytest.mark.parametrize(
     "stores_type,item_type",
-    [("PHYSICAL", {"preset": "PHYSICAL"}), ("DIGITAL", {"preset": "DIGITAL"}), ("CUSTOM_AMOUNT_ITEM", {"custom": "CUSTOM_AMOUNT_ITEM"})],
+    [
+        ("PHYSICAL", {"preset": "PHYSICAL"}),
+        ("DIGITAL", {"preset": "DIGITAL"}),
+        ("CUSTOM_AMOUNT_ITEM", {"custom": "CUSTOM_AMOUNT_ITEM"}),
+    ],
 )
 def test_line_item_types(stores_type: str, item_type: dict[str, str]) -> None:
     r = convert_order(minimal_order(lineItems=[_line(lineItemType=stores_type)]))
@@ -179,7 +185,12 @@ def test_line_item_types(stores_type: str, item_type: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     "payment,fulfillment,status",
-    [("PAID", "CANCELED", "CANCELED"), ("PENDING", "NOT_FULFILLED", "INITIALIZED"), ("PAID", "FULFILLED", "APPROVED"), ("NOT_PAID", None, "APPROVED")],
+    [
+        ("PAID", "CANCELED", "CANCELED"),
+        ("PENDING", "NOT_FULFILLED", "INITIALIZED"),
+        ("PAID", "FULFILLED", "APPROVED"),
+        ("NOT_PAID", None, "APPROVED"),
+    ],
 )
 def test_status_is_derived(payment: str, fulfillment: str | None, status: str) -> None:
     extra: dict[str, Any] = {"paymentStatus": payment}
@@ -262,7 +273,9 @@ def test_total_weight_and_quantity_disagreeing_are_reported_not_fixed() -> None:
 
 
 def test_payment_fields_are_reported_with_the_api_to_fetch_them() -> None:
-    r = convert_order(minimal_order(billingInfo={"paymentMethod": "PayPal", "paidDate": "2020-01-01T00:00:00Z"}, refunds=[{"id": "r"}]))
+    r = convert_order(
+        minimal_order(billingInfo={"paymentMethod": "PayPal", "paidDate": "2020-01-01T00:00:00Z"}, refunds=[{"id": "r"}])
+    )
     fetches = {e.path: e.fetch for e in r.report.entries if e.kind == "fetch"}
     assert set(fetches) == {"$.billingInfo.paymentMethod", "$.billingInfo.paidDate", "$.refunds"}
     assert fetches["$.refunds"] is not None

@@ -11,8 +11,11 @@ from orders_migrate.render import mappings_markdown
 
 
 def _table(order_rows: str, address_rows: str = "") -> str:
-    return "order:\n" + textwrap.indent(textwrap.dedent(order_rows), "  ") + "\naddress:\n" + (
-        textwrap.indent(textwrap.dedent(address_rows), "  ") if address_rows else "  []\n"
+    return (
+        "order:\n"
+        + textwrap.indent(textwrap.dedent(order_rows), "  ")
+        + "\naddress:\n"
+        + (textwrap.indent(textwrap.dedent(address_rows), "  ") if address_rows else "  []\n")
     )
 
 

@@ -1,9 +1,9 @@
 """orders-migrate: convert stored Wix Stores orders into Wix eCommerce order shapes.
 
-    >>> from orders_migrate import convert_order
-    >>> result = convert_order(stores_order)      # doctest: +SKIP
-    >>> result.order["priceSummary"]["total"]     # doctest: +SKIP
-    >>> result.report.entries                     # doctest: +SKIP
+>>> from orders_migrate import convert_order
+>>> result = convert_order(stores_order)      # doctest: +SKIP
+>>> result.order["priceSummary"]["total"]     # doctest: +SKIP
+>>> result.report.entries                     # doctest: +SKIP
 """
 
 from .convert import AddressConversion, Conversion, convert_address, convert_many, convert_order, convert_query_response, records

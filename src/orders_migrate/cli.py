@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from babel import Locale, UnknownLocaleError
@@ -42,7 +42,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = None,
 ) -> None:
     """Convert stored Wix Stores Orders payloads into Wix eCommerce Orders shapes."""
@@ -59,9 +59,9 @@ def _check_locale(value: str) -> str:
 @app.command()
 def convert(
     files: Annotated[list[str], typer.Argument(help="Stores order JSON/NDJSON files; '-' reads stdin.")],
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write converted JSON here instead of stdout.")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write converted JSON here instead of stdout.")] = None,
     report: Annotated[ReportFormat, typer.Option("--report", help="Report on stderr: text, json or none.")] = ReportFormat.text,
-    report_out: Annotated[Optional[str], typer.Option("--report-out", help="Also write the reports as JSON to this file.")] = None,
+    report_out: Annotated[str | None, typer.Option("--report-out", help="Also write the reports as JSON to this file.")] = None,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="auto: one order pretty-printed, several as NDJSON.")
     ] = OutputFormat.auto,

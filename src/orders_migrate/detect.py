@@ -7,8 +7,12 @@ from typing import Any, Literal
 PayloadKind = Literal["stores_order", "ecom_order", "unknown"]
 
 # Keys only one side's order object has (seed 001 and the published types).
-_STORES_ONLY = frozenset({"dateCreated", "lastUpdated", "totals", "numericId", "enteredBy", "customField", "fulfillments", "discount"})
-_ECOM_ONLY = frozenset({"createdDate", "updatedDate", "priceSummary", "createdBy", "appliedDiscounts", "customFields", "taxSummary", "status"})
+_STORES_ONLY = frozenset(
+    {"dateCreated", "lastUpdated", "totals", "numericId", "enteredBy", "customField", "fulfillments", "discount"}
+)
+_ECOM_ONLY = frozenset(
+    {"createdDate", "updatedDate", "priceSummary", "createdBy", "appliedDiscounts", "customFields", "taxSummary", "status"}
+)
 
 
 def detect_kind(payload: Any) -> PayloadKind:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from babel import Locale
 from babel.numbers import get_currency_precision
@@ -27,7 +29,7 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
     """
     if isinstance(value, str):
         if not _DECIMAL_RE.match(value):
-            raise MoneyError(f"expected a decimal amount such as \"10.50\", got {value!r}")
+            raise MoneyError(f'expected a decimal amount such as "10.50", got {value!r}')
         return value, Decimal(value)
     if isinstance(value, bool):
         raise MoneyError(f"expected a decimal amount, got {str(value).lower()}")
@@ -51,7 +53,7 @@ def formatter(currency: str | None, locale: str = DEFAULT_LOCALE) -> Callable[[D
     pattern = loc.currency_formats["standard"]
 
     def fmt(amount: Decimal) -> str:
-        return pattern.apply(amount, loc, currency=currency, currency_digits=True)
+        return str(pattern.apply(amount, loc, currency=currency, currency_digits=True))
 
     return fmt
 
@@ -68,10 +70,8 @@ def computed_text(amount: Decimal, currency: str | None) -> str:
     """A computed amount is written with the currency's minor units."""
     exp = minor_unit_exponent(currency)
     if exp is not None:
-        try:
+        with contextlib.suppress(InvalidOperation):  # beyond Decimal precision: keep it as it is
             amount = amount.quantize(exp)
-        except InvalidOperation:
-            pass
     return format(amount, "f")
 
 

@@ -8,10 +8,11 @@ locals, so a compiled plan is shared freely between threads.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .money import MoneyError, computed_text, parse_amount, price
 from .paths import MISSING, Path, get, iter_each, put
@@ -326,7 +327,9 @@ def op_enum(spec: Spec) -> Step:
         elif isinstance(value, str) and value in not_derivable:
             ctx.report("not_derivable", path, not_derivable[value], spec.row.id)
         else:
-            ctx.report("unknown_value", path, f"{describe(value)} is not a documented value ({documented}); not carried", spec.row.id)
+            ctx.report(
+                "unknown_value", path, f"{describe(value)} is not a documented value ({documented}); not carried", spec.row.id
+            )
 
     return step
 
@@ -610,7 +613,9 @@ def _text(value: Any) -> dict[str, str]:
     return {"original": value, "translated": value}
 
 
-def _pairs(spec: Spec, src: Any, path: Path | None, keys: tuple[str, str], ctx: Ctx, idx: tuple[int, ...]) -> list[tuple[str, str]] | None:
+def _pairs(
+    spec: Spec, src: Any, path: Path | None, keys: tuple[str, str], ctx: Ctx, idx: tuple[int, ...]
+) -> list[tuple[str, str]] | None:
     """``[{option, selection}]``-style lists as (name, value) pairs; None when absent."""
     if path is None:
         return None
@@ -648,9 +653,7 @@ def op_description_lines(spec: Spec) -> Step:
             pairs = _pairs(spec, src, path, keys, ctx, idx)
             if pairs is not None:
                 present = True
-                lines.extend(
-                    {"name": _text(name), "plainText": _text(value), "lineType": "PLAIN_TEXT"} for name, value in pairs
-                )
+                lines.extend({"name": _text(name), "plainText": _text(value), "lineType": "PLAIN_TEXT"} for name, value in pairs)
         note = get(src, notes) if notes is not None else MISSING
         if isinstance(note, str) and note:
             present = True

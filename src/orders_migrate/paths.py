@@ -6,9 +6,10 @@ A ``Path`` is parsed once (cached) and renders itself as ``$.a[2].b`` for error 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final, Iterator, Union
+from typing import Any, Final
 
 
 class _Missing:
@@ -40,7 +41,7 @@ class Each:
 
 EACH: Final = Each()
 
-Segment = Union[str, int, Each]
+Segment = str | int | Each
 
 _KEY = r"[A-Za-z_][A-Za-z0-9_\-]*"
 _SEGMENT_RE = re.compile(rf"^(?P<key>{_KEY})(?P<idx>(\[(i|\d+)\])*)$")

@@ -7,13 +7,14 @@ unknown operation, a malformed path, two rows writing one target, an enum map wi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
-from .paths import EACH, MISSING, Path, get, parse, put
+from .paths import MISSING, Each, Path, get, parse, put
 from .table import MappingError, Row, Table, default_table_text, load_table
 
 # Operations that walk `[i]` paths themselves and so may read list elements from the order's root.
@@ -143,12 +144,16 @@ def _dropped_contact(spec: Spec) -> Step:
 def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table, targets: dict[str, Row]) -> Step:
     factory = OPERATIONS.get(row.op)
     if factory is None:
-        raise MappingError(table.source, row.line, row.id, f"unknown operation {row.op!r} (one of {', '.join(sorted(OPERATIONS))})")
+        raise MappingError(
+            table.source, row.line, row.id, f"unknown operation {row.op!r} (one of {', '.join(sorted(OPERATIONS))})"
+        )
     address_steps: dict[bool, tuple[Step, ...]] = {}
     if row.op == "address":
         contact = row.params.get("contact")
         if not isinstance(contact, bool) or len(row.reads.get("value", ())) != 1 or len(row.writes.get("value", ())) != 1:
-            raise MappingError(table.source, row.line, row.id, "an address row needs one 'from', one 'to' and 'contact: true|false'")
+            raise MappingError(
+                table.source, row.line, row.id, "an address row needs one 'from', one 'to' and 'contact: true|false'"
+            )
         (outer,) = row.reads["value"]
         (host,) = row.writes["value"]
         address_steps[contact] = _address_steps(table, outer, host, contact, targets)
@@ -156,13 +161,17 @@ def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table
     if row.section == "order" and scope is None and row.op not in _ITERATING:
         for p in row.all_reads() + row.all_writes():
             if p.has_each:
-                raise MappingError(table.source, row.line, row.id, f"path {p.text!r} has [i] but the row does not run inside that list")
+                raise MappingError(
+                    table.source, row.line, row.id, f"path {p.text!r} has [i] but the row does not run inside that list"
+                )
     if row.section == "order" and row.op != "address":
         _claim(row, [p.text for p in row.all_writes()], targets, table, agree=row.agree)
     return _guard(_build(factory, spec), row, scope)
 
 
-def _address_steps(table: Table, outer: Path | None, host: Path | None, contact: bool, targets: dict[str, Row] | None) -> tuple[Step, ...]:
+def _address_steps(
+    table: Table, outer: Path | None, host: Path | None, contact: bool, targets: dict[str, Row] | None
+) -> tuple[Step, ...]:
     """The address table's rows, for one place an address occurs (or standalone when outer is None)."""
     subs = []
     for sub in table.address:
@@ -182,7 +191,9 @@ def _address_steps(table: Table, outer: Path | None, host: Path | None, contact:
 def factory_of(row: Row, table: Table) -> Callable[[Spec], Step]:
     factory = OPERATIONS.get(row.op)
     if factory is None:
-        raise MappingError(table.source, row.line, row.id, f"unknown operation {row.op!r} (one of {', '.join(sorted(OPERATIONS))})")
+        raise MappingError(
+            table.source, row.line, row.id, f"unknown operation {row.op!r} (one of {', '.join(sorted(OPERATIONS))})"
+        )
     return factory
 
 
@@ -213,18 +224,15 @@ def _claim(row: Row, written: list[str], targets: dict[str, Row], table: Table, 
 def _trie(paths: list[Path]) -> dict[str, Any]:
     root: dict[str, Any] = {}
     for p in paths:
-        node = root
-        segs = ["[]" if (s is EACH or isinstance(s, int)) else s for s in p.segments]
+        node: Any = root
+        segs = ["[]" if isinstance(s, (Each, int)) else s for s in p.segments]
         for n, seg in enumerate(segs):
             if node is COVERED:
                 break
             if n == len(segs) - 1:
                 node[seg] = COVERED
             else:
-                child = node.get(seg)
-                if child is None:
-                    child = node[seg] = {}
-                node = child
+                node = node.setdefault(seg, {})
     return root
 
 
@@ -247,7 +255,9 @@ def compile_table(table: Table) -> Plan:
             for p in row.all_writes():
                 split = p.split_each()
                 if split is None or split[0] != scope:
-                    raise MappingError(table.source, row.line, row.id, f"writes {p.text!r} outside the list {scope.text!r} it reads")
+                    raise MappingError(
+                        table.source, row.line, row.id, f"writes {p.text!r} outside the list {scope.text!r} it reads"
+                    )
         step = _compile_row(row, scope, None, table, targets)
         read_paths.extend(row.all_reads())
         if row.op == "address":

@@ -55,9 +55,9 @@ def _paths(row: Row, kind: str) -> str:
 def mappings_markdown(table: Table) -> str:
     """The mapping table as Markdown, generated from mappings.yaml so the docs never drift from the rules."""
     lines: list[str] = []
-    for section, rows, title in (
-        ("order", table.order, "Order object"),
-        ("address", table.address, "Address object (applied at every address: billing, shipment, pickup)"),
+    for rows, title in (
+        (table.order, "Order object"),
+        (table.address, "Address object (applied at every address: billing, shipment, pickup)"),
     ):
         lines.append(f"## {title}: {len(rows)} rows\n")
         lines.append("| id | Stores (reads) | eCommerce (writes) | operation | note |")
@@ -67,8 +67,7 @@ def mappings_markdown(table: Table) -> str:
             fetch: Any = row.params.get("fetch")
             if isinstance(fetch, dict):
                 op += f" ({fetch.get('api')})"
-            lines.append(
-                f"| `{row.id}` | {_cell(_paths(row, 'reads'))} | {_cell(_paths(row, 'writes')) or '-'} | {_cell(op)} | {_cell(row.note)} |"
-            )
+            reads, writes = _cell(_paths(row, "reads")), _cell(_paths(row, "writes")) or "-"
+            lines.append(f"| `{row.id}` | {reads} | {writes} | {_cell(op)} | {_cell(row.note)} |")
         lines.append("")
     return "\n".join(lines)

@@ -1,0 +1,147 @@
+"""Hypothesis strategies for Wix-shaped Stores orders (REST dialect)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+IDS = st.uuids().map(str)
+
+
+@st.composite
+def money(draw: st.DrawFn, max_value: int = 10_000) -> str:
+    """Decimal strings in the forms Stores writes: "130.00", "10.0", "0", many decimals."""
+    whole = draw(st.integers(min_value=0, max_value=max_value))
+    places = draw(st.sampled_from([0, 0, 1, 2, 2, 3, 6]))
+    if places == 0:
+        return str(whole)
+    frac = draw(st.integers(min_value=0, max_value=10**places - 1))
+    return f"{whole}.{frac:0{places}d}"
+
+
+TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20)
+
+address = st.fixed_dictionaries(
+    {},
+    optional={
+        "fullName": st.fixed_dictionaries({}, optional={"firstName": TEXT, "lastName": TEXT}),
+        "country": st.sampled_from(["US", "IL", "DE", "IN"]),
+        "subdivision": st.sampled_from(["US-NY", "IL-TA", "DE-BE"]),
+        "city": TEXT,
+        "zipCode": TEXT,
+        "phone": TEXT,
+        "company": TEXT,
+        "email": st.just("buyer@example.com"),
+        "addressLine2": TEXT,
+        "vatId": st.fixed_dictionaries({"number": TEXT, "type": st.sampled_from(["UNSPECIFIED_TAX_TYPE", "CPF", "CNPJ"])}),
+    },
+).flatmap(
+    lambda a: st.one_of(
+        st.just(a),
+        TEXT.map(lambda line: {**a, "addressLine1": line}),
+        st.fixed_dictionaries({"number": TEXT, "name": TEXT}).map(lambda s: {**a, "street": s}),
+    )
+)
+
+
+@st.composite
+def line_item(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    quantity = draw(st.integers(min_value=1, max_value=50))
+    price = draw(money(max_value=500))
+    included = draw(st.booleans())
+    item: dict[str, Any] = {
+        "index": index,
+        "quantity": quantity,
+        "name": draw(TEXT),
+        "lineItemType": draw(st.sampled_from(["PHYSICAL", "DIGITAL", "CUSTOM_AMOUNT_ITEM", "UNSPECIFIED_LINE_ITEM_TYPE"])),
+        "discount": draw(money(max_value=50)),
+        "tax": draw(money(max_value=50)),
+        "priceData": {"taxIncludedInPrice": included, "price": price, "totalPrice": str(Decimal(price) * quantity)},
+    }
+    optional = draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "productId": IDS,
+                "translatedName": TEXT,
+                "sku": TEXT,
+                "weight": money(max_value=20),
+                "notes": TEXT,
+                "variantId": IDS,
+                "fulfillerId": IDS,
+                "options": st.lists(st.fixed_dictionaries({"option": TEXT, "selection": TEXT}), max_size=3),
+                "customTextFields": st.lists(st.fixed_dictionaries({"title": TEXT, "value": TEXT}), max_size=2),
+                "mediaItem": st.fixed_dictionaries(
+                    {
+                        "mediaType": st.just("IMAGE"),
+                        "url": st.just("https://static.wixstatic.com/media/x.jpg"),
+                        "id": st.just("x.jpg"),
+                    },
+                    optional={"width": st.integers(1, 5000), "height": st.integers(1, 5000), "altText": TEXT},
+                ),
+            },
+        )
+    )
+    item.update(optional)
+    return item
+
+
+@st.composite
+def stores_order(draw: st.DrawFn) -> dict[str, Any]:
+    count = draw(st.integers(min_value=1, max_value=6))
+    start = draw(st.integers(min_value=0, max_value=3))
+    items = [draw(line_item(start + n)) for n in range(count)]
+    shared_flag = items[0]["priceData"]["taxIncludedInPrice"]
+    for item in items:  # one order, one tax mode, as Wix stores them
+        item["priceData"]["taxIncludedInPrice"] = shared_flag
+    order: dict[str, Any] = {
+        "id": draw(IDS),
+        "number": draw(st.integers(min_value=10000, max_value=99999)),
+        "dateCreated": "2023-03-07T10:24:03.380Z",
+        "currency": draw(st.sampled_from(["USD", "EUR", "JPY", "ILS", "INR", "KWD"])),
+        "weightUnit": draw(st.sampled_from(["KG", "LB", "UNSPECIFIED_WEIGHT_UNIT"])),
+        "paymentStatus": draw(
+            st.sampled_from(["PAID", "NOT_PAID", "PENDING", "PARTIALLY_PAID", "FULLY_REFUNDED", "UNSPECIFIED_PAYMENT_STATUS"])
+        ),
+        "fulfillmentStatus": draw(st.sampled_from(["NOT_FULFILLED", "FULFILLED", "CANCELED", "PARTIALLY_FULFILLED"])),
+        "totals": {k: draw(money()) for k in ("subtotal", "shipping", "tax", "discount", "total")},
+        "lineItems": items,
+        "buyerInfo": {
+            "id": draw(IDS),
+            "identityType": draw(st.sampled_from(["MEMBER", "CONTACT"])),
+            "email": "buyer@example.com",
+        },
+        "billingInfo": {"address": draw(address)},
+        "channelInfo": {"type": draw(st.sampled_from(["WEB", "POS", "EBAY", "BACKOFFICE_MERCHANT"]))},
+        "enteredBy": {"id": draw(IDS), "identityType": draw(st.sampled_from(["USER", "MEMBER", "APP", "CONTACT"]))},
+    }
+    if draw(st.booleans()):
+        order["shippingInfo"] = {
+            "deliveryOption": draw(TEXT),
+            "shipmentDetails": {
+                "address": draw(address),
+                "discount": draw(money(max_value=10)),
+                "tax": draw(money(max_value=10)),
+                "priceData": {"taxIncludedInPrice": shared_flag, "price": draw(money(max_value=50))},
+            },
+        }
+    elif draw(st.booleans()):
+        order["shippingInfo"] = {
+            "pickupDetails": {
+                "pickupAddress": {"country": "US", "city": draw(TEXT), "addressLine1": draw(TEXT)},
+                "pickupInstructions": draw(TEXT),
+            }
+        }
+    if draw(st.booleans()):
+        order["discount"] = {
+            "value": draw(money(max_value=50)),
+            "appliedCoupon": {"couponId": draw(IDS), "name": draw(TEXT), "code": draw(TEXT)},
+        }
+    if draw(st.booleans()):
+        order["activities"] = [
+            {"type": "ORDER_PLACED", "timestamp": "2023-03-07T10:24:03.380Z"},
+            {"type": "TRACKING_LINK_WAS_SET", "timestamp": "t"},
+        ]
+    return order
