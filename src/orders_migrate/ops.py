@@ -254,8 +254,11 @@ def op_to_number(spec: Spec) -> Step:
         if value is MISSING:
             return
         path = spec.render(source, idx)
-        if value is None:
-            number: Any = None
+        number: Any
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            number = value  # a weight, not money: a JSON number is already what eCommerce wants
+        elif isinstance(value, Decimal) and value.is_finite():
+            number = int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
         else:
             parsed = _money(value, path, ctx)
             if parsed is None:
@@ -642,6 +645,7 @@ def op_description_lines(spec: Spec) -> Step:
     fields = spec.reads.get("customTextFields", (None,))[0]
     notes = spec.reads.get("notes", (None,))[0]
     write = writer(spec, spec.one_write()[0])
+    line_type = spec.param("line_type", str)
     anchor = options or fields or notes
     if anchor is None:
         raise spec.fail("description_lines needs options, customTextFields or notes in 'from'")
@@ -653,11 +657,11 @@ def op_description_lines(spec: Spec) -> Step:
             pairs = _pairs(spec, src, path, keys, ctx, idx)
             if pairs is not None:
                 present = True
-                lines.extend({"name": _text(name), "plainText": _text(value), "lineType": "PLAIN_TEXT"} for name, value in pairs)
+                lines.extend({"name": _text(name), "plainText": _text(value), "lineType": line_type} for name, value in pairs)
         note = get(src, notes) if notes is not None else MISSING
         if isinstance(note, str) and note:
             present = True
-            lines.append({"name": _text(""), "plainText": _text(note), "lineType": "PLAIN_TEXT"})
+            lines.append({"name": _text(""), "plainText": _text(note), "lineType": line_type})
         elif note not in (MISSING, None, "") and notes is not None:
             ctx.problem(spec.render(notes, idx), f"expected a string, got {describe(note)}")
         if present:

@@ -49,6 +49,7 @@ def _scope_of(row: Row, op_name: str) -> Path | None:
     """The list a row runs over, when every path of the row sits in the same list element."""
     paths = list(row.all_reads()) + list(row.all_writes())
     paths += [p for p in (row.if_present, row.unless_present) if p is not None]
+    paths += [p for p, _ in row.when + row.unless]
     heads = set()
     for p in paths:
         split = p.split_each()
@@ -81,15 +82,24 @@ def _spec(row: Row, scope: Path | None, prefix: Path | None, address_steps: Mapp
 
 
 def _guard(step: Step, row: Row, scope: Path | None) -> Step:
-    if row.if_present is None and row.unless_present is None:
-        return step
+    """Run a row only when its conditions hold (``if_present``, ``unless_present``, ``when``, ``unless``)."""
     need = _relative(row.if_present, scope) if row.if_present is not None else None
     avoid = _relative(row.unless_present, scope) if row.unless_present is not None else None
+    when = tuple((_relative(p, scope), values) for p, values in row.when)
+    unless = tuple((_relative(p, scope), values) for p, values in row.unless)
+    if need is None and avoid is None and not when and not unless:
+        return step
+
+    def holds(src: Any, path: Path, values: tuple[Any, ...]) -> bool:
+        value = get(src, path)
+        return (None in values) if value is MISSING or value is None else value in values
 
     def guarded(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         if need is not None and get(src, need) in (MISSING, None):
             return
         if avoid is not None and get(src, avoid) not in (MISSING, None):
+            return
+        if not all(holds(src, p, v) for p, v in when) or any(holds(src, p, v) for p, v in unless):
             return
         step(src, out, ctx, idx)
 

@@ -35,6 +35,8 @@ class Row:
     agree: bool
     if_present: Path | None
     unless_present: Path | None
+    when: tuple[tuple[Path, tuple[Any, ...]], ...]
+    unless: tuple[tuple[Path, tuple[Any, ...]], ...]
     note: str
 
     def all_reads(self) -> tuple[Path, ...]:
@@ -66,7 +68,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 _PATH_PARAMS = ("by", "sum", "times")
-_ROW_KEYS = {"id", "op", "from", "to", "note", "agree", "if_present", "unless_present", "__line__"}
+_ROW_KEYS = {"id", "op", "from", "to", "note", "agree", "if_present", "unless_present", "when", "unless", "__line__"}
 
 
 def default_table_text() -> tuple[str, str]:
@@ -133,6 +135,22 @@ def _paths(value: Any, source: str, line: int, row_id: str, what: str) -> dict[s
     raise MappingError(source, line, row_id, f"'{what}' must be a path, a list of paths or a mapping of them")
 
 
+def _conditions(value: Any, source: str, line: int, row_id: str, what: str) -> tuple[tuple[Path, tuple[Any, ...]], ...]:
+    """``{path: [values]}``: the value at path is one of them (``~`` stands for absent or null)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise MappingError(source, line, row_id, f"'{what}' must map paths to lists of values")
+    out = []
+    for path, values in value.items():
+        if path == "__line__":
+            continue
+        if not isinstance(values, list):
+            raise MappingError(source, line, row_id, f"'{what}' of {path!r} must be a list of values")
+        out.append((_path(path, source, line, row_id), tuple(values)))
+    return tuple(out)
+
+
 def _strip(value: Any) -> Any:
     """Drop the loader's line markers from nested parameters."""
     if isinstance(value, dict):
@@ -181,5 +199,7 @@ def _row(item: Any, section: str, source: str) -> Row:
         agree=bool(item.get("agree", False)),
         if_present=cond["if_present"],
         unless_present=cond["unless_present"],
+        when=_conditions(item.get("when"), source, line, row_id, "when"),
+        unless=_conditions(item.get("unless"), source, line, row_id, "unless"),
         note=note,
     )
