@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .detect import detect_kind
+from .dialect import detect_dialect, restore_path
 from .money import DEFAULT_LOCALE, formatter
 from .ops import Ctx, describe
 from .paths import MISSING, get, parse
@@ -94,6 +95,7 @@ def convert_order(
         return Conversion(payload, report)
     if kind != "stores_order":
         raise ConversionError([Problem("$", "not a Stores order: no lineItems, totals or other order fields")])
+    dialect = detect_dialect(payload, plan.table)
     problems = _check_required(payload, plan)
     if problems:
         raise ConversionError(problems)
@@ -101,13 +103,22 @@ def convert_order(
     currency = currency if isinstance(currency, str) and currency else None
     out: dict[str, Any] = {}
     ctx = Ctx(formatter(currency, locale), currency, out)
+    moved: dict[str, str] = {}
+    if dialect == "velo":
+        payload, moved = plan.velo.apply(payload, ctx)
+        order_id = payload.get("id") if isinstance(payload.get("id"), str) else None
+    first_plan_entry = len(ctx.entries)
     if currency is None:
         ctx.report("not_derivable", "$.currency", "the order has no currency: Price objects carry no formattedAmount", None)
     plan.apply(payload, ctx)
+    _unmapped(payload, plan.reads, "$", ctx.entries)
+    if moved:
+        # The report and the errors name the paths of the user's own (Velo) file.
+        ctx.entries[first_plan_entry:] = [replace(e, path=restore_path(e.path, moved)) for e in ctx.entries[first_plan_entry:]]
+        ctx.problems[:] = [Problem(restore_path(p.path, moved), p.message) for p in ctx.problems]
     if ctx.problems:
         raise ConversionError(ctx.problems)
-    _unmapped(payload, plan.reads, "$", ctx.entries)
-    return Conversion(out, Report("stores_order", order_id, source, ctx.entries))
+    return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect))
 
 
 def records(payload: Any) -> Iterator[tuple[str, Any]]:

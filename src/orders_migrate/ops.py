@@ -14,6 +14,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+import pycountry
+
 from .money import MoneyError, computed_text, parse_amount, price
 from .paths import MISSING, Path, get, iter_each, put
 from .report import Entry, Problem
@@ -789,6 +791,97 @@ def op_buyer_email(spec: Spec) -> Step:
     return step
 
 
+def op_expect_present(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    reason = spec.param("reason", str)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        if get(src, source) in (MISSING, None):
+            ctx.report("rule", spec.render(source, idx), f"missing: {reason}", spec.row.id)
+
+    return step
+
+
+def op_expect_value(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    values = spec.param("values", list)
+    reason = spec.param("reason", str)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value not in (MISSING, None) and value not in values:
+            ctx.report("rule", spec.render(source, idx), f"{describe(value)}: {reason}", spec.row.id)
+
+    return step
+
+
+def _country_alpha2(value: str) -> str | None:
+    if len(value) == 2:
+        return value.upper() if pycountry.countries.get(alpha_2=value.upper()) else None
+    if len(value) == 3:
+        country = pycountry.countries.get(alpha_3=value.upper())
+        return country.alpha_2 if country else None
+    return None
+
+
+def op_country_code(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    writes = [writer(spec, t) for t in spec.one_write()]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING:
+            return
+        path = spec.render(source, idx)
+        if value is None or value == "":
+            code: Any = value
+        elif not isinstance(value, str):
+            ctx.problem(path, f"expected a country code, got {describe(value)}")
+            return
+        else:
+            code = _country_alpha2(value)
+            if code is None:
+                code = value
+                ctx.report(
+                    "unknown_value", path, f"{describe(value)} is not an ISO 3166-1 country code; kept as it is", spec.row.id
+                )
+        for w in writes:
+            w(out, code, ctx, idx, path)
+
+    return step
+
+
+def op_subdivision_code(spec: Spec) -> Step:
+    (source,) = spec.one_read("subdivision")
+    (country_path,) = spec.one_read("country")
+    writes = [writer(spec, t) for t in spec.one_write()]
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING:
+            return
+        path = spec.render(source, idx)
+        if not isinstance(value, str) or not value or "-" in value:
+            for w in writes:  # already ISO 3166-2 ("US-NY"), or empty
+                w(out, value, ctx, idx, path)
+            return
+        country = get(src, country_path)
+        alpha2 = _country_alpha2(country) if isinstance(country, str) else None
+        code = f"{alpha2}-{value.upper()}" if alpha2 else None
+        if code is None or pycountry.subdivisions.get(code=code) is None:  # type: ignore[no-untyped-call]
+            code = value
+            ctx.report(
+                "not_derivable",
+                path,
+                f"{describe(value)} is not a subdivision of country {describe(country)}; kept as it is, not ISO 3166-2",
+                spec.row.id,
+            )
+        for w in writes:
+            w(out, code, ctx, idx, path)
+
+    return step
+
+
 OPERATIONS: Mapping[str, Callable[[Spec], Step]] = MappingProxyType(
     {
         "copy": op_copy,
@@ -812,6 +905,10 @@ OPERATIONS: Mapping[str, Callable[[Spec], Step]] = MappingProxyType(
         "plain_value": op_plain_value,
         "address": op_address,
         "buyer_email": op_buyer_email,
+        "country_code": op_country_code,
+        "subdivision_code": op_subdivision_code,
+        "expect_present": op_expect_present,
+        "expect_value": op_expect_value,
     }
 )
 

@@ -13,8 +13,9 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from .dialect import Normaliser, compile_velo
 from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
-from .paths import MISSING, Each, Path, get, parse, put
+from .paths import MISSING, Each, Path, get, iter_each, parse, put
 from .table import MappingError, Row, Table, default_table_text, load_table
 
 # Operations that walk `[i]` paths themselves and so may read list elements from the order's root.
@@ -31,6 +32,7 @@ class Plan:
     required: tuple[Path, ...]
     standalone_address: Mapping[bool, tuple[Step, ...]]
     address_reads: Mapping[str, Any]
+    velo: Normaliser
 
     def address_steps(self, contact: bool) -> tuple[Step, ...]:
         return self.standalone_address[contact]
@@ -91,6 +93,9 @@ def _guard(step: Step, row: Row, scope: Path | None) -> Step:
         return step
 
     def holds(src: Any, path: Path, values: tuple[Any, ...]) -> bool:
+        if path.has_each:  # every element of the list (and there is at least one)
+            found = [v for _, v in iter_each(src, path)]
+            return bool(found) and all(v in values for v in found)
         value = get(src, path)
         return (None in values) if value is MISSING or value is None else value in values
 
@@ -106,7 +111,8 @@ def _guard(step: Step, row: Row, scope: Path | None) -> Step:
     return guarded
 
 
-def _loop(src_list: Path, out_list: Path, steps: tuple[Step, ...]) -> Step:
+def _loop(src_list: Path, out_list: Path, steps: tuple[Step, ...], report_shape: bool = True) -> Step:
+    """Run steps once per list element; ``report_shape`` is off for a second pass over the same list."""
     where = src_list.render()
 
     def each(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
@@ -114,7 +120,8 @@ def _loop(src_list: Path, out_list: Path, steps: tuple[Step, ...]) -> Step:
         if items is MISSING or items is None:
             return
         if not isinstance(items, list):
-            ctx.problem(where, f"expected an array, got {describe(items)}")
+            if report_shape:
+                ctx.problem(where, f"expected an array, got {describe(items)}")
             return
         out_items = get(out, out_list)
         if not isinstance(out_items, list):
@@ -124,7 +131,8 @@ def _loop(src_list: Path, out_list: Path, steps: tuple[Step, ...]) -> Step:
             while len(out_items) <= n:
                 out_items.append({})
             if not isinstance(item, dict):
-                ctx.problem(f"{where}[{n}]", f"expected an object, got {describe(item)}")
+                if report_shape:
+                    ctx.problem(f"{where}[{n}]", f"expected an object, got {describe(item)}")
                 continue
             target = out_items[n]
             for step in steps:
@@ -282,6 +290,11 @@ def compile_table(table: Table) -> Plan:
             group_scope = scope
             group.append(step)
     flush()
+    for row in table.checks:
+        # Checks only report: they read nothing for the unmapped report and write nothing.
+        scope = _scope_of(row, row.op)
+        step = _compile_row(row, scope, None, table, {})
+        steps.append(_loop(scope, scope, (step,), report_shape=False) if scope is not None else step)
     standalone = {c: _address_steps(table, None, None, c, None) for c in (True, False)}
     address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
     return Plan(
@@ -291,6 +304,7 @@ def compile_table(table: Table) -> Plan:
         table.required,
         MappingProxyType(standalone),
         MappingProxyType(address_reads),
+        compile_velo(table.velo, table.source),
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -46,6 +48,20 @@ def _decode_error(exc: orjson.JSONDecodeError, data: bytes) -> str:
     return f"not valid JSON: {msg}"
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads(data: bytes) -> Any:
+    """Parse JSON. Velo payloads write money as JSON numbers, so those are read as Decimal, digit for digit."""
+    if b'"_id"' not in data:
+        return orjson.loads(data)
+    try:
+        return json.loads(data.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise orjson.JSONDecodeError(str(exc), "", 0) from None
+
+
 def read_bytes(name: str) -> bytes:
     if name == "-":
         return sys.stdin.buffer.read()
@@ -62,7 +78,7 @@ def read_records(name: str, data: bytes) -> Iterator[Record | ReadError]:
         yield ReadError(source, None, Problem("$", "empty input: expected a JSON order"))
         return
     try:
-        doc = orjson.loads(data)
+        doc = loads(data)
     except orjson.JSONDecodeError as exc:
         # Several JSON documents one per line are NDJSON even without the suffix.
         if data.count(b"\n") > 1 and data.lstrip().startswith(b"{"):
@@ -85,7 +101,7 @@ def _ndjson(source: str, data: bytes) -> Iterator[Record | ReadError]:
         if not line.strip():
             continue
         try:
-            doc = orjson.loads(line)
+            doc = loads(line)
         except orjson.JSONDecodeError as exc:
             yield ReadError(source, n, Problem("$", _decode_error(exc, line)))
             continue

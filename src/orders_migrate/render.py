@@ -20,7 +20,8 @@ def report_json(reports: list[Report]) -> bytes:
 def report_text(reports: list[Report], stream: IO[str]) -> None:
     console = Console(file=stream, soft_wrap=True)
     for report in reports:
-        title = f"{report.source or ''} order {report.order_id or '(no id)'}: {report.payload_kind}"
+        dialect = f" ({report.dialect})" if report.dialect else ""
+        title = f"{report.source or ''} order {report.order_id or '(no id)'}: {report.payload_kind}{dialect}"
         if not report.entries:
             console.print(f"{title}: every field carried", markup=False, highlight=False)
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["fetch", "unmapped", "not_derivable", "mismatch", "unknown_value", "dropped", "passed_through"]
+Kind = Literal["fetch", "unmapped", "not_derivable", "mismatch", "unknown_value", "dropped", "rule", "passed_through"]
 
 KINDS: tuple[str, ...] = (
     "fetch",
@@ -14,6 +14,7 @@ KINDS: tuple[str, ...] = (
     "mismatch",
     "unknown_value",
     "dropped",
+    "rule",
     "passed_through",
 )
 
@@ -41,6 +42,7 @@ class Report:
     order_id: str | None = None
     source: str | None = None
     entries: list[Entry] = field(default_factory=list)
+    dialect: str | None = None
 
     def by_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.entries if e.kind == kind]
@@ -57,6 +59,8 @@ class Report:
             out["source"] = self.source
         if self.order_id is not None:
             out["orderId"] = self.order_id
+        if self.dialect is not None:
+            out["dialect"] = self.dialect
         out["entries"] = [e.to_dict() for e in self.entries]
         return out
 

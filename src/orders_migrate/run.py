@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import IO
 
@@ -79,12 +80,19 @@ def _convert(rec: Record, plan: object, locale: str) -> Conversion:
     return convert_order(rec.payload, locale=locale, source=source)
 
 
+def _decimal(value: object) -> object:
+    """Non-money numbers read as Decimal (Velo input) are written back as JSON numbers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
 def _dump(orders: list[dict[str, object]], single: bool) -> bytes:
     if single and len(orders) == 1:
-        return orjson.dumps(orders[0], option=orjson.OPT_INDENT_2) + b"\n"
+        return orjson.dumps(orders[0], default=_decimal, option=orjson.OPT_INDENT_2) + b"\n"
     if single:
-        return orjson.dumps(orders, option=orjson.OPT_INDENT_2) + b"\n"
-    return b"".join(orjson.dumps(o) + b"\n" for o in orders)
+        return orjson.dumps(orders, default=_decimal, option=orjson.OPT_INDENT_2) + b"\n"
+    return b"".join(orjson.dumps(o, default=_decimal) + b"\n" for o in orders)
 
 
 def _atomic_write(path: FsPath, data: bytes) -> None:

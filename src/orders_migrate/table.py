@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any
@@ -53,6 +53,9 @@ class Table:
     order: tuple[Row, ...]
     address: tuple[Row, ...]
     apis: Mapping[str, Any]
+    velo: tuple[Row, ...] = ()
+    checks: tuple[Row, ...] = ()
+    markers: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -91,8 +94,8 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         raise MappingError(source, 1, None, "the table must be a mapping with 'order' and 'address' lists")
     rows: dict[str, tuple[Row, ...]] = {}
     seen_ids: dict[str, int] = {}
-    for section in ("order", "address"):
-        raw = doc.get(section)
+    for section in ("order", "address", "velo", "checks"):
+        raw = doc.get(section, [] if section in ("velo", "checks") else None)
         if not isinstance(raw, list):
             raise MappingError(source, doc.get("__line__"), None, f"'{section}' must be a list of rows")
         built = []
@@ -105,7 +108,12 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         rows[section] = tuple(built)
     required = tuple(_path(p, source, doc.get("__line__"), None) for p in doc.get("required", []) or [])
     apis = _strip(doc.get("apis") or {})
-    return Table(source, required, rows["order"], rows["address"], apis)
+    markers: dict[str, tuple[Path, ...]] = {}
+    for name, spec in _strip(doc.get("dialects") or {}).items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("markers"), list):
+            raise MappingError(source, doc.get("__line__"), None, f"dialect {name!r} needs a 'markers' list of paths")
+        markers[name] = tuple(_path(p, source, None, None) for p in spec["markers"])
+    return Table(source, required, rows["order"], rows["address"], apis, rows["velo"], rows["checks"], markers)
 
 
 def _path(text: Any, source: str, line: int | None, row_id: str | None) -> Path:
