@@ -78,11 +78,18 @@ def convert_order(
     locale: str = DEFAULT_LOCALE,
     plan: Plan | None = None,
     source: str | None = None,
+    validate: bool = False,
+    partial: bool = False,
 ) -> Conversion:
     """Convert one Stores order dict to an eCommerce order dict and its report.
 
+    ``partial`` is for the summaries some webhooks carry: no line items are required and the Stores
+    API's input rules are not checked.
+
     Raises ``ConversionError`` with every problem found (each with its ``$.path``) when the input
     cannot be converted. An eCommerce order passes through unchanged, so a second run is harmless.
+    ``validate=True`` checks the result against the eCommerce order model and reports each problem
+    as an ``invalid`` entry at its output path.
     """
     plan = plan or default_plan()
     if not isinstance(payload, dict):
@@ -92,11 +99,13 @@ def convert_order(
     if kind == "ecom_order":
         report = Report("ecom_order", order_id, source)
         report.entries.append(Entry("passed_through", "$", "already an eCommerce order: passed through unchanged"))
+        if validate:
+            report.entries.extend(_invalid_entries(payload))
         return Conversion(payload, report)
-    if kind != "stores_order":
+    if kind != "stores_order" and not partial:
         raise ConversionError([Problem("$", "not a Stores order: no lineItems, totals or other order fields")])
     dialect = detect_dialect(payload, plan.table)
-    problems = _check_required(payload, plan)
+    problems = [] if partial else _check_required(payload, plan)
     if problems:
         raise ConversionError(problems)
     currency = payload.get("currency")
@@ -110,7 +119,7 @@ def convert_order(
     first_plan_entry = len(ctx.entries)
     if currency is None:
         ctx.report("not_derivable", "$.currency", "the order has no currency: Price objects carry no formattedAmount", None)
-    plan.apply(payload, ctx)
+    plan.apply(payload, ctx, checks=not partial)
     _unmapped(payload, plan.reads, "$", ctx.entries)
     if moved:
         # The report and the errors name the paths of the user's own (Velo) file.
@@ -118,7 +127,16 @@ def convert_order(
         ctx.problems[:] = [Problem(restore_path(p.path, moved), p.message) for p in ctx.problems]
     if ctx.problems:
         raise ConversionError(ctx.problems)
+    if validate:
+        ctx.entries.extend(_invalid_entries(out))
     return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect))
+
+
+def _invalid_entries(order: dict[str, Any]) -> list[Entry]:
+    # Imported on first use: building the pydantic models is most of the import time of the package.
+    from .models.validate import invalid_entries
+
+    return invalid_entries(order)
 
 
 def records(payload: Any) -> Iterator[tuple[str, Any]]:

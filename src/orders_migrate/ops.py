@@ -504,6 +504,10 @@ def op_sum_check(spec: Spec) -> Step:
         parsed = _money(stated, path, ctx)
         if parsed is None:
             return
+        items = term.split_each()
+        if items is not None and not isinstance(get(src, items[0]), list):
+            ctx.report("not_derivable", path, "there are no line items to derive it from (a summary): not carried", spec.row.id)
+            return
         factors = dict(iter_each(src, factor, idx)) if factor is not None else {}
         total = Decimal(0)
         for sub_idx, value in iter_each(src, term, idx):

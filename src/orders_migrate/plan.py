@@ -17,6 +17,7 @@ from .dialect import Normaliser, compile_velo
 from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
 from .paths import MISSING, Each, Path, get, iter_each, parse, put
 from .table import MappingError, Row, Table, default_table_text, load_table
+from .webhook_table import WebhookSpec, compile_webhooks
 
 # Operations that walk `[i]` paths themselves and so may read list elements from the order's root.
 _ITERATING = frozenset({"not_carried", "dropped", "not_derivable", "same_value", "sum_check", "discount_scope"})
@@ -33,14 +34,21 @@ class Plan:
     standalone_address: Mapping[bool, tuple[Step, ...]]
     address_reads: Mapping[str, Any]
     velo: Normaliser
+    fulfillment: Section
+    refund: Section
+    checks: tuple[Step, ...]
+    webhooks: tuple[WebhookSpec, ...]
 
     def address_steps(self, contact: bool) -> tuple[Step, ...]:
         return self.standalone_address[contact]
 
-    def apply(self, order: dict[str, Any], ctx: Ctx) -> None:
+    def apply(self, order: dict[str, Any], ctx: Ctx, checks: bool = True) -> None:
         out = ctx.root_out
         for step in self.steps:
             step(order, out, ctx, ())
+        if checks:
+            for step in self.checks:
+                step(order, out, ctx, ())
 
 
 def _join(outer: Path, inner: Path) -> Path:
@@ -176,13 +184,13 @@ def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table
         (host,) = row.writes["value"]
         address_steps[contact] = _address_steps(table, outer, host, contact, targets)
     spec = _spec(row, scope, prefix, MappingProxyType(address_steps))
-    if row.section == "order" and scope is None and row.op not in _ITERATING:
+    if row.section != "checks" and scope is None and row.op not in _ITERATING:
         for p in row.all_reads() + row.all_writes():
             if p.has_each:
                 raise MappingError(
                     table.source, row.line, row.id, f"path {p.text!r} has [i] but the row does not run inside that list"
                 )
-    if row.section == "order" and row.op != "address":
+    if row.section != "checks" and row.op != "address":
         _claim(row, [p.text for p in row.all_writes()], targets, table, agree=row.agree)
     return _guard(_build(factory, spec), row, scope)
 
@@ -254,7 +262,20 @@ def _trie(paths: list[Path]) -> dict[str, Any]:
     return root
 
 
-def compile_table(table: Table) -> Plan:
+@dataclass(frozen=True, slots=True)
+class Section:
+    """The compiled rows of one table section (a fulfillment, a refund), applied to one object."""
+
+    steps: tuple[Step, ...]
+    reads: Mapping[str, Any]
+
+    def apply(self, src: dict[str, Any], ctx: Ctx, out: dict[str, Any]) -> None:
+        for step in self.steps:
+            step(src, out, ctx, ())
+
+
+def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list[Path]]:
+    """Steps in row order, consecutive rows over the same list sharing one loop; and every path read."""
     targets: dict[str, Row] = {}
     steps: list[Step] = []
     read_paths: list[Path] = []
@@ -267,7 +288,7 @@ def compile_table(table: Table) -> Plan:
             steps.append(_loop(group_scope, group_scope, tuple(group)))
         group, group_scope = [], None
 
-    for row in table.order:
+    for row in rows:
         scope = _scope_of(row, row.op)
         if scope is not None:
             for p in row.all_writes():
@@ -290,11 +311,22 @@ def compile_table(table: Table) -> Plan:
             group_scope = scope
             group.append(step)
     flush()
+    return steps, read_paths
+
+
+def compile_section(rows: tuple[Row, ...], table: Table) -> Section:
+    steps, reads = _compile_rows(rows, table)
+    return Section(tuple(steps), MappingProxyType(_trie(reads)))
+
+
+def compile_table(table: Table) -> Plan:
+    steps, read_paths = _compile_rows(table.order, table)
+    checks: list[Step] = []
     for row in table.checks:
         # Checks only report: they read nothing for the unmapped report and write nothing.
         scope = _scope_of(row, row.op)
         step = _compile_row(row, scope, None, table, {})
-        steps.append(_loop(scope, scope, (step,), report_shape=False) if scope is not None else step)
+        checks.append(_loop(scope, scope, (step,), report_shape=False) if scope is not None else step)
     standalone = {c: _address_steps(table, None, None, c, None) for c in (True, False)}
     address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
     return Plan(
@@ -305,6 +337,10 @@ def compile_table(table: Table) -> Plan:
         MappingProxyType(standalone),
         MappingProxyType(address_reads),
         compile_velo(table.velo, table.source),
+        compile_section(table.fulfillment, table),
+        compile_section(table.refund, table),
+        tuple(checks),
+        compile_webhooks(table),
     )
 
 

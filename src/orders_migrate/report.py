@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["fetch", "unmapped", "not_derivable", "mismatch", "unknown_value", "dropped", "rule", "passed_through"]
+Kind = Literal["fetch", "unmapped", "not_derivable", "mismatch", "unknown_value", "dropped", "rule", "unverified", "invalid", "passed_through"]
 
 KINDS: tuple[str, ...] = (
     "fetch",
@@ -15,7 +15,9 @@ KINDS: tuple[str, ...] = (
     "unknown_value",
     "dropped",
     "rule",
+    "unverified",
     "passed_through",
+    "invalid",
 )
 
 
@@ -43,6 +45,7 @@ class Report:
     source: str | None = None
     entries: list[Entry] = field(default_factory=list)
     dialect: str | None = None
+    verified: bool | None = None  # a JWT body: was its signature checked?
 
     def by_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.entries if e.kind == kind]
@@ -61,6 +64,8 @@ class Report:
             out["orderId"] = self.order_id
         if self.dialect is not None:
             out["dialect"] = self.dialect
+        if self.verified is not None:
+            out["verified"] = self.verified
         out["entries"] = [e.to_dict() for e in self.entries]
         return out
 

@@ -55,6 +55,9 @@ class Table:
     apis: Mapping[str, Any]
     velo: tuple[Row, ...] = ()
     checks: tuple[Row, ...] = ()
+    fulfillment: tuple[Row, ...] = ()
+    refund: tuple[Row, ...] = ()
+    webhooks: tuple[Mapping[str, Any], ...] = ()
     markers: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
 
 
@@ -94,8 +97,8 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         raise MappingError(source, 1, None, "the table must be a mapping with 'order' and 'address' lists")
     rows: dict[str, tuple[Row, ...]] = {}
     seen_ids: dict[str, int] = {}
-    for section in ("order", "address", "velo", "checks"):
-        raw = doc.get(section, [] if section in ("velo", "checks") else None)
+    for section in ("order", "address", "velo", "checks", "fulfillment", "refund"):
+        raw = doc.get(section, [] if section not in ("order", "address") else None)
         if not isinstance(raw, list):
             raise MappingError(source, doc.get("__line__"), None, f"'{section}' must be a list of rows")
         built = []
@@ -113,7 +116,22 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         if not isinstance(spec, dict) or not isinstance(spec.get("markers"), list):
             raise MappingError(source, doc.get("__line__"), None, f"dialect {name!r} needs a 'markers' list of paths")
         markers[name] = tuple(_path(p, source, None, None) for p in spec["markers"])
-    return Table(source, required, rows["order"], rows["address"], apis, rows["velo"], rows["checks"], markers)
+    webhooks = doc.get("webhooks") or []
+    if not isinstance(webhooks, list) or not all(isinstance(w, dict) and isinstance(w.get("id"), str) for w in webhooks):
+        raise MappingError(source, doc.get("__line__"), None, "'webhooks' must be a list of mappings, each with an 'id'")
+    return Table(
+        source,
+        required,
+        rows["order"],
+        rows["address"],
+        apis,
+        velo=rows["velo"],
+        checks=rows["checks"],
+        fulfillment=rows["fulfillment"],
+        refund=rows["refund"],
+        webhooks=tuple(webhooks),
+        markers=markers,
+    )
 
 
 def _path(text: Any, source: str, line: int | None, row_id: str | None) -> Path:

@@ -1,0 +1,461 @@
+"""Stored Stores webhooks -> the eCommerce events Wix fires at the same time.
+
+The `webhooks` section of mappings.yaml says, per Stores webhook, how to recognise it, where its order
+sits, and which eCommerce event (entityFqdn, slug, body container) it becomes. The order inside is
+converted by the same plan as any order; fulfillments and refunds by the table's `fulfillment` and
+`refund` rows. A delivered body may still be the JWT Wix sent: it is decoded (and, given the public key,
+its RS256 signature verified) first.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path as FsPath
+from typing import Any
+
+import jwt
+import orjson
+
+from .convert import Conversion, _unmapped, convert_order
+from .money import DEFAULT_LOCALE, formatter
+from .ops import Ctx, describe
+from .paths import MISSING, get, put
+from .plan import Plan, Section, default_plan
+from .reader import loads
+from .report import ConversionError, Entry, Problem, Report
+from .webhook_table import WebhookSpec, norm_event_type
+
+# Event ids are uuid5 in this namespace over the webhook kind and the body: a replay gets the same id.
+EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/orders-migrate/events")
+
+JWT_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+
+def find_spec(specs: tuple[WebhookSpec, ...], kind: str) -> WebhookSpec:
+    for spec in specs:
+        if spec.id == kind:
+            return spec
+    raise KeyError(kind)
+
+
+def detect_webhook(payload: Any, specs: tuple[WebhookSpec, ...]) -> WebhookSpec | None:
+    """The Stores webhook a stored body is, by its keys; a bare {order} is ambiguous and gives None."""
+    if not isinstance(payload, dict):
+        return None
+    for spec in specs:
+        shaped = spec.has and all(k in payload for k in spec.has) and not any(k in payload for k in spec.lacks)
+        if shaped and all(payload.get(k) == v for k, v in spec.requires.items()):
+            return spec
+    return None
+
+
+def is_ecom_event(payload: Any) -> bool:
+    return isinstance(payload, dict) and isinstance(payload.get("entityFqdn"), str) and "slug" in payload
+
+
+# ---- JWT bodies ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a stored JWT body held: the inner Stores payload and its wrapper."""
+
+    event_type: str | None
+    instance_id: str | None
+    body: Any
+    identity: Any
+    issued_at: int | None
+    verified: bool
+
+
+def load_public_key(value: str) -> str:
+    """A PEM file path, PEM text, or base64 of PEM text (as Wix's dashboard shows it)."""
+    text = value.strip()
+    if not text.startswith("-----BEGIN"):
+        try:
+            if FsPath(text).is_file():
+                text = FsPath(text).read_text(encoding="utf-8").strip()
+        except OSError:
+            pass  # not a path (too long for one, say): try it as base64 below
+    if not text.startswith("-----BEGIN"):
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8").strip()
+        except (ValueError, UnicodeDecodeError):
+            raise ValueError("the public key is neither a PEM file, PEM text, nor base64 of PEM text") from None
+        if not text.startswith("-----BEGIN"):
+            raise ValueError("the public key's base64 does not hold PEM text")
+    return text
+
+
+def decode_delivery(token: str, public_key: str | None) -> Delivery:
+    """Decode a stored webhook JWT; with a key, verify RS256 first. Stored tokens are long expired."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise ConversionError([Problem("$", f"not a valid JWT: {exc}")]) from None
+    if header.get("alg") != "RS256":
+        raise ConversionError([Problem("$", f"JWT algorithm {header.get('alg')!r} refused: Wix signs webhooks with RS256")])
+    try:
+        if public_key is not None:
+            claims = jwt.decode(token, public_key, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False})
+        else:
+            claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})
+    except jwt.InvalidSignatureError:
+        raise ConversionError(
+            [Problem("$", "JWT signature does not match the public key: the body was altered or signed by someone else")]
+        ) from None
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise ConversionError([Problem("$", f"JWT cannot be verified: {exc}")]) from None
+    data = claims.get("data")
+    wrapper = _json_claim(data, "$.jwt.data")
+    if not isinstance(wrapper, dict):
+        raise ConversionError([Problem("$.jwt.data", f"expected a JSON object, got {describe(wrapper)}")])
+    body = _json_claim(wrapper.get("data"), "$.jwt.data.data")
+    identity = _json_claim(wrapper.get("identity"), "$.jwt.data.identity") if wrapper.get("identity") is not None else None
+    iat = claims.get("iat")
+    return Delivery(
+        event_type=wrapper.get("eventType") if isinstance(wrapper.get("eventType"), str) else None,
+        instance_id=wrapper.get("instanceId") if isinstance(wrapper.get("instanceId"), str) else None,
+        body=body,
+        identity=identity,
+        issued_at=iat if isinstance(iat, int) and not isinstance(iat, bool) else None,
+        verified=public_key is not None,
+    )
+
+
+def _json_claim(value: Any, path: str) -> Any:
+    """Wix nests JSON as strings inside the JWT: decode one layer."""
+    if isinstance(value, (dict, list)):
+        return value
+    if not isinstance(value, str):
+        raise ConversionError([Problem(path, f"expected a JSON string, got {describe(value)}")])
+    try:
+        return loads(value.encode("utf-8"))
+    except orjson.JSONDecodeError as exc:
+        raise ConversionError([Problem(path, f"not valid JSON: {exc}")]) from None
+
+
+# ---- conversion ------------------------------------------------------------------------------------
+
+
+def _iso(epoch_seconds: int) -> str:
+    return datetime.fromtimestamp(epoch_seconds, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _prefix(entries: list[Entry], prefix: str) -> list[Entry]:
+    if prefix == "$":
+        return entries
+    return [replace(e, path=prefix + e.path[1:]) for e in entries]
+
+
+def convert_webhook(
+    payload: Any,
+    *,
+    kind: str | None = None,
+    public_key: str | None = None,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    source: str | None = None,
+) -> Conversion:
+    """Convert one stored Stores webhook body (a dict, or the JWT string Wix delivered) to its eCommerce event.
+
+    ``kind`` names the webhook (``order-paid``, ...) where the body alone cannot tell; an eCommerce event
+    passes through unchanged. Raises ``ConversionError`` for bodies that cannot be converted.
+    """
+    plan = plan or default_plan()
+    specs = plan.webhooks
+    delivery: Delivery | None = None
+    if isinstance(payload, str):
+        if not JWT_RE.match(payload.strip()):
+            raise ConversionError([Problem("$", "expected a webhook body: a JSON object or a JWT")])
+        delivery = decode_delivery(payload.strip(), public_key)
+        payload = delivery.body
+    if is_ecom_event(payload):
+        report = Report("ecom_event", payload.get("entityId"), source)
+        report.entries.append(Entry("passed_through", "$", "already an eCommerce event: passed through unchanged"))
+        return Conversion(payload, report)
+    spec = _choose(payload, kind, delivery, specs)
+    if not isinstance(payload, dict):
+        raise ConversionError([Problem("$", f"expected a webhook body object, got {describe(payload)}")])
+    for key, value in spec.requires.items():
+        if payload.get(key) != value:
+            raise ConversionError([Problem(f"$.{key}", f"a {spec.stores} webhook needs {key} = {describe(value)}")])
+    entries: list[Entry] = []
+    # Keys that only select the webhook or its time are carried by the event itself.
+    consumed: set[str] = set(spec.requires) | {p.text for p in spec.event_time if len(p.segments) == 1}
+    if spec.fulfillment:
+        entity_id, body = _fulfillment_body(payload, spec, plan, entries, consumed, locale)
+    elif spec.transactions:
+        entity_id, body = _transactions_body(payload, spec, plan, entries, consumed, locale)
+    else:
+        entity_id, body = _order_body(payload, spec, plan, entries, consumed, locale, source)
+    event: dict[str, Any] = {
+        "id": str(
+            uuid.uuid5(EVENT_NAMESPACE, spec.id + "\n" + orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str).decode())
+        ),
+        "entityFqdn": spec.fqdn,
+        "slug": spec.slug,
+    }
+    if entity_id is not None:
+        event["entityId"] = entity_id
+    else:
+        entries.append(Entry("not_derivable", "$", "the body names no order id, so the event has no entityId", spec.id))
+    event_time = _iso(delivery.issued_at) if delivery and delivery.issued_at is not None else _event_time(payload, spec)
+    if event_time is not None:
+        event["eventTime"] = event_time
+    else:
+        entries.append(
+            Entry("not_derivable", "$", f"a stored {spec.stores} body carries no time: the event has no eventTime", spec.id)
+        )
+    event["triggeredByAnonymizeRequest"] = False
+    put(event, spec.container, body)
+    if spec.differs:
+        entries.append(Entry("not_derivable", "$", spec.differs, spec.id))
+    for name, reason in spec.not_derivable.items():
+        entries.append(Entry("not_derivable", f"{spec.container.render()}.{name}", reason, spec.id))
+    for key, value in payload.items():
+        if key not in consumed and value not in (None, "", [], {}):
+            entries.append(
+                Entry("unmapped", f"$.{key}", f"no rule of the {spec.stores} webhook reads this field ({describe(value)})")
+            )
+    if delivery is not None:
+        entries.extend(_delivery_entries(delivery, spec))
+    report = Report(f"stores_webhook:{spec.id}", entity_id, source, entries)
+    if delivery is not None:
+        report.verified = delivery.verified
+    return Conversion(event, report)
+
+
+def _choose(payload: Any, kind: str | None, delivery: Delivery | None, specs: tuple[WebhookSpec, ...]) -> WebhookSpec:
+    if kind is not None:
+        try:
+            return find_spec(specs, kind)
+        except KeyError:
+            raise ConversionError(
+                [Problem("$", f"unknown webhook kind {kind!r} (one of {', '.join(s.id for s in specs)})")]
+            ) from None
+    if delivery is not None and delivery.event_type:
+        wanted = norm_event_type(delivery.event_type)
+        for spec in specs:
+            if wanted in spec.event_types:
+                return spec
+    found = detect_webhook(payload, specs)
+    if found is not None:
+        return found
+    if isinstance(payload, dict) and set(payload) == {"order"}:
+        raise ConversionError(
+            [
+                Problem(
+                    "$",
+                    "an {order} body may be an Order Paid, Canceled, Declined or Address Updated webhook: pass --kind to say which",
+                )
+            ]
+        )
+    raise ConversionError([Problem("$", "not a Stores webhook body this table knows")])
+
+
+def _event_time(payload: dict[str, Any], spec: WebhookSpec) -> str | None:
+    for path in spec.event_time:
+        value = get(payload, path)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _order_body(
+    payload: dict[str, Any],
+    spec: WebhookSpec,
+    plan: Plan,
+    entries: list[Entry],
+    consumed: set[str],
+    locale: str,
+    source: str | None,
+) -> tuple[str | None, Any]:
+    stores_order = payload if spec.order is None else get(payload, spec.order)
+    prefix = "$" if spec.order is None else spec.order.render()
+    if not isinstance(stores_order, dict):
+        raise ConversionError([Problem(prefix, f"expected the order object, got {describe(stores_order)}")])
+    if spec.order is None:
+        consumed.update(payload)
+    else:
+        consumed.add(spec.order.text.split(".")[0])
+    order = copy.deepcopy(stores_order)
+    moved: dict[str, str] = {}
+    for src, dst in spec.rename:
+        value = order.pop(src.text, MISSING)
+        if value is not MISSING:
+            put(order, dst, value)
+            moved[dst.render()] = src.render()
+    try:
+        converted = convert_order(order, locale=locale, plan=plan, source=source, partial=spec.summary)
+    except ConversionError as exc:
+        raise ConversionError([Problem(prefix + _restore(p.path, moved)[1:], p.message) for p in exc.problems]) from None
+    entries.extend(_prefix([replace(e, path=_restore(e.path, moved)) for e in converted.report.entries], prefix))
+    if spec.summary:
+        entries.append(
+            Entry(
+                "fetch",
+                prefix,
+                f"the {spec.stores} body is a summary (no line items, no addresses): fetch the full order for the rest",
+                spec.id,
+                dict(plan.table.apis.get("orders_get_order", {})) or None,
+            )
+        )
+    body = converted.order if spec.key is None else {spec.key: converted.order}
+    return converted.order.get("id"), body
+
+
+def _restore(path: str, moved: Mapping[str, str]) -> str:
+    for new, old in moved.items():
+        if path == new or path.startswith(new + ".") or path.startswith(new + "["):
+            return old + path[len(new) :]
+    return path
+
+
+def _section_apply(
+    section: Section, src: dict[str, Any], prefix: str, locale: str, currency: str | None
+) -> tuple[dict[str, Any], list[Entry]]:
+    out: dict[str, Any] = {}
+    ctx = Ctx(formatter(currency, locale), currency, out)
+    section.apply(src, ctx, out)
+    if ctx.problems:
+        raise ConversionError([Problem(prefix + p.path[1:], p.message) for p in ctx.problems])
+    _unmapped(src, section.reads, "$", ctx.entries)
+    return out, _prefix(ctx.entries, prefix)
+
+
+def _fulfillment_body(
+    payload: dict[str, Any], spec: WebhookSpec, plan: Plan, entries: list[Entry], consumed: set[str], locale: str
+) -> tuple[str | None, Any]:
+    order_id = payload.get("orderId")
+    consumed.add("orderId")
+    body: dict[str, Any] = {"orderId": order_id}
+    apis = plan.table.apis
+    fetch = dict(apis.get("fulfillments", {})) or None
+    if spec.deleted:
+        consumed.add("fulfillmentId")
+        entries.append(
+            Entry(
+                "fetch",
+                "$.fulfillmentId",
+                "the fulfillment was deleted; the event lists the order's remaining fulfillments, which must be fetched",
+                spec.id,
+                fetch,
+            )
+        )
+    else:
+        part = {k: v for k, v in payload.items() if k in ("fulfillmentId", "dateCreated", "trackingInfo", "lineItems")}
+        consumed.update(part)
+        fulfillment, found = _section_apply(plan.fulfillment, part, "$", locale, None)
+        entries.extend(found)
+        body["fulfillments"] = [fulfillment]
+        if "lineItems" not in part:
+            entries.append(
+                Entry(
+                    "not_derivable",
+                    "$",
+                    "a Stores fulfillment webhook does not say which line items were fulfilled: fetch them",
+                    spec.id,
+                    fetch,
+                )
+            )
+        entries.append(
+            Entry(
+                "fetch",
+                "$",
+                "the eCommerce event lists all of the order's fulfillments; this body holds one: fetch the others",
+                spec.id,
+                fetch,
+            )
+        )
+    for key, why in (
+        ("buyerInfo", "a fulfillments event names no buyer; the order has it"),
+        (
+            "fulfillmentStatus",
+            "the order's fulfillment status is in the order (Order Updated, Get Order), not in a fulfillments event",
+        ),
+    ):
+        if key in payload:
+            consumed.add(key)
+            entries.append(Entry("dropped", f"$.{key}", why, spec.id))
+    return order_id if isinstance(order_id, str) else None, body
+
+
+def _transactions_body(
+    payload: dict[str, Any], spec: WebhookSpec, plan: Plan, entries: list[Entry], consumed: set[str], locale: str
+) -> tuple[str | None, Any]:
+    order = payload.get("order")
+    if not isinstance(order, dict):
+        raise ConversionError([Problem("$.order", f"expected the order object, got {describe(order)}")])
+    consumed.update({"order", "refundId"})
+    order_id = order.get("id")
+    currency = order.get("currency") if isinstance(order.get("currency"), str) else None
+    refunds = []
+    for n, refund in enumerate(order.get("refunds") or []):
+        if not isinstance(refund, dict):
+            raise ConversionError([Problem(f"$.order.refunds[{n}]", f"expected an object, got {describe(refund)}")])
+        converted, found = _section_apply(plan.refund, refund, f"$.order.refunds[{n}]", locale, currency)
+        refunds.append(converted)
+        entries.extend(found)
+    transactions: dict[str, Any] = {"orderId": order_id, "refunds": refunds}
+    body: dict[str, Any] = {"orderTransactions": transactions}
+    if isinstance(payload.get("refundId"), str):
+        body["refundIds"] = [payload["refundId"]]
+    apis = plan.table.apis
+    entries.append(
+        Entry(
+            "fetch",
+            "$.order",
+            "an Order Transactions event carries no order: fetch it (Get Order) for everything but its refunds",
+            spec.id,
+            dict(apis.get("orders_get_order", {})) or None,
+        )
+    )
+    entries.append(
+        Entry(
+            "fetch",
+            "$",
+            "the order's payments are not in a Stores refund webhook: fetch them",
+            spec.id,
+            dict(apis.get("transactions", {})) or None,
+        )
+    )
+    return order_id if isinstance(order_id, str) else None, body
+
+
+def _delivery_entries(delivery: Delivery, spec: WebhookSpec) -> list[Entry]:
+    out = []
+    if not delivery.verified:
+        out.append(
+            Entry(
+                "unverified",
+                "$",
+                "the JWT signature was not verified (no public key given): do not trust this body blindly",
+                None,
+            )
+        )
+    if delivery.instance_id:
+        out.append(
+            Entry(
+                "dropped",
+                "$.jwt.data.instanceId",
+                f"the site instance {delivery.instance_id} belongs to the delivery, not to the event",
+                None,
+            )
+        )
+    if delivery.identity not in (None, {}, ""):
+        out.append(
+            Entry(
+                "dropped",
+                "$.jwt.data.identity",
+                f"the delivery's identity ({describe(delivery.identity)}) belongs to the JWT wrapper, not to the event",
+                None,
+            )
+        )
+    return out

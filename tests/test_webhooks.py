@@ -1,0 +1,240 @@
+"""Stored Stores webhooks become the eCommerce events fired at the same time; JWT bodies included."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from conftest import FIXTURES, load_json
+from orders_migrate import ConversionError
+from orders_migrate.webhooks import convert_webhook, load_public_key
+
+HOOKS = FIXTURES / "webhooks"
+ORDER_ID = "fedb19f5-bd4c-4bfc-b2d1-212538319611"
+
+
+def hook(name: str) -> dict[str, Any]:
+    return load_json(HOOKS / f"{name}.json")
+
+
+def kinds(result: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for e in result.report.entries:
+        out.setdefault(e.kind, []).append(e.path)
+    return out
+
+
+# ---- each webhook type ------------------------------------------------------------------------------
+
+
+def test_order_created_becomes_order_approved_with_the_summary() -> None:
+    result = convert_webhook(hook("order_created"))
+    event = result.order
+    assert (event["entityFqdn"], event["slug"]) == ("wix.ecom.v1.order", "approved")
+    order = event["actionEvent"]["body"]["order"]
+    assert event["entityId"] == order["id"] == "afc47c2d-4fbf-450d-9f20-478e54b46b89"
+    assert order["number"] == "10001"
+    assert order["priceSummary"]["total"] == {"amount": "5", "formattedAmount": "$5.00"}
+    assert order["buyerInfo"] == {"contactId": "d52512dc-131f-4062-abf3-a653552bbbd2", "email": "eric@example.com"}
+    assert event["eventTime"] == "2019-08-28T08:30:42.074Z"
+    assert event["triggeredByAnonymizeRequest"] is False
+    (fetch,) = [e for e in result.report.entries if e.kind == "fetch" and e.path == "$"]
+    assert fetch.fetch is not None and "Get Order" in fetch.fetch["endpoint"]
+
+
+@pytest.mark.parametrize(
+    "name,kind,slug,container",
+    [
+        ("order_paid", "order-paid", "payment_status_updated", ("actionEvent", "body", "order")),
+        ("order_canceled", "order-canceled", "canceled", ("actionEvent", "body", "order")),
+        ("order_canceled", "order-declined", "updated", ("updatedEvent", "currentEntity")),
+        ("order_address_updated", "order-address-updated", "updated", ("updatedEvent", "currentEntity")),
+    ],
+)
+def test_order_bodies_become_their_events(name: str, kind: str, slug: str, container: tuple[str, ...]) -> None:
+    body = hook(name)
+    event = convert_webhook(body, kind=kind).order
+    assert (event["entityFqdn"], event["slug"]) == ("wix.ecom.v1.order", slug)
+    order: Any = event
+    for key in container:
+        order = order[key]
+    assert order["id"] == event["entityId"] == body["order"]["id"]
+    assert order["number"] == str(body["order"]["number"])
+    assert order["lineItems"][0]["id"] == "00000000-0000-0000-0000-000000000001"
+    assert "priceSummary" in order and "createdDate" in order
+
+
+def test_order_paid_reports_the_previous_status_it_cannot_know() -> None:
+    result = convert_webhook(hook("order_paid"), kind="order-paid")
+    assert result.order["actionEvent"]["body"]["order"]["paymentStatus"] == "PAID"
+    assert "$.actionEvent.body.previousPaymentStatus" in kinds(result)["not_derivable"]
+    assert result.order["eventTime"] == "2020-03-18T16:47:59.244Z"  # billingInfo.paidDate
+
+
+def test_order_declined_says_what_differs() -> None:
+    result = convert_webhook(hook("order_canceled"), kind="order-declined")
+    messages = [e.message for e in result.report.entries if e.path == "$"]
+    assert any("no Order Declined event" in m for m in messages)
+
+
+def test_order_refunded_becomes_order_transactions_updated() -> None:
+    result = convert_webhook(hook("order_refunded"))
+    event = result.order
+    assert (event["entityFqdn"], event["slug"], event["entityId"]) == ("wix.ecom.v1.order_transactions", "updated", ORDER_ID)
+    body = event["actionEvent"]["body"]
+    assert body["refundIds"] == ["2a7ca480-e02b-73f2-e015-800174c576e9"]
+    assert body["orderTransactions"]["orderId"] == ORDER_ID
+    refunds = body["orderTransactions"]["refunds"]
+    assert (
+        refunds and refunds[0]["transactions"][0]["amount"]["amount"] == hook("order_refunded")["order"]["refunds"][0]["amount"]
+    )
+    assert "$.order" in kinds(result)["fetch"]
+
+
+@pytest.mark.parametrize("name", ["fulfillment_created", "fulfillment_updated", "fulfillment_deleted"])
+def test_fulfillment_webhooks_become_fulfillments_updated(name: str) -> None:
+    body = hook(name)
+    result = convert_webhook(body)
+    event = result.order
+    assert (event["entityFqdn"], event["slug"], event["entityId"]) == ("wix.ecom.v1.fulfillments", "updated", body["orderId"])
+    entity = event["updatedEvent"]["currentEntity"]
+    assert entity["orderId"] == body["orderId"]
+    if name == "fulfillment_deleted":
+        assert "fulfillments" not in entity  # the remaining ones are not in the body: fetched, not invented
+        assert "$.fulfillmentId" in kinds(result)["fetch"]
+    else:
+        (fulfillment,) = entity["fulfillments"]
+        assert fulfillment["id"] == body["fulfillmentId"]
+        assert fulfillment["trackingInfo"] == body["trackingInfo"]
+
+
+def test_fulfillment_line_items_use_the_guid_rule() -> None:
+    body = hook("fulfillment_created")
+    body["lineItems"] = [{"index": 2, "quantity": 1}]
+    (fulfillment,) = convert_webhook(body).order["updatedEvent"]["currentEntity"]["fulfillments"]
+    assert fulfillment["lineItems"] == [{"id": "00000000-0000-0000-0000-000000000002", "quantity": 1}]
+    assert fulfillment["createdDate"] == body["dateCreated"]
+
+
+def test_cancel_refund_event_becomes_order_canceled() -> None:
+    result = convert_webhook(hook("order_cancel_refund_event"))
+    event = result.order
+    assert event["slug"] == "canceled" and event["entityId"] == "2550b68e-631c-4da1-a376-b4cad7ab39c6"
+    assert event["actionEvent"]["body"]["order"]["priceSummary"]["total"] == {"amount": "10"}
+    assert event["eventTime"] == "2019-08-28T08:41:07.796Z"
+    assert "unmapped" not in kinds(result)
+
+
+def test_every_example_webhook_accounts_for_every_field() -> None:
+    for path in sorted(HOOKS.glob("*.json")):
+        kind = {
+            "order_paid": "order-paid",
+            "order_canceled": "order-canceled",
+            "order_address_updated": "order-address-updated",
+        }.get(path.stem)
+        result = convert_webhook(load_json(path), kind=kind)
+        assert "unmapped" not in kinds(result), (path, kinds(result).get("unmapped"))
+
+
+def test_a_bare_order_body_needs_a_kind() -> None:
+    with pytest.raises(ConversionError, match="pass --kind"):
+        convert_webhook(hook("order_paid"))
+
+
+def test_event_ids_are_deterministic_and_differ_by_body() -> None:
+    a = convert_webhook(hook("fulfillment_created")).order["id"]
+    assert a == convert_webhook(hook("fulfillment_created")).order["id"]
+    assert a != convert_webhook(hook("fulfillment_updated")).order["id"]
+
+
+def test_an_ecommerce_event_passes_through() -> None:
+    event = convert_webhook(hook("fulfillment_created")).order
+    again = convert_webhook(event)
+    assert again.order == event
+    assert [e.kind for e in again.report.entries] == ["passed_through"]
+
+
+# ---- JWT bodies -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keys() -> tuple[Any, str]:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = (
+        private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    )
+    return private, public_pem
+
+
+def sign(body: dict[str, Any], private: Any, event_type: str = "OrderPaid", iat: int = 1584550079) -> str:
+    wrapper = {
+        "eventType": event_type,
+        "instanceId": "i-1",
+        "data": json.dumps(body),
+        "identity": json.dumps({"identityType": "APP"}),
+    }
+    return jwt.encode({"data": json.dumps(wrapper), "iat": iat, "exp": iat + 3600}, private, algorithm="RS256")
+
+
+def test_a_signed_jwt_round_trips_with_the_public_key(keys: tuple[Any, str]) -> None:
+    private, public_pem = keys
+    token = sign(hook("order_paid"), private)
+    result = convert_webhook(token, public_key=public_pem)
+    event = result.order
+    assert event["slug"] == "payment_status_updated"  # chosen by the JWT's eventType
+    assert event["entityId"] == ORDER_ID
+    assert event["eventTime"] == "2020-03-18T16:47:59.000Z"  # the delivery time, iat
+    assert result.report.verified is True
+    assert "unverified" not in kinds(result)
+    assert {"$.jwt.data.instanceId", "$.jwt.data.identity"} <= set(kinds(result)["dropped"])
+
+
+def test_without_a_key_the_body_is_decoded_but_marked_unverified(keys: tuple[Any, str]) -> None:
+    token = sign(hook("order_canceled"), keys[0], event_type="OrderCanceled")
+    result = convert_webhook(token)
+    assert result.order["slug"] == "canceled"
+    assert result.report.verified is False
+    assert kinds(result)["unverified"] == ["$"]
+
+
+def test_a_tampered_token_is_rejected(keys: tuple[Any, str]) -> None:
+    private, public_pem = keys
+    header, payload, signature = sign(hook("order_paid"), private).split(".")
+    other = sign(hook("order_canceled"), private).split(".")[1]
+    with pytest.raises(ConversionError, match="signature does not match"):
+        convert_webhook(f"{header}.{other}.{signature}", public_key=public_pem)
+
+
+def test_an_alg_none_token_is_rejected(keys: tuple[Any, str]) -> None:
+    token = jwt.encode(
+        {"data": json.dumps({"eventType": "OrderPaid", "data": "{}"}), "iat": int(time.time())}, None, algorithm="none"
+    )
+    for key in (keys[1], None):
+        with pytest.raises(ConversionError, match="algorithm 'none' refused"):
+            convert_webhook(token, public_key=key)
+
+
+def test_a_token_signed_by_another_key_is_rejected(keys: tuple[Any, str]) -> None:
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(ConversionError, match="signature does not match"):
+        convert_webhook(sign(hook("order_paid"), stranger), public_key=keys[1])
+
+
+def test_public_key_as_file_pem_or_base64(tmp_path: Path, keys: tuple[Any, str]) -> None:
+    import base64
+
+    pem = keys[1]
+    path = tmp_path / "key.pem"
+    path.write_text(pem)
+    assert load_public_key(str(path)) == pem.strip()
+    assert load_public_key(pem) == pem.strip()
+    assert load_public_key(base64.b64encode(pem.encode()).decode()) == pem.strip()
+    with pytest.raises(ValueError):
+        load_public_key("not a key")
