@@ -24,7 +24,8 @@ def _prices(value: Any) -> list[dict[str, str]]:
     if isinstance(value, dict):
         if "amount" in value and isinstance(value["amount"], str):
             return [value]
-        return [p for v in value.values() for p in _prices(v)]
+        # catalogReference holds the buyer's own option texts, which may be called anything
+        return [p for k, v in value.items() if k != "catalogReference" for p in _prices(v)]
     if isinstance(value, list):
         return [p for v in value for p in _prices(v)]
     return []

@@ -69,6 +69,16 @@ def _check_required(order: Mapping[str, Any], plan: Plan) -> list[Problem]:
             problems.append(Problem(p.render(), "required field is missing"))
         elif value == [] or value == {}:
             problems.append(Problem(p.render(), "must not be empty"))
+    for p, limit in plan.table.max_items.items():
+        value = get(order, p)
+        if isinstance(value, list) and len(value) > limit:
+            noun = p.text.rsplit(".", 1)[-1]
+            problems.append(
+                Problem(
+                    p.render(),
+                    f"at most {limit} {'line items' if noun == 'lineItems' else 'items'} (the schema's maximum), got {len(value)}",
+                )
+            )
     return problems
 
 

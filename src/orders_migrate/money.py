@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.numbers import get_currency_precision
+from babel.numbers import get_currency_precision, get_currency_symbol
 
-_DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
+_DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 DEFAULT_LOCALE = "en_US"
 
@@ -38,7 +38,7 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise MoneyError(f"expected a finite amount, got {value}")
-        return str(value), value
+        return format(value, "f"), value
     if isinstance(value, float):
         raise MoneyError(f"expected a decimal string, got the JSON number {value!r} (a float cannot carry money exactly)")
     raise MoneyError(f"expected a decimal amount, got {type(value).__name__}")
@@ -46,14 +46,56 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
 
 @lru_cache(maxsize=256)
 def formatter(currency: str | None, locale: str = DEFAULT_LOCALE) -> Callable[[Decimal], str] | None:
-    """One formatter per currency and locale, built once from Babel's data (format_currency is slow)."""
+    """One formatter per currency and locale, built once from Babel's data.
+
+    Babel's own format_currency costs ~20 us a call and an order holds 15 to 25 amounts, so the
+    pattern, symbols and grouping are read from Babel's locale data here, once, and applied by a few
+    string operations. Locales whose digits are not Latin use Babel's own formatting.
+    """
     if not currency:
         return None
     loc = Locale.parse(locale)
     pattern = loc.currency_formats["standard"]
+    numbering = getattr(loc, "default_numbering_system", "latn")
+    if numbering != "latn":
+        return _babel_formatter(currency, loc)
+    symbols = loc.number_symbols
+    symbols = symbols.get(numbering, symbols) if "decimal" not in symbols else symbols
+    decimal_sym, group_sym = symbols["decimal"], symbols["group"]
+    symbol = get_currency_symbol(currency, loc)
+    quantum = Decimal(1).scaleb(-get_currency_precision(currency))
+    (pos_prefix, neg_prefix), (pos_suffix, neg_suffix) = pattern.prefix, pattern.suffix
+    pos_prefix, neg_prefix = pos_prefix.replace("¤", symbol), neg_prefix.replace("¤", symbol)
+    pos_suffix, neg_suffix = pos_suffix.replace("¤", symbol), neg_suffix.replace("¤", symbol)
+    primary, secondary = pattern.grouping
 
     def fmt(amount: Decimal) -> str:
-        return str(pattern.apply(amount, loc, currency=currency, currency_digits=True))
+        with localcontext() as ctx:
+            ctx.prec = max(28, amount.adjusted() + 40)  # huge amounts keep every digit
+            rounded = amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        negative = rounded.is_signed()  # as Babel: -0.004 shows as -$0.00
+        whole, _, frac = format(rounded.copy_abs(), "f").partition(".")  # abs() would round to 28 digits
+        if len(whole) > primary:
+            head, tail = whole[:-primary], whole[-primary:]
+            groups = []
+            while len(head) > secondary:
+                groups.append(head[-secondary:])
+                head = head[:-secondary]
+            whole = group_sym.join([head, *reversed(groups), tail])
+        number = whole + (decimal_sym + frac if frac else "")
+        return (neg_prefix + number + neg_suffix) if negative else (pos_prefix + number + pos_suffix)
+
+    return fmt
+
+
+def _babel_formatter(currency: str, loc: Locale) -> Callable[[Decimal], str]:
+    pattern = loc.currency_formats["standard"]
+
+    def fmt(amount: Decimal) -> str:
+        try:
+            return str(pattern.apply(amount, loc, currency=currency, currency_digits=True))
+        except InvalidOperation:  # beyond Babel's decimal precision
+            return f"{amount} {currency}"
 
     return fmt
 

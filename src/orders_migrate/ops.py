@@ -209,12 +209,17 @@ def op_copy(spec: Spec) -> Step:
     writes = [writer(spec, t) for t in spec.one_write()]
     check = _type_check(spec)
 
+    minimum = spec.param("minimum", int, required=False)
+
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         value, where = first_of(spec, src, sources, ctx, idx)
         if where is None:
             return
         if value is not None and check is not None and not check[0](value):
             ctx.problem(spec.render(where, idx), f"expected {check[1]}, got {describe(value)}")
+            return
+        if minimum is not None and isinstance(value, (int, Decimal)) and value < minimum:
+            ctx.problem(spec.render(where, idx), f"must be at least {minimum}, got {value}")
             return
         path = spec.render(where, idx)
         for w in writes:

@@ -42,7 +42,7 @@ class ReadError:
 
 
 def _decode_error(exc: orjson.JSONDecodeError, data: bytes) -> str:
-    msg = str(exc).split(": line")[0]
+    msg = str(exc)
     if data.startswith(b"\xef\xbb\xbf"):
         return "not valid JSON: the file starts with a UTF-8 byte order mark"
     return f"not valid JSON: {msg}"
@@ -52,13 +52,29 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}: one of its values would be silently lost")
+            seen.add(key)
+    return obj
+
+
 def loads(data: bytes) -> Any:
-    """Parse JSON. Velo payloads write money as JSON numbers, so those are read as Decimal, digit for digit."""
-    if b'"_id"' not in data:
-        return orjson.loads(data)
+    """Parse JSON strictly: numbers with a fraction become Decimal (digit for digit, as Velo money
+    needs), a repeated key or NaN is an error rather than a silent choice."""
     try:
-        return json.loads(data.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
+        return json.loads(
+            data.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys
+        )
+    except UnicodeDecodeError as exc:
+        raise orjson.JSONDecodeError(f"invalid UTF-8 at byte {exc.start}", "", 0) from None
+    except RecursionError:
+        raise orjson.JSONDecodeError("nested too deeply", "", 0) from None
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
         raise orjson.JSONDecodeError(str(exc), "", 0) from None
 
 

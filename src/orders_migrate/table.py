@@ -58,6 +58,7 @@ class Table:
     fulfillment: tuple[Row, ...] = ()
     refund: tuple[Row, ...] = ()
     webhooks: tuple[Mapping[str, Any], ...] = ()
+    max_items: Mapping[Path, int] = field(default_factory=dict)
     markers: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
 
 
@@ -131,6 +132,7 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         refund=rows["refund"],
         webhooks=tuple(webhooks),
         markers=markers,
+        max_items={_path(k, source, None, None): int(v) for k, v in _strip(doc.get("max_items") or {}).items()},
     )
 
 
