@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import load_json, minimal_order, FIXTURES
+from conftest import FIXTURES, load_json, minimal_order
 from orders_migrate import ConversionError, convert_order
 from orders_migrate.webhooks import convert_webhook
 

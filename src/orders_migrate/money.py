@@ -61,10 +61,10 @@ def formatter(currency: str | None, locale: str = DEFAULT_LOCALE) -> Callable[[D
         return _babel_formatter(currency, loc)
     symbols = loc.number_symbols
     symbols = symbols.get(numbering, symbols) if "decimal" not in symbols else symbols
-    decimal_sym, group_sym = symbols["decimal"], symbols["group"]
-    symbol = get_currency_symbol(currency, loc)
+    decimal_sym, group_sym = str(symbols["decimal"]), str(symbols["group"])
+    symbol = str(get_currency_symbol(currency, loc))
     quantum = Decimal(1).scaleb(-get_currency_precision(currency))
-    (pos_prefix, neg_prefix), (pos_suffix, neg_suffix) = pattern.prefix, pattern.suffix
+    (pos_prefix, neg_prefix), (pos_suffix, neg_suffix) = (tuple(map(str, pattern.prefix)), tuple(map(str, pattern.suffix)))
     pos_prefix, neg_prefix = pos_prefix.replace("¤", symbol), neg_prefix.replace("¤", symbol)
     pos_suffix, neg_suffix = pos_suffix.replace("¤", symbol), neg_suffix.replace("¤", symbol)
     primary, secondary = pattern.grouping
