@@ -35,11 +35,23 @@ class Ctx:
         self.root_out = root_out
         self.seen: dict[str, Any] = {}
 
-    def report(self, kind: str, path: str, message: str, row: str | None, fetch: dict[str, str] | None = None) -> None:
-        self.entries.append(Entry(kind, path, message, row, fetch))
+    def report(self, kind: str, path: str | At, message: str, row: str | None, fetch: dict[str, str] | None = None) -> None:
+        self.entries.append(Entry(kind, str(path), message, row, fetch))
 
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+    def problem(self, path: str | At, message: str) -> None:
+        self.problems.append(Problem(str(path), message))
+
+
+class At:
+    """A path and the list indices to render it with, rendered only if a message needs it."""
+
+    __slots__ = ("path", "idx")
+
+    def __init__(self, path: Path, idx: tuple[int, ...]):
+        self.path, self.idx = path, idx
+
+    def __str__(self) -> str:
+        return self.path.render(self.idx)
 
 
 Step = Callable[[Any, dict[str, Any], Ctx, tuple[int, ...]], None]
@@ -82,6 +94,9 @@ class Spec:
 
     def render(self, path: Path, idx: tuple[int, ...]) -> str:
         return self.full.get(path, path).render(idx)
+
+    def at(self, path: Path, idx: tuple[int, ...]) -> At:
+        return At(self.full.get(path, path), idx)
 
 
 # ---- shared helpers ------------------------------------------------------------------------------
@@ -151,17 +166,17 @@ def first_of(
     return found, where
 
 
-def writer(spec: Spec, target: Path, root: bool = False) -> Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str], None]:
+def writer(spec: Spec, target: Path, root: bool = False) -> Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str | At], None]:
     """Write one target; with ``agree``, keep an earlier value and report a different one."""
     row_id = spec.row.id
     if not (spec.row.agree or root):
 
-        def write(out: dict[str, Any], value: Any, ctx: Ctx, idx: tuple[int, ...], src_path: str) -> None:
+        def write(out: dict[str, Any], value: Any, ctx: Ctx, idx: tuple[int, ...], src_path: str | At) -> None:
             put(out, target, value)
 
         return write
 
-    def write_agree(out: dict[str, Any], value: Any, ctx: Ctx, idx: tuple[int, ...], src_path: str) -> None:
+    def write_agree(out: dict[str, Any], value: Any, ctx: Ctx, idx: tuple[int, ...], src_path: str | At) -> None:
         dest = ctx.root_out if root else out
         existing = get(dest, target)
         if existing is MISSING or existing is None:
@@ -177,7 +192,7 @@ def writer(spec: Spec, target: Path, root: bool = False) -> Callable[[dict[str, 
     return write_agree
 
 
-def _money(value: Any, path: str, ctx: Ctx) -> tuple[str, Decimal] | None:
+def _money(value: Any, path: str | At, ctx: Ctx) -> tuple[str, Decimal] | None:
     try:
         return parse_amount(value)
     except MoneyError as exc:
@@ -221,7 +236,7 @@ def op_copy(spec: Spec) -> Step:
         if minimum is not None and isinstance(value, (int, Decimal)) and value < minimum:
             ctx.problem(spec.render(where, idx), f"must be at least {minimum}, got {value}")
             return
-        path = spec.render(where, idx)
+        path = spec.at(where, idx)
         for w in writes:
             w(out, value, ctx, idx, path)
 
@@ -236,7 +251,7 @@ def op_to_string(spec: Spec) -> Step:
         value = get(src, source)
         if value is MISSING:
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         if isinstance(value, int) and not isinstance(value, bool):
             text: Any = str(value)
         elif isinstance(value, str) and value.isdigit():
@@ -260,7 +275,7 @@ def op_to_number(spec: Spec) -> Step:
         value = get(src, source)
         if value is MISSING:
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         number: Any
         if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
             number = value  # a weight, not money: a JSON number is already what eCommerce wants
@@ -286,7 +301,7 @@ def op_money(spec: Spec) -> Step:
         value, where = first_of(spec, src, sources, ctx, idx, key=_money_key)
         if where is None:
             return
-        path = spec.render(where, idx)
+        path = spec.at(where, idx)
         if value is None:
             result: Any = None
         else:
@@ -321,7 +336,7 @@ def op_enum(spec: Spec) -> Step:
         value = get(src, source)
         if value is MISSING:
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         if value is None:
             for w in writes:
                 w(out, None, ctx, idx, path)
@@ -367,7 +382,7 @@ def op_split(spec: Spec) -> Step:
         value = get(src, source)
         if value is MISSING or value is None:
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         kind, where = first_of(spec, src, by, ctx, idx)
         if where is None:
             ctx.report("not_derivable", path, f"no {by[0].text} says which eCommerce field this id belongs to", spec.row.id)
@@ -398,7 +413,7 @@ def op_line_item_id(spec: Spec) -> Step:
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         index = get(src, source)
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         position = idx[-1] if idx else 0
         if index is MISSING or index is None:
             index = position + 1
@@ -461,7 +476,7 @@ def op_constant(spec: Spec) -> Step:
         trigger = get(src, source)
         if trigger is MISSING or trigger is None or trigger == "":
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         for w in writes:
             w(out, constant, ctx, idx, path)
 
@@ -505,7 +520,7 @@ def op_sum_check(spec: Spec) -> Step:
         stated = get(src, source)
         if stated is MISSING or stated is None:
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         parsed = _money(stated, path, ctx)
         if parsed is None:
             return
@@ -552,13 +567,13 @@ def op_line_totals(spec: Spec) -> Step:
         value, where = first_of(spec, src, paths, ctx, idx, key=_money_key)
         if where is None or value is None:
             return Decimal(0)
-        parsed = _money(value, spec.render(where, idx), ctx)
+        parsed = _money(value, spec.at(where, idx), ctx)
         return None if parsed is None else parsed[1]
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         value, where = first_of(spec, src, totals, ctx, idx, key=_money_key)
         if where is not None and value is not None:
-            path = spec.render(where, idx)
+            path = spec.at(where, idx)
             parsed = _money(value, path, ctx)
             if parsed is None:
                 return
@@ -568,7 +583,7 @@ def op_line_totals(spec: Spec) -> Step:
             qty = get(src, quantity) if quantity is not None else MISSING
             if uwhere is None or unit is None or not isinstance(qty, int) or isinstance(qty, bool):
                 return
-            path = spec.render(uwhere, idx)
+            path = spec.at(uwhere, idx)
             parsed = _money(unit, path, ctx)
             if parsed is None:
                 return
@@ -599,10 +614,10 @@ def op_same_value(spec: Spec) -> Step:
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         first: Any = MISSING
-        first_path = ""
+        first_path: str | At = ""
         for p in sources:
             for sub_idx, value in iter_each(src, p, idx):
-                path = spec.render(p, sub_idx)
+                path = spec.at(p, sub_idx)
                 if value is None:
                     continue
                 if check is not None and not check[0](value):
@@ -676,7 +691,7 @@ def op_description_lines(spec: Spec) -> Step:
         elif note not in (MISSING, None, "") and notes is not None:
             ctx.problem(spec.render(notes, idx), f"expected a string, got {describe(note)}")
         if present:
-            write(out, lines, ctx, idx, spec.render(anchor, idx))
+            write(out, lines, ctx, idx, spec.at(anchor, idx))
 
     return step
 
@@ -752,7 +767,7 @@ def op_plain_value(spec: Spec) -> Step:
             if key.endswith("Value"):
                 value = value[key]
         for w in writes:
-            w(out, value, ctx, idx, spec.render(source, idx))
+            w(out, value, ctx, idx, spec.at(source, idx))
 
     return step
 
@@ -791,7 +806,7 @@ def op_buyer_email(spec: Spec) -> Step:
         value = get(src, source)
         if value is MISSING or value is None or value == "":
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         if not isinstance(value, str):
             ctx.problem(path, f"expected a string, got {describe(value)}")
             return
@@ -841,7 +856,7 @@ def op_country_code(spec: Spec) -> Step:
         value = get(src, source)
         if value is MISSING:
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         if value is None or value == "":
             code: Any = value
         elif not isinstance(value, str):
@@ -869,7 +884,7 @@ def op_subdivision_code(spec: Spec) -> Step:
         value = get(src, source)
         if value is MISSING:
             return
-        path = spec.render(source, idx)
+        path = spec.at(source, idx)
         if not isinstance(value, str) or not value or "-" in value:
             for w in writes:  # already ISO 3166-2 ("US-NY"), or empty
                 w(out, value, ctx, idx, path)

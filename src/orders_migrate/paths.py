@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
@@ -56,6 +56,10 @@ class PathError(ValueError):
 class Path:
     segments: tuple[Segment, ...]
     text: str
+    plain: bool = field(default=False, compare=False)  # only object keys: the fast lookup applies
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", all(isinstance(s, str) for s in self.segments))
 
     @property
     def has_each(self) -> bool:
@@ -125,6 +129,15 @@ def parse(text: str) -> Path:
 def get(obj: Any, path: Path) -> Any:
     """Value at a path without ``[i]``; ``MISSING`` when any step is absent."""
     cur = obj
+    if path.plain:
+        for key in path.segments:
+            try:
+                cur = cur.get(key, MISSING)
+            except AttributeError:  # a list, a string or a number where an object was expected
+                return MISSING
+            if cur is MISSING:
+                return MISSING
+        return cur
     for seg in path.segments:
         if isinstance(seg, str):
             if not isinstance(cur, dict):
