@@ -6,22 +6,43 @@
 >>> result.report.entries                     # doctest: +SKIP
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .convert import AddressConversion, Conversion, convert_address, convert_many, convert_order, convert_query_response, records
 from .plan import Plan, compile_table, default_plan
+from .query import QueryTranslation, translate_query
 from .report import ConversionError, Entry, Problem, Report
 from .table import MappingError, load_table
 
+if TYPE_CHECKING:
+    from .models import EcomOrder, StoresOrder, json_schema, validate_ecom_order, validate_stores_order
+
 __version__ = "0.1.0"
+
+_MODEL_EXPORTS = frozenset({"EcomOrder", "StoresOrder", "json_schema", "validate_ecom_order", "validate_stores_order"})
+
+
+def __getattr__(name: str) -> Any:
+    # Building the pydantic models is most of the package's import time: only on first use.
+    if name in _MODEL_EXPORTS:
+        from . import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AddressConversion",
     "Conversion",
     "ConversionError",
+    "EcomOrder",
     "Entry",
     "MappingError",
     "Plan",
     "Problem",
+    "QueryTranslation",
     "Report",
+    "StoresOrder",
     "__version__",
     "compile_table",
     "convert_address",
@@ -29,6 +50,10 @@ __all__ = [
     "convert_order",
     "convert_query_response",
     "default_plan",
+    "json_schema",
     "load_table",
     "records",
+    "translate_query",
+    "validate_ecom_order",
+    "validate_stores_order",
 ]

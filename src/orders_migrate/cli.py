@@ -9,7 +9,7 @@ import typer
 from babel import Locale, UnknownLocaleError
 
 from . import __version__
-from .run import run_convert, run_mappings
+from .run import run_check, run_convert, run_mappings, run_query, run_schema
 from .table import MappingError
 
 app = typer.Typer(
@@ -31,6 +31,11 @@ class OutputFormat(str, Enum):
     auto = "auto"
     json = "json"
     ndjson = "ndjson"
+
+
+class SchemaName(str, Enum):
+    stores = "stores"
+    ecom = "ecom"
 
 
 def _version(value: bool) -> None:
@@ -68,15 +73,47 @@ def convert(
     locale: Annotated[
         str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
     ] = "en_US",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail a record whose input or output does not match its schema (exit 1).")
+    ] = False,
 ) -> None:
     """Convert Stores orders (one order, a Query Orders response, an array, or NDJSON) to eCommerce orders."""
-    raise typer.Exit(run_convert(files, output, report.value, report_out, fmt.value, locale))
+    raise typer.Exit(run_convert(files, output, report.value, report_out, fmt.value, locale, strict=strict))
 
 
 @app.command()
 def mappings() -> None:
     """Print the mapping table as Markdown, generated from mappings.yaml."""
     raise typer.Exit(run_mappings())
+
+
+@app.command()
+def schema(which: Annotated[SchemaName, typer.Argument(help="stores (input) or ecom (output).")]) -> None:
+    """Print the JSON Schema of the Stores or the eCommerce order model."""
+    raise typer.Exit(run_schema(which.value))
+
+
+@app.command()
+def check(
+    files: Annotated[list[str], typer.Argument(help="JSON/NDJSON files or folders (searched for *.json, *.ndjson, *.jsonl).")],
+    fix: Annotated[bool, typer.Option("--fix", help="Rewrite files holding Stores orders as eCommerce orders in place.")] = False,
+    locale: Annotated[
+        str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount when fixing.")
+    ] = "en_US",
+) -> None:
+    """Exit 1 if a file still holds Stores orders or invalid eCommerce orders (for pre-commit and CI)."""
+    raise typer.Exit(run_check(files, fix, locale))
+
+
+@app.command()
+def query(
+    file: Annotated[str, typer.Argument(help="A saved Stores Query Orders request body (JSON); '-' reads stdin.")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the Search Orders body here, not stdout.")] = None,
+    report: Annotated[ReportFormat, typer.Option("--report", help="Report on stderr: text, json or none.")] = ReportFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when anything was approximated or dropped.")] = False,
+) -> None:
+    """Translate a Stores Query Orders request (stores/v2/orders/query) into an eCommerce Search Orders request."""
+    raise typer.Exit(run_query(file, output, report.value, strict))
 
 
 def main() -> None:

@@ -48,6 +48,16 @@ def _decode_error(exc: orjson.JSONDecodeError, data: bytes) -> str:
     return f"not valid JSON: {msg}"
 
 
+class JSONError(orjson.JSONDecodeError):
+    """A JSON parse error whose text is only our message (no second "line 1 column 1" suffix)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "", 0)
+
+    def __str__(self) -> str:
+        return str(self.msg)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -71,11 +81,11 @@ def loads(data: bytes) -> Any:
             data.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys
         )
     except UnicodeDecodeError as exc:
-        raise orjson.JSONDecodeError(f"invalid UTF-8 at byte {exc.start}", "", 0) from None
+        raise JSONError(f"invalid UTF-8 at byte {exc.start}") from None
     except RecursionError:
-        raise orjson.JSONDecodeError("nested too deeply", "", 0) from None
+        raise JSONError("nested too deeply") from None
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise orjson.JSONDecodeError(str(exc), "", 0) from None
+        raise JSONError(str(exc)) from None
 
 
 def read_bytes(name: str) -> bytes:

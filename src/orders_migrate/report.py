@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["fetch", "unmapped", "not_derivable", "mismatch", "unknown_value", "dropped", "rule", "unverified", "invalid", "passed_through"]
+Kind = Literal[
+    "fetch",
+    "unmapped",
+    "not_derivable",
+    "mismatch",
+    "unknown_value",
+    "dropped",
+    "rule",
+    "unverified",
+    "invalid",
+    "passed_through",
+]
 
 KINDS: tuple[str, ...] = (
     "fetch",

@@ -11,6 +11,7 @@ import orjson
 
 from .convert import Conversion, convert_order
 from .plan import default_plan
+from .query import load_query, query_report_text, translate_query
 from .reader import ReadError, Record, read_bytes, read_records
 from .render import mappings_markdown, report_json, report_text
 from .report import ConversionError, Report
@@ -31,8 +32,12 @@ def run_convert(
     locale: str = "en_US",
     stdout: IO[bytes] | None = None,
     stderr: IO[str] | None = None,
+    strict: bool = False,
 ) -> int:
-    """Convert every record of every input; keep going past bad records; exit 1 if any failed."""
+    """Convert every record of every input; keep going past bad records; exit 1 if any failed.
+
+    Every converted order is validated against the eCommerce model (``invalid`` report entries); with
+    ``strict`` a record whose input or output fails its schema is a failed record instead."""
     out_stream = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
     plan = default_plan()
@@ -51,7 +56,7 @@ def run_convert(
                 failed += 1
                 continue
             try:
-                conversions.append(_convert(rec, plan, locale))
+                conversions.append(_convert(rec, plan, locale, strict))
             except ConversionError as exc:
                 failed += 1
                 for p in exc.prefixed(rec.prefix).problems:
@@ -75,9 +80,16 @@ def run_convert(
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
-def _convert(rec: Record, plan: object, locale: str) -> Conversion:
+def _convert(rec: Record, plan: object, locale: str, strict: bool = False) -> Conversion:
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
-    return convert_order(rec.payload, locale=locale, source=source)
+    conversion = convert_order(rec.payload, locale=locale, source=source, validate=True)
+    if strict:
+        from .models.validate import strict_problems
+
+        problems = strict_problems(rec.payload, conversion.report)
+        if problems:
+            raise ConversionError(problems)
+    return conversion
 
 
 def _decimal(value: object) -> object:
@@ -107,4 +119,84 @@ def run_mappings(stream: IO[str] | None = None) -> int:
     return EXIT_OK
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_USAGE", "Report", "run_convert", "run_mappings"]
+def run_schema(name: str, stream: IO[str] | None = None) -> int:
+    """Print the JSON Schema of the Stores (input) or eCommerce (output) order model."""
+    from .models.validate import MODELS, json_schema
+
+    if name not in MODELS:
+        sys.stderr.write(f"orders-migrate: unknown schema {name!r}: expected one of {', '.join(MODELS)}\n")
+        return EXIT_USAGE
+    text = orjson.dumps(json_schema(name), option=orjson.OPT_INDENT_2).decode()
+    (stream or sys.stdout).write(text + "\n")
+    return EXIT_OK
+
+
+def run_check(files: list[str], fix: bool = False, locale: str = "en_US", stream: IO[str] | None = None) -> int:
+    """Exit 1 when a file holds Stores orders or invalid eCommerce orders (or when ``fix`` rewrote one)."""
+    from .check import check_file, iter_files, summary
+
+    out = stream or sys.stdout
+    results = []
+    for name in iter_files(files):
+        result = check_file(name, fix=fix, locale=locale)
+        results.append(result)
+        for finding in result.findings:
+            out.write(f"{finding}\n")
+        if result.fixed:
+            out.write(f"{name}: fixed: {result.converted} Stores order(s) or webhook(s) converted\n")
+    failed = any(r.findings or r.fixed for r in results)
+    if failed:
+        out.write(f"orders-migrate check: {summary(results)}\n")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def run_query(
+    file: str,
+    output: str | None = None,
+    report: str = "text",
+    strict: bool = False,
+    stdout: IO[bytes] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    """Translate one saved Stores Query Orders body into an eCommerce Search Orders body; report on stderr."""
+    out_stream = stdout if stdout is not None else sys.stdout.buffer
+    err = stderr if stderr is not None else sys.stderr
+    source = "<stdin>" if file == "-" else file
+    try:
+        data = read_bytes(file)
+    except OSError as exc:
+        _error(err, source, "$", f"cannot read: {exc.strerror or exc}")
+        return EXIT_BAD_INPUT
+    try:
+        translation = translate_query(load_query(data), source)
+    except ConversionError as exc:
+        for p in exc.problems:
+            _error(err, source, p.path, p.message)
+        return EXIT_BAD_INPUT
+    body = orjson.dumps(translation.request, option=orjson.OPT_INDENT_2) + b"\n"
+    if output:
+        _atomic_write(FsPath(output), body)
+    else:
+        out_stream.write(body)
+        out_stream.flush()
+    if report == "json":
+        err.write(orjson.dumps(translation.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif report == "text":
+        query_report_text(translation, err)
+    if strict and not translation.exact:
+        err.write("orders-migrate query --strict: the translation is not exact (see the report)\n")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Report",
+    "run_check",
+    "run_convert",
+    "run_mappings",
+    "run_query",
+    "run_schema",
+]

@@ -1,0 +1,333 @@
+"""``orders-migrate check``: find stored payloads that still hold Stores orders or webhooks (or eCommerce
+orders that fail validation), and with ``fix`` rewrite them in place as their eCommerce counterparts.
+
+Built for pre-commit and CI: a file is judged by the records inside it (one order, Get Order and Query
+Orders responses, arrays, NDJSON lines, stored webhook bodies, eCommerce order events); a JSON file with
+no order in it is skipped, not failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path as FsPath
+from typing import Any
+
+import orjson
+
+from .convert import convert_order, records
+from .detect import detect_kind
+from .models.validate import validate_ecom_order
+from .money import DEFAULT_LOCALE
+from .paths import get, parse
+from .plan import default_plan
+from .reader import NDJSON_SUFFIXES, _decode_error, loads
+from .report import ConversionError, Problem
+from .webhooks import convert_webhook, detect_webhook, is_ecom_event
+
+JSON_SUFFIXES = frozenset({".json"}) | NDJSON_SUFFIXES
+
+STORES_MESSAGE = "still a Stores order (stores/v2); `orders-migrate check --fix` converts it in place"
+WEBHOOK_MESSAGE = "still a Stores {name} webhook body; `orders-migrate check --fix` converts it to its eCommerce event"
+
+ECOM_ORDER_FQDN = "wix.ecom.v1.order"
+# Where an eCommerce order event carries the order (created, updated, and action events).
+_EVENT_ORDERS = tuple(parse(p) for p in ("createdEvent.entity", "updatedEvent.currentEntity", "actionEvent.body.order"))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reason a file fails the check, printed as ``file::$.path: message`` (NDJSON: ``file:LINE::``)."""
+
+    where: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}::{self.path}: {self.message}"
+
+
+@dataclass(slots=True)
+class FileCheck:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    orders: int = 0  # order records seen; none means the file is not an order payload
+    converted: int = 0  # Stores records converted by fix (and written when ``fixed``)
+    fixed: bool = False
+
+    @property
+    def skipped(self) -> bool:
+        return self.orders == 0 and not self.findings
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings and not self.fixed
+
+
+def iter_files(args: Iterable[str]) -> Iterator[str]:
+    """The files named, with folders expanded to their JSON and NDJSON files (hidden folders left out)."""
+    for arg in args:
+        top = FsPath(arg)
+        if not top.is_dir():
+            yield arg
+            continue
+        found = []
+        for path in top.rglob("*"):
+            rel = path.relative_to(top).parts
+            if path.is_file() and path.suffix.lower() in JSON_SUFFIXES and not any(p.startswith(".") for p in rel):
+                found.append(str(path))
+        yield from sorted(found)
+
+
+def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE) -> FileCheck:
+    """Check one file; with ``fix``, rewrite it (atomically, keeping its layout) when every Stores record in
+    it converts to a valid eCommerce order or event. A file with broken JSON is never rewritten."""
+    result = FileCheck(name)
+    suffix = FsPath(name).suffix.lower()
+    if suffix not in JSON_SUFFIXES and FsPath(name).exists():
+        return result
+    try:
+        data = FsPath(name).read_bytes()
+    except OSError as exc:
+        result.findings.append(Finding(name, "$", f"cannot read: {exc.strerror or exc}"))
+        return result
+    if suffix in NDJSON_SUFFIXES:
+        new = _check_ndjson(name, data, fix, locale, result)
+    else:
+        new = _check_json(name, data, fix, locale, result)
+    if new is not None:
+        _atomic_write(FsPath(name), new)
+        result.fixed = True
+    return result
+
+
+def _looks_like_ndjson(data: bytes) -> bool:
+    """Several JSON objects one per line in a file that is not one JSON document, as the reader takes them."""
+    if data.count(b"\n") < 2 or not data.lstrip().startswith(b"{"):
+        return False
+    try:
+        loads(data.lstrip().split(b"\n", 1)[0])
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _parse(data: bytes) -> tuple[Any, str | None]:
+    if not data.strip():
+        return None, "not valid JSON: the file is empty"
+    try:
+        return loads(data), None
+    except orjson.JSONDecodeError as exc:
+        return None, _decode_error(exc, data)
+
+
+def _check_json(name: str, data: bytes, fix: bool, locale: str, result: FileCheck) -> bytes | None:
+    doc, error = _parse(data)
+    if error is not None:
+        if _looks_like_ndjson(data):
+            return _check_ndjson(name, data, fix, locale, result)
+        result.findings.append(Finding(name, "$", error))
+        return None
+    new_doc, converted, blocked = _check_doc(doc, name, fix, locale, result)
+    if blocked or not converted:
+        return None
+    result.converted += converted
+    return _dumps(new_doc, _Layout.of(data.decode("utf-8")))
+
+
+def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, result: FileCheck) -> bytes | None:
+    lines = data.split(b"\n")
+    blocked = False
+    converted = 0
+    for n, raw in enumerate(lines, start=1):
+        line = raw.rstrip(b"\r")
+        if not line.strip():
+            continue
+        where = f"{name}:{n}"
+        doc, error = _parse(line)
+        if error is not None:
+            result.findings.append(Finding(where, "$", error))
+            blocked = True
+            continue
+        new_doc, line_converted, line_blocked = _check_doc(doc, where, fix, locale, result)
+        blocked = blocked or line_blocked
+        if line_converted:
+            lines[n - 1] = _dumps(new_doc, _Layout.of(line.decode("utf-8"), final_newline=False)) + raw[len(line) :]
+            converted += line_converted
+    if blocked or not converted:
+        return None
+    result.converted += converted
+    return b"\n".join(lines)
+
+
+def _check_doc(doc: Any, where: str, fix: bool, locale: str, result: FileCheck) -> tuple[Any, int, bool]:
+    """Judge every record of one JSON document. With ``fix``: the document with its Stores records
+    converted, how many were, and whether one could not be (then the whole file stays as it is)."""
+    replacements: list[tuple[str, Any]] = []
+    failed = False
+    for prefix, payload in _records(doc):
+        webhook = detect_webhook(payload, default_plan().webhooks)
+        kind: str = "stores_webhook" if webhook is not None else "ecom_event" if is_ecom_event(payload) else detect_kind(payload)
+        if kind == "ecom_order":
+            result.orders += 1
+            result.findings.extend(_at(where, prefix, p) for p in validate_ecom_order(payload))
+        elif kind == "ecom_event":
+            result.orders += _check_event(payload, where, prefix, result)
+        elif kind.startswith("stores"):
+            result.orders += 1
+            if not fix:
+                message = STORES_MESSAGE if webhook is None else WEBHOOK_MESSAGE.format(name=webhook.stores)
+                result.findings.append(Finding(where, prefix, message))
+                continue
+            problems = _convert(payload, locale, replacements, prefix, webhook.id if webhook is not None else None)
+            if problems:
+                failed = True
+                result.findings.extend(_at(where, prefix, Problem(p.path, f"not fixed: {p.message}")) for p in problems)
+    if failed or not replacements:
+        return doc, 0, failed
+    for prefix, order in replacements:
+        doc = _replace(doc, prefix, order)
+    return doc, len(replacements), False
+
+
+def _records(doc: Any) -> Iterator[tuple[str, Any]]:
+    # A webhook body such as {refundId, order} is one record, not a Get Order response around an order.
+    if detect_webhook(doc, default_plan().webhooks) is not None or is_ecom_event(doc):
+        yield "$", doc
+    else:
+        yield from records(doc)
+
+
+def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileCheck) -> int:
+    """Validate the order an eCommerce order event carries; the number of orders found (0 or 1)."""
+    if event.get("entityFqdn") != ECOM_ORDER_FQDN:
+        return 0
+    for path in _EVENT_ORDERS:
+        order = get(event, path)
+        if isinstance(order, dict):
+            inner = prefix + path.render()[1:]
+            result.findings.extend(_at(where, inner, p) for p in validate_ecom_order(order))
+            return 1
+    return 0
+
+
+def _convert(
+    payload: Any, locale: str, replacements: list[tuple[str, Any]], prefix: str, webhook: str | None = None
+) -> list[Problem]:
+    try:
+        if webhook is None:
+            conversion = convert_order(payload, locale=locale, validate=True)
+        else:
+            conversion = convert_webhook(payload, kind=webhook, locale=locale)
+    except ConversionError as exc:
+        return exc.problems
+    if webhook is None:
+        invalid = [Problem(e.path, f"the conversion is {e.message}") for e in conversion.report.by_kind("invalid")]
+    else:
+        scratch = FileCheck("")
+        _check_event(conversion.order, "", "$", scratch)
+        invalid = [Problem(f.path, f"the conversion is not a valid eCommerce order: {f.message}") for f in scratch.findings]
+    if invalid:
+        # Writing an order that fails the eCommerce schema would trade one failing file for another.
+        return invalid
+    replacements.append((prefix, conversion.order))
+    return []
+
+
+def _at(where: str, prefix: str, problem: Problem) -> Finding:
+    return Finding(where, prefix + problem.path[1:], problem.message)
+
+
+_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _replace(doc: Any, prefix: str, value: Any) -> Any:
+    """``doc`` with the value at a record prefix (``$``, ``$[3]``, ``$.orders[3]``, ``$.order``) replaced."""
+    steps: list[str | int] = [key if key else int(idx) for key, idx in _STEP.findall(prefix[1:])]
+    if not steps:
+        return value
+    parent = doc
+    for step in steps[:-1]:
+        parent = parent[step]
+    parent[steps[-1]] = value
+    return doc
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How a file writes its JSON, so a fixed file differs from the original only where orders changed."""
+
+    indent: str | None
+    separators: tuple[str, str]
+    ensure_ascii: bool
+    newline: str
+    final_newline: bool
+
+    @classmethod
+    def of(cls, text: str, final_newline: bool | None = None) -> _Layout:
+        body = text.strip()
+        indent: str | None = None
+        if "\n" in body:
+            first = re.search(r"\n([ \t]*)\S", body)
+            indent = first.group(1) if first else ""
+            separators = (",", ": ")
+        elif re.search(r'"\s*:\s', body):
+            separators = (", ", ": ")
+        else:
+            separators = (",", ":")
+        return cls(
+            indent=indent,
+            separators=separators,
+            # Keep \u escapes only in files that chose them; otherwise write UTF-8 as the file does.
+            ensure_ascii=text.isascii() and "\\u" in text,
+            newline="\r\n" if "\r\n" in text else "\n",
+            final_newline=text.endswith("\n") if final_newline is None else final_newline,
+        )
+
+
+def _json_default(value: Any) -> Any:
+    # Velo files are read with Decimal for fractions; what the converter left as numbers stays a number.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _dumps(doc: Any, layout: _Layout) -> bytes:
+    text = json.dumps(
+        doc, indent=layout.indent, separators=layout.separators, ensure_ascii=layout.ensure_ascii, default=_json_default
+    )
+    if layout.newline != "\n":
+        text = text.replace("\n", layout.newline)  # json.dumps escapes newlines inside strings
+    if layout.final_newline:
+        text += layout.newline
+    return text.encode("utf-8")
+
+
+def _atomic_write(path: FsPath, data: bytes) -> None:
+    """Write a temporary file in the same folder, then rename it over the original: a crash or a
+    concurrent reader never sees half a file. The file keeps its permissions; a symlink keeps pointing."""
+    target = FsPath(os.path.realpath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+    except BaseException:
+        FsPath(tmp).unlink(missing_ok=True)
+        raise
+
+
+def summary(results: list[FileCheck]) -> str:
+    failing = sum(1 for r in results if r.findings)
+    fixed = sum(1 for r in results if r.fixed)
+    skipped = sum(1 for r in results if r.skipped and not r.fixed)
+    clean = sum(1 for r in results if r.clean and not r.skipped)
+    return f"{failing} file(s) failing, {fixed} fixed, {clean} clean, {skipped} skipped (no order payload)"

@@ -1,0 +1,154 @@
+"""Validate payloads against the models and say what is wrong in our words, at ``$.json.path``.
+
+Every error of a record is collected (pydantic does not stop at the first), and each becomes a
+``Problem("$.lineItems[2].quantity", 'expected an integer, got "two"')``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+import orjson
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from ..report import Entry, Problem, Report
+from .common import PATTERN_NAMES, WireModel
+from .ecom import EcomOrder
+from .stores import StoresOrder
+
+SchemaName = Literal["stores", "ecom"]
+
+MODELS: dict[str, type[WireModel]] = {"stores": StoresOrder, "ecom": EcomOrder}
+
+_SCHEMA_TITLES = {
+    "stores": "Wix Stores order (stores/v2/orders), REST wire shape",
+    "ecom": "Wix eCommerce order (ecom/v1/orders), REST wire shape",
+}
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+_MAX_ENUM_SHOWN = 6
+
+
+def render_path(loc: Sequence[str | int], root: str = "$") -> str:
+    """``("lineItems", 2, "quantity")`` as ``$.lineItems[2].quantity``; odd keys as ``["Name on mug"]``."""
+    out = [root]
+    for part in loc:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif _IDENTIFIER.match(part):
+            out.append(f".{part}")
+        else:
+            out.append(f"[{orjson.dumps(part).decode()}]")
+    return "".join(out)
+
+
+def show(value: Any) -> str:
+    """A JSON value as the user wrote it, short: ``"two"``, ``1.5``, ``null``, ``an object``."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, Decimal):
+        return str(value)
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:56] + '..."'
+
+
+def _enum_message(expected: str, value: Any) -> str:
+    values = [f'"{v}"' for v in _QUOTED.findall(expected)]
+    if not values:
+        return f"expected {expected}, got {show(value)}"
+    if len(values) <= _MAX_ENUM_SHOWN:
+        return f"expected one of {', '.join(values)}, got {show(value)}"
+    shown = ", ".join(values[:_MAX_ENUM_SHOWN])
+    return f"expected one of the {len(values)} values of Wix's enum ({shown}, ...), got {show(value)}"
+
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "an array",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+}
+
+
+def message(error: ErrorDetails) -> str:
+    """One pydantic error in the words the rest of the tool uses."""
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return "required field is missing"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {show(value)}"
+    if kind == "literal_error":
+        return _enum_message(str(ctx.get("expected", "")), value)
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        return f"expected {PATTERN_NAMES.get(pattern, f'a string matching {pattern}')}, got {show(value)}"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return f"expected at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
+    if kind == "greater_than_equal":
+        return f"expected at least {ctx.get('ge')}, got {show(value)}"
+    if kind == "less_than_equal":
+        return f"expected at most {ctx.get('le')}, got {show(value)}"
+    return f"{error['msg']} (got {show(value)})"
+
+
+def problems_from(exc: ValidationError, root: str = "$") -> list[Problem]:
+    return [Problem(render_path(e["loc"], root), message(e)) for e in exc.errors(include_url=False)]
+
+
+def _validate(model: type[WireModel], payload: Any) -> list[Problem]:
+    try:
+        model.model_validate(payload)
+    except ValidationError as exc:
+        return problems_from(exc)
+    return []
+
+
+def validate_stores_order(payload: Any) -> list[Problem]:
+    """Every way a payload differs from the Stores order schema; empty when it matches."""
+    return _validate(StoresOrder, payload)
+
+
+def validate_ecom_order(payload: Any) -> list[Problem]:
+    """Every way a payload differs from the eCommerce order schema; empty when it matches."""
+    return _validate(EcomOrder, payload)
+
+
+def invalid_entries(order: Any) -> list[Entry]:
+    """Report entries (kind ``invalid``) for an eCommerce order that fails its schema."""
+    return [Entry("invalid", p.path, f"not a valid eCommerce order: {p.message}") for p in validate_ecom_order(order)]
+
+
+def strict_problems(payload: Any, report: Report) -> list[Problem]:
+    """What ``convert --strict`` refuses: the input against the Stores schema, the output against eCommerce.
+
+    A Velo-dialect input (money as JSON numbers, ``_id``) is not the REST wire shape the Stores model
+    describes; the converter normalises it, so only its output is held to a schema."""
+    problems = []
+    if report.payload_kind == "stores_order" and report.dialect != "velo":
+        problems = [Problem(p.path, f"not a valid Stores order: {p.message}") for p in validate_stores_order(payload)]
+    problems.extend(Problem(e.path, e.message) for e in report.by_kind("invalid"))
+    return problems
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one model (``stores`` or ``ecom``), as ``orders-migrate schema`` prints it."""
+    schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    schema.update(MODELS[name].model_json_schema(by_alias=True))
+    schema["title"] = _SCHEMA_TITLES[name]
+    return schema

@@ -1,0 +1,309 @@
+"""`orders-migrate check` and `--fix` on real folders: the right files, the right exit codes, files kept tidy."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, load_json
+from orders_migrate.check import check_file
+from orders_migrate.run import run_check
+
+MIXED = FIXTURES / "check" / "mixed"
+STORES = "still a Stores order (stores/v2); `orders-migrate check --fix` converts it in place"
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "orders_migrate", *args], capture_output=True, text=True, cwd=cwd, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A copy of fixtures/check/mixed: Stores, eCommerce, broken and unrelated JSON side by side."""
+    target = tmp_path / "payloads"
+    shutil.copytree(MIXED, target)
+    return target
+
+
+def findings(stdout: str) -> list[str]:
+    # The JSON parser's own wording after "not valid JSON" is not ours to pin down.
+    return [re.sub(r"not valid JSON: .*", "not valid JSON", line) for line in stdout.splitlines() if "::" in line]
+
+
+def test_check_reports_exactly_the_files_that_need_work(folder: Path) -> None:
+    proc = run("check", "payloads", cwd=folder.parent)
+    assert proc.returncode == 1
+    assert proc.stderr == ""
+    assert findings(proc.stdout) == [
+        "payloads/broken.json::$: not valid JSON",
+        "payloads/ecom_invalid.json::$.number: expected a string, got 10096",
+        "payloads/ecom_invalid.json::$.lineItems[0].price.amount: expected a string, got 10.5",
+        'payloads/ecom_invalid.json::$.status: expected one of "INITIALIZED", "APPROVED", "CANCELED", "PENDING", "REJECTED", '
+        'got "DONE"',
+        f"payloads/mixed_array.json::$[1]: {STORES}",
+        f"payloads/orders.ndjson:2::$: {STORES}",
+        f"payloads/orders.ndjson:4::$: {STORES}",
+        f"payloads/stores_get_order.json::$.order: {STORES}",
+        f"payloads/stores_order.json::$: {STORES}",
+        f"payloads/stores_query_response.json::$.orders[0]: {STORES}",
+        f"payloads/stores_query_response.json::$.orders[1]: {STORES}",
+    ]
+    assert (
+        proc.stdout.splitlines()[-1] == "orders-migrate check: 7 file(s) failing, 0 fixed, 2 clean, 3 skipped (no order payload)"
+    )
+
+
+def test_fix_migrates_what_it_can_and_a_second_check_names_only_the_rest(folder: Path) -> None:
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    proc = run("check", "--fix", "payloads", cwd=folder.parent)
+    assert proc.returncode == 1
+    fixed = sorted(line.split(":")[0] for line in proc.stdout.splitlines() if ": fixed: " in line)
+    assert fixed == [
+        f"payloads/{n}"
+        for n in ("mixed_array.json", "orders.ndjson", "stores_get_order.json", "stores_order.json", "stores_query_response.json")
+    ]
+    # Broken JSON, invalid eCommerce orders and unrelated files are left byte for byte.
+    for name in ("broken.json", "ecom_invalid.json", "ecom_order.json", "ecom_orders.jsonl", "unrelated.json", "README.md"):
+        assert (folder / name).read_bytes() == before[name], name
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+    again = run("check", "payloads", cwd=folder.parent)
+    assert again.returncode == 1
+    assert {line.split("::")[0] for line in findings(again.stdout)} == {"payloads/broken.json", "payloads/ecom_invalid.json"}
+
+    (folder / "broken.json").unlink()
+    (folder / "ecom_invalid.json").unlink()
+    clean = run("check", "payloads", cwd=folder.parent)
+    assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_fixed_files_hold_the_reviewed_conversions(folder: Path) -> None:
+    run("check", "--fix", str(folder), cwd=ROOT)
+    assert load_json(folder / "stores_order.json") == load_json(FIXTURES / "ecom" / "coupon_partially_fulfilled.json")
+    query = load_json(folder / "stores_query_response.json")
+    assert [o["number"] for o in query["orders"]] == ["10015", "10013"]
+    assert query["metadata"] == {"items": 100, "offset": 0} and query["totalResults"] == 2
+    assert load_json(folder / "mixed_array.json") == [
+        load_json(FIXTURES / "ecom" / "pos_canceled.json"),
+        load_json(FIXTURES / "ecom" / "pickup_tax_included.json"),
+    ]
+    lines = (folder / "orders.ndjson").read_text().split("\n")
+    assert [json.loads(line)["number"] if line else "" for line in lines] == ["10124", "10001", "", "10004", ""]
+
+
+def test_fix_keeps_each_file_layout(folder: Path) -> None:
+    original_ndjson = (MIXED / "orders.ndjson").read_text().split("\n")
+    run("check", "--fix", str(folder), cwd=ROOT)
+    assert (folder / "stores_order.json").read_text().startswith('{\n  "id": ')
+    assert (folder / "stores_query_response.json").read_text().startswith('{\n    "orders": [\n        {\n            "id": ')
+    assert (folder / "mixed_array.json").read_text().startswith('[\n\t{\n\t\t"id": ')
+    assert (folder / "stores_order.json").read_text().endswith("}\n")
+    compact = (folder / "stores_get_order.json").read_text()
+    assert compact.startswith('{"order":{"') and "\n" not in compact
+    ndjson = (folder / "orders.ndjson").read_text().split("\n")
+    assert ndjson[0] == original_ndjson[0]  # an eCommerce line is not rewritten
+    assert ndjson[1].startswith('{"') and ": " not in ndjson[1][:50]
+
+
+def test_fix_keeps_utf8_and_escapes_as_the_file_had_them(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    order["buyerNote"] = "Grüße aus München"
+    plain, escaped = tmp_path / "plain.json", tmp_path / "escaped.json"
+    plain.write_text(json.dumps(order, indent=2, ensure_ascii=False), encoding="utf-8")
+    escaped.write_text(json.dumps(order, indent=2, ensure_ascii=True), encoding="utf-8")
+    for path in (plain, escaped):
+        assert check_file(str(path), fix=True).fixed
+    assert "Grüße aus München" in plain.read_text(encoding="utf-8")
+    assert "Gr\\u00fc\\u00dfe" in escaped.read_text(encoding="ascii")
+    assert not plain.read_text().endswith("\n")
+
+
+def test_fix_keeps_windows_line_endings(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "stores" / "invoice_inr.json")
+    path = tmp_path / "order.json"
+    path.write_bytes(json.dumps(order, indent=2).replace("\n", "\r\n").encode() + b"\r\n")
+    lines = [json.dumps(order), json.dumps(load_json(FIXTURES / "ecom" / "pos_canceled.json"))]
+    ndjson = tmp_path / "orders.ndjson"
+    ndjson.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert check_file(str(path), fix=True).fixed and check_file(str(ndjson), fix=True).fixed
+    text = path.read_bytes()
+    assert text.endswith(b"}\r\n") and text.count(b"\r\n") == text.count(b"\n")
+    rows = ndjson.read_bytes().split(b"\r\n")
+    assert rows[1] == lines[1].encode() and rows[2] == b"" and b"\n" not in rows[0]
+    assert json.loads(rows[0])["number"] == "10001"
+
+
+def test_fix_keeps_permissions_and_symlinks(tmp_path: Path) -> None:
+    target = tmp_path / "real.json"
+    shutil.copy(FIXTURES / "stores" / "invoice_inr.json", target)
+    target.chmod(0o640)
+    link = tmp_path / "link.json"
+    link.symlink_to(target.name)
+    result = check_file(str(link), fix=True)
+    assert result.fixed and result.converted == 1
+    assert link.is_symlink() and os.readlink(link) == "real.json"
+    assert (target.stat().st_mode & 0o777) == 0o640
+    assert load_json(target)["number"] == "10001"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
+def test_a_stores_order_that_cannot_convert_is_reported_and_the_file_kept(tmp_path: Path) -> None:
+    good = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    bad = json.loads(json.dumps(good))
+    bad["lineItems"][0]["quantity"] = "two"
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps([good, bad], indent=2))
+    before = path.read_bytes()
+    out = io.StringIO()
+    assert run_check([str(path)], fix=True, stream=out) == 1
+    assert f"{path}::$[1].lineItems[0].quantity: not fixed: expected an integer, got 'two'" in out.getvalue()
+    assert path.read_bytes() == before  # one bad order keeps the whole file as it was
+
+
+def test_an_ndjson_line_that_cannot_convert_keeps_the_whole_file(tmp_path: Path) -> None:
+    good = load_json(FIXTURES / "stores" / "invoice_inr.json")
+    bad = dict(good, lineItems=[{"index": 1, "quantity": "two"}])
+    path = tmp_path / "export.ndjson"
+    path.write_text(f"{json.dumps(good)}\n{json.dumps(bad)}\n")
+    before = path.read_bytes()
+    result = check_file(str(path), fix=True)
+    assert not result.fixed and result.converted == 0
+    assert [str(f) for f in result.findings] == [f"{path}:2::$.lineItems[0].quantity: not fixed: expected an integer, got 'two'"]
+    assert path.read_bytes() == before
+
+
+def test_a_broken_ndjson_line_keeps_the_file_unfixed(tmp_path: Path) -> None:
+    stores_line = json.dumps(load_json(FIXTURES / "stores" / "invoice_inr.json"))
+    path = tmp_path / "export.jsonl"
+    path.write_text(f"{stores_line}\nnot json\n")
+    before = path.read_bytes()
+    out = io.StringIO()
+    assert run_check([str(path)], fix=True, stream=out) == 1
+    assert f"{path}:2::$: not valid JSON" in out.getvalue()
+    assert path.read_bytes() == before
+
+
+def test_several_json_objects_one_per_line_in_a_json_file_are_ndjson(tmp_path: Path) -> None:
+    lines = [json.dumps(load_json(FIXTURES / "ecom" / n)) for n in ("invoice_inr.json", "pos_canceled.json")]
+    path = tmp_path / "export.json"
+    path.write_text("\n".join(lines) + "\n")
+    out = io.StringIO()
+    assert run_check([str(path)], stream=out) == 0, out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "not valid JSON: the file is empty"),
+        (b"\xef\xbb\xbf{}", "byte order mark"),
+        (b'{"lineItems": [}', "not valid JSON"),
+        (b"\xff\xfe{", "not valid JSON"),
+    ],
+)
+def test_files_that_are_not_json_fail(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "in.json"
+    path.write_bytes(content)
+    result = check_file(str(path), fix=True)
+    assert [f.path for f in result.findings] == ["$"]
+    assert message in result.findings[0].message
+    assert path.read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("package.json", '{"name": "x", "version": "1.0.0"}'),
+        ("list.json", "[1, 2, 3]"),
+        ("null.json", "null"),
+        ("empty.ndjson", ""),
+        ("notes.txt", "not json at all"),
+        ("settings.json", '{"orders": [], "order": 3}'),
+    ],
+)
+def test_files_without_orders_are_skipped(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    result = check_file(str(path), fix=True)
+    assert result.skipped and not result.fixed
+    assert path.read_text() == content
+
+
+def test_folders_are_searched_for_json_files_outside_hidden_folders(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    shutil.copy(FIXTURES / "stores" / "invoice_inr.json", tmp_path / ".git" / "stored.json")
+    (tmp_path / "sub").mkdir()
+    shutil.copy(FIXTURES / "stores" / "invoice_inr.json", tmp_path / "sub" / "stored.JSON")
+    out = io.StringIO()
+    assert run_check([str(tmp_path)], stream=out) == 1
+    assert [line.split("::")[0] for line in findings(out.getvalue())] == [str(tmp_path / "sub" / "stored.JSON")]
+
+
+def test_a_missing_file_fails(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert run_check([str(tmp_path / "nope.json"), str(tmp_path / "nope")], stream=out) == 1
+    assert findings(out.getvalue()) == [
+        f"{tmp_path / 'nope.json'}::$: cannot read: No such file or directory",
+        f"{tmp_path / 'nope'}::$: cannot read: No such file or directory",
+    ]
+
+
+def test_clean_files_exit_0_silently(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "ecom" / "member_with_tax.json", tmp_path / "order.json")
+    proc = run("check", str(tmp_path / "order.json"), cwd=ROOT)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_check_without_files_is_a_usage_error() -> None:
+    proc = run("check", cwd=ROOT)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+
+
+def _order_event(order: object) -> dict[str, object]:
+    return {"id": "e1", "entityFqdn": "wix.ecom.v1.order", "slug": "approved", "actionEvent": {"body": {"order": order}}}
+
+
+def test_stored_stores_webhooks_are_flagged_and_fixed_into_ecommerce_events(tmp_path: Path) -> None:
+    webhooks = sorted((FIXTURES / "webhooks").glob("*.json"))
+    if not webhooks:
+        pytest.skip("no stored webhook fixtures in this checkout")
+    shutil.copy(FIXTURES / "webhooks" / "fulfillment_created.json", tmp_path / "delivery.json")
+    shutil.copy(FIXTURES / "webhooks" / "order_refunded.json", tmp_path / "refund.json")
+    out = io.StringIO()
+    assert run_check([str(tmp_path)], stream=out) == 1
+    assert findings(out.getvalue()) == [
+        f"{tmp_path / 'delivery.json'}::$: still a Stores Fulfillment Created webhook body; "
+        "`orders-migrate check --fix` converts it to its eCommerce event",
+        f"{tmp_path / 'refund.json'}::$: still a Stores Order Refunded webhook body; "
+        "`orders-migrate check --fix` converts it to its eCommerce event",
+    ]
+    assert run_check([str(tmp_path)], fix=True, stream=io.StringIO()) == 1
+    assert load_json(tmp_path / "delivery.json")["entityFqdn"] == "wix.ecom.v1.fulfillments"
+    assert "refundId" not in load_json(tmp_path / "refund.json")  # the whole body became an event, not just its order
+    again = io.StringIO()
+    assert run_check([str(tmp_path)], stream=again) == 0, again.getvalue()
+
+
+def test_ecommerce_order_events_have_their_order_validated(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "ecom" / "coupon_partially_fulfilled.json")
+    good, bad = tmp_path / "approved.json", tmp_path / "broken_order.json"
+    good.write_text(json.dumps(_order_event(order)))
+    order["number"] = 10012
+    bad.write_text(json.dumps(_order_event(order)))
+    fulfillments = tmp_path / "fulfillments.json"
+    fulfillments.write_text(json.dumps({"entityFqdn": "wix.ecom.v1.fulfillments", "slug": "updated", "updatedEvent": {}}))
+    assert check_file(str(good)).clean and not check_file(str(good)).skipped
+    assert [str(f) for f in check_file(str(bad)).findings] == [
+        f"{bad}::$.actionEvent.body.order.number: expected a string, got 10012"
+    ]
+    assert check_file(str(fulfillments)).skipped
