@@ -238,3 +238,72 @@ def test_public_key_as_file_pem_or_base64(tmp_path: Path, keys: tuple[Any, str])
     assert load_public_key(base64.b64encode(pem.encode()).decode()) == pem.strip()
     with pytest.raises(ValueError):
         load_public_key("not a key")
+
+
+# ---- the CLI --------------------------------------------------------------------------------------
+
+
+def cli(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "orders_migrate", *args], capture_output=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "order_created",
+        "order_refunded",
+        "fulfillment_created",
+        "fulfillment_updated",
+        "fulfillment_deleted",
+        "order_cancel_refund_event",
+    ],
+)
+def test_cli_detects_webhook_bodies(name: str) -> None:
+    proc = cli("convert", str(HOOKS / f"{name}.json"), "--report", "json")
+    assert proc.returncode == 0, proc.stderr
+    event = json.loads(proc.stdout)
+    assert event["entityFqdn"].startswith("wix.ecom.v1.")
+    assert json.loads(proc.stderr)["payloadKind"].startswith("stores_webhook:")
+
+
+def test_cli_kind_names_an_ambiguous_body() -> None:
+    proc = cli("convert", str(HOOKS / "order_canceled.json"), "--kind", "order-canceled", "--report", "none")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["slug"] == "canceled"
+    plain = cli("convert", str(HOOKS / "order_canceled.json"), "--report", "none")
+    assert "priceSummary" in json.loads(plain.stdout)  # without --kind, a bare {order} is the order itself
+
+
+def test_cli_jwt_round_trip_and_rejections(tmp_path: Path, keys: tuple[Any, str]) -> None:
+    private, public_pem = keys
+    key_file = tmp_path / "wix.pem"
+    key_file.write_text(public_pem)
+    token = sign(hook("order_paid"), private)
+    good = tmp_path / "delivery.jwt"
+    good.write_text(token + "\n")
+    proc = cli("convert", str(good), "--public-key", str(key_file), "--report", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["slug"] == "payment_status_updated"
+    assert json.loads(proc.stderr)["verified"] is True
+
+    header, _, signature = token.split(".")
+    tampered = tmp_path / "tampered.jwt"
+    tampered.write_text(f"{header}.{sign(hook('order_canceled'), private).split('.')[1]}.{signature}")
+    proc = cli("convert", str(tampered), "--public-key", str(key_file))
+    assert proc.returncode == 1
+    assert f"{tampered}::$: JWT signature does not match" in proc.stderr.decode()
+
+    unsigned = tmp_path / "none.jwt"
+    unsigned.write_text(jwt.encode({"data": "{}"}, None, algorithm="none"))
+    proc = cli("convert", str(unsigned), "--public-key", str(key_file))
+    assert proc.returncode == 1
+    assert "algorithm 'none' refused" in proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
+
+
+def test_cli_bad_public_key_is_a_usage_error(tmp_path: Path) -> None:
+    proc = cli("convert", str(HOOKS / "order_created.json"), "--public-key", "not-a-key")
+    assert proc.returncode == 2

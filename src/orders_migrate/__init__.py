@@ -13,6 +13,7 @@ from .plan import Plan, compile_table, default_plan
 from .query import QueryTranslation, translate_query
 from .report import ConversionError, Entry, Problem, Report
 from .table import MappingError, load_table
+from .webhooks import convert_webhook
 
 if TYPE_CHECKING:
     from .models import EcomOrder, StoresOrder, json_schema, validate_ecom_order, validate_stores_order
@@ -49,6 +50,7 @@ __all__ = [
     "convert_many",
     "convert_order",
     "convert_query_response",
+    "convert_webhook",
     "default_plan",
     "json_schema",
     "load_table",

@@ -20,15 +20,16 @@ from typing import Any
 
 import orjson
 
-from .convert import convert_order, records
+from .convert import convert_order
 from .detect import detect_kind
+from .jsonio import loads
 from .models.validate import validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse
 from .plan import default_plan
-from .reader import NDJSON_SUFFIXES, _decode_error, loads
+from .reader import NDJSON_SUFFIXES, _decode_error
 from .report import ConversionError, Problem
-from .webhooks import convert_webhook, detect_webhook, is_ecom_event
+from .webhooks import convert_webhook, detect_webhook, is_ecom_event, payload_records
 
 JSON_SUFFIXES = frozenset({".json"}) | NDJSON_SUFFIXES
 
@@ -170,7 +171,7 @@ def _check_doc(doc: Any, where: str, fix: bool, locale: str, result: FileCheck) 
     converted, how many were, and whether one could not be (then the whole file stays as it is)."""
     replacements: list[tuple[str, Any]] = []
     failed = False
-    for prefix, payload in _records(doc):
+    for prefix, payload in payload_records(doc):
         webhook = detect_webhook(payload, default_plan().webhooks)
         kind: str = "stores_webhook" if webhook is not None else "ecom_event" if is_ecom_event(payload) else detect_kind(payload)
         if kind == "ecom_order":
@@ -193,14 +194,6 @@ def _check_doc(doc: Any, where: str, fix: bool, locale: str, result: FileCheck) 
     for prefix, order in replacements:
         doc = _replace(doc, prefix, order)
     return doc, len(replacements), False
-
-
-def _records(doc: Any) -> Iterator[tuple[str, Any]]:
-    # A webhook body such as {refundId, order} is one record, not a Get Order response around an order.
-    if detect_webhook(doc, default_plan().webhooks) is not None or is_ecom_event(doc):
-        yield "$", doc
-    else:
-        yield from records(doc)
 
 
 def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileCheck) -> int:

@@ -9,8 +9,10 @@ import typer
 from babel import Locale, UnknownLocaleError
 
 from . import __version__
+from .plan import default_plan
 from .run import run_check, run_convert, run_mappings, run_query, run_schema
 from .table import MappingError
+from .webhooks import load_public_key
 
 app = typer.Typer(
     name="orders-migrate",
@@ -61,6 +63,25 @@ def _check_locale(value: str) -> str:
     return value
 
 
+def _webhook_kinds() -> list[str]:
+    return [spec.id for spec in default_plan().webhooks]
+
+
+def _check_kind(value: str) -> str:
+    if value not in ("auto", "order", *_webhook_kinds()):
+        raise typer.BadParameter(f"unknown kind {value!r}: auto, order, or one of {', '.join(_webhook_kinds())}")
+    return value
+
+
+def _check_public_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return load_public_key(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
 @app.command()
 def convert(
     files: Annotated[list[str], typer.Argument(help="Stores order JSON/NDJSON files; '-' reads stdin.")],
@@ -76,9 +97,36 @@ def convert(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail a record whose input or output does not match its schema (exit 1).")
     ] = False,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", callback=_check_kind, help=f"What the input is: auto, order, or a webhook ({', '.join(_webhook_kinds())})."
+        ),
+    ] = "auto",
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            "--public-key",
+            callback=_check_public_key,
+            help="Wix's public key (PEM file, PEM text or base64) to verify JWT bodies.",
+        ),
+    ] = None,
 ) -> None:
-    """Convert Stores orders (one order, a Query Orders response, an array, or NDJSON) to eCommerce orders."""
-    raise typer.Exit(run_convert(files, output, report.value, report_out, fmt.value, locale, strict=strict))
+    """Convert Stores orders and webhooks (one order, a Query Orders response, an array, NDJSON, a webhook
+    body or the JWT Wix delivered) to eCommerce orders and events."""
+    raise typer.Exit(
+        run_convert(
+            files,
+            output,
+            report.value,
+            report_out,
+            fmt.value,
+            locale,
+            strict=strict,
+            kind=None if kind == "auto" else kind,
+            public_key=public_key,
+        )
+    )
 
 
 @app.command()

@@ -158,7 +158,7 @@ def records(payload: Any) -> Iterator[tuple[str, Any]]:
     elif isinstance(payload, dict) and isinstance(payload.get("orders"), list) and "lineItems" not in payload:
         for n, item in enumerate(payload["orders"]):
             yield f"$.orders[{n}]", item
-    elif isinstance(payload, dict) and isinstance(payload.get("order"), dict) and len(payload) <= 2:
+    elif isinstance(payload, dict) and isinstance(payload.get("order"), dict) and set(payload) == {"order"}:
         yield "$.order", payload["order"]
     else:
         yield "$", payload

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
 import orjson
 
-from .convert import records
+from .jsonio import loads
 from .report import Problem
+from .webhooks import JWT_RE, payload_records
 
 NDJSON_SUFFIXES = frozenset({".ndjson", ".jsonl"})
 
@@ -48,60 +47,25 @@ def _decode_error(exc: orjson.JSONDecodeError, data: bytes) -> str:
     return f"not valid JSON: {msg}"
 
 
-class JSONError(orjson.JSONDecodeError):
-    """A JSON parse error whose text is only our message (no second "line 1 column 1" suffix)."""
-
-    def __init__(self, message: str):
-        super().__init__(message, "", 0)
-
-    def __str__(self) -> str:
-        return str(self.msg)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"duplicate key {key!r}: one of its values would be silently lost")
-            seen.add(key)
-    return obj
-
-
-def loads(data: bytes) -> Any:
-    """Parse JSON strictly: numbers with a fraction become Decimal (digit for digit, as Velo money
-    needs), a repeated key or NaN is an error rather than a silent choice."""
-    try:
-        return json.loads(
-            data.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_unique_keys
-        )
-    except UnicodeDecodeError as exc:
-        raise JSONError(f"invalid UTF-8 at byte {exc.start}") from None
-    except RecursionError:
-        raise JSONError("nested too deeply") from None
-    except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise JSONError(str(exc)) from None
-
-
 def read_bytes(name: str) -> bytes:
     if name == "-":
         return sys.stdin.buffer.read()
     return FsPath(name).read_bytes()
 
 
-def read_records(name: str, data: bytes) -> Iterator[Record | ReadError]:
-    """Every record of one input: a JSON document (order, Query Orders response, array) or NDJSON."""
+def read_records(name: str, data: bytes, kind: str | None = None) -> Iterator[Record | ReadError]:
+    """Every record of one input: a JSON document (order, Query Orders response, array, webhook body),
+    NDJSON, or a stored webhook JWT. ``kind`` names the webhook when the body alone cannot tell."""
     source = "<stdin>" if name == "-" else name
     if FsPath(name).suffix.lower() in NDJSON_SUFFIXES:
-        yield from _ndjson(source, data)
+        yield from _ndjson(source, data, kind)
         return
-    if not data.strip():
+    stripped = data.strip()
+    if not stripped:
         yield ReadError(source, None, Problem("$", "empty input: expected a JSON order"))
+        return
+    if JWT_RE.match(stripped.decode("ascii", "replace")):
+        yield Record(source, None, "$", stripped.decode("ascii"))
         return
     try:
         doc = loads(data)
@@ -114,15 +78,15 @@ def read_records(name: str, data: bytes) -> Iterator[Record | ReadError]:
             except orjson.JSONDecodeError:
                 pass
             else:
-                yield from _ndjson(source, data)
+                yield from _ndjson(source, data, kind)
                 return
         yield ReadError(source, None, Problem("$", _decode_error(exc, data)))
         return
-    for prefix, payload in records(doc):
+    for prefix, payload in payload_records(doc, kind):
         yield Record(source, None, prefix, payload)
 
 
-def _ndjson(source: str, data: bytes) -> Iterator[Record | ReadError]:
+def _ndjson(source: str, data: bytes, kind: str | None) -> Iterator[Record | ReadError]:
     for n, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
@@ -131,5 +95,5 @@ def _ndjson(source: str, data: bytes) -> Iterator[Record | ReadError]:
         except orjson.JSONDecodeError as exc:
             yield ReadError(source, n, Problem("$", _decode_error(exc, line)))
             continue
-        for prefix, payload in records(doc):
+        for prefix, payload in payload_records(doc, kind):
             yield Record(source, n, prefix, payload)

@@ -15,6 +15,7 @@ from .query import load_query, query_report_text, translate_query
 from .reader import ReadError, Record, read_bytes, read_records
 from .render import mappings_markdown, report_json, report_text
 from .report import ConversionError, Report
+from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -33,6 +34,8 @@ def run_convert(
     stdout: IO[bytes] | None = None,
     stderr: IO[str] | None = None,
     strict: bool = False,
+    kind: str | None = None,
+    public_key: str | None = None,
 ) -> int:
     """Convert every record of every input; keep going past bad records; exit 1 if any failed.
 
@@ -40,7 +43,6 @@ def run_convert(
     ``strict`` a record whose input or output fails its schema is a failed record instead."""
     out_stream = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
-    plan = default_plan()
     conversions: list[Conversion] = []
     failed = 0
     for name in files:
@@ -50,17 +52,20 @@ def run_convert(
             _error(err, name, "$", f"cannot read: {exc.strerror or exc}")
             failed += 1
             continue
-        for rec in read_records(name, data):
+        for rec in read_records(name, data, kind):
             if isinstance(rec, ReadError):
                 _error(err, rec.where(), rec.problem.path, rec.problem.message)
                 failed += 1
                 continue
             try:
-                conversions.append(_convert(rec, plan, locale, strict))
+                conversions.append(_convert(rec, locale, strict, kind, public_key))
             except ConversionError as exc:
                 failed += 1
                 for p in exc.prefixed(rec.prefix).problems:
                     _error(err, rec.where(), p.path, p.message)
+            except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch or show a traceback
+                failed += 1
+                _error(err, rec.where(), rec.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")
     single = fmt == "json" or (fmt == "auto" and len(conversions) == 1 and failed == 0)
     body = _dump([c.order for c in conversions], single)
     if output:
@@ -80,9 +85,23 @@ def run_convert(
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
-def _convert(rec: Record, plan: object, locale: str, strict: bool = False) -> Conversion:
+def _convert(
+    rec: Record, locale: str, strict: bool = False, kind: str | None = None, public_key: str | None = None
+) -> Conversion:
+    """One record: a webhook body (named by ``kind``, its JWT eventType or its shape) becomes its
+    eCommerce event; anything else is converted as an order."""
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
-    conversion = convert_order(rec.payload, locale=locale, source=source, validate=True)
+    payload = rec.payload
+    if (
+        kind not in (None, "order")
+        or is_jwt(payload)
+        or is_ecom_event(payload)
+        or detect_webhook(payload, default_plan().webhooks)
+    ):
+        return convert_webhook(
+            payload, kind=kind if kind != "order" else None, public_key=public_key, locale=locale, source=source
+        )
+    conversion = convert_order(payload, locale=locale, source=source, validate=True)
     if strict:
         from .models.validate import strict_problems
 

@@ -13,7 +13,7 @@ import base64
 import copy
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path as FsPath
@@ -22,12 +22,12 @@ from typing import Any
 import jwt
 import orjson
 
-from .convert import Conversion, _unmapped, convert_order
+from .convert import Conversion, _unmapped, convert_order, records
+from .jsonio import loads
 from .money import DEFAULT_LOCALE, formatter
 from .ops import Ctx, describe
 from .paths import MISSING, get, put
 from .plan import Plan, Section, default_plan
-from .reader import loads
 from .report import ConversionError, Entry, Problem, Report
 from .webhook_table import WebhookSpec, norm_event_type
 
@@ -53,6 +53,21 @@ def detect_webhook(payload: Any, specs: tuple[WebhookSpec, ...]) -> WebhookSpec 
         if shaped and all(payload.get(k) == v for k, v in spec.requires.items()):
             return spec
     return None
+
+
+def payload_records(doc: Any, kind: str | None = None, plan: Plan | None = None) -> Iterator[tuple[str, Any]]:
+    """The records of a JSON document: a webhook body (or a JWT, or an eCommerce event) is one record;
+    otherwise the orders it holds (see ``records``). A named webhook ``kind`` keeps the body whole."""
+    specs = (plan or default_plan()).webhooks
+    whole = (kind is not None and kind != "order") or is_jwt(doc)
+    if whole or is_ecom_event(doc) or detect_webhook(doc, specs) is not None:
+        yield "$", doc
+    else:
+        yield from records(doc)
+
+
+def is_jwt(payload: Any) -> bool:
+    return isinstance(payload, str) and JWT_RE.match(payload.strip()) is not None
 
 
 def is_ecom_event(payload: Any) -> bool:
