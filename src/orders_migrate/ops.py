@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 import pycountry
 
@@ -243,7 +243,12 @@ def op_copy(spec: Spec) -> Step:
     return step
 
 
-def op_to_string(spec: Spec) -> Step:
+SKIP: Final = object()  # a value conversion's "nothing to write" (it reported why itself)
+
+
+def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx], Any]) -> Step:
+    """The shape most operations share: read one path, convert the value, write it to every target.
+    ``convert`` returns the value to write or ``SKIP`` after it reported a problem."""
     (source,) = spec.one_read()
     writes = [writer(spec, t) for t in spec.one_write()]
 
@@ -252,45 +257,40 @@ def op_to_string(spec: Spec) -> Step:
         if value is MISSING:
             return
         path = spec.at(source, idx)
-        if isinstance(value, int) and not isinstance(value, bool):
-            text: Any = str(value)
-        elif isinstance(value, str) and value.isdigit():
-            text = value
-        elif value is None:
-            text = None
-        else:
-            ctx.problem(path, f"expected an integer, got {describe(value)}")
+        result = convert(value, path, ctx)
+        if result is SKIP:
             return
         for w in writes:
-            w(out, text, ctx, idx, path)
+            w(out, result, ctx, idx, path)
 
     return step
+
+
+def op_to_string(spec: Spec) -> Step:
+    def convert(value: Any, path: At, ctx: Ctx) -> Any:
+        if value is None or (isinstance(value, str) and value.isdigit()):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        ctx.problem(path, f"expected an integer, got {describe(value)}")
+        return SKIP
+
+    return _value_op(spec, convert)
 
 
 def op_to_number(spec: Spec) -> Step:
-    (source,) = spec.one_read()
-    writes = [writer(spec, t) for t in spec.one_write()]
-
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        value = get(src, source)
-        if value is MISSING:
-            return
-        path = spec.at(source, idx)
-        number: Any
+    def convert(value: Any, path: At, ctx: Ctx) -> Any:
         if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-            number = value  # a weight, not money: a JSON number is already what eCommerce wants
-        elif isinstance(value, Decimal) and value.is_finite():
-            number = int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
-        else:
-            parsed = _money(value, path, ctx)
-            if parsed is None:
-                return
-            text, amount = parsed
-            number = int(amount) if "." not in text else float(amount)
-        for w in writes:
-            w(out, number, ctx, idx, path)
+            return value  # a weight, not money: a JSON number is already what eCommerce wants
+        if isinstance(value, Decimal) and value.is_finite():
+            return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
+        parsed = _money(value, path, ctx)
+        if parsed is None:
+            return SKIP
+        text, amount = parsed
+        return int(amount) if "." not in text else float(amount)
 
-    return step
+    return _value_op(spec, convert)
 
 
 def op_money(spec: Spec) -> Step:
@@ -754,22 +754,15 @@ def op_discount_scope(spec: Spec) -> Step:
 
 
 def op_plain_value(spec: Spec) -> Step:
-    (source,) = spec.one_read()
-    writes = [writer(spec, t) for t in spec.one_write()]
-
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        value = get(src, source)
-        if value is MISSING:
-            return
+    def convert(value: Any, path: At, ctx: Ctx) -> Any:
         # The protobuf view wraps a value as {"stringValue": "..."}; the wire carries it plain.
         if isinstance(value, dict) and len(value) == 1:
             (key,) = value
             if key.endswith("Value"):
-                value = value[key]
-        for w in writes:
-            w(out, value, ctx, idx, spec.at(source, idx))
+                return value[key]
+        return value
 
-    return step
+    return _value_op(spec, convert)
 
 
 def op_address(spec: Spec) -> Step:
@@ -849,30 +842,19 @@ def _country_alpha2(value: str) -> str | None:
 
 
 def op_country_code(spec: Spec) -> Step:
-    (source,) = spec.one_read()
-    writes = [writer(spec, t) for t in spec.one_write()]
-
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        value = get(src, source)
-        if value is MISSING:
-            return
-        path = spec.at(source, idx)
+    def convert(value: Any, path: At, ctx: Ctx) -> Any:
         if value is None or value == "":
-            code: Any = value
-        elif not isinstance(value, str):
+            return value
+        if not isinstance(value, str):
             ctx.problem(path, f"expected a country code, got {describe(value)}")
-            return
-        else:
-            code = _country_alpha2(value)
-            if code is None:
-                code = value
-                ctx.report(
-                    "unknown_value", path, f"{describe(value)} is not an ISO 3166-1 country code; kept as it is", spec.row.id
-                )
-        for w in writes:
-            w(out, code, ctx, idx, path)
+            return SKIP
+        code = _country_alpha2(value)
+        if code is None:
+            ctx.report("unknown_value", path, f"{describe(value)} is not an ISO 3166-1 country code; kept as it is", spec.row.id)
+            return value
+        return code
 
-    return step
+    return _value_op(spec, convert)
 
 
 def op_subdivision_code(spec: Spec) -> Step:

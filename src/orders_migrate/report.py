@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Kind = Literal[
     "fetch",
@@ -18,18 +18,7 @@ Kind = Literal[
     "passed_through",
 ]
 
-KINDS: tuple[str, ...] = (
-    "fetch",
-    "unmapped",
-    "not_derivable",
-    "mismatch",
-    "unknown_value",
-    "dropped",
-    "rule",
-    "unverified",
-    "passed_through",
-    "invalid",
-)
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True, slots=True)
