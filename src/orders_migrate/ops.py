@@ -223,20 +223,36 @@ def op_copy(spec: Spec) -> Step:
     sources = spec.one_read()
     writes = [writer(spec, t) for t in spec.one_write()]
     check = _type_check(spec)
-
     minimum = spec.param("minimum", int, required=False)
+    agree = spec.row.agree  # only an agreeing write ever names the source path
+
+    def valid(value: Any, where: Path, ctx: Ctx, idx: tuple[int, ...]) -> bool:
+        if value is not None and check is not None and not check[0](value):
+            ctx.problem(spec.render(where, idx), f"expected {check[1]}, got {describe(value)}")
+            return False
+        if minimum is not None and isinstance(value, (int, Decimal)) and value < minimum:
+            ctx.problem(spec.render(where, idx), f"must be at least {minimum}, got {value}")
+            return False
+        return True
+
+    if len(sources) == 1:
+        (source,) = sources
+
+        def step_one(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+            value = get(src, source)
+            if value is MISSING or not valid(value, source, ctx, idx):
+                return
+            path = spec.at(source, idx) if agree else ""
+            for w in writes:
+                w(out, value, ctx, idx, path)
+
+        return step_one
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         value, where = first_of(spec, src, sources, ctx, idx)
-        if where is None:
+        if where is None or not valid(value, where, ctx, idx):
             return
-        if value is not None and check is not None and not check[0](value):
-            ctx.problem(spec.render(where, idx), f"expected {check[1]}, got {describe(value)}")
-            return
-        if minimum is not None and isinstance(value, (int, Decimal)) and value < minimum:
-            ctx.problem(spec.render(where, idx), f"must be at least {minimum}, got {value}")
-            return
-        path = spec.at(where, idx)
+        path = spec.at(where, idx) if agree else ""
         for w in writes:
             w(out, value, ctx, idx, path)
 

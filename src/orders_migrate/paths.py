@@ -61,6 +61,10 @@ class Path:
     def __post_init__(self) -> None:
         object.__setattr__(self, "plain", all(isinstance(s, str) for s in self.segments))
 
+    def __hash__(self) -> int:
+        # Paths key the compiled plan's lookups: hash the (cached) text, not the segment tuple.
+        return hash(self.text)
+
     @property
     def has_each(self) -> bool:
         return any(s is EACH for s in self.segments)
@@ -172,9 +176,17 @@ def iter_each(obj: Any, path: Path, indices: tuple[int, ...] = ()) -> Iterator[t
 
 def put(obj: dict[str, Any], path: Path, value: Any, indices: tuple[int, ...] = ()) -> None:
     """Set a value, creating parent objects and lists; ``[i]`` takes the next of ``indices``."""
-    it = iter(indices)
     cur: Any = obj
     segs = path.segments
+    if path.plain:  # only object keys: the common case, kept tight
+        for name in segs[:-1]:
+            child = cur.get(name)
+            if child is None:
+                child = cur[name] = {}
+            cur = child
+        cur[segs[-1]] = value
+        return
+    it = iter(indices)
     last = len(segs) - 1
     for n, seg in enumerate(segs):
         key: Any = next(it) if seg is EACH else seg
