@@ -128,3 +128,9 @@ def test_markdown_has_a_line_per_row() -> None:
     assert len(rows) >= 110
     assert "| `line-item-id` |" in md
     assert "TRACKING_LINK_ADDED" in md
+
+
+def test_a_misspelled_row_key_is_refused_not_ignored() -> None:
+    text = _table(GOOD_ROW.replace('  note: "Order table: id -> id"', '  unles_present: cartId\n  note: "x"'))
+    with pytest.raises(MappingError, match="'order-id'.*unknown key 'unles_present'"):
+        load_table(text)

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from .convert import convert_order
-from .detect import detect_kind
+from .detect import detect_kind, mixed_keys
 from .jsonio import loads
 from .models.validate import validate_ecom_order
 from .money import DEFAULT_LOCALE
@@ -179,6 +179,13 @@ def _check_doc(doc: Any, where: str, fix: bool, locale: str, result: FileCheck) 
             result.findings.extend(_at(where, prefix, p) for p in validate_ecom_order(payload))
         elif kind == "ecom_event":
             result.orders += _check_event(payload, where, prefix, result)
+        elif kind == "mixed":
+            # Half converted: --fix cannot tell which half to trust, so the file stays as it is.
+            result.orders += 1
+            failed = True
+            stores_key, ecom_key = mixed_keys(payload)
+            message = f"mixes Stores ({stores_key}) and eCommerce ({ecom_key}) order fields: fix it by hand"
+            result.findings.append(Finding(where, prefix, message))
         elif kind.startswith("stores"):
             result.orders += 1
             if not fix:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .detect import detect_kind
+from .detect import detect_kind, mixed_keys
 from .dialect import detect_dialect, restore_path
 from .money import DEFAULT_LOCALE, formatter
 from .ops import Ctx, describe
@@ -35,27 +35,29 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _unmapped(value: Any, node: Any, path: str, entries: list[Entry]) -> None:
-    """Report every non-empty input leaf that no row reads."""
-    if node is COVERED or _empty(value):
+def _unmapped(value: Any, node: Any, path: str, entries: list[Entry], reported: frozenset[str] | None = None) -> None:
+    """Report every non-empty input leaf that no row reads and no report entry already covers."""
+    if reported is None:
+        reported = frozenset(e.path for e in entries)
+    if node is COVERED or _empty(value) or path in reported:
         return
     if node is None:
         if isinstance(value, dict):
             for k, v in value.items():
-                _unmapped(v, None, f"{path}.{k}", entries)
+                _unmapped(v, None, f"{path}.{k}", entries, reported)
         elif isinstance(value, list):
             for n, v in enumerate(value):
-                _unmapped(v, None, f"{path}[{n}]", entries)
+                _unmapped(v, None, f"{path}[{n}]", entries, reported)
         else:
             entries.append(Entry("unmapped", path, f"no mapping row reads this field ({describe(value)})"))
         return
     if isinstance(value, dict):
         for k, v in value.items():
-            _unmapped(v, node.get(k), f"{path}.{k}", entries)
+            _unmapped(v, node.get(k), f"{path}.{k}", entries, reported)
     elif isinstance(value, list):
         child = node.get("[]")
         for n, v in enumerate(value):
-            _unmapped(v, child, f"{path}[{n}]", entries)
+            _unmapped(v, child, f"{path}[{n}]", entries, reported)
     else:
         # A scalar where the table expects an object (e.g. "discount": "5"): no row can read inside it.
         entries.append(Entry("unmapped", path, f"expected an object here, got {describe(value)}; not carried"))
@@ -82,7 +84,22 @@ def _check_required(order: Mapping[str, Any], plan: Plan) -> list[Problem]:
     return problems
 
 
-def convert_order(
+def convert_order(payload: Any, **kwargs: Any) -> Conversion:
+    """Convert one Stores order dict to an eCommerce order dict and its report.
+
+    Keywords: ``locale`` (of formattedAmount), ``plan`` (a compiled table; the shipped one by default),
+    ``source`` (named in the report), ``validate`` (check the result against the eCommerce model and
+    report ``invalid`` entries), ``partial`` (a webhook's summary: no line items required, no input
+    rules checked). Raises ``ConversionError`` with every problem found, each with its ``$.path``. An
+    eCommerce order passes through unchanged, so a second run is harmless.
+    """
+    try:
+        return _convert_order(payload, **kwargs)
+    except RecursionError:
+        raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
+
+
+def _convert_order(
     payload: Any,
     *,
     locale: str = DEFAULT_LOCALE,
@@ -112,6 +129,16 @@ def convert_order(
         if validate:
             report.entries.extend(_invalid_entries(payload))
         return Conversion(payload, report)
+    if kind == "mixed":
+        stores_key, ecom_key = mixed_keys(payload)
+        raise ConversionError(
+            [
+                Problem(
+                    "$",
+                    f"mixes Stores ({stores_key}) and eCommerce ({ecom_key}) order fields: a half-converted record is neither converted nor passed through",
+                )
+            ]
+        )
     if kind != "stores_order" and not partial:
         raise ConversionError([Problem("$", "not a Stores order: no lineItems, totals or other order fields")])
     dialect = detect_dialect(payload, plan.table)

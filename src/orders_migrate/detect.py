@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-PayloadKind = Literal["stores_order", "ecom_order", "unknown"]
+PayloadKind = Literal["stores_order", "ecom_order", "mixed", "unknown"]
 
 # Keys only one side's order object has (seed 001 and the published types).
 _STORES_ONLY = frozenset(
@@ -27,8 +27,17 @@ def detect_kind(payload: Any) -> PayloadKind:
         ecom += 1
     if "lineItemType" in first or "priceData" in first or "index" in first:
         stores += 1
-    if ecom > stores:
+    if ecom and stores:
+        return "mixed"  # a half-converted record: neither converting nor passing it through is safe
+    if ecom:
         return "ecom_order"
     if stores or "lineItems" in keys:
         return "stores_order"
     return "unknown"
+
+
+def mixed_keys(payload: dict[str, Any]) -> tuple[str, str]:
+    """One Stores-only and one eCommerce-only key of a mixed record, to name in the error."""
+    stores = sorted(_STORES_ONLY.intersection(payload)) or ["lineItems[0] (Stores shape)"]
+    ecom = sorted(_ECOM_ONLY.intersection(payload)) or ["lineItems[0] (eCommerce shape)"]
+    return stores[0], ecom[0]

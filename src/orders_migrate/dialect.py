@@ -71,8 +71,14 @@ def _norm_move(spec: Spec) -> NormStep:
                         f"mixes the REST and Velo dialects: {target.render(idx)} is there too",
                     )
                     continue
+                try:
+                    put(order, target, value, idx)
+                except (AttributeError, TypeError, IndexError):
+                    ctx.problem(
+                        source.render(idx), f"cannot move it to {target.render(idx)}: a value on the way is not an object"
+                    )
+                    continue
                 _pop(order, source, idx)
-                put(order, target, value, idx)
                 moved[target.render(idx)] = source.render(idx)
 
     return step
@@ -142,7 +148,7 @@ def _norm_wix_media(spec: Spec) -> NormStep:
             put(order, to["url"], base + media_id, idx)
             moved[to["url"].render(idx)] = where
             for role, key in (("width", "originWidth"), ("height", "originHeight")):
-                if size.get(key, "").isdigit():
+                if re.fullmatch(r"[0-9]{1,9}", size.get(key, "")):
                     put(order, to[role], int(size[key]), idx)
                     moved[to[role].render(idx)] = where
 

@@ -12,7 +12,7 @@ from typing import Any
 from babel import Locale
 from babel.numbers import get_currency_precision, get_currency_symbol
 
-_DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 DEFAULT_LOCALE = "en_US"
 
@@ -28,7 +28,7 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
     refused: it has already lost the digits the shop stored.
     """
     if isinstance(value, str):
-        if not _DECIMAL_RE.match(value):
+        if not _DECIMAL_RE.fullmatch(value):
             raise MoneyError(f'expected a decimal amount such as "10.50", got {value!r}')
         return value, Decimal(value)
     if isinstance(value, bool):

@@ -8,9 +8,10 @@ locals, so a compiled plan is shared freely between threads.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -20,6 +21,9 @@ from .money import MoneyError, computed_text, parse_amount, price
 from .paths import MISSING, Path, get, iter_each, put
 from .report import Entry, Problem
 from .table import MappingError, Row
+
+# Money arithmetic that never rounds: Decimal's default context keeps only 28 digits.
+EXACT: Final = Context(prec=1000)
 
 
 class Ctx:
@@ -166,6 +170,25 @@ def first_of(
     return found, where
 
 
+def writers(spec: Spec, targets: tuple[Path, ...]) -> list[Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str | At], None]]:
+    """One writer per target; from the second on, a dict or list value is copied, so two output
+    fields never share one object."""
+    made = [writer(spec, t) for t in targets]
+    if not made:
+        return []
+    first, rest = made[0], made[1:]
+
+    def copying(
+        w: Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str | At], None],
+    ) -> Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str | At], None]:
+        def write(out: dict[str, Any], value: Any, ctx: Ctx, idx: tuple[int, ...], src_path: str | At) -> None:
+            w(out, copy.deepcopy(value) if isinstance(value, (dict, list)) else value, ctx, idx, src_path)
+
+        return write
+
+    return [first, *(copying(w) for w in rest)]
+
+
 def writer(spec: Spec, target: Path, root: bool = False) -> Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str | At], None]:
     """Write one target; with ``agree``, keep an earlier value and report a different one."""
     row_id = spec.row.id
@@ -221,7 +244,7 @@ def _index_of(item: Any, position: int) -> int:
 
 def op_copy(spec: Spec) -> Step:
     sources = spec.one_read()
-    writes = [writer(spec, t) for t in spec.one_write()]
+    writes = writers(spec, spec.one_write())
     check = _type_check(spec)
     minimum = spec.param("minimum", int, required=False)
     agree = spec.row.agree  # only an agreeing write ever names the source path
@@ -266,7 +289,7 @@ def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx], Any]) -> Step:
     """The shape most operations share: read one path, convert the value, write it to every target.
     ``convert`` returns the value to write or ``SKIP`` after it reported a problem."""
     (source,) = spec.one_read()
-    writes = [writer(spec, t) for t in spec.one_write()]
+    writes = writers(spec, spec.one_write())
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         value = get(src, source)
@@ -311,7 +334,7 @@ def op_to_number(spec: Spec) -> Step:
 
 def op_money(spec: Spec) -> Step:
     sources = spec.one_read()
-    writes = [writer(spec, t) for t in spec.one_write()]
+    writes = writers(spec, spec.one_write())
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         value, where = first_of(spec, src, sources, ctx, idx, key=_money_key)
@@ -345,7 +368,7 @@ def op_enum(spec: Spec) -> Step:
             raise spec.fail(f"enum map entry {v!r} is not one of the listed source values")
     if any(mapping[v] is not None for v in mapping) and not targets:
         raise spec.fail("enum map writes values but the row has no 'to'")
-    writes = [writer(spec, t) for t in targets]
+    writes = writers(spec, targets)
     documented = ", ".join(values)
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
@@ -424,7 +447,7 @@ def op_split(spec: Spec) -> Step:
 
 def op_line_item_id(spec: Spec) -> Step:
     (source,) = spec.one_read()
-    writes = [writer(spec, t) for t in spec.one_write()]
+    writes = writers(spec, spec.one_write())
     seen_key = f"{spec.row.id}:seen"
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
@@ -469,7 +492,7 @@ def _report_op(kind: str) -> Callable[[Spec], Step]:
                 for sub_idx, value in iter_each(src, p, idx) if p.has_each else _present(src, p, idx):
                     if value is None or value == "" or value == [] or value == {}:
                         continue
-                    ctx.report(kind, spec.render(p, sub_idx), reason, spec.row.id, fetch)
+                    ctx.report(kind, spec.render(p, sub_idx), reason, spec.row.id, dict(fetch) if fetch else None)
 
         return step
 
@@ -483,10 +506,12 @@ def _present(src: Any, path: Path, idx: tuple[int, ...]) -> list[tuple[tuple[int
 
 def op_constant(spec: Spec) -> Step:
     (source,) = spec.one_read()
-    writes = [writer(spec, t) for t in spec.one_write()]
+    writes = writers(spec, spec.one_write())
     if "value" not in spec.row.params:
         raise spec.fail("operation 'constant' needs 'value'")
     constant = spec.row.params["value"]
+    if isinstance(constant, (dict, list)):
+        raise spec.fail("a constant must be a plain value, not an object or a list")
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         trigger = get(src, source)
@@ -522,7 +547,8 @@ def op_first_match(spec: Spec) -> Step:
             if all(get(src, p) == v for p, v in conds):
                 write(out, value, ctx, idx, first)
                 return
-        write(out, default, ctx, idx, first)
+        if any(get(src, p) not in (MISSING, None) for p in readable.values()):
+            write(out, default, ctx, idx, first)  # with neither status known, no status is invented
 
     return step
 
@@ -554,7 +580,7 @@ def op_sum_check(spec: Spec) -> Step:
                 mult = parse_amount(factors.get(sub_idx, 1))[1] if factor is not None else Decimal(1)
             except MoneyError:
                 return  # the line-item rows report the bad value itself
-            total += amount * mult
+            total = EXACT.add(total, EXACT.multiply(amount, mult))
         if total != parsed[1]:
             ctx.report(
                 "mismatch",
@@ -603,18 +629,18 @@ def op_line_totals(spec: Spec) -> Step:
             parsed = _money(unit, path, ctx)
             if parsed is None:
                 return
-            total = parsed[1] * qty
+            total = EXACT.multiply(parsed[1], qty)
         discount = amount_of(src, discounts, ctx, idx)
         tax = amount_of(src, taxes, ctx, idx)
         if discount is None or tax is None:
             return
         flag, _ = first_of(spec, src, included, ctx, idx) if included else (False, None)
         if flag is True:
-            after = total - discount
-            before = after - tax
+            after = EXACT.subtract(total, discount)
+            before = EXACT.subtract(after, tax)
         else:
-            before = total - discount
-            after = before + tax
+            before = EXACT.subtract(total, discount)
+            after = EXACT.add(before, tax)
         for amount, write in ((before, write_before), (after, write_after)):
             text = computed_text(amount, ctx.currency)
             write(out, price(text, Decimal(text), ctx.fmt), ctx, idx, path)
@@ -682,7 +708,16 @@ def _pairs(
     return pairs
 
 
+def _pair_keys(spec: Spec, role: str) -> tuple[str, str]:
+    """The two keys of a ``[{name, value}]`` list (``option``/``selection``), from the row's ``pairs``."""
+    keys = spec.param("pairs", dict).get(role)
+    if not (isinstance(keys, list) and len(keys) == 2 and all(isinstance(k, str) for k in keys)):
+        raise spec.fail(f"'pairs' needs {role}: [name key, value key]")
+    return keys[0], keys[1]
+
+
 def op_description_lines(spec: Spec) -> Step:
+    option_keys, field_keys = _pair_keys(spec, "options"), _pair_keys(spec, "customTextFields")
     options = spec.reads.get("options", (None,))[0]
     fields = spec.reads.get("customTextFields", (None,))[0]
     notes = spec.reads.get("notes", (None,))[0]
@@ -695,7 +730,7 @@ def op_description_lines(spec: Spec) -> Step:
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         lines: list[dict[str, Any]] = []
         present = False
-        for path, keys in ((options, ("option", "selection")), (fields, ("title", "value"))):
+        for path, keys in ((options, option_keys), (fields, field_keys)):
             pairs = _pairs(spec, src, path, keys, ctx, idx)
             if pairs is not None:
                 present = True
@@ -713,6 +748,7 @@ def op_description_lines(spec: Spec) -> Step:
 
 
 def op_catalog_options(spec: Spec) -> Step:
+    option_keys, field_keys = _pair_keys(spec, "options"), _pair_keys(spec, "customTextFields")
     variant = spec.reads.get("variantId", (None,))[0]
     options = spec.reads.get("options", (None,))[0]
     fields = spec.reads.get("customTextFields", (None,))[0]
@@ -720,7 +756,7 @@ def op_catalog_options(spec: Spec) -> Step:
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         result: dict[str, Any] = {}
-        opts = _pairs(spec, src, options, ("option", "selection"), ctx, idx)
+        opts = _pairs(spec, src, options, option_keys, ctx, idx)
         if opts is not None:
             result["options"] = dict(opts)
         vid = get(src, variant) if variant is not None else MISSING
@@ -729,7 +765,7 @@ def op_catalog_options(spec: Spec) -> Step:
                 ctx.problem(spec.render(variant, idx), f"expected a string, got {describe(vid)}")  # type: ignore[arg-type]
             else:
                 result["variantId"] = vid
-        texts = _pairs(spec, src, fields, ("title", "value"), ctx, idx)
+        texts = _pairs(spec, src, fields, field_keys, ctx, idx)
         if texts:
             result["customTextFields"] = dict(texts)
         # An empty options list alone says nothing: a custom-amount item keeps an empty catalogReference.
@@ -876,7 +912,7 @@ def op_country_code(spec: Spec) -> Step:
 def op_subdivision_code(spec: Spec) -> Step:
     (source,) = spec.one_read("subdivision")
     (country_path,) = spec.one_read("country")
-    writes = [writer(spec, t) for t in spec.one_write()]
+    writes = writers(spec, spec.one_write())
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         value = get(src, source)

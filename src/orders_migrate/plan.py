@@ -298,10 +298,7 @@ def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list
                         table.source, row.line, row.id, f"writes {p.text!r} outside the list {scope.text!r} it reads"
                     )
         step = _compile_row(row, scope, None, table, targets)
-        read_paths.extend(row.all_reads())
-        if row.op == "address":
-            (outer,) = row.reads["value"]
-            read_paths.extend(_join(outer, p) for sub in table.address for p in sub.all_reads())
+        read_paths.extend(_accounted_reads(row, table))
         if scope is None:
             flush()
             steps.append(step)
@@ -312,6 +309,30 @@ def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list
             group.append(step)
     flush()
     return steps, read_paths
+
+
+_REPORT_OPS = frozenset({"not_carried", "dropped", "not_derivable"})
+
+
+def _accounted_reads(row: Row, table: Table) -> list[Path]:
+    """The input paths a row carries, for the unmapped report: a whole subtree only where the row
+    really takes all of it."""
+    if row.op == "address":
+        # Only the address table's fields: anything else in an address is reported as unmapped.
+        (outer,) = row.reads["value"]
+        return [_join(outer, p) for sub in table.address for p in sub.all_reads()]
+    if row.op in _REPORT_OPS and (row.if_present or row.unless_present or row.when or row.unless):
+        return []  # a guarded report row covers what it reported, when it ran (see convert._unmapped)
+    pairs = row.params.get("pairs")
+    out: list[Path] = []
+    for role, paths in row.reads.items():
+        keys = pairs.get(role) if isinstance(pairs, dict) else None
+        for p in paths:
+            if isinstance(keys, list):
+                out.extend(parse(f"{p.text}[i].{key}") for key in keys)
+            else:
+                out.append(p)
+    return out
 
 
 def compile_section(rows: tuple[Row, ...], table: Table) -> Section:

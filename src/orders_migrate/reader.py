@@ -64,7 +64,7 @@ def read_records(name: str, data: bytes, kind: str | None = None) -> Iterator[Re
     if not stripped:
         yield ReadError(source, None, Problem("$", "empty input: expected a JSON order"))
         return
-    if JWT_RE.match(stripped.decode("ascii", "replace")):
+    if JWT_RE.fullmatch(stripped.decode("ascii", "replace")):
         yield Record(source, None, "$", stripped.decode("ascii"))
         return
     try:
@@ -88,12 +88,16 @@ def read_records(name: str, data: bytes, kind: str | None = None) -> Iterator[Re
 
 def _ndjson(source: str, data: bytes, kind: str | None) -> Iterator[Record | ReadError]:
     for n, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            doc = loads(line)
-        except orjson.JSONDecodeError as exc:
-            yield ReadError(source, n, Problem("$", _decode_error(exc, line)))
-            continue
-        for prefix, payload in payload_records(doc, kind):
-            yield Record(source, n, prefix, payload)
+        if line.strip():
+            yield from read_line(source, n, line, kind)
+
+
+def read_line(source: str, n: int, line: bytes, kind: str | None = None) -> Iterator[Record | ReadError]:
+    """The records of line ``n`` of an NDJSON input (a streaming reader hands lines over one at a time)."""
+    try:
+        doc = loads(line)
+    except orjson.JSONDecodeError as exc:
+        yield ReadError(source, n, Problem("$", _decode_error(exc, line)))
+        return
+    for prefix, payload in payload_records(doc, kind):
+        yield Record(source, n, prefix, payload)

@@ -7,6 +7,7 @@ from typing import IO, Any
 import orjson
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from .report import Report
 from .table import Row, Table
@@ -26,11 +27,12 @@ def report_text(reports: list[Report], stream: IO[str]) -> None:
             console.print(f"{title}: every field carried", markup=False, highlight=False)
             continue
         if console.is_terminal:
-            table = RichTable(title=title, show_lines=False)
+            table = RichTable(title=Text(title), show_lines=False)
             for col in ("kind", "path", "why", "row"):
                 table.add_column(col, overflow="fold")
             for e in report.entries:
-                table.add_row(e.kind, e.path, e.message, e.row or "")
+                # Paths and messages quote the user's data: never let rich read them as markup.
+                table.add_row(*(Text(cell) for cell in (e.kind, e.path, e.message, e.row or "")))
             console.print(table)
         else:
             counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items()))

@@ -34,6 +34,7 @@ class WebhookSpec:
     fulfillment: bool
     deleted: bool
     requires: Mapping[str, Any]
+    order_status: str | None
     note: str
 
 
@@ -77,6 +78,7 @@ def compile_webhooks(table: Table) -> tuple[WebhookSpec, ...]:
                 fulfillment=bool(raw.get("fulfillment", False)),
                 deleted=bool(raw.get("deleted", False)),
                 requires={k: v for k, v in (raw.get("requires") or {}).items() if k != "__line__"},
+                order_status=raw.get("order_status"),
                 note=str(raw.get("note", "")),
             )
         except (ValueError, TypeError, KeyError) as exc:

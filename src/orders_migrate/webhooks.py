@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import re
 import uuid
 from collections.abc import Iterator, Mapping
@@ -34,7 +35,7 @@ from .webhook_table import WebhookSpec, norm_event_type
 # Event ids are uuid5 in this namespace over the webhook kind and the body: a replay gets the same id.
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/orders-migrate/events")
 
-JWT_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 def find_spec(specs: tuple[WebhookSpec, ...], kind: str) -> WebhookSpec:
@@ -67,7 +68,7 @@ def payload_records(doc: Any, kind: str | None = None, plan: Plan | None = None)
 
 
 def is_jwt(payload: Any) -> bool:
-    return isinstance(payload, str) and JWT_RE.match(payload.strip()) is not None
+    return isinstance(payload, str) and JWT_RE.fullmatch(payload.strip()) is not None
 
 
 def is_ecom_event(payload: Any) -> bool:
@@ -159,8 +160,12 @@ def _json_claim(value: Any, path: str) -> Any:
 # ---- conversion ------------------------------------------------------------------------------------
 
 
-def _iso(epoch_seconds: int) -> str:
-    return datetime.fromtimestamp(epoch_seconds, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _iso(epoch_seconds: int) -> str | None:
+    try:
+        moment = datetime.fromtimestamp(epoch_seconds, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None  # an iat no calendar holds: the body's own dates are used instead
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _prefix(entries: list[Entry], prefix: str) -> list[Entry]:
@@ -169,7 +174,20 @@ def _prefix(entries: list[Entry], prefix: str) -> list[Entry]:
     return [replace(e, path=prefix + e.path[1:]) for e in entries]
 
 
-def convert_webhook(
+def convert_webhook(payload: Any, **kwargs: Any) -> Conversion:
+    """Convert one stored Stores webhook body (a dict, or the JWT string Wix delivered) to its eCommerce event.
+
+    ``kind`` names the webhook (``order-paid``, ...) where the body alone cannot tell; ``public_key``
+    verifies a JWT body; an eCommerce event passes through unchanged. Raises ``ConversionError`` for
+    bodies that cannot be converted.
+    """
+    try:
+        return _convert_webhook(payload, **kwargs)
+    except RecursionError:
+        raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
+
+
+def _convert_webhook(
     payload: Any,
     *,
     kind: str | None = None,
@@ -187,13 +205,16 @@ def convert_webhook(
     specs = plan.webhooks
     delivery: Delivery | None = None
     if isinstance(payload, str):
-        if not JWT_RE.match(payload.strip()):
+        if not JWT_RE.fullmatch(payload.strip()):
             raise ConversionError([Problem("$", "expected a webhook body: a JSON object or a JWT")])
         delivery = decode_delivery(payload.strip(), public_key)
         payload = delivery.body
     if is_ecom_event(payload):
         report = Report("ecom_event", payload.get("entityId"), source)
         report.entries.append(Entry("passed_through", "$", "already an eCommerce event: passed through unchanged"))
+        if delivery is not None:
+            report.verified = delivery.verified
+            report.entries.extend(_delivery_entries(delivery, None))
         return Conversion(payload, report)
     spec = _choose(payload, kind, delivery, specs)
     if not isinstance(payload, dict):
@@ -221,7 +242,8 @@ def convert_webhook(
         event["entityId"] = entity_id
     else:
         entries.append(Entry("not_derivable", "$", "the body names no order id, so the event has no entityId", spec.id))
-    event_time = _iso(delivery.issued_at) if delivery and delivery.issued_at is not None else _event_time(payload, spec)
+    event_time = _iso(delivery.issued_at) if delivery and delivery.issued_at is not None else None
+    event_time = event_time or _event_time(payload, spec)
     if event_time is not None:
         event["eventTime"] = event_time
     else:
@@ -245,6 +267,14 @@ def convert_webhook(
     if delivery is not None:
         report.verified = delivery.verified
     return Conversion(event, report)
+
+
+def _canonical(payload: Any) -> str:
+    """The body as sorted-key JSON text: the same body always gives the same event id."""
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str).decode()
+    except orjson.JSONEncodeError:  # integers beyond 64 bits, nesting beyond orjson's limit
+        return json.dumps(payload, sort_keys=True, default=str)
 
 
 def _choose(payload: Any, kind: str | None, delivery: Delivery | None, specs: tuple[WebhookSpec, ...]) -> WebhookSpec:
@@ -322,6 +352,9 @@ def _order_body(
                 dict(plan.table.apis.get("orders_get_order", {})) or None,
             )
         )
+    if spec.order_status is not None:
+        # The event is the evidence: an order in a canceled event is canceled, whatever its statuses said.
+        converted.order["status"] = spec.order_status
     body = converted.order if spec.key is None else {spec.key: converted.order}
     return converted.order.get("id"), body
 
@@ -411,8 +444,11 @@ def _transactions_body(
     consumed.update({"order", "refundId"})
     order_id = order.get("id")
     currency = order.get("currency") if isinstance(order.get("currency"), str) else None
+    raw_refunds = order.get("refunds") or []
+    if not isinstance(raw_refunds, list):
+        raise ConversionError([Problem("$.order.refunds", f"expected an array, got {describe(raw_refunds)}")])
     refunds = []
-    for n, refund in enumerate(order.get("refunds") or []):
+    for n, refund in enumerate(raw_refunds):
         if not isinstance(refund, dict):
             raise ConversionError([Problem(f"$.order.refunds[{n}]", f"expected an object, got {describe(refund)}")])
         converted, found = _section_apply(plan.refund, refund, f"$.order.refunds[{n}]", locale, currency)
@@ -444,7 +480,7 @@ def _transactions_body(
     return order_id if isinstance(order_id, str) else None, body
 
 
-def _delivery_entries(delivery: Delivery, spec: WebhookSpec) -> list[Entry]:
+def _delivery_entries(delivery: Delivery, spec: WebhookSpec | None) -> list[Entry]:
     out = []
     if not delivery.verified:
         out.append(
