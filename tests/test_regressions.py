@@ -151,3 +151,31 @@ def test_deep_nesting_is_an_error_not_a_crash() -> None:
 def test_exact_decimals_from_the_reader_stay_exact_in_money() -> None:
     result = convert_order(minimal_order(totals={"total": Decimal("12345678901234567890.123")}))
     assert result.order["priceSummary"]["total"]["amount"] == "12345678901234567890.123"
+
+
+def test_an_unknown_currency_is_copied_reported_and_not_used_for_formatting() -> None:
+    result = convert_order(minimal_order(currency="usd"))
+    assert result.order["currency"] == "usd"
+    assert result.order["priceSummary"]["total"] == {"amount": "5"}
+    assert entries(result, "unknown_value") == ["$.currency"]
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "1²"])
+def test_unicode_digits_are_not_an_order_number(number: str) -> None:
+    with pytest.raises(ConversionError, match=r"\$\.number: expected an integer"):
+        convert_order(minimal_order(number=number))
+
+
+def test_a_table_error_names_the_table_file() -> None:
+    from orders_migrate import MappingError, compile_table, load_table
+
+    text = "order:\n  - id: x\n    op: enum\n    from: a\n    to: a\n    values: [A]\n    map: {}\n    note: n\naddress: []\n"
+    with pytest.raises(MappingError, match=r"^custom\.yaml:2: row 'x'"):
+        compile_table(load_table(text, "custom.yaml"))
+
+
+def test_agree_must_be_a_real_boolean() -> None:
+    from orders_migrate import MappingError, load_table
+
+    with pytest.raises(MappingError, match="'agree' must be true or false"):
+        load_table("order:\n  - id: x\n    op: copy\n    from: a\n    to: a\n    agree: 'false'\n    note: n\naddress: []\n")

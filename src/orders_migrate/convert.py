@@ -8,9 +8,9 @@ from typing import Any
 
 from .detect import detect_kind, mixed_keys
 from .dialect import detect_dialect, restore_path
-from .money import DEFAULT_LOCALE, formatter
+from .money import DEFAULT_LOCALE, formatter, is_currency
 from .ops import Ctx, describe
-from .paths import MISSING, get, parse
+from .paths import MISSING, get, is_empty, parse
 from .plan import COVERED, Plan, default_plan
 from .report import ConversionError, Entry, Problem, Report
 
@@ -31,15 +31,11 @@ class AddressConversion:
     entries: list[Entry] = field(default_factory=list)
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
 def _unmapped(value: Any, node: Any, path: str, entries: list[Entry], reported: frozenset[str] | None = None) -> None:
     """Report every non-empty input leaf that no row reads and no report entry already covers."""
     if reported is None:
         reported = frozenset(e.path for e in entries)
-    if node is COVERED or _empty(value) or path in reported:
+    if node is COVERED or is_empty(value) or path in reported:
         return
     if node is None:
         if isinstance(value, dict):
@@ -146,7 +142,7 @@ def _convert_order(
     if problems:
         raise ConversionError(problems)
     currency = payload.get("currency")
-    currency = currency if isinstance(currency, str) and currency else None
+    currency = currency if is_currency(currency) else None  # the currency row reports an unknown one
     out: dict[str, Any] = {}
     ctx = Ctx(formatter(currency, locale), currency, out)
     moved: dict[str, str] = {}
@@ -154,7 +150,7 @@ def _convert_order(
         payload, moved = plan.velo.apply(payload, ctx)
         order_id = payload.get("id") if isinstance(payload.get("id"), str) else None
     first_plan_entry = len(ctx.entries)
-    if currency is None:
+    if currency is None and is_empty(payload.get("currency")):
         ctx.report("not_derivable", "$.currency", "the order has no currency: Price objects carry no formattedAmount", None)
     plan.apply(payload, ctx, checks=not partial)
     _unmapped(payload, plan.reads, "$", ctx.entries)

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .ops import Ctx, Spec, describe
-from .paths import MISSING, Path, get, iter_each, put
+from .paths import MISSING, Path, get, is_empty, iter_each, put
 from .report import ConversionError, Problem
 from .table import MappingError, Row, Table
 
@@ -164,7 +164,7 @@ def _norm_report(kind: str) -> Callable[[Spec], NormStep]:
             for source in sources:
                 for idx, value in list(iter_each(order, source)):
                     _pop(order, source, idx)
-                    if value not in (None, "", [], {}):
+                    if not is_empty(value):
                         ctx.report(kind, source.render(idx), reason, spec.row.id)
 
         return step
@@ -203,7 +203,7 @@ def compile_velo(rows: tuple[Row, ...], source: str) -> Normaliser:
             raise MappingError(
                 source, row.line, row.id, f"unknown Velo operation {row.op!r} (one of {', '.join(sorted(NORMALISERS))})"
             )
-        spec = Spec(row, row.reads, row.writes, MappingProxyType({}), MappingProxyType({}))
+        spec = Spec(row, row.reads, row.writes, MappingProxyType({}), MappingProxyType({}), source)
         steps.append(factory(spec))
     return Normaliser(tuple(steps))
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.numbers import get_currency_precision, get_currency_symbol
+from babel.numbers import get_currency_precision, get_currency_symbol, list_currencies
 
 _DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -42,6 +42,16 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
     if isinstance(value, float):
         raise MoneyError(f"expected a decimal string, got the JSON number {value!r} (a float cannot carry money exactly)")
     raise MoneyError(f"expected a decimal amount, got {type(value).__name__}")
+
+
+@lru_cache(maxsize=1)
+def _known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def is_currency(code: Any) -> bool:
+    """An ISO 4217 code Babel knows ("USD"); "usd" or "ZZZ" would format amounts wrongly."""
+    return isinstance(code, str) and code in _known_currencies()
 
 
 @lru_cache(maxsize=256)

@@ -17,8 +17,8 @@ from typing import Any, Final
 
 import pycountry
 
-from .money import MoneyError, computed_text, parse_amount, price
-from .paths import MISSING, Path, get, iter_each, put
+from .money import MoneyError, computed_text, is_currency, parse_amount, price
+from .paths import MISSING, Path, get, is_empty, iter_each, put
 from .report import Entry, Problem
 from .table import MappingError, Row
 
@@ -70,9 +70,10 @@ class Spec:
     writes: Mapping[str, tuple[Path, ...]]
     full: Mapping[Path, Path]
     address_steps: Mapping[bool, tuple[Step, ...]]
+    source: str = "mappings.yaml"  # the table file, named in compile errors
 
     def fail(self, message: str) -> MappingError:
-        return MappingError("mappings.yaml", self.row.line, self.row.id, message)
+        return MappingError(self.source, self.row.line, self.row.id, message)
 
     def one_read(self, role: str = "value") -> tuple[Path, ...]:
         paths = self.reads.get(role)
@@ -307,7 +308,7 @@ def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx], Any]) -> Step:
 
 def op_to_string(spec: Spec) -> Step:
     def convert(value: Any, path: At, ctx: Ctx) -> Any:
-        if value is None or (isinstance(value, str) and value.isdigit()):
+        if value is None or (isinstance(value, str) and value.isascii() and value.isdigit()):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
@@ -490,7 +491,7 @@ def _report_op(kind: str) -> Callable[[Spec], Step]:
         def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
             for p in sources:
                 for sub_idx, value in iter_each(src, p, idx) if p.has_each else _present(src, p, idx):
-                    if value is None or value == "" or value == [] or value == {}:
+                    if is_empty(value):
                         continue
                     ctx.report(kind, spec.render(p, sub_idx), reason, spec.row.id, dict(fetch) if fetch else None)
 
@@ -739,7 +740,7 @@ def op_description_lines(spec: Spec) -> Step:
         if isinstance(note, str) and note:
             present = True
             lines.append({"name": _text(""), "plainText": _text(note), "lineType": line_type})
-        elif note not in (MISSING, None, "") and notes is not None:
+        elif not is_empty(note) and notes is not None:
             ctx.problem(spec.render(notes, idx), f"expected a string, got {describe(note)}")
         if present:
             write(out, lines, ctx, idx, spec.at(anchor, idx))
@@ -909,6 +910,20 @@ def op_country_code(spec: Spec) -> Step:
     return _value_op(spec, convert)
 
 
+def op_currency_code(spec: Spec) -> Step:
+    def convert(value: Any, path: At, ctx: Ctx) -> Any:
+        if value is not None and not is_currency(value):
+            ctx.report(
+                "unknown_value",
+                path,
+                f"{describe(value)} is not an ISO 4217 currency code: copied, but no amount is formatted",
+                spec.row.id,
+            )
+        return value
+
+    return _value_op(spec, convert)
+
+
 def op_subdivision_code(spec: Spec) -> Step:
     (source,) = spec.one_read("subdivision")
     (country_path,) = spec.one_read("country")
@@ -964,6 +979,7 @@ OPERATIONS: Mapping[str, Callable[[Spec], Step]] = MappingProxyType(
         "address": op_address,
         "buyer_email": op_buyer_email,
         "country_code": op_country_code,
+        "currency_code": op_currency_code,
         "subdivision_code": op_subdivision_code,
         "expect_present": op_expect_present,
         "expect_value": op_expect_value,

@@ -91,9 +91,6 @@ class Path:
                 return _make(head), _make(tail)
         return None
 
-    def startswith(self, other: Path) -> bool:
-        return self.segments[: len(other.segments)] == other.segments
-
     def __str__(self) -> str:
         return self.text
 
@@ -128,6 +125,11 @@ def parse(text: str) -> Path:
         for idx in _INDEX_RE.findall(m.group("idx")):
             segments.append(EACH if idx == "i" else int(idx))
     return Path(tuple(segments), text)
+
+
+def is_empty(value: Any) -> bool:
+    """Absent, null, "", [] or {}: a leaf with nothing to carry (and nothing to report)."""
+    return value is MISSING or value is None or value == "" or value == [] or value == {}
 
 
 def get(obj: Any, path: Path) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 from .dialect import Normaliser, compile_velo
 from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
-from .paths import MISSING, Each, Path, get, iter_each, parse, put
+from .paths import MISSING, Each, Path, get, is_empty, iter_each, parse, put
 from .table import MappingError, Row, Table, default_table_text, load_table
 from .webhook_table import WebhookSpec, compile_webhooks
 
@@ -77,7 +77,13 @@ def _relative(path: Path, scope: Path | None) -> Path:
     return split[1]
 
 
-def _spec(row: Row, scope: Path | None, prefix: Path | None, address_steps: Mapping[bool, tuple[Step, ...]]) -> Spec:
+def _spec(
+    row: Row,
+    scope: Path | None,
+    prefix: Path | None,
+    address_steps: Mapping[bool, tuple[Step, ...]],
+    source: str = "mappings.yaml",
+) -> Spec:
     full: dict[Path, Path] = {}
 
     def rel(p: Path, is_read: bool) -> Path:
@@ -88,7 +94,7 @@ def _spec(row: Row, scope: Path | None, prefix: Path | None, address_steps: Mapp
 
     reads = {role: tuple(rel(p, True) for p in ps) for role, ps in row.reads.items()}
     writes = {role: tuple(rel(p, False) for p in ps) for role, ps in row.writes.items()}
-    return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps)
+    return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps, source)
 
 
 def _guard(step: Step, row: Row, scope: Path | None) -> Step:
@@ -155,7 +161,7 @@ def _dropped_contact(spec: Spec) -> Step:
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         for p in sources:
             value = get(src, p)
-            if value in (MISSING, None, ""):
+            if is_empty(value):
                 continue
             ctx.report(
                 "dropped",
@@ -183,7 +189,7 @@ def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table
         (outer,) = row.reads["value"]
         (host,) = row.writes["value"]
         address_steps[contact] = _address_steps(table, outer, host, contact, targets)
-    spec = _spec(row, scope, prefix, MappingProxyType(address_steps))
+    spec = _spec(row, scope, prefix, MappingProxyType(address_steps), table.source)
     if row.section != "checks" and scope is None and row.op not in _ITERATING:
         for p in row.all_reads() + row.all_writes():
             if p.has_each:
@@ -201,7 +207,7 @@ def _address_steps(
     """The address table's rows, for one place an address occurs (or standalone when outer is None)."""
     subs = []
     for sub in table.address:
-        sub_spec = _spec(sub, None, outer, {})
+        sub_spec = _spec(sub, None, outer, {}, table.source)
         is_contact = any(p.segments[:1] == ("contactDetails",) for p in sub.all_writes())
         if is_contact and not contact:
             subs.append(_dropped_contact(sub_spec))

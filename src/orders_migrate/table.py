@@ -232,6 +232,8 @@ def _row(item: Any, section: str, source: str) -> Row:
             row_id,
             f"unknown key {unknown[0]!r} (a typo? known: {', '.join(sorted(_PARAM_KEYS | _ROW_KEYS - {'__line__'}))})",
         )
+    if not isinstance(item.get("agree", False), bool):
+        raise MappingError(source, line, row_id, f"'agree' must be true or false, got {item['agree']!r}")
     params = {k: _strip(v) for k, v in item.items() if k not in _ROW_KEYS}
     reads = _paths(item.get("from"), source, line, row_id, "from")
     writes = _paths(item.get("to"), source, line, row_id, "to")

@@ -14,7 +14,7 @@ import copy
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path as FsPath
@@ -24,10 +24,11 @@ import jwt
 import orjson
 
 from .convert import Conversion, _unmapped, convert_order, records
+from .dialect import restore_path
 from .jsonio import loads
 from .money import DEFAULT_LOCALE, formatter
 from .ops import Ctx, describe
-from .paths import MISSING, get, put
+from .paths import MISSING, get, is_empty, put
 from .plan import Plan, Section, default_plan
 from .report import ConversionError, Entry, Problem, Report
 from .webhook_table import WebhookSpec, norm_event_type
@@ -257,7 +258,7 @@ def _convert_webhook(
     for name, reason in spec.not_derivable.items():
         entries.append(Entry("not_derivable", f"{spec.container.render()}.{name}", reason, spec.id))
     for key, value in payload.items():
-        if key not in consumed and value not in (None, "", [], {}):
+        if key not in consumed and not is_empty(value):
             entries.append(
                 Entry("unmapped", f"$.{key}", f"no rule of the {spec.stores} webhook reads this field ({describe(value)})")
             )
@@ -340,8 +341,8 @@ def _order_body(
     try:
         converted = convert_order(order, locale=locale, plan=plan, source=source, partial=spec.summary)
     except ConversionError as exc:
-        raise ConversionError([Problem(prefix + _restore(p.path, moved)[1:], p.message) for p in exc.problems]) from None
-    entries.extend(_prefix([replace(e, path=_restore(e.path, moved)) for e in converted.report.entries], prefix))
+        raise ConversionError([Problem(prefix + restore_path(p.path, moved)[1:], p.message) for p in exc.problems]) from None
+    entries.extend(_prefix([replace(e, path=restore_path(e.path, moved)) for e in converted.report.entries], prefix))
     if spec.summary:
         entries.append(
             Entry(
@@ -357,13 +358,6 @@ def _order_body(
         converted.order["status"] = spec.order_status
     body = converted.order if spec.key is None else {spec.key: converted.order}
     return converted.order.get("id"), body
-
-
-def _restore(path: str, moved: Mapping[str, str]) -> str:
-    for new, old in moved.items():
-        if path == new or path.startswith(new + ".") or path.startswith(new + "["):
-            return old + path[len(new) :]
-    return path
 
 
 def _section_apply(
