@@ -6,6 +6,7 @@ import copy
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +228,46 @@ def test_undocumented_values_seen_in_real_data_are_reported_never_a_crash() -> N
 def test_comma_joined_skus_are_kept_as_written() -> None:
     result = convert_order(load_json(FIXTURES / "stores" / "velo_coupon_comma_sku.json"))
     assert result.order["lineItems"][0]["physicalProperties"]["sku"] == "50239,50312"
+
+
+def test_the_velo_new_order_event_converts_like_its_rest_twin() -> None:
+    from orders_migrate.webhooks import convert_webhook
+
+    velo_event = {
+        "orderId": "o-1",
+        "number": 10019,
+        "dateCreated": "2020-05-27T12:20:37.966Z",
+        "buyerInfo": {"id": "b", "identityType": "MEMBER", "firstName": "A", "lastName": "B", "email": "a@example.com"},
+        "currency": "ILS",
+        "totals": {"subtotal": 5, "total": Decimal("5.50")},
+        "paymentStatus": "PAID",
+        "billingInfo": {
+            "firstName": "A",
+            "lastName": "B",
+            "email": "a@example.com",
+            "address": {"city": "Haifa", "country": "ISR", "addressLine": "x", "postalCode": "1"},
+        },
+    }
+    rest_event = {
+        "orderId": "o-1",
+        "number": "10019",
+        "dateCreated": "2020-05-27T12:20:37.966Z",
+        "buyerInfo": {"id": "b", "identityType": "MEMBER", "firstName": "A", "lastName": "B", "email": "a@example.com"},
+        "currency": "ILS",
+        "totals": {"subtotal": "5", "total": "5.50"},
+        "paymentStatus": "PAID",
+        "billingInfo": {
+            "address": {
+                "fullName": {"firstName": "A", "lastName": "B"},
+                "email": "a@example.com",
+                "city": "Haifa",
+                "country": "IL",
+                "addressLine1": "x",
+                "zipCode": "1",
+            }
+        },
+    }
+    from_velo, from_rest = convert_webhook(velo_event), convert_webhook(rest_event)
+    assert from_velo.order["slug"] == "approved"
+    assert from_velo.order["actionEvent"] == from_rest.order["actionEvent"]
+    assert from_velo.order["actionEvent"]["body"]["order"]["billingInfo"]["address"]["country"] == "IL"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .detect import detect_kind, mixed_keys
-from .dialect import detect_dialect, restore_path
+from .dialect import Dialect, detect_dialect, restore_path
 from .money import DEFAULT_LOCALE, formatter, is_currency
 from .ops import Ctx, describe
 from .paths import MISSING, get, is_empty, parse
@@ -103,6 +103,7 @@ def _convert_order(
     source: str | None = None,
     validate: bool = False,
     partial: bool = False,
+    dialect: Dialect | None = None,
 ) -> Conversion:
     """Convert one Stores order dict to an eCommerce order dict and its report.
 
@@ -137,7 +138,7 @@ def _convert_order(
         )
     if kind != "stores_order" and not partial:
         raise ConversionError([Problem("$", "not a Stores order: no lineItems, totals or other order fields")])
-    dialect = detect_dialect(payload, plan.table)
+    dialect = dialect or detect_dialect(payload, plan.table)
     problems = [] if partial else _check_required(payload, plan)
     if problems:
         raise ConversionError(problems)

@@ -25,13 +25,16 @@ Dialect = Literal["rest", "velo"]
 NormStep = Callable[[dict[str, Any], Ctx, dict[str, str]], None]
 
 
-def detect_dialect(order: Mapping[str, Any], table: Table) -> Dialect:
-    """REST unless the order carries Velo markers; both at once is an error that names one of each."""
+def detect_dialect(order: Mapping[str, Any], table: Table, lenient: bool = False) -> Dialect:
+    """REST unless the order carries Velo markers; both at once is an error that names one of each.
+
+    ``lenient`` is for the Velo events' own summaries (onNewOrder), which spell orderId and
+    dateCreated the REST way beside a Velo billing contact: any Velo marker makes them Velo."""
     hits: dict[str, list[str]] = {}
     for name, paths in table.markers.items():
         hits[name] = [p.text for p in paths if get(order, p) is not MISSING]
     velo, rest = hits.get("velo", []), hits.get("rest", [])
-    if velo and rest:
+    if velo and rest and not lenient:
         raise ConversionError(
             [
                 Problem(

@@ -24,7 +24,7 @@ import jwt
 import orjson
 
 from .convert import Conversion, _unmapped, convert_order, records
-from .dialect import restore_path
+from .dialect import detect_dialect, restore_path
 from .jsonio import loads
 from .money import DEFAULT_LOCALE, formatter
 from .ops import Ctx, describe
@@ -339,7 +339,9 @@ def _order_body(
             put(order, dst, value)
             moved[dst.render()] = src.render()
     try:
-        converted = convert_order(order, locale=locale, plan=plan, source=source, partial=spec.summary)
+        # The dialect is the body's own: a summary's orderId renamed to id must not look like REST.
+        dialect = detect_dialect(stores_order, plan.table, lenient=spec.summary)
+        converted = convert_order(order, locale=locale, plan=plan, source=source, partial=spec.summary, dialect=dialect)
     except ConversionError as exc:
         raise ConversionError([Problem(prefix + restore_path(p.path, moved)[1:], p.message) for p in exc.problems]) from None
     entries.extend(_prefix([replace(e, path=restore_path(e.path, moved)) for e in converted.report.entries], prefix))
