@@ -141,7 +141,67 @@ def stores_order(draw: st.DrawFn) -> dict[str, Any]:
         }
     if draw(st.booleans()):
         order["activities"] = [
-            {"type": "ORDER_PLACED", "timestamp": "2023-03-07T10:24:03.380Z"},
-            {"type": "TRACKING_LINK_WAS_SET", "timestamp": "t"},
+            {"type": kind, "timestamp": "2023-03-07T10:24:03.380Z"}
+            for kind in draw(st.lists(st.sampled_from(ACTIVITY_TYPES), min_size=1, max_size=4))
         ]
+    if draw(st.booleans()):
+        order["customField"] = {"title": draw(TEXT), "value": draw(st.one_of(TEXT, TEXT.map(lambda v: {"stringValue": v})))}
+    if draw(st.booleans()):
+        # Fields no row knows: they must be reported, never dropped.
+        order["unknownSection"] = {"field": draw(st.text(min_size=1, max_size=5)), "n": draw(st.integers(min_value=1))}
     return order
+
+
+ACTIVITY_TYPES = [
+    "UNSPECIFIED_ORDER_HISTORY_ITEM_TYPE",
+    "MERCHANT_COMMENT",
+    "ORDER_PLACED",
+    "ORDER_PAID",
+    "ORDER_FULFILLED",
+    "ORDER_NOT_FULFILLED",
+    "DOWNLOAD_LINK_SENT",
+    "PICKUP_READY_EMAIL_SENT",
+    "TRACKING_NUMBER_ADDED",
+    "TRACKING_NUMBER_EDITED",
+    "TRACKING_LINK_WAS_SET",
+    "SHIPPING_CONFIRMATION_EMAIL_SENT",
+    "INVOICE_WAS_SET",
+    "INVOICE_WAS_REMOVED",
+    "INVOICE_WAS_SENT",
+    "FULFILLER_EMAIL_SENT",
+    "SHIPPING_ADDRESS_EDITED",
+    "EMAIL_EDITED",
+    "ORDER_PARTIALLY_PAID",
+    "ORDER_RECEIVED",
+]
+
+
+@st.composite
+def stores_webhook(draw: st.DrawFn) -> tuple[dict[str, Any], str | None]:
+    """A Stores webhook body and the --kind it needs (None when the body says what it is)."""
+    order = draw(stores_order())
+    order_id = order["id"]
+    tracking = {"trackingNumber": draw(TEXT), "shippingProvider": "usps", "trackingLink": "https://example.com/t"}
+    which = draw(st.sampled_from(["created", "paid", "canceled", "declined", "refunded", "f-created", "f-updated", "f-deleted"]))
+    if which == "created":
+        keys = ("number", "dateCreated", "buyerInfo", "currency", "weightUnit", "totals", "paymentStatus", "fulfillmentStatus")
+        return {"orderId": order_id, **{k: order[k] for k in keys}}, None
+    if which in ("paid", "canceled", "declined"):
+        return {"order": order}, f"order-{which}"
+    if which == "refunded":
+        refund = {
+            "id": draw(IDS),
+            "dateCreated": "2023-03-08T00:00:00Z",
+            "amount": draw(money(max_value=100)),
+            "reason": draw(TEXT),
+        }
+        order["refunds"] = [refund]
+        return {"refundId": refund["id"], "order": order}, None
+    body: dict[str, Any] = {"orderId": order_id, "fulfillmentId": draw(IDS)}
+    if which == "f-created":
+        body.update(dateCreated="2023-03-08T00:00:00Z", fulfillmentStatus="FULFILLED", trackingInfo=tracking)
+    elif which == "f-updated":
+        body["trackingInfo"] = tracking
+    else:
+        body["fulfillmentStatus"] = "NOT_FULFILLED"
+    return body, None

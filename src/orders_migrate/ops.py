@@ -642,6 +642,16 @@ def op_line_totals(spec: Spec) -> Step:
         else:
             before = EXACT.subtract(total, discount)
             after = EXACT.add(before, tax)
+        if before < 0 or after < 0:
+            # Stored data where discount and tax exceed the price: eCommerce amounts are never negative.
+            ctx.report(
+                "mismatch",
+                path,
+                f"price {format(total, 'f')} less discount {format(discount, 'f')} and tax {format(tax, 'f')} is negative: "
+                "the totals before and after tax are not derivable",
+                spec.row.id,
+            )
+            return
         for amount, write in ((before, write_before), (after, write_after)):
             text = computed_text(amount, ctx.currency)
             write(out, price(text, Decimal(text), ctx.fmt), ctx, idx, path)
