@@ -558,6 +558,7 @@ def op_sum_check(spec: Spec) -> Step:
     (source,) = spec.one_read()
     term = spec.one_read("sum")[0]
     factor = spec.reads.get("times", (None,))[0]
+    items = term.split_each()
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         stated = get(src, source)
@@ -567,7 +568,6 @@ def op_sum_check(spec: Spec) -> Step:
         parsed = _money(stated, path, ctx)
         if parsed is None:
             return
-        items = term.split_each()
         if items is not None and not isinstance(get(src, items[0]), list):
             ctx.report("not_derivable", path, "there are no line items to derive it from (a summary): not carried", spec.row.id)
             return

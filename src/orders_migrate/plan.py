@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import MappingProxyType
 from typing import Any
 
+from .codegen import fuse
 from .dialect import Normaliser, compile_velo
 from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
 from .paths import MISSING, Each, Path, get, is_empty, iter_each, parse, put
@@ -69,7 +70,7 @@ def _scope_of(row: Row, op_name: str) -> Path | None:
     return None
 
 
-def _relative(path: Path, scope: Path | None) -> Path:
+def _relative(path: Path, scope: Path | None = None) -> Path:
     if scope is None:
         return path
     split = path.split_each()
@@ -106,20 +107,40 @@ def _guard(step: Step, row: Row, scope: Path | None) -> Step:
     if need is None and avoid is None and not when and not unless:
         return step
 
-    def holds(src: Any, path: Path, values: tuple[Any, ...]) -> bool:
+    def condition(path: Path, values: tuple[Any, ...]) -> Callable[[Any], bool]:
+        """Built once per row: does the value at ``path`` lie in ``values`` (~ meaning absent or null)?"""
+        allowed = frozenset(v for v in values if v is not None)
         if path.has_each:  # every element of the list (and there is at least one)
-            found = [v for _, v in iter_each(src, path)]
-            return bool(found) and all(v in values for v in found)
-        value = get(src, path)
-        return (None in values) if value is MISSING or value is None else value in values
+
+            def every(src: Any) -> bool:
+                found = [v for _, v in iter_each(src, path)]
+                return bool(found) and all(v.__class__ is str and v in allowed for v in found)
+
+            return every
+        empty_ok = None in values
+
+        def one(src: Any) -> bool:
+            value = get(src, path)
+            if value is MISSING or value is None:
+                return empty_ok
+            return value.__class__ is str and value in allowed  # an object or a list is never a listed value
+
+        return one
+
+    musts = tuple(condition(p, v) for p, v in when)
+    must_nots = tuple(condition(p, v) for p, v in unless)
 
     def guarded(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         if need is not None and get(src, need) in (MISSING, None):
             return
         if avoid is not None and get(src, avoid) not in (MISSING, None):
             return
-        if not all(holds(src, p, v) for p, v in when) or any(holds(src, p, v) for p, v in unless):
-            return
+        for must in musts:
+            if not must(src):
+                return
+        for must_not in must_nots:
+            if must_not(src):
+                return
         step(src, out, ctx, idx)
 
     return guarded
@@ -281,18 +302,21 @@ class Section:
 
 
 def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list[Path]]:
-    """Steps in row order, consecutive rows over the same list sharing one loop; and every path read."""
+    """Steps in row order: consecutive rows of the order fused into one generated function, consecutive
+    rows over the same list into one function run per element; and every path read."""
     targets: dict[str, Row] = {}
     steps: list[Step] = []
     read_paths: list[Path] = []
-    group: list[Step] = []
+    group: list[tuple[Row | None, Step, Callable[[Path], Path], Callable[[Path], Path]]] = []
     group_scope: Path | None = None
+    in_list = False
 
     def flush() -> None:
-        nonlocal group, group_scope
-        if group and group_scope is not None:
-            steps.append(_loop(group_scope, group_scope, tuple(group)))
-        group, group_scope = [], None
+        nonlocal group, group_scope, in_list
+        if group:
+            fused = fuse(group)
+            steps.append(_loop(group_scope, group_scope, (fused,)) if in_list and group_scope is not None else fused)
+        group, group_scope, in_list = [], None, False
 
     for row in rows:
         scope = _scope_of(row, row.op)
@@ -305,16 +329,16 @@ def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list
                     )
         step = _compile_row(row, scope, None, table, targets)
         read_paths.extend(_accounted_reads(row, table))
-        if scope is None:
+        if (scope is not None) != in_list or scope != group_scope:
             flush()
-            steps.append(step)
-        else:
-            if group_scope is not None and group_scope != scope:
-                flush()
-            group_scope = scope
-            group.append(step)
+        group_scope, in_list = scope, scope is not None
+        group.append((row, step, partial(_relative, scope=scope), _identity))
     flush()
     return steps, read_paths
+
+
+def _identity(path: Path) -> Path:
+    return path
 
 
 _REPORT_OPS = frozenset({"not_carried", "dropped", "not_derivable"})

@@ -194,8 +194,10 @@ def _conditions(value: Any, source: str, line: int, row_id: str, what: str) -> t
     for path, values in value.items():
         if path == "__line__":
             continue
-        if not isinstance(values, list):
-            raise MappingError(source, line, row_id, f"'{what}' of {path!r} must be a list of values")
+        if not isinstance(values, list) or not all(v is None or isinstance(v, str) for v in values):
+            raise MappingError(
+                source, line, row_id, f"'{what}' of {path!r} must be a list of enum values (strings, or ~ for absent)"
+            )
         out.append((_path(path, source, line, row_id), tuple(values)))
     return tuple(out)
 
