@@ -655,3 +655,248 @@ def test_cli_missing_file_and_not_json() -> None:
 def test_cli_usage_error_exits_2() -> None:
     assert run("query").returncode == 2
     assert run("query", "a.json", "--report", "loud").returncode == 2
+
+
+# ---- a condition that cannot be translated only ever widens the search ---------------------------
+# It stands as true where it sits under an even number of negations and as false under an odd number,
+# so the eCommerce search finds every order the Stores query found, and the report says more match.
+
+FOO = "no mapping row gives Stores 'foo'"
+
+
+def entry_paths(t: QueryTranslation) -> list[tuple[str, str]]:
+    return [(e.kind, e.path) for e in t.entries]
+
+
+def test_an_untranslatable_branch_makes_the_whole_or_true_so_the_or_is_left_out() -> None:
+    t = search({"$or": [{"number": 10108}, {"foo": "x"}]})
+    assert t.request == {"search": {}}  # was {"number": "10108"}: fewer orders than Stores
+    assert entry_paths(t) == [("dropped", "$.query.filter.$or[1].foo"), ("dropped", "$.query.filter.$or")]
+    assert FOO in t.entries[0].message
+    assert "whole $or matches every order" in t.entries[1].message
+    assert all("more orders match" in e.message for e in t.entries)
+    assert t.matches == "more"
+    assert not t.exact
+
+
+def test_under_not_an_untranslatable_conjunct_makes_the_and_false_so_the_not_is_left_out() -> None:
+    t = search({"$not": {"number": 10108, "foo": "x"}})
+    assert t.request == {"search": {}}  # was {"number": {"$ne": "10108"}}: fewer orders than Stores
+    assert entry_paths(t) == [("dropped", "$.query.filter.$not.foo"), ("dropped", "$.query.filter.$not")]
+    assert "under a negation, counts as matching no order" in t.entries[1].message
+    assert t.matches == "more"
+
+
+def test_an_untranslatable_conjunct_is_left_out_and_under_not_an_untranslatable_branch_is() -> None:
+    t = search({"$and": [{"number": 10108}, {"foo": "x"}]})
+    assert t.request["search"]["filter"] == {"number": "10108"}
+    assert entry_paths(t) == [("dropped", "$.query.filter.$and[1].foo")]
+    t = search({"$not": {"$or": [{"number": 10108}, {"foo": "x"}]}})
+    assert t.request["search"]["filter"] == {"number": {"$ne": "10108"}}
+    assert entry_paths(t) == [("dropped", "$.query.filter.$not.$or[1].foo")]
+    assert t.matches == "more"
+
+
+def test_two_negations_give_the_positive_case_back() -> None:
+    t = search({"$not": {"$not": {"$or": [{"number": 10108}, {"foo": "x"}]}}, "id": "A"})
+    assert t.request["search"]["filter"] == {"id": "A"}
+    assert ("dropped", "$.query.filter.$not.$not.$or") in entry_paths(t)
+
+
+def test_an_untranslatable_operator_under_not_drops_the_whole_condition_on_its_field() -> None:
+    t = search({"$not": {"number": {"$gt": 5, "$contains": "1"}}, "id": "A"})
+    assert t.request["search"]["filter"] == {"id": "A"}  # was {"$not": {"number": {"$gt": "5"}}, ...}
+    assert entry_paths(t) == [("dropped", "$.query.filter.$not.number.$contains"), ("dropped", "$.query.filter.$not.number")]
+    assert t.matches == "more"
+    t = search({"number": {"$gt": 5, "$contains": "1"}})  # not negated: only the $contains goes
+    assert t.request["search"]["filter"] == {"number": {"$gt": "5"}}
+
+
+def test_nested_ors_each_say_they_are_left_out() -> None:
+    t = search({"$or": [{"$or": [{"number": 1}, {"foo": 1}]}, {"id": "A"}], "id": "B"})
+    assert t.request["search"]["filter"] == {"id": "B"}
+    assert entry_paths(t) == [
+        ("dropped", "$.query.filter.$or[0].$or[1].foo"),
+        ("dropped", "$.query.filter.$or[0].$or"),
+        ("dropped", "$.query.filter.$or"),
+    ]
+
+
+def test_entries_of_branches_the_left_out_or_made_moot_are_not_reported() -> None:
+    t = search({"$or": [{"number": {"$lt": 5}}, {"foo": 1}]})
+    assert t.request == {"search": {}}
+    assert [e.kind for e in t.entries] == ["dropped", "dropped"]  # no "compares text" for a condition not sent
+
+
+def test_a_branch_that_matches_every_order_by_itself_is_exact() -> None:
+    t = search({"$or": [{}, {"foo": 1}, {"number": {"$lt": 5}}]})
+    assert t.request == {"search": {}}
+    assert t.entries == ()
+    assert t.exact and t.matches == "same"
+
+
+def test_a_filter_that_matches_no_order_is_refused_not_widened_to_every_order() -> None:
+    assert problems({"query": {"filter": {"$not": {}}}}) == [
+        "$.query.filter: matches no order (it negates a filter that matches every order, such as {})"
+    ]
+    t = search({"$or": [{"$not": {}}, {"id": "A"}]})  # false in an $or is simply no branch
+    assert t.request["search"]["filter"] == {"id": "A"} and t.entries == ()
+
+
+ENUM_WITHOUT_RULE = (
+    "order:\n"
+    "  - id: fulfillment-status\n    op: enum\n    from: fulfillmentStatus\n    to: fulfillmentStatus\n"
+    "    values: [FULFILLED, CANCELED]\n    map: {FULFILLED: FULFILLED, CANCELED: ~}\n"
+    "    search: {filter: [$eq, $in, $ne, $nin], sort: true}\n"
+    '    note: "x"\n'
+    "address: []\n"
+)
+
+
+def test_a_value_search_cannot_ask_for_makes_the_whole_has_some_true() -> None:
+    fields = build_query_fields(load_table(ENUM_WITHOUT_RULE))
+    has_some = {"fulfillmentStatus": {"$hasSome": ["FULFILLED", "CANCELED"]}}
+    t = translate_query({"query": {"filter": has_some}}, fields=fields)
+    assert t.request == {"search": {}}  # was {"fulfillmentStatus": {"$in": ["FULFILLED"]}}: CANCELED orders lost
+    assert entry_paths(t) == [
+        ("dropped", "$.query.filter.fulfillmentStatus.$hasSome[1]"),
+        ("dropped", "$.query.filter.fulfillmentStatus.$hasSome"),
+    ]
+    t = translate_query({"query": {"filter": {"$not": has_some}}}, fields=fields)
+    assert t.request["search"]["filter"] == {"fulfillmentStatus": {"$nin": ["FULFILLED"]}}
+    assert entry_paths(t) == [("dropped", "$.query.filter.$not.fulfillmentStatus.$hasSome[1]")]
+    assert t.matches == "more"
+
+
+def test_the_report_says_whether_more_or_fewer_orders_match() -> None:
+    fewer = search({"$or": [{"enteredBy.id": "U"}, {"id": "A"}]})
+    assert fewer.matches == "fewer"
+    assert "fewer orders match" in fewer.entries[0].message
+    more = search({"$not": {"enteredBy.id": "U"}})
+    assert more.matches == "more"
+    assert "more orders match" in more.entries[0].message
+    both = search({"enteredBy.id": "U", "number": {"$lt": 5}})
+    assert both.matches == "more and fewer"
+    unknown = search({"channelInfo.type": "BACKOFFICE_EMPLOYEE"})
+    assert unknown.matches == "fewer"
+    assert search({"$not": {"channelInfo.type": "BACKOFFICE_EMPLOYEE"}}).matches == "more"
+    assert search({"billingInfo.address.fullName": {"$contains": "Doe"}}).matches == "fewer"
+    exact = search({"id": "A"}, sort=[{"number": "asc"}])  # sorting as text changes no match
+    assert exact.matches == "same"
+    assert both.to_dict()["matches"] == "more and fewer"
+
+
+def test_cli_strict_fails_on_a_left_out_or_and_says_more_orders_match(tmp_path: Path) -> None:
+    saved = tmp_path / "or.json"
+    saved.write_text(json.dumps({"query": {"filter": json.dumps({"$or": [{"number": 10108}, {"foo": "x"}]})}}))
+    proc = run("query", str(saved), "--strict")
+    err = proc.stderr.decode()
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout) == {"search": {}}
+    assert "the search can match more orders than the Stores query" in err.splitlines()[0]
+    assert "$.query.filter.$or:" in err and "--strict" in err
+    proc = run("query", str(saved))
+    assert proc.returncode == 0
+
+
+# ---- strict JSON: the project's reader, not orjson -----------------------------------------------
+
+
+def test_a_repeated_key_in_the_filter_string_is_an_error_not_the_last_value() -> None:
+    found = problems({"query": {"filter": '{"number": 1, "number": 2}'}})
+    assert found == ["$.query.filter: not valid JSON: duplicate key 'number': one of its values would be silently lost"]
+    assert problems({"query": {"sort": '[{"number": "asc", "number": "desc"}]'}})[0].startswith(
+        "$.query.sort: not valid JSON: duplicate key 'number'"
+    )
+
+
+def test_nan_in_the_filter_string_is_an_error() -> None:
+    assert problems({"query": {"filter": '{"channelInfo.type": NaN}'}}) == [
+        "$.query.filter: not valid JSON: NaN is not a JSON number"
+    ]
+
+
+def test_cli_repeated_key_in_a_saved_filter_is_exit_1_with_its_path(tmp_path: Path) -> None:
+    saved = tmp_path / "dup.json"
+    saved.write_text('{"query": {"filter": "{\\"number\\": 1, \\"number\\": 2}"}}')
+    proc = run("query", str(saved))
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == (
+        f"{saved}::$.query.filter: not valid JSON: duplicate key 'number': one of its values would be silently lost\n"
+    )
+    assert proc.stdout == b""
+
+
+def test_cli_repeated_key_and_bad_utf8_in_the_body() -> None:
+    proc = run("query", "-", stdin=b'{"query": {"filter": "{}"}, "query": {}}')
+    assert proc.returncode == 1
+    assert proc.stderr.decode().startswith("<stdin>::$: not valid JSON: duplicate key 'query'")
+    body = b'{"query": {"filter": "{\\"id\\": \\"\xff\\"}"}}'
+    proc = run("query", "-", stdin=body)
+    assert proc.returncode == 1
+    at = body.index(b"\xff")
+    assert proc.stderr.decode() == f"<stdin>::$: not valid JSON: invalid UTF-8 at byte {at}\n"
+
+
+def test_a_lone_surrogate_is_an_error_with_its_path() -> None:
+    assert problems({"query": {"filter": {"id": "\ud800"}}}) == [
+        "$.query.filter.id: holds a lone surrogate (\\ud800), which is not valid Unicode"
+    ]
+    assert problems({"query": {"filter": '{"id": "\\udc00"}'}}) == [
+        "$.query.filter.id: holds a lone surrogate (\\udc00), which is not valid Unicode"
+    ]
+
+
+def test_numbers_the_strict_reader_keeps_exact_are_written_as_json_numbers() -> None:
+    t = translate_query({"query": {"filter": '{"channelInfo.type": 1.50}'}})
+    assert t.request["search"]["filter"] == {"channelInfo.type": 1.5}
+    assert problems({"query": {"filter": '{"channelInfo.type": 1e400}'}}) == [
+        '$.query.filter["channelInfo.type"]: 1E+400 is too large for a JSON number'
+    ]
+    assert problems({"query": {"filter": {"channelInfo.type": 2**64}}}) == [
+        '$.query.filter["channelInfo.type"]: 18446744073709551616 is outside the 64-bit integer range of a JSON number'
+    ]
+
+
+def test_cli_passes_fractions_of_an_ecommerce_body_through() -> None:
+    proc = run("query", "-", "--report", "none", stdin=b'{"search": {"filter": {"x": 1.50, "y": 1e2}}}')
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"search": {"filter": {"x": 1.5, "y": 100.0}}}
+
+
+def test_cli_deep_nesting_is_an_error_not_a_traceback() -> None:
+    nested: dict[str, Any] = {"id": "A"}
+    for _ in range(200):
+        nested = {"$or": [nested, {"id": "B"}]}
+    proc = run("query", "-", stdin=json.dumps({"query": {"filter": nested}}).encode())
+    err = proc.stderr.decode()
+    assert proc.returncode == 1
+    assert "Traceback" not in err
+    assert err.endswith(": $and/$or/$not nested more than 32 levels deep\n")
+    assert err.count("\n") == 1
+
+
+# ---- integers are ASCII digits -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("digits", ["٣", "²", "１２", "10١08"])
+def test_non_ascii_digits_are_not_an_order_number(digits: str) -> None:
+    assert problems({"query": {"filter": {"number": digits}}}) == [
+        f"$.query.filter.number: expected an integer, got {digits!r} (only the ASCII digits 0-9)"
+    ]
+    assert problems({"query": {"filter": {"number": {"$hasSome": ["1", digits]}}}}) == [
+        f"$.query.filter.number.$hasSome[1]: expected an integer, got {digits!r} (only the ASCII digits 0-9)"
+    ]
+
+
+# ---- one table of value types --------------------------------------------------------------------
+
+
+def test_value_types_are_the_converters_own() -> None:
+    from orders_migrate import ops, query
+
+    assert query._TYPES is ops._TYPES
+    assert problems({"query": {"filter": {"id": 7, "archived": "yes"}}}) == [
+        "$.query.filter.id: expected a string, got 7",
+        "$.query.filter.archived: expected true or false, got 'yes'",
+    ]
