@@ -118,7 +118,7 @@ def _convert_order(
     plan = plan or default_plan()
     if not isinstance(payload, dict):
         raise ConversionError([Problem("$", f"expected an order object, got {describe(payload)}")])
-    kind = detect_kind(payload)
+    kind = detect_kind(payload, plan.table)
     order_id = payload.get("id") if isinstance(payload.get("id"), str) else None
     if kind == "ecom_order":
         report = Report("ecom_order", order_id, source)
@@ -127,7 +127,7 @@ def _convert_order(
             report.entries.extend(_invalid_entries(payload))
         return Conversion(payload, report)
     if kind == "mixed":
-        stores_key, ecom_key = mixed_keys(payload)
+        stores_key, ecom_key = mixed_keys(payload, plan.table)
         raise ConversionError(
             [
                 Problem(

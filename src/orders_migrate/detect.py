@@ -4,40 +4,38 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from .plan import default_plan
+from .table import Table
+
 PayloadKind = Literal["stores_order", "ecom_order", "mixed", "unknown"]
 
-# Keys only one side's order object has (seed 001 and the published types).
-_STORES_ONLY = frozenset(
-    {"dateCreated", "lastUpdated", "totals", "numericId", "enteredBy", "customField", "fulfillments", "discount"}
-)
-_ECOM_ONLY = frozenset(
-    {"createdDate", "updatedDate", "priceSummary", "createdBy", "appliedDiscounts", "customFields", "taxSummary", "status"}
-)
+
+def _kinds(table: Table | None) -> Any:
+    return (table.payload_kinds if table is not None else None) or default_plan().table.payload_kinds
 
 
-def detect_kind(payload: Any) -> PayloadKind:
+def detect_kind(payload: Any, table: Table | None = None) -> PayloadKind:
+    """Which order a payload is, by the keys the table's ``payload_kinds`` say only one side has."""
     if not isinstance(payload, dict):
         return "unknown"
-    keys = payload.keys()
-    stores = len(_STORES_ONLY.intersection(keys))
-    ecom = len(_ECOM_ONLY.intersection(keys))
+    kinds = _kinds(table)
+    stores, ecom = kinds["stores_order"], kinds["ecom_order"]
     items = payload.get("lineItems")
     first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
-    if "productName" in first or "itemType" in first:
-        ecom += 1
-    if "lineItemType" in first or "priceData" in first or "index" in first:
-        stores += 1
-    if ecom and stores:
+    stores_hits = len(stores["keys"].intersection(payload)) + bool(stores["line_item_keys"].intersection(first))
+    ecom_hits = len(ecom["keys"].intersection(payload)) + bool(ecom["line_item_keys"].intersection(first))
+    if ecom_hits and stores_hits:
         return "mixed"  # a half-converted record: neither converting nor passing it through is safe
-    if ecom:
+    if ecom_hits:
         return "ecom_order"
-    if stores or "lineItems" in keys:
+    if stores_hits or "lineItems" in payload:
         return "stores_order"
     return "unknown"
 
 
-def mixed_keys(payload: dict[str, Any]) -> tuple[str, str]:
+def mixed_keys(payload: dict[str, Any], table: Table | None = None) -> tuple[str, str]:
     """One Stores-only and one eCommerce-only key of a mixed record, to name in the error."""
-    stores = sorted(_STORES_ONLY.intersection(payload)) or ["lineItems[0] (Stores shape)"]
-    ecom = sorted(_ECOM_ONLY.intersection(payload)) or ["lineItems[0] (eCommerce shape)"]
+    kinds = _kinds(table)
+    stores = sorted(kinds["stores_order"]["keys"].intersection(payload)) or ["lineItems[0] (Stores shape)"]
+    ecom = sorted(kinds["ecom_order"]["keys"].intersection(payload)) or ["lineItems[0] (eCommerce shape)"]
     return stores[0], ecom[0]

@@ -793,6 +793,10 @@ def op_discount_scope(spec: Spec) -> Step:
         raise spec.fail("'discounts' must name a line-item field, e.g. lineItems[i].discount")
     items_path, amount_path = split
     write_ids = writer(spec, spec.one_write("ids")[0])
+    types = spec.param("types", dict)
+    some_items, no_items = types.get("some_items"), types.get("no_items")
+    if not (isinstance(some_items, str) and isinstance(no_items, str)):
+        raise spec.fail("'types' needs some_items and no_items: the discountType for each case")
     write_type = writer(spec, spec.one_write("type")[0])
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
@@ -811,7 +815,7 @@ def op_discount_scope(spec: Spec) -> Step:
                 continue  # line-discount reports it
         if ids:
             write_ids(out, ids, ctx, idx, "")
-        write_type(out, "SPECIFIC_ITEMS" if ids else "GLOBAL", ctx, idx, "")
+        write_type(out, some_items if ids else no_items, ctx, idx, "")
 
     return step
 

@@ -59,6 +59,7 @@ class Table:
     refund: tuple[Row, ...] = ()
     webhooks: tuple[Mapping[str, Any], ...] = ()
     max_items: Mapping[Path, int] = field(default_factory=dict)
+    payload_kinds: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     markers: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
 
 
@@ -92,6 +93,7 @@ _PARAM_KEYS = frozenset(
         "rules",
         "search",
         "type",
+        "types",
         "value",
         "values",
     }
@@ -154,7 +156,22 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         webhooks=tuple(webhooks),
         markers=markers,
         max_items={_path(k, source, None, None): int(v) for k, v in _strip(doc.get("max_items") or {}).items()},
+        payload_kinds=_payload_kinds(doc.get("payload_kinds"), source),
     )
+
+
+def _payload_kinds(raw: Any, source: str) -> dict[str, dict[str, frozenset[str]]]:
+    if raw is None:
+        return {}  # a partial table (a test's, say) recognises payloads by the shipped table's keys
+    kinds = _strip(raw)
+    if set(kinds) != {"stores_order", "ecom_order"}:
+        raise MappingError(source, None, None, "'payload_kinds' needs stores_order and ecom_order")
+    out: dict[str, dict[str, frozenset[str]]] = {}
+    for name, spec in kinds.items():
+        if not isinstance(spec, dict) or not all(isinstance(spec.get(k), list) for k in ("keys", "line_item_keys")):
+            raise MappingError(source, None, None, f"payload kind {name!r} needs 'keys' and 'line_item_keys' lists")
+        out[name] = {k: frozenset(spec[k]) for k in ("keys", "line_item_keys")}
+    return out
 
 
 def _path(text: Any, source: str, line: int | None, row_id: str | None) -> Path:
