@@ -259,21 +259,18 @@ def op_copy(spec: Spec) -> Step:
             return False
         return True
 
-    if len(sources) == 1:
-        (source,) = sources
-
-        def step_one(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-            value = get(src, source)
-            if value is MISSING or not valid(value, source, ctx, idx):
-                return
-            path = spec.at(source, idx) if agree else ""
-            for w in writes:
-                w(out, value, ctx, idx, path)
-
-        return step_one
+    single = sources[0] if len(sources) == 1 else None  # the common case skips first_of's bookkeeping
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        value, where = first_of(spec, src, sources, ctx, idx)
+        where: Path | None
+        if single is not None:
+            value, where = get(src, single), single
+            if value is MISSING:
+                return
+        else:
+            value, where = first_of(spec, src, sources, ctx, idx)
+            if where is None:
+                return
         if where is None or not valid(value, where, ctx, idx):
             return
         path = spec.at(where, idx) if agree else ""

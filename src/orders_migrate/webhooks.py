@@ -233,9 +233,7 @@ def _convert_webhook(
     else:
         entity_id, body = _order_body(payload, spec, plan, entries, consumed, locale, source)
     event: dict[str, Any] = {
-        "id": str(
-            uuid.uuid5(EVENT_NAMESPACE, spec.id + "\n" + orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str).decode())
-        ),
+        "id": str(uuid.uuid5(EVENT_NAMESPACE, spec.id + "\n" + _canonical(payload))),
         "entityFqdn": spec.fqdn,
         "slug": spec.slug,
     }
@@ -274,7 +272,7 @@ def _canonical(payload: Any) -> str:
     """The body as sorted-key JSON text: the same body always gives the same event id."""
     try:
         return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str).decode()
-    except orjson.JSONEncodeError:  # integers beyond 64 bits, nesting beyond orjson's limit
+    except TypeError:  # orjson's JSONEncodeError: integers beyond 64 bits, nesting beyond its limit
         return json.dumps(payload, sort_keys=True, default=str)
 
 
