@@ -9,6 +9,7 @@ import typer
 from babel import Locale, UnknownLocaleError
 
 from . import __version__
+from .batch import CHUNK_RECORDS
 from .plan import default_plan
 from .run import run_check, run_convert, run_mappings, run_query, run_schema
 from .table import MappingError
@@ -85,9 +86,14 @@ def _check_public_key(value: str | None) -> str | None:
 @app.command()
 def convert(
     files: Annotated[list[str], typer.Argument(help="Stores order JSON/NDJSON files; '-' reads stdin.")],
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write converted JSON here instead of stdout.")] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write converted JSON to this file (or folder: one file per input), not stdout."),
+    ] = None,
     report: Annotated[ReportFormat, typer.Option("--report", help="Report on stderr: text, json or none.")] = ReportFormat.text,
-    report_out: Annotated[str | None, typer.Option("--report-out", help="Also write the reports as JSON to this file.")] = None,
+    report_out: Annotated[
+        str | None, typer.Option("--report-out", help="Also write the reports to this file (NDJSON, one per order).")
+    ] = None,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="auto: one order pretty-printed, several as NDJSON.")
     ] = OutputFormat.auto,
@@ -111,9 +117,20 @@ def convert(
             help="Wix's public key (PEM file, PEM text or base64) to verify JWT bodies.",
         ),
     ] = None,
+    rejects: Annotated[
+        str | None, typer.Option("--rejects", help="Write each failed record, with its file, line and errors, here (NDJSON).")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core).", show_default=False)
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run from the checkpoint beside --output.")
+    ] = False,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, hidden=True)] = CHUNK_RECORDS,
 ) -> None:
     """Convert Stores orders and webhooks (one order, a Query Orders response, an array, NDJSON, a webhook
-    body or the JWT Wix delivered) to eCommerce orders and events."""
+    body or the JWT Wix delivered; files, folders or globs) to eCommerce orders and events, streaming and in
+    parallel; bad records are reported and skipped (exit 1)."""
     raise typer.Exit(
         run_convert(
             files,
@@ -125,6 +142,10 @@ def convert(
             strict=strict,
             kind=None if kind == "auto" else kind,
             public_key=public_key,
+            rejects=rejects,
+            jobs=jobs,
+            resume=resume,
+            chunk_records=chunk_size,
         )
     )
 

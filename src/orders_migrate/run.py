@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import IO
 
 import orjson
 
-from .convert import Conversion, convert_order
+from .batch import CHUNK_RECORDS, BatchConfig, convert_record, run_batch, write_decimal
 from .plan import default_plan
 from .query import load_query, query_report_text, translate_query
-from .reader import ReadError, Record, read_bytes, read_records
-from .render import mappings_markdown, report_json, report_text
+from .reader import read_bytes
+from .render import mappings_markdown
 from .report import ConversionError, Report
-from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -36,94 +35,47 @@ def run_convert(
     strict: bool = False,
     kind: str | None = None,
     public_key: str | None = None,
+    rejects: str | None = None,
+    jobs: int | None = None,
+    resume: bool = False,
+    chunk_records: int = CHUNK_RECORDS,
 ) -> int:
     """Convert every record of every input; keep going past bad records; exit 1 if any failed.
 
-    Every converted order is validated against the eCommerce model (``invalid`` report entries); with
-    ``strict`` a record whose input or output fails its schema is a failed record instead."""
-    out_stream = stdout if stdout is not None else sys.stdout.buffer
-    err = stderr if stderr is not None else sys.stderr
-    conversions: list[Conversion] = []
-    failed = 0
-    for name in files:
-        try:
-            data = read_bytes(name)
-        except OSError as exc:
-            _error(err, name, "$", f"cannot read: {exc.strerror or exc}")
-            failed += 1
-            continue
-        for rec in read_records(name, data, kind):
-            if isinstance(rec, ReadError):
-                _error(err, rec.where(), rec.problem.path, rec.problem.message)
-                failed += 1
-                continue
-            try:
-                conversions.append(_convert(rec, locale, strict, kind, public_key))
-            except ConversionError as exc:
-                failed += 1
-                for p in exc.prefixed(rec.prefix).problems:
-                    _error(err, rec.where(), p.path, p.message)
-            except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch or show a traceback
-                failed += 1
-                _error(err, rec.where(), rec.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")
-    single = fmt == "json" or (fmt == "auto" and len(conversions) == 1 and failed == 0)
-    body = _dump([c.order for c in conversions], single)
-    if output:
-        _atomic_write(FsPath(output), body)
-    else:
-        out_stream.write(body)
-        out_stream.flush()
-    reports = [c.report for c in conversions]
-    if report_out:
-        _atomic_write(FsPath(report_out), report_json(reports))
-    if report == "json" and reports:
-        err.write(report_json(reports).decode())
-    elif report == "text" and reports:
-        report_text(reports, err)
-    if failed:
-        err.write(f"{failed} record(s) failed, {len(conversions)} converted\n")
-    return EXIT_BAD_INPUT if failed else EXIT_OK
+    Inputs stream (NDJSON line by line) through ``jobs`` worker processes (default: one per core) and come
+    out in input order. Every converted order is validated against the eCommerce model (``invalid`` report
+    entries); with ``strict`` a record whose input or output fails its schema is a failed record instead.
+    With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
+    ``resume`` continues a killed run from there. See ``batch.run_batch``."""
+    cfg = BatchConfig(
+        files,
+        output,
+        report,
+        report_out,
+        fmt,
+        locale,
+        strict,
+        kind,
+        public_key,
+        rejects=rejects,
+        jobs=jobs if jobs is not None else default_jobs(),
+        resume=resume,
+        chunk_records=chunk_records,
+    )
+    return run_batch(cfg, stdout, stderr)
 
 
-def _convert(
-    rec: Record, locale: str, strict: bool = False, kind: str | None = None, public_key: str | None = None
-) -> Conversion:
-    """One record: a webhook body (named by ``kind``, its JWT eventType or its shape) becomes its
-    eCommerce event; anything else is converted as an order."""
-    source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
-    payload = rec.payload
-    if (
-        kind not in (None, "order")
-        or is_jwt(payload)
-        or is_ecom_event(payload)
-        or detect_webhook(payload, default_plan().webhooks)
-    ):
-        return convert_webhook(
-            payload, kind=kind if kind != "order" else None, public_key=public_key, locale=locale, source=source
-        )
-    conversion = convert_order(payload, locale=locale, source=source, validate=True)
-    if strict:
-        from .models.validate import strict_problems
-
-        problems = strict_problems(rec.payload, conversion.report)
-        if problems:
-            raise ConversionError(problems)
-    return conversion
+def default_jobs() -> int:
+    """One worker per core this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return max(1, len(affinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
-def _decimal(value: object) -> object:
-    """Non-money numbers read as Decimal (Velo input) are written back as JSON numbers."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def _dump(orders: list[dict[str, object]], single: bool) -> bytes:
-    if single and len(orders) == 1:
-        return orjson.dumps(orders[0], default=_decimal, option=orjson.OPT_INDENT_2) + b"\n"
-    if single:
-        return orjson.dumps(orders, default=_decimal, option=orjson.OPT_INDENT_2) + b"\n"
-    return b"".join(orjson.dumps(o, default=_decimal) + b"\n" for o in orders)
+# Kept under their old names for code that imported them from here.
+_convert = convert_record
+_decimal = write_decimal
 
 
 def _atomic_write(path: FsPath, data: bytes) -> None:

@@ -1,0 +1,186 @@
+"""What a batch run shows while it works and when it ends: a progress bar on a terminal (silent otherwise),
+the run's counts, and the closing summary (a rich table on a terminal, plain text otherwise)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO, Any, Protocol
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from .report import Report
+
+
+@dataclass(slots=True)
+class Stats:
+    """Counts of a run (or of one chunk of it); kept in the checkpoint so a resumed run sums the whole job."""
+
+    records: int = 0
+    converted: int = 0
+    failed: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    fetch: dict[str, int] = field(default_factory=dict)  # report entries of kind "fetch", by API
+
+    def add(self, other: Stats) -> None:
+        self.records += other.records
+        self.converted += other.converted
+        self.failed += other.failed
+        for mine, theirs in ((self.kinds, other.kinds), (self.fetch, other.fetch)):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+
+    def count_report(self, report: Report) -> None:
+        for e in report.entries:
+            self.kinds[e.kind] = self.kinds.get(e.kind, 0) + 1
+            if e.fetch is not None:
+                api = e.fetch.get("api", "?")
+                self.fetch[api] = self.fetch.get(api, 0) + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "converted": self.converted,
+            "failed": self.failed,
+            "kinds": self.kinds,
+            "fetch": self.fetch,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Stats:
+        return cls(data["records"], data["converted"], data["failed"], dict(data["kinds"]), dict(data["fetch"]))
+
+
+def report_plain(report: Report) -> str:
+    """One order's report as ``render.report_text`` prints it off a terminal, without a rich Console per
+    order: in a batch that Console costs as much as the conversion itself."""
+    dialect = f" ({report.dialect})" if report.dialect else ""
+    title = f"{report.source or ''} order {report.order_id or '(no id)'}: {report.payload_kind}{dialect}"
+    if not report.entries:
+        return f"{title}: every field carried\n"
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items()))
+    lines = [f"{title}: {counts}\n"]
+    for e in report.entries:
+        row = f" [{e.row}]" if e.row else ""
+        lines.append(f"  {e.kind:<14} {e.path}: {e.message}{row}\n")
+    return "".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def summary_text(stats: Stats, rejects: str | None = None) -> str:
+    where = f" (see {rejects})" if rejects and stats.failed else ""
+    lines = [
+        f"orders-migrate convert: {_plural(stats.records, 'record')} in, {stats.converted} converted, "
+        f"{stats.failed} rejected{where}\n"
+    ]
+    if stats.kinds:
+        lines.append("  report entries: " + ", ".join(f"{n} {k}" for k, n in sorted(stats.kinds.items())) + "\n")
+    if stats.fetch:
+        lines.append("  fields to fetch: " + ", ".join(f"{n} from {api}" for api, n in sorted(stats.fetch.items())) + "\n")
+    return "".join(lines)
+
+
+def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None) -> None:
+    """The closing summary: a rich table on a terminal, plain text otherwise."""
+    if not _isatty(stream):
+        stream.write(summary_text(stats, rejects))
+        return
+    console = Console(file=stream, soft_wrap=True)
+    table = RichTable(title="orders-migrate convert", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("records in", str(stats.records))
+    table.add_row("converted", str(stats.converted))
+    table.add_row("rejected" + (f" ({rejects})" if rejects and stats.failed else ""), str(stats.failed))
+    for kind, n in sorted(stats.kinds.items()):
+        table.add_row(f"report entries: {kind}", str(n))
+    for api, n in sorted(stats.fetch.items()):
+        table.add_row(f"to fetch from {api}", str(n))
+    console.print(table)
+
+
+class BatchProgress(Protocol):
+    def update(self, done_bytes: int, records: int) -> None: ...
+
+    def write(self, text: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class QuietProgress:
+    """Off a terminal: no bar, text goes straight to the stream."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def update(self, done_bytes: int, records: int) -> None:
+        pass
+
+    def write(self, text: str) -> None:
+        self.stream.write(text)
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+class _RecordRate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        records = int(task.fields.get("records", 0))
+        rate = records / elapsed if elapsed > 0 else 0.0
+        return Text(f"{records:,} records, {rate:,.0f}/s")
+
+
+class RichProgress:
+    """On a terminal: a bar by input bytes (its ETA), records and records/s; text is printed above it."""
+
+    def __init__(self, stream: IO[str], total_bytes: int | None, done_bytes: int = 0):
+        self.console = Console(file=stream)
+        self.progress = Progress(
+            TextColumn("converting"),
+            BarColumn(),
+            TaskProgressColumn(),
+            _RecordRate(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.task = self.progress.add_task("convert", total=total_bytes or None, completed=done_bytes, records=0)
+        self.progress.start()
+
+    def update(self, done_bytes: int, records: int) -> None:
+        self.progress.update(self.task, completed=done_bytes, records=records)
+
+    def write(self, text: str) -> None:
+        self.console.print(Text(text), end="", soft_wrap=True)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def _isatty(stream: IO[str]) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(callable(isatty) and isatty())
+
+
+def make_progress(stream: IO[str], total_bytes: int | None, done_bytes: int = 0, enabled: bool = True) -> BatchProgress:
+    """A rich bar when ``stream`` is a terminal (and the run wants one), else a silent pass-through."""
+    if enabled and _isatty(stream):
+        return RichProgress(stream, total_bytes, done_bytes)
+    return QuietProgress(stream)

@@ -1,0 +1,323 @@
+"""Batch runs at scale: streaming, workers in order, rejects, checkpoints and resume, progress and summary."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
+from orders_migrate import convert_many, convert_order, default_plan
+from orders_migrate.batch import KILL_AFTER_ENV
+from orders_migrate.progress import QuietProgress, RichProgress, Stats, make_progress, print_summary, report_plain
+from orders_migrate.render import report_text
+from orders_migrate.run import run_convert
+
+
+def cli(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "orders_migrate", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def orders(n: int) -> list[dict[str, Any]]:
+    """``n`` distinct orders, cycling through every bundled Stores fixture (both dialects)."""
+    base = [load_json(p) for p in STORES_FIXTURES]
+    out = []
+    for i in range(n):
+        order = copy.deepcopy(base[i % len(base)])
+        order["buyerNote"] = f"order {i}"  # tells the records apart in the output
+        out.append(order)
+    return out
+
+
+def write_ndjson(path: Path, records: list[Any], bad: dict[int, str] | None = None) -> Path:
+    lines = [json.dumps(r) for r in records]
+    for at, text in sorted((bad or {}).items()):
+        lines.insert(at, text)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def notes(ndjson: bytes) -> list[str]:
+    return [json.loads(line).get("buyerNote", "") for line in ndjson.splitlines()]
+
+
+# ---- library ------------------------------------------------------------------------------------------
+
+
+def test_convert_many_is_lazy() -> None:
+    pulled: list[int] = []
+
+    def source() -> Iterator[dict[str, Any]]:
+        for i, order in enumerate(orders(5)):
+            pulled.append(i)
+            yield order
+
+    results = convert_many(source())
+    assert pulled == []
+    first = next(results)
+    assert pulled == [0]
+    assert not isinstance(first, Exception) and first.order["buyerNote"] == "order 0"
+
+
+def test_the_plan_is_built_once_and_threads_share_it() -> None:
+    assert default_plan() is default_plan()
+    batch = orders(60)
+
+    def dump(order: dict[str, Any]) -> bytes:
+        result = convert_order(copy.deepcopy(order), validate=True)
+        return orjson.dumps([result.order, result.report.to_dict()], default=str)
+
+    sequential = [dump(o) for o in batch]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(dump, batch))
+    assert threaded == sequential
+
+
+def test_plain_batch_report_matches_the_reporter_off_a_terminal() -> None:
+    # Workers render reports without a rich Console; the text must stay what report_text prints.
+    for path in STORES_FIXTURES:
+        report = convert_order(load_json(path), source=path.name).report
+        stream = io.StringIO()
+        report_text([report], stream)
+        assert report_plain(report) == stream.getvalue(), path.name
+
+
+# ---- rejects --------------------------------------------------------------------------------------------
+
+
+def test_rejects_file_names_file_line_path_and_the_record(tmp_path: Path) -> None:
+    good = orders(4)
+    bad_order = {"currency": "USD", "lineItems": [{"index": 1, "quantity": "two"}]}
+    query_line = json.dumps({"orders": [good[0], {"lineItems": []}]})
+    src = write_ndjson(tmp_path / "in.ndjson", good, bad={1: "not json", 3: json.dumps(bad_order), 5: query_line})
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    proc = cli("convert", str(src), "-o", str(out), "--rejects", str(rejects), "--report", "none", "--jobs", "1")
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert f"{src}:4::$.lineItems[0].quantity: expected an integer, got 'two'" in err  # the old stderr lines stay
+    assert "8 records in, 5 converted, 3 rejected" in err
+    assert "3 record(s) failed, 5 converted" in err
+    lines = [json.loads(line) for line in rejects.read_bytes().splitlines()]
+    assert [(r["source"], r["line"], r["path"]) for r in lines] == [
+        (str(src), 2, "$"),
+        (str(src), 4, "$"),
+        (str(src), 6, "$.orders[1]"),
+    ]
+    assert lines[0]["raw"] == "not json" and "not valid JSON" in lines[0]["errors"][0]["message"]
+    assert lines[1]["record"] == bad_order
+    assert {"path": "$.lineItems[0].quantity", "message": "expected an integer, got 'two'"} in lines[1]["errors"]
+    assert lines[2]["record"] == {"lineItems": []}
+    assert lines[2]["errors"][0]["path"].startswith("$.orders[1]")
+    assert len(out.read_bytes().splitlines()) == 5
+
+
+def test_a_rejected_velo_record_keeps_its_numbers_digit_for_digit(tmp_path: Path) -> None:
+    src = tmp_path / "in.json"
+    src.write_text('[{"_id": "x", "totals": {"total": 10.10}, "lineItems": [{"index": 1, "quantity": "two"}]}]')
+    rejects = tmp_path / "rejects.ndjson"
+    proc = cli("convert", str(src), "--rejects", str(rejects), "--report", "none")
+    assert proc.returncode == 1
+    assert b'"total":10.10' in rejects.read_bytes()
+
+
+# ---- parallel workers -----------------------------------------------------------------------------
+
+
+def test_jobs_2_keeps_the_input_order(tmp_path: Path) -> None:
+    src = write_ndjson(tmp_path / "in.ndjson", orders(45), bad={7: "{broken"})
+    runs = {}
+    for jobs in ("1", "2"):
+        out, rejects = tmp_path / f"out{jobs}.ndjson", tmp_path / f"rejects{jobs}.ndjson"
+        args = ("convert", str(src), "-o", str(out), "--rejects", str(rejects), "--report-out", str(tmp_path / f"r{jobs}"))
+        proc = cli(*args, "--jobs", jobs, "--chunk-size", "2", "--report", "none")
+        assert proc.returncode == 1, proc.stderr
+        runs[jobs] = (out.read_bytes(), rejects.read_bytes(), (tmp_path / f"r{jobs}").read_bytes())
+    assert runs["1"] == runs["2"]
+    assert notes(runs["2"][0]) == [f"order {i}" for i in range(45)]
+    assert len(runs["2"][2].splitlines()) == 45  # --report-out: one report per line
+
+
+def test_ndjson_streams_from_stdin_before_the_input_ends() -> None:
+    lines = [json.dumps(o).encode() + b"\n" for o in orders(3)]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orders_migrate",
+            "convert",
+            "-",
+            "--format",
+            "ndjson",
+            "--report",
+            "none",
+            "--chunk-size",
+            "1",
+            "--jobs",
+            "1",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    first: list[bytes] = []
+    reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()) if proc.stdout else None)
+    reader.start()
+    proc.stdin.write(b"".join(lines))
+    proc.stdin.flush()
+    reader.join(timeout=60)  # stdin is still open: only a streaming reader can have answered
+    try:
+        assert first and json.loads(first[0])["buyerNote"] == "order 0"
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+        proc.stdout.close()
+
+
+# ---- resume -----------------------------------------------------------------------------------------
+
+
+def test_resume_after_sigkill_gives_the_bytes_of_an_uninterrupted_run(tmp_path: Path) -> None:
+    src = write_ndjson(tmp_path / "in.ndjson", orders(40), bad={9: "not json", 30: '{"lineItems": "none"}'})
+
+    def args(name: str) -> list[str]:
+        d = tmp_path / name
+        return ["convert", str(src), "-o", str(d / "out.ndjson"), "--rejects", str(d / "rejects.ndjson")] + [
+            "--report-out",
+            str(d / "reports.ndjson"),
+            "--report",
+            "none",
+            "--chunk-size",
+            "4",
+        ]
+
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "killed").mkdir()
+    assert cli(*args("whole"), "--jobs", "1").returncode == 1
+
+    # Killed after writing 23 orders: 20 are behind the last checkpoint, 3 more are half a chunk past it.
+    killed = cli(*args("killed"), "--jobs", "2", env={KILL_AFTER_ENV: "23"})
+    assert killed.returncode == -signal.SIGKILL
+    names = sorted(p.name for p in (tmp_path / "killed").iterdir())
+    assert ".out.ndjson.checkpoint" in names and ".out.ndjson.partial" in names and "out.ndjson" not in names
+    checkpoint = json.loads((tmp_path / "killed" / ".out.ndjson.checkpoint").read_bytes())
+    partial = (tmp_path / "killed" / ".out.ndjson.partial").stat().st_size
+    assert checkpoint["sinks"]["output"]["size"] < partial  # data past the checkpoint, to be cut off
+
+    resumed = cli(*args("killed"), "--jobs", "1", "--resume")
+    assert resumed.returncode == 1, resumed.stderr
+    assert "42 records in, 40 converted, 2 rejected" in resumed.stderr.decode()  # counts span both runs
+    for name in ("out.ndjson", "rejects.ndjson", "reports.ndjson"):
+        assert (tmp_path / "killed" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "killed").iterdir()) == ["out.ndjson", "rejects.ndjson", "reports.ndjson"]
+
+
+def test_resume_an_output_folder(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    (inputs / "sub").mkdir(parents=True)
+    write_ndjson(inputs / "a.ndjson", orders(9))
+    (inputs / "sub" / "b.json").write_text(json.dumps({"orders": orders(5)}))
+    (inputs / "c.json").write_text(json.dumps(orders(1)[0]))
+    common = ["--report", "none", "--chunk-size", "3"]
+    assert cli("convert", str(inputs), "-o", f"{tmp_path / 'whole'}/", *common).returncode == 0
+    killed = cli("convert", str(inputs), "-o", f"{tmp_path / 'out'}/", *common, env={KILL_AFTER_ENV: "11"})
+    assert killed.returncode == -signal.SIGKILL
+    assert cli("convert", str(inputs), "-o", f"{tmp_path / 'out'}/", *common, "--resume").returncode == 0
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    whole = tree(tmp_path / "whole")
+    assert sorted(whole) == ["a.ndjson", "c.json", "sub/b.json"]
+    assert tree(tmp_path / "out") == whole
+    assert json.loads(whole["c.json"])["buyerNote"] == "order 0"  # one order: one indented document
+    assert [o["buyerNote"] for o in json.loads(whole["sub/b.json"])] == [f"order {i}" for i in range(5)]
+
+
+def test_resume_refuses_a_different_command(tmp_path: Path) -> None:
+    src = write_ndjson(tmp_path / "in.ndjson", orders(6))
+    out = tmp_path / "out.ndjson"
+    killed = cli("convert", str(src), "-o", str(out), "--chunk-size", "2", env={KILL_AFTER_ENV: "3"})
+    assert killed.returncode == -signal.SIGKILL
+    proc = cli("convert", str(src), "-o", str(out), "--locale", "de_DE", "--resume")
+    assert proc.returncode == 2
+    assert "different command" in proc.stderr.decode()
+    assert cli("convert", str(src), "--resume").returncode == 2  # nothing to resume on stdout
+
+
+# ---- progress and summary ---------------------------------------------------------------------------
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_silent_off_a_terminal(tmp_path: Path) -> None:
+    quiet = make_progress(io.StringIO(), total_bytes=100)
+    assert isinstance(quiet, QuietProgress)
+    stream = FakeTerminal()
+    bar = make_progress(stream, total_bytes=100)
+    assert isinstance(bar, RichProgress)
+    bar.update(50, 7)
+    bar.close()
+    assert "converting" in stream.getvalue()
+
+    src = write_ndjson(tmp_path / "in.ndjson", orders(20))
+    proc = cli("convert", str(src), "-o", str(tmp_path / "out.ndjson"), "--report", "none", "--chunk-size", "2")
+    assert proc.returncode == 0
+    err = proc.stderr.decode()
+    assert "converting" not in err and "\r" not in err and "\x1b" not in err
+    assert err.startswith("orders-migrate convert: 20 records in, 20 converted, 0 rejected\n")
+
+
+def test_summary_counts_report_kinds_and_fetches_by_api() -> None:
+    stdout, stderr = io.BytesIO(), io.StringIO()
+    code = run_convert([str(FIXTURES / "query_orders_response.json")], report="none", stdout=stdout, stderr=stderr, jobs=1)
+    assert code == 0
+    text = stderr.getvalue()
+    assert text.startswith("orders-migrate convert: 2 records in, 2 converted, 0 rejected\n")
+    assert "fetch" in text and "from eCommerce Order Transactions" in text
+    stats = Stats(3, 2, 1, {"fetch": 4}, {"eCommerce Order Fulfillments": 4})
+    table = FakeTerminal()
+    print_summary(stats, table, rejects="rejects.ndjson")
+    assert "records in" in table.getvalue() and "eCommerce Order Fulfillments" in table.getvalue()
+
+
+def test_one_order_keeps_its_single_json_report_file(tmp_path: Path) -> None:
+    example = FIXTURES / "stores" / "coupon_partially_fulfilled.json"
+    report = tmp_path / "report.json"
+    proc = cli("convert", str(example), "--report-out", str(report), "--report", "none")
+    assert proc.returncode == 0 and proc.stderr == b""  # one order: no summary
+    assert json.loads(report.read_bytes())["orderId"] == "7001d34b-11a6-4a34-8746-dc8ababeca42"
+
+
+@pytest.mark.parametrize("fmt", ["json", "auto"])
+def test_output_shapes_do_not_depend_on_chunking(tmp_path: Path, fmt: str) -> None:
+    src = write_ndjson(tmp_path / "in.ndjson", orders(7))
+    small = cli("convert", str(src), "--format", fmt, "--report", "none", "--chunk-size", "2", "--jobs", "1")
+    big = cli("convert", str(src), "--format", fmt, "--report", "none", "--jobs", "1")
+    assert small.stdout == big.stdout
+    if fmt == "json":
+        assert [o["buyerNote"] for o in json.loads(small.stdout)] == [f"order {i}" for i in range(7)]
