@@ -283,10 +283,11 @@ def op_copy(spec: Spec) -> Step:
 SKIP: Final = object()  # a value conversion's "nothing to write" (it reported why itself)
 
 
-def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx], Any]) -> Step:
+def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx, Any], Any], role: str = "value") -> Step:
     """The shape most operations share: read one path, convert the value, write it to every target.
-    ``convert`` returns the value to write or ``SKIP`` after it reported a problem."""
-    (source,) = spec.one_read()
+    ``convert(value, path, ctx, src)`` returns the value to write or ``SKIP`` after it reported a
+    problem; ``src`` is the object the path was read from, for a conversion that needs a sibling."""
+    (source,) = spec.one_read(role)
     writes = writers(spec, spec.one_write())
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
@@ -294,7 +295,7 @@ def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx], Any]) -> Step:
         if value is MISSING:
             return
         path = spec.at(source, idx)
-        result = convert(value, path, ctx)
+        result = convert(value, path, ctx, src)
         if result is SKIP:
             return
         for w in writes:
@@ -304,7 +305,7 @@ def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx], Any]) -> Step:
 
 
 def op_to_string(spec: Spec) -> Step:
-    def convert(value: Any, path: At, ctx: Ctx) -> Any:
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
         if value is None or (isinstance(value, str) and value.isascii() and value.isdigit()):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
@@ -316,7 +317,7 @@ def op_to_string(spec: Spec) -> Step:
 
 
 def op_to_number(spec: Spec) -> Step:
-    def convert(value: Any, path: At, ctx: Ctx) -> Any:
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
         if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
             return value  # a weight, not money: a JSON number is already what eCommerce wants
         if isinstance(value, Decimal) and value.is_finite():
@@ -818,7 +819,7 @@ def op_discount_scope(spec: Spec) -> Step:
 
 
 def op_plain_value(spec: Spec) -> Step:
-    def convert(value: Any, path: At, ctx: Ctx) -> Any:
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
         # The protobuf view wraps a value as {"stringValue": "..."}; the wire carries it plain.
         if isinstance(value, dict) and len(value) == 1:
             (key,) = value
@@ -906,7 +907,7 @@ def _country_alpha2(value: str) -> str | None:
 
 
 def op_country_code(spec: Spec) -> Step:
-    def convert(value: Any, path: At, ctx: Ctx) -> Any:
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
         if value is None or value == "":
             return value
         if not isinstance(value, str):
@@ -922,7 +923,7 @@ def op_country_code(spec: Spec) -> Step:
 
 
 def op_currency_code(spec: Spec) -> Step:
-    def convert(value: Any, path: At, ctx: Ctx) -> Any:
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
         if value is not None and not is_currency(value):
             ctx.report(
                 "unknown_value",
@@ -936,34 +937,25 @@ def op_currency_code(spec: Spec) -> Step:
 
 
 def op_subdivision_code(spec: Spec) -> Step:
-    (source,) = spec.one_read("subdivision")
     (country_path,) = spec.one_read("country")
-    writes = writers(spec, spec.one_write())
 
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        value = get(src, source)
-        if value is MISSING:
-            return
-        path = spec.at(source, idx)
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
         if not isinstance(value, str) or not value or "-" in value:
-            for w in writes:  # already ISO 3166-2 ("US-NY"), or empty
-                w(out, value, ctx, idx, path)
-            return
+            return value  # already ISO 3166-2 ("US-NY"), or empty
         country = get(src, country_path)
         alpha2 = _country_alpha2(country) if isinstance(country, str) else None
         code = f"{alpha2}-{value.upper()}" if alpha2 else None
         if code is None or pycountry.subdivisions.get(code=code) is None:  # type: ignore[no-untyped-call]
-            code = value
             ctx.report(
                 "not_derivable",
                 path,
                 f"{describe(value)} is not a subdivision of country {describe(country)}; kept as it is, not ISO 3166-2",
                 spec.row.id,
             )
-        for w in writes:
-            w(out, code, ctx, idx, path)
+            return value
+        return code
 
-    return step
+    return _value_op(spec, convert, role="subdivision")
 
 
 OPERATIONS: Mapping[str, Callable[[Spec], Step]] = MappingProxyType(
