@@ -702,16 +702,17 @@ def _pairs(
     items = get(src, path)
     if items is MISSING or items is None:
         return None
-    where = spec.render(path, idx)
     if not isinstance(items, list):
-        ctx.problem(where, f"expected an array, got {describe(items)}")
+        ctx.problem(spec.render(path, idx), f"expected an array, got {describe(items)}")
         return None
     pairs = []
     for n, item in enumerate(items):
         name = item.get(keys[0], "") if isinstance(item, dict) else MISSING
         value = item.get(keys[1], "") if isinstance(item, dict) else MISSING
         if not isinstance(name, str) or not isinstance(value, str):
-            ctx.problem(f"{where}[{n}]", f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}")
+            ctx.problem(
+                f"{spec.render(path, idx)}[{n}]", f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}"
+            )
             continue
         pairs.append((name, value))
     return pairs
