@@ -6,7 +6,6 @@ Every value moved is remembered, so report entries and errors name the path the 
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -185,13 +184,40 @@ NORMALISERS: Mapping[str, Callable[[Spec], NormStep]] = MappingProxyType(
 )
 
 
+def _spine(paths: list[Path]) -> dict[str, Any]:
+    """The containers on the way to every path a row touches: the only ones a step may change."""
+    root: dict[str, Any] = {}
+    for p in paths:
+        node = root
+        for seg in p.segments[:-1]:
+            node = node.setdefault("[]" if not isinstance(seg, str) else seg, {})
+    return root
+
+
+def _copy_spine(value: Any, spine: Mapping[str, Any]) -> Any:
+    """Copy the objects and lists ``spine`` names, share everything else: the user's order is never
+    changed, and the untouched parts (most of it) are not copied at all."""
+    if value.__class__ is dict:
+        copied = dict(value)
+        for key, sub in spine.items():
+            child = copied.get(key)
+            if child.__class__ is dict or child.__class__ is list:
+                copied[key] = _copy_spine(child, sub)
+        return copied
+    if value.__class__ is list:
+        sub = spine.get("[]")
+        return [_copy_spine(v, sub) for v in value] if sub is not None else list(value)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Normaliser:
     steps: tuple[NormStep, ...]
+    spine: Mapping[str, Any]
 
     def apply(self, order: dict[str, Any], ctx: Ctx) -> tuple[dict[str, Any], dict[str, str]]:
         """A REST-shaped copy of ``order`` and the map of moved paths (REST path -> original path)."""
-        copied = copy.deepcopy(order)
+        copied: dict[str, Any] = _copy_spine(order, self.spine)
         moved: dict[str, str] = {}
         for step in self.steps:
             step(copied, ctx, moved)
@@ -200,7 +226,9 @@ class Normaliser:
 
 def compile_velo(rows: tuple[Row, ...], source: str) -> Normaliser:
     steps = []
+    touched: list[Path] = []
     for row in rows:
+        touched.extend(row.all_reads() + row.all_writes())
         factory = NORMALISERS.get(row.op)
         if factory is None:
             raise MappingError(
@@ -208,7 +236,7 @@ def compile_velo(rows: tuple[Row, ...], source: str) -> Normaliser:
             )
         spec = Spec(row, row.reads, row.writes, MappingProxyType({}), MappingProxyType({}), source)
         steps.append(factory(spec))
-    return Normaliser(tuple(steps))
+    return Normaliser(tuple(steps), MappingProxyType(_spine(touched)))
 
 
 def restore_path(path: str, moved: Mapping[str, str]) -> str:

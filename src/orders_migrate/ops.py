@@ -148,10 +148,21 @@ def first_of(
     key: Callable[[Any], Any] | None = None,
 ) -> tuple[Any, Path | None]:
     """The first present alternative; later alternatives that disagree are reported as mismatches."""
+    return pick(spec, tuple(get(src, p) for p in paths), paths, ctx, idx, key)
+
+
+def pick(
+    spec: Spec,
+    values: tuple[Any, ...],
+    paths: tuple[Path, ...],
+    ctx: Ctx,
+    idx: tuple[int, ...],
+    key: Callable[[Any], Any] | None = None,
+) -> tuple[Any, Path | None]:
+    """``first_of`` for values already read (the generated code reads them itself)."""
     found: Any = MISSING
     where: Path | None = None
-    for p in paths:
-        v = get(src, p)
+    for v, p in zip(values, paths, strict=True):
         if v is MISSING:
             continue
         if where is None:
@@ -283,25 +294,35 @@ def op_copy(spec: Spec) -> Step:
 SKIP: Final = object()  # a value conversion's "nothing to write" (it reported why itself)
 
 
-def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx, Any], Any], role: str = "value") -> Step:
+class ValueStep:
     """The shape most operations share: read one path, convert the value, write it to every target.
     ``convert(value, path, ctx, src)`` returns the value to write or ``SKIP`` after it reported a
-    problem; ``src`` is the object the path was read from, for a conversion that needs a sibling."""
-    (source,) = spec.one_read(role)
-    writes = writers(spec, spec.one_write())
+    problem; ``src`` is the object the path was read from, for a conversion that needs a sibling. The
+    code generator reads ``source`` and writes ``targets`` itself and calls only ``convert``."""
 
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        value = get(src, source)
+    __slots__ = ("spec", "source", "targets", "convert", "writes")
+
+    def __init__(self, spec: Spec, convert: Callable[[Any, At, Ctx, Any], Any], role: str = "value"):
+        (self.source,) = spec.one_read(role)
+        self.spec = spec
+        self.targets = spec.one_write()
+        self.convert = convert
+        self.writes = writers(spec, self.targets)
+
+    def __call__(self, src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, self.source)
         if value is MISSING:
             return
-        path = spec.at(source, idx)
-        result = convert(value, path, ctx, src)
+        path = self.spec.at(self.source, idx)
+        result = self.convert(value, path, ctx, src)
         if result is SKIP:
             return
-        for w in writes:
+        for w in self.writes:
             w(out, result, ctx, idx, path)
 
-    return step
+
+def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx, Any], Any], role: str = "value") -> Step:
+    return ValueStep(spec, convert, role)
 
 
 def op_to_string(spec: Spec) -> Step:

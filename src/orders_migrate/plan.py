@@ -13,7 +13,7 @@ from functools import lru_cache, partial
 from types import MappingProxyType
 from typing import Any
 
-from .codegen import fuse
+from .codegen import Item, fuse
 from .dialect import Normaliser, compile_velo
 from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
 from .paths import MISSING, Each, Path, get, is_empty, iter_each, parse, put
@@ -194,7 +194,9 @@ def _dropped_contact(spec: Spec) -> Step:
     return step
 
 
-def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table, targets: dict[str, Row]) -> Step:
+def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table, targets: dict[str, Row]) -> tuple[Step, Step]:
+    """The row's step with its conditions, and without them (for the code generator, which spells
+    the conditions out)."""
     factory = OPERATIONS.get(row.op)
     if factory is None:
         raise MappingError(
@@ -219,7 +221,8 @@ def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table
                 )
     if row.section != "checks" and row.op != "address":
         _claim(row, [p.text for p in row.all_writes()], targets, table, agree=row.agree)
-    return _guard(_build(factory, spec), row, scope)
+    bare = _build(factory, spec)
+    return _guard(bare, row, scope), bare
 
 
 def _address_steps(
@@ -307,7 +310,7 @@ def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list
     targets: dict[str, Row] = {}
     steps: list[Step] = []
     read_paths: list[Path] = []
-    group: list[tuple[Row | None, Step, Callable[[Path], Path], Callable[[Path], Path]]] = []
+    group: list[Item] = []
     group_scope: Path | None = None
     in_list = False
 
@@ -327,12 +330,12 @@ def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list
                     raise MappingError(
                         table.source, row.line, row.id, f"writes {p.text!r} outside the list {scope.text!r} it reads"
                     )
-        step = _compile_row(row, scope, None, table, targets)
+        step, bare = _compile_row(row, scope, None, table, targets)
         read_paths.extend(_accounted_reads(row, table))
         if (scope is not None) != in_list or scope != group_scope:
             flush()
         group_scope, in_list = scope, scope is not None
-        group.append((row, step, partial(_relative, scope=scope), _identity))
+        group.append((row, step, bare, partial(_relative, scope=scope), _identity))
     flush()
     return steps, read_paths
 
@@ -376,7 +379,7 @@ def compile_table(table: Table) -> Plan:
     for row in table.checks:
         # Checks only report: they read nothing for the unmapped report and write nothing.
         scope = _scope_of(row, row.op)
-        step = _compile_row(row, scope, None, table, {})
+        step, _ = _compile_row(row, scope, None, table, {})
         checks.append(_loop(scope, scope, (step,), report_shape=False) if scope is not None else step)
     standalone = {c: _address_steps(table, None, None, c, None) for c in (True, False)}
     address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
