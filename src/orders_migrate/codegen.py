@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from .money import MoneyError, parse_amount, price
-from .ops import _TYPES, SKIP, At, Ctx, Step, ValueStep, describe, pick
+from .ops import _TYPES, SKIP, At, Ctx, ReadStep, Step, ValueStep, describe, pick
 from .paths import MISSING, Path
 from .report import Entry
 from .table import Row
@@ -208,6 +208,13 @@ def _emit_row(
                 at + 1,
                 f"ctx.entries.append(Entry({kind!r}, {src.const(full(p))}.render(idx), {reason!r}, {row.id!r}, {fetch_arg}))",
             )
+        return True
+    if isinstance(bare, ReadStep):
+        # The step's own paths are already relative to the scope.
+        if not all(p.plain for ps in bare.paths for p in ps):
+            return False
+        values = ", ".join("(" + "".join(f"{src.read(p)}, " for p in ps) + ")" for ps in bare.paths)
+        src.emit(at, f"{src.const(bare)}.run(({values},), out, ctx, idx)")
         return True
     if isinstance(bare, ValueStep):
         # The step's own paths are already relative to the scope.

@@ -321,6 +321,25 @@ class ValueStep:
             w(out, result, ctx, idx, path)
 
 
+class ReadStep:
+    """An operation over several named inputs (``from`` roles): ``run(values, out, ctx, idx)`` gets,
+    for each role in ``roles``, the tuple of values its paths hold (``MISSING`` when absent). Called
+    as a step it reads them itself; the code generator reads them once with the rest of the scope."""
+
+    __slots__ = ("spec", "roles", "paths")
+
+    def __init__(self, spec: Spec, roles: tuple[str, ...]):
+        self.spec = spec
+        self.roles = roles
+        self.paths = tuple(spec.reads.get(role, ()) for role in roles)
+
+    def __call__(self, src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        self.run(tuple(tuple(get(src, p) for p in ps) for ps in self.paths), out, ctx, idx)
+
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        raise NotImplementedError
+
+
 def _value_op(spec: Spec, convert: Callable[[Any, At, Ctx, Any], Any], role: str = "value") -> Step:
     return ValueStep(spec, convert, role)
 
@@ -465,14 +484,20 @@ def op_split(spec: Spec) -> Step:
     return step
 
 
-def op_line_item_id(spec: Spec) -> Step:
-    (source,) = spec.one_read()
-    writes = writers(spec, spec.one_write())
-    seen_key = f"{spec.row.id}:seen"
+class _LineItemId(ReadStep):
+    __slots__ = ("writes", "seen_key")
 
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        index = get(src, source)
-        path = spec.at(source, idx)
+    def __init__(self, spec: Spec):
+        super().__init__(spec, ("value",))
+        if len(self.paths[0]) != 1:
+            raise spec.fail("line_item_id reads one 'from' path")
+        self.writes = writers(spec, spec.one_write())
+        self.seen_key = f"{spec.row.id}:seen"
+
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec = self.spec
+        ((index,),) = values
+        path = spec.at(self.paths[0][0], idx)
         position = idx[-1] if idx else 0
         if index is MISSING or index is None:
             index = position + 1
@@ -482,19 +507,23 @@ def op_line_item_id(spec: Spec) -> Step:
                 f"no index: the id follows the position ({line_item_guid(index)}); Wix's own id cannot be known",
                 spec.row.id,
             )
-        elif not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        elif index.__class__ is not int or index < 0:
             ctx.problem(path, f"expected a non-negative integer, got {describe(index)}")
             return
-        seen = ctx.seen.setdefault(seen_key, {})
+        seen = ctx.seen.get(self.seen_key)
+        if seen is None:
+            seen = ctx.seen[self.seen_key] = {}
         if index in seen:
             ctx.problem(path, f"index {index} repeats {seen[index]}: line-item ids would collide")
             return
         seen[index] = path
         guid = line_item_guid(index)
-        for w in writes:
+        for w in self.writes:
             w(out, guid, ctx, idx, path)
 
-    return step
+
+def op_line_item_id(spec: Spec) -> Step:
+    return _LineItemId(spec)
 
 
 def _report_op(kind: str) -> Callable[[Spec], Step]:
@@ -613,27 +642,31 @@ def op_sum_check(spec: Spec) -> Step:
     return step
 
 
-def op_line_totals(spec: Spec) -> Step:
-    totals = spec.one_read("total")
-    prices = spec.reads.get("price", ())
-    quantity = spec.reads.get("quantity", (None,))[0]
-    discounts = spec.reads.get("discount", ())
-    taxes = spec.reads.get("tax", ())
-    included = spec.reads.get("included", ())
-    write_before = writer(spec, spec.one_write("before")[0])
-    write_after = writer(spec, spec.one_write("after")[0])
+class _LineTotals(ReadStep):
+    __slots__ = ("write_before", "write_after")
 
-    def amount_of(src: Any, paths: tuple[Path, ...], ctx: Ctx, idx: tuple[int, ...]) -> Decimal | None:
+    def __init__(self, spec: Spec):
+        super().__init__(spec, ("total", "price", "quantity", "discount", "tax", "included"))
+        spec.one_read("total")
+        if len(self.paths[2]) > 1:
+            raise spec.fail("line_totals reads one 'quantity' path")
+        self.write_before = writer(spec, spec.one_write("before")[0])
+        self.write_after = writer(spec, spec.one_write("after")[0])
+
+    def _amount(self, values: tuple[Any, ...], paths: tuple[Path, ...], ctx: Ctx, idx: tuple[int, ...]) -> Decimal | None:
         if not paths:
             return Decimal(0)
-        value, where = first_of(spec, src, paths, ctx, idx, key=_money_key)
+        value, where = pick(self.spec, values, paths, ctx, idx, key=_money_key)
         if where is None or value is None:
             return Decimal(0)
-        parsed = _money(value, spec.at(where, idx), ctx)
+        parsed = _money(value, self.spec.at(where, idx), ctx)
         return None if parsed is None else parsed[1]
 
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        value, where = first_of(spec, src, totals, ctx, idx, key=_money_key)
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec = self.spec
+        totals, prices, quantity, discounts, taxes, included = values
+        total_paths, price_paths, _, discount_paths, tax_paths, included_paths = self.paths
+        value, where = pick(spec, totals, total_paths, ctx, idx, key=_money_key)
         if where is not None and value is not None:
             path = spec.at(where, idx)
             parsed = _money(value, path, ctx)
@@ -641,20 +674,20 @@ def op_line_totals(spec: Spec) -> Step:
                 return
             total = parsed[1]
         else:
-            unit, uwhere = first_of(spec, src, prices, ctx, idx, key=_money_key) if prices else (MISSING, None)
-            qty = get(src, quantity) if quantity is not None else MISSING
-            if uwhere is None or unit is None or not isinstance(qty, int) or isinstance(qty, bool):
+            unit, uwhere = pick(spec, prices, price_paths, ctx, idx, key=_money_key) if prices else (MISSING, None)
+            qty = quantity[0] if quantity else MISSING
+            if uwhere is None or unit is None or qty.__class__ is not int:
                 return
             path = spec.at(uwhere, idx)
             parsed = _money(unit, path, ctx)
             if parsed is None:
                 return
             total = EXACT.multiply(parsed[1], qty)
-        discount = amount_of(src, discounts, ctx, idx)
-        tax = amount_of(src, taxes, ctx, idx)
+        discount = self._amount(discounts, discount_paths, ctx, idx)
+        tax = self._amount(taxes, tax_paths, ctx, idx)
         if discount is None or tax is None:
             return
-        flag, _ = first_of(spec, src, included, ctx, idx) if included else (False, None)
+        flag, _ = pick(spec, included, included_paths, ctx, idx) if included else (False, None)
         if flag is True:
             after = EXACT.subtract(total, discount)
             before = EXACT.subtract(after, tax)
@@ -671,11 +704,13 @@ def op_line_totals(spec: Spec) -> Step:
                 spec.row.id,
             )
             return
-        for amount, write in ((before, write_before), (after, write_after)):
+        for amount, write in ((before, self.write_before), (after, self.write_after)):
             text = computed_text(amount, ctx.currency)
             write(out, price(text, Decimal(text), ctx.fmt), ctx, idx, path)
 
-    return step
+
+def op_line_totals(spec: Spec) -> Step:
+    return _LineTotals(spec)
 
 
 def op_same_value(spec: Spec) -> Step:
@@ -715,28 +750,34 @@ def _text(value: Any) -> dict[str, str]:
 
 
 def _pairs(
-    spec: Spec, src: Any, path: Path | None, keys: tuple[str, str], ctx: Ctx, idx: tuple[int, ...]
+    spec: Spec, items: Any, path: Path | None, keys: tuple[str, str], ctx: Ctx, idx: tuple[int, ...]
 ) -> list[tuple[str, str]] | None:
-    """``[{option, selection}]``-style lists as (name, value) pairs; None when absent."""
-    if path is None:
+    """``[{option, selection}]``-style lists (the value ``items`` read at ``path``) as (name, value)
+    pairs; None when absent."""
+    if path is None or items is MISSING or items is None:
         return None
-    items = get(src, path)
-    if items is MISSING or items is None:
-        return None
-    if not isinstance(items, list):
+    if items.__class__ is not list:
         ctx.problem(spec.render(path, idx), f"expected an array, got {describe(items)}")
         return None
     pairs = []
     for n, item in enumerate(items):
-        name = item.get(keys[0], "") if isinstance(item, dict) else MISSING
-        value = item.get(keys[1], "") if isinstance(item, dict) else MISSING
-        if not isinstance(name, str) or not isinstance(value, str):
+        name = item.get(keys[0], "") if item.__class__ is dict else MISSING
+        value = item.get(keys[1], "") if item.__class__ is dict else MISSING
+        if name.__class__ is not str or value.__class__ is not str:
             ctx.problem(
                 f"{spec.render(path, idx)}[{n}]", f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}"
             )
             continue
         pairs.append((name, value))
     return pairs
+
+
+def _one(paths: tuple[Path, ...]) -> Path | None:
+    return paths[0] if paths else None
+
+
+def _only(values: tuple[Any, ...]) -> Any:
+    return values[0] if values else MISSING
 
 
 def _pair_keys(spec: Spec, role: str) -> tuple[str, str]:
@@ -747,63 +788,77 @@ def _pair_keys(spec: Spec, role: str) -> tuple[str, str]:
     return keys[0], keys[1]
 
 
-def op_description_lines(spec: Spec) -> Step:
-    option_keys, field_keys = _pair_keys(spec, "options"), _pair_keys(spec, "customTextFields")
-    options = spec.reads.get("options", (None,))[0]
-    fields = spec.reads.get("customTextFields", (None,))[0]
-    notes = spec.reads.get("notes", (None,))[0]
-    write = writer(spec, spec.one_write()[0])
-    line_type = spec.param("line_type", str)
-    anchor = options or fields or notes
-    if anchor is None:
-        raise spec.fail("description_lines needs options, customTextFields or notes in 'from'")
+class _DescriptionLines(ReadStep):
+    __slots__ = ("keys", "write", "line_type", "anchor")
 
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+    def __init__(self, spec: Spec):
+        super().__init__(spec, ("options", "customTextFields", "notes"))
+        self.keys = (_pair_keys(spec, "options"), _pair_keys(spec, "customTextFields"))
+        self.write = writer(spec, spec.one_write()[0])
+        self.line_type = spec.param("line_type", str)
+        anchor = next((ps[0] for ps in self.paths if ps), None)
+        if anchor is None:
+            raise spec.fail("description_lines needs options, customTextFields or notes in 'from'")
+        self.anchor = anchor
+
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec, line_type = self.spec, self.line_type
         lines: list[dict[str, Any]] = []
         present = False
-        for path, keys in ((options, option_keys), (fields, field_keys)):
-            pairs = _pairs(spec, src, path, keys, ctx, idx)
+        for n in (0, 1):
+            pairs = _pairs(spec, _only(values[n]), _one(self.paths[n]), self.keys[n], ctx, idx)
             if pairs is not None:
                 present = True
-                lines.extend({"name": _text(name), "plainText": _text(value), "lineType": line_type} for name, value in pairs)
-        note = get(src, notes) if notes is not None else MISSING
-        if isinstance(note, str) and note:
+                lines.extend(
+                    {"name": {"original": name, "translated": name}, "plainText": {"original": value, "translated": value}, "lineType": line_type}
+                    for name, value in pairs
+                )
+        notes = _one(self.paths[2])
+        note = _only(values[2])
+        if note.__class__ is str and note:
             present = True
             lines.append({"name": _text(""), "plainText": _text(note), "lineType": line_type})
-        elif not is_empty(note) and notes is not None:
+        elif notes is not None and not is_empty(note):
             ctx.problem(spec.render(notes, idx), f"expected a string, got {describe(note)}")
         if present:
-            write(out, lines, ctx, idx, spec.at(anchor, idx))
-
-    return step
+            self.write(out, lines, ctx, idx, spec.at(self.anchor, idx))
 
 
-def op_catalog_options(spec: Spec) -> Step:
-    option_keys, field_keys = _pair_keys(spec, "options"), _pair_keys(spec, "customTextFields")
-    variant = spec.reads.get("variantId", (None,))[0]
-    options = spec.reads.get("options", (None,))[0]
-    fields = spec.reads.get("customTextFields", (None,))[0]
-    write = writer(spec, spec.one_write()[0])
+def op_description_lines(spec: Spec) -> Step:
+    return _DescriptionLines(spec)
 
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+
+class _CatalogOptions(ReadStep):
+    __slots__ = ("keys", "write")
+
+    def __init__(self, spec: Spec):
+        super().__init__(spec, ("options", "variantId", "customTextFields"))
+        self.keys = (_pair_keys(spec, "options"), _pair_keys(spec, "customTextFields"))
+        self.write = writer(spec, spec.one_write()[0])
+
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec = self.spec
+        (options, variant, fields) = self.paths
         result: dict[str, Any] = {}
-        opts = _pairs(spec, src, options, option_keys, ctx, idx)
+        opts = _pairs(spec, _only(values[0]), _one(options), self.keys[0], ctx, idx)
         if opts is not None:
             result["options"] = dict(opts)
-        vid = get(src, variant) if variant is not None else MISSING
+        vid = _only(values[1])
         if vid is not MISSING and vid is not None:
-            if not isinstance(vid, str):
-                ctx.problem(spec.render(variant, idx), f"expected a string, got {describe(vid)}")  # type: ignore[arg-type]
+            if vid.__class__ is not str:
+                ctx.problem(spec.render(variant[0], idx), f"expected a string, got {describe(vid)}")
             else:
                 result["variantId"] = vid
-        texts = _pairs(spec, src, fields, field_keys, ctx, idx)
+        texts = _pairs(spec, _only(values[2]), _one(fields), self.keys[1], ctx, idx)
         if texts:
             result["customTextFields"] = dict(texts)
         # An empty options list alone says nothing: a custom-amount item keeps an empty catalogReference.
         if result.get("options") or "variantId" in result or texts:
-            write(out, result, ctx, idx, "")
+            self.write(out, result, ctx, idx, "")
 
-    return step
+
+def op_catalog_options(spec: Spec) -> Step:
+    return _CatalogOptions(spec)
 
 
 def op_discount_scope(spec: Spec) -> Step:
