@@ -101,7 +101,7 @@ class _Source:
                 self.prologue.append(f"    {var} = src.get({keys[-1]!r})")
             else:
                 self.prologue.append(f"    {var} = {parent}.get({keys[-1]!r}) if {parent} is not None else None")
-            self.prologue.append(f"    if {var}.__class__ is not dict: {var} = None")
+            self.prologue.append(f"    if {var}.__class__ is not dict and not isinstance({var}, dict): {var} = None")
         return var
 
     def read(self, path: Path) -> str:
@@ -253,6 +253,16 @@ class _ReportSpec:
         return path.render(idx)
 
 
+# The common JSON class first (one identity test), then the general check for the rare rest.
+_CLASS_OF_TYPE = {"string": "str", "integer": "int", "boolean": "bool", "object": "dict", "array": "list"}
+
+
+def _type_test(src: _Source, type_name: str, v: str) -> str:
+    general = f"{src.const(_TYPES[type_name][0])}({v})"
+    cls = _CLASS_OF_TYPE.get(type_name)
+    return f"{v}.__class__ is {cls} or {general}" if cls else general
+
+
 def _emit_copy(src: _Source, row: Row, sources: list[Path], targets: list[Path], full: Callable[[Path], Path], at: int) -> bool:
     if set(row.params) - {"type", "minimum", "search"}:
         return False
@@ -261,8 +271,8 @@ def _emit_copy(src: _Source, row: Row, sources: list[Path], targets: list[Path],
     body = at + 1
     type_name = row.params.get("type")
     if type_name is not None:
-        check, expected = _TYPES[type_name]
-        src.emit(body, f"if {v} is not None and not {src.const(check)}({v}):")
+        expected = _TYPES[type_name][1]
+        src.emit(body, f"if {v} is not None and not ({_type_test(src, type_name, v)}):")
         src.emit(body + 1, f"_wrong_type(ctx, {where}, idx, {expected!r}, {v})")
         src.emit(body, "else:")
         body += 1

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import pycountry
 
-from .money import MoneyError, computed_text, is_currency, parse_amount, price
+from .money import Formatter, MoneyError, computed_text, is_currency, parse_amount, price
 from .paths import MISSING, Path, get, is_empty, iter_each, put
 from .report import Entry, Problem
 from .table import MappingError, Row
@@ -31,7 +31,7 @@ class Ctx:
 
     __slots__ = ("entries", "problems", "fmt", "currency", "root_out", "seen")
 
-    def __init__(self, fmt: Callable[[Decimal], str] | None, currency: str | None, root_out: dict[str, Any]):
+    def __init__(self, fmt: Formatter | None, currency: str | None, root_out: dict[str, Any]):
         self.entries: list[Entry] = []
         self.problems: list[Problem] = []
         self.fmt = fmt
@@ -116,6 +116,11 @@ _TYPES: Mapping[str, tuple[Callable[[Any], bool], str]] = MappingProxyType(
         "array": (lambda v: isinstance(v, list), "an array"),
     }
 )
+
+
+def _is_int(value: Any) -> bool:
+    """A JSON integer (true and false are not numbers here)."""
+    return value.__class__ is int or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def describe(value: Any) -> str:
@@ -507,7 +512,7 @@ class _LineItemId(ReadStep):
                 f"no index: the id follows the position ({line_item_guid(index)}); Wix's own id cannot be known",
                 spec.row.id,
             )
-        elif index.__class__ is not int or index < 0:
+        elif not _is_int(index) or index < 0:
             ctx.problem(path, f"expected a non-negative integer, got {describe(index)}")
             return
         seen = ctx.seen.get(self.seen_key)
@@ -676,7 +681,7 @@ class _LineTotals(ReadStep):
         else:
             unit, uwhere = pick(spec, prices, price_paths, ctx, idx, key=_money_key) if prices else (MISSING, None)
             qty = quantity[0] if quantity else MISSING
-            if uwhere is None or unit is None or qty.__class__ is not int:
+            if uwhere is None or unit is None or not _is_int(qty):
                 return
             path = spec.at(uwhere, idx)
             parsed = _money(unit, path, ctx)
@@ -756,14 +761,14 @@ def _pairs(
     pairs; None when absent."""
     if path is None or items is MISSING or items is None:
         return None
-    if items.__class__ is not list:
+    if not isinstance(items, list):
         ctx.problem(spec.render(path, idx), f"expected an array, got {describe(items)}")
         return None
     pairs = []
     for n, item in enumerate(items):
-        name = item.get(keys[0], "") if item.__class__ is dict else MISSING
-        value = item.get(keys[1], "") if item.__class__ is dict else MISSING
-        if name.__class__ is not str or value.__class__ is not str:
+        name = item.get(keys[0], "") if isinstance(item, dict) else MISSING
+        value = item.get(keys[1], "") if isinstance(item, dict) else MISSING
+        if not isinstance(name, str) or not isinstance(value, str):
             ctx.problem(
                 f"{spec.render(path, idx)}[{n}]", f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}"
             )
@@ -810,12 +815,16 @@ class _DescriptionLines(ReadStep):
             if pairs is not None:
                 present = True
                 lines.extend(
-                    {"name": {"original": name, "translated": name}, "plainText": {"original": value, "translated": value}, "lineType": line_type}
+                    {
+                        "name": {"original": name, "translated": name},
+                        "plainText": {"original": value, "translated": value},
+                        "lineType": line_type,
+                    }
                     for name, value in pairs
                 )
         notes = _one(self.paths[2])
         note = _only(values[2])
-        if note.__class__ is str and note:
+        if isinstance(note, str) and note:
             present = True
             lines.append({"name": _text(""), "plainText": _text(note), "lineType": line_type})
         elif notes is not None and not is_empty(note):
@@ -845,7 +854,7 @@ class _CatalogOptions(ReadStep):
             result["options"] = dict(opts)
         vid = _only(values[1])
         if vid is not MISSING and vid is not None:
-            if vid.__class__ is not str:
+            if not isinstance(vid, str):
                 ctx.problem(spec.render(variant[0], idx), f"expected a string, got {describe(vid)}")
             else:
                 result["variantId"] = vid

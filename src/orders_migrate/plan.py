@@ -228,20 +228,27 @@ def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table
 def _address_steps(
     table: Table, outer: Path | None, host: Path | None, contact: bool, targets: dict[str, Row] | None
 ) -> tuple[Step, ...]:
-    """The address table's rows, for one place an address occurs (or standalone when outer is None)."""
-    subs = []
+    """The address table's rows, for one place an address occurs (or standalone when outer is None),
+    fused into one generated step."""
+    items: list[Item] = []
+
+    def full(p: Path) -> Path:
+        return _join(outer, p) if outer is not None else p
+
     for sub in table.address:
         sub_spec = _spec(sub, None, outer, {}, table.source)
         is_contact = any(p.segments[:1] == ("contactDetails",) for p in sub.all_writes())
         if is_contact and not contact:
-            subs.append(_dropped_contact(sub_spec))
+            dropped = _dropped_contact(sub_spec)
+            items.append((None, dropped, dropped, _identity, full))
             continue
         if targets is not None and host is not None:
             rooted = sub.op in ROOTED_WRITES
             written = [p.text if rooted else _join(host, p).text for p in sub.all_writes()]
             _claim(sub, written, targets, table, agree=rooted)
-        subs.append(_guard(_build(factory_of(sub, table), sub_spec), sub, None))
-    return tuple(subs)
+        bare = _build(factory_of(sub, table), sub_spec)
+        items.append((sub, _guard(bare, sub, None), bare, _identity, full))
+    return (fuse(items),)
 
 
 def factory_of(row: Row, table: Table) -> Callable[[Spec], Step]:
