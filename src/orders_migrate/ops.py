@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import pycountry
 
@@ -118,7 +118,7 @@ _TYPES: Mapping[str, tuple[Callable[[Any], bool], str]] = MappingProxyType(
 )
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     """A JSON integer (true and false are not numbers here)."""
     return value.__class__ is int or (isinstance(value, int) and not isinstance(value, bool))
 
