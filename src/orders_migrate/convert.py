@@ -11,7 +11,7 @@ from .dialect import Dialect, detect_dialect, restore_path
 from .money import DEFAULT_LOCALE, formatter, is_currency
 from .ops import Ctx, describe
 from .paths import MISSING, get, is_empty, parse
-from .plan import COVERED, Plan, default_plan
+from .plan import Plan, default_plan
 from .report import ConversionError, Entry, Problem, Report
 
 
@@ -29,34 +29,6 @@ class AddressConversion:
     contact_details: dict[str, Any]
     email: str | None
     entries: list[Entry] = field(default_factory=list)
-
-
-def _unmapped(value: Any, node: Any, path: str, entries: list[Entry], reported: frozenset[str] | None = None) -> None:
-    """Report every non-empty input leaf that no row reads and no report entry already covers."""
-    if reported is None:
-        reported = frozenset(e.path for e in entries)
-    if node is COVERED or is_empty(value) or path in reported:
-        return
-    if node is None:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                _unmapped(v, None, f"{path}.{k}", entries, reported)
-        elif isinstance(value, list):
-            for n, v in enumerate(value):
-                _unmapped(v, None, f"{path}[{n}]", entries, reported)
-        else:
-            entries.append(Entry("unmapped", path, f"no mapping row reads this field ({describe(value)})"))
-        return
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _unmapped(v, node.get(k), f"{path}.{k}", entries, reported)
-    elif isinstance(value, list):
-        child = node.get("[]")
-        for n, v in enumerate(value):
-            _unmapped(v, child, f"{path}[{n}]", entries, reported)
-    else:
-        # A scalar where the table expects an object (e.g. "discount": "5"): no row can read inside it.
-        entries.append(Entry("unmapped", path, f"expected an object here, got {describe(value)}; not carried"))
 
 
 def _check_required(order: Mapping[str, Any], plan: Plan) -> list[Problem]:
@@ -154,7 +126,7 @@ def _convert_order(
     if currency is None and is_empty(payload.get("currency")):
         ctx.report("not_derivable", "$.currency", "the order has no currency: Price objects carry no formattedAmount", None)
     plan.apply(payload, ctx, checks=not partial)
-    _unmapped(payload, plan.reads, "$", ctx.entries)
+    plan.walk(payload, ctx.entries)
     if moved:
         # The report and the errors name the paths of the user's own (Velo) file.
         ctx.entries[first_plan_entry:] = [replace(e, path=restore_path(e.path, moved)) for e in ctx.entries[first_plan_entry:]]
@@ -220,7 +192,7 @@ def convert_address(address: Any, *, contact: bool = True, plan: Plan | None = N
         step(address, host, ctx, ())
     if ctx.problems:
         raise ConversionError(ctx.problems)
-    _unmapped(address, plan.address_reads, "$", ctx.entries)
+    plan.address_walk(address, ctx.entries)
     email = get(root, parse("buyerInfo.email"))
     return AddressConversion(
         host.get("address", {}),

@@ -17,13 +17,13 @@ from .codegen import Item, fuse
 from .dialect import Normaliser, compile_velo
 from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
 from .paths import MISSING, Each, Path, get, is_empty, iter_each, parse, put
+from .report import Entry
 from .table import MappingError, Row, Table, default_table_text, load_table
+from .unmapped import COVERED, Walk, compile_walk, unmapped
 from .webhook_table import WebhookSpec, compile_webhooks
 
 # Operations that walk `[i]` paths themselves and so may read list elements from the order's root.
 _ITERATING = frozenset({"not_carried", "dropped", "not_derivable", "same_value", "sum_check", "discount_scope"})
-
-COVERED = True  # a read-trie node that covers its whole subtree
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +31,11 @@ class Plan:
     table: Table
     steps: tuple[Step, ...]
     reads: Mapping[str, Any]  # trie of every Stores path some row reads
+    walk: Walk  # the unmapped report over that trie, as generated code
     required: tuple[Path, ...]
     standalone_address: Mapping[bool, tuple[Step, ...]]
     address_reads: Mapping[str, Any]
+    address_walk: Walk
     velo: Normaliser
     fulfillment: Section
     refund: Section
@@ -194,7 +196,9 @@ def _dropped_contact(spec: Spec) -> Step:
     return step
 
 
-def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table, targets: dict[str, Row]) -> tuple[Step, Step]:
+def _compile_row(
+    row: Row, scope: Path | None, prefix: Path | None, table: Table, targets: dict[str, Row], generate: bool = True
+) -> tuple[Step, Step]:
     """The row's step with its conditions, and without them (for the code generator, which spells
     the conditions out)."""
     factory = OPERATIONS.get(row.op)
@@ -211,7 +215,7 @@ def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table
             )
         (outer,) = row.reads["value"]
         (host,) = row.writes["value"]
-        address_steps[contact] = _address_steps(table, outer, host, contact, targets)
+        address_steps[contact] = _address_steps(table, outer, host, contact, targets, generate)
     spec = _spec(row, scope, prefix, MappingProxyType(address_steps), table.source)
     if row.section != "checks" and scope is None and row.op not in _ITERATING:
         for p in row.all_reads() + row.all_writes():
@@ -226,7 +230,7 @@ def _compile_row(row: Row, scope: Path | None, prefix: Path | None, table: Table
 
 
 def _address_steps(
-    table: Table, outer: Path | None, host: Path | None, contact: bool, targets: dict[str, Row] | None
+    table: Table, outer: Path | None, host: Path | None, contact: bool, targets: dict[str, Row] | None, generate: bool = True
 ) -> tuple[Step, ...]:
     """The address table's rows, for one place an address occurs (or standalone when outer is None),
     fused into one generated step."""
@@ -248,7 +252,7 @@ def _address_steps(
             _claim(sub, written, targets, table, agree=rooted)
         bare = _build(factory_of(sub, table), sub_spec)
         items.append((sub, _guard(bare, sub, None), bare, _identity, full))
-    return (fuse(items),)
+    return (fuse(items),) if generate else tuple(guarded for _, guarded, _, _, _ in items)
 
 
 def factory_of(row: Row, table: Table) -> Callable[[Spec], Step]:
@@ -288,7 +292,7 @@ def _trie(paths: list[Path]) -> dict[str, Any]:
     root: dict[str, Any] = {}
     for p in paths:
         node: Any = root
-        segs = ["[]" if isinstance(s, (Each, int)) else s for s in p.segments]
+        segs = _trie_keys(p)
         for n, seg in enumerate(segs):
             if node is COVERED:
                 break
@@ -305,13 +309,14 @@ class Section:
 
     steps: tuple[Step, ...]
     reads: Mapping[str, Any]
+    walk: Walk
 
     def apply(self, src: dict[str, Any], ctx: Ctx, out: dict[str, Any]) -> None:
         for step in self.steps:
             step(src, out, ctx, ())
 
 
-def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list[Path]]:
+def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) -> tuple[list[Step], list[Path]]:
     """Steps in row order: consecutive rows of the order fused into one generated function, consecutive
     rows over the same list into one function run per element; and every path read."""
     targets: dict[str, Row] = {}
@@ -324,7 +329,7 @@ def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list
     def flush() -> None:
         nonlocal group, group_scope, in_list
         if group:
-            fused = fuse(group)
+            fused = fuse(group) if generate else _sequence(tuple(guarded for _, guarded, _, _, _ in group))
             steps.append(_loop(group_scope, group_scope, (fused,)) if in_list and group_scope is not None else fused)
         group, group_scope, in_list = [], None, False
 
@@ -337,7 +342,7 @@ def _compile_rows(rows: tuple[Row, ...], table: Table) -> tuple[list[Step], list
                     raise MappingError(
                         table.source, row.line, row.id, f"writes {p.text!r} outside the list {scope.text!r} it reads"
                     )
-        step, bare = _compile_row(row, scope, None, table, targets)
+        step, bare = _compile_row(row, scope, None, table, targets, generate)
         read_paths.extend(_accounted_reads(row, table))
         if (scope is not None) != in_list or scope != group_scope:
             flush()
@@ -375,31 +380,73 @@ def _accounted_reads(row: Row, table: Table) -> list[Path]:
     return out
 
 
-def compile_section(rows: tuple[Row, ...], table: Table) -> Section:
-    steps, reads = _compile_rows(rows, table)
-    return Section(tuple(steps), MappingProxyType(_trie(reads)))
+def compile_section(rows: tuple[Row, ...], table: Table, generate: bool = True) -> Section:
+    steps, reads = _compile_rows(rows, table, generate)
+    trie = MappingProxyType(_trie(reads))
+    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate))
 
 
-def compile_table(table: Table) -> Plan:
-    steps, read_paths = _compile_rows(table.order, table)
+def _reportable(rows: tuple[Row, ...], table: Table) -> frozenset[tuple[str, ...]]:
+    """Every place a row reads, as trie keys: where an entry may name an object the walk goes into."""
+    places: set[tuple[str, ...]] = set()
+    for row in rows:
+        conditions = [p for p in (row.if_present, row.unless_present) if p is not None]
+        conditions += [p for p, _ in row.when + row.unless]
+        places.update(_trie_keys(p) for p in (*row.all_reads(), *conditions))
+    for row in rows:
+        if row.op == "address":
+            (outer,) = row.reads["value"]
+            places.update(_trie_keys(_join(outer, p)) for sub in table.address for p in sub.all_reads())
+    return frozenset(places)
+
+
+def _trie_keys(path: Path) -> tuple[str, ...]:
+    return tuple("[]" if isinstance(s, (Each, int)) else s for s in path.segments)
+
+
+def _sequence(steps: tuple[Step, ...]) -> Step:
+    def run(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        for step in steps:
+            step(src, out, ctx, idx)
+
+    return run
+
+
+def _walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]], generate: bool) -> Walk:
+    if generate:
+        return compile_walk(trie, reportable)
+
+    def walk(value: Any, entries: list[Entry]) -> None:
+        unmapped(value, trie, "$", entries)
+
+    return walk
+
+
+def compile_table(table: Table, generate: bool = True) -> Plan:
+    """The plan of a table. ``generate=False`` builds the reference plan: every row a call to its own
+    step and the generic unmapped walk, the meaning the generated code must keep (tests compare them)."""
+    steps, read_paths = _compile_rows(table.order, table, generate)
     checks: list[Step] = []
     for row in table.checks:
         # Checks only report: they read nothing for the unmapped report and write nothing.
         scope = _scope_of(row, row.op)
-        step, _ = _compile_row(row, scope, None, table, {})
+        step, _ = _compile_row(row, scope, None, table, {}, generate)
         checks.append(_loop(scope, scope, (step,), report_shape=False) if scope is not None else step)
-    standalone = {c: _address_steps(table, None, None, c, None) for c in (True, False)}
+    standalone = {c: _address_steps(table, None, None, c, None, generate) for c in (True, False)}
     address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
+    reads = MappingProxyType(_trie(read_paths))
     return Plan(
         table,
         tuple(steps),
-        MappingProxyType(_trie(read_paths)),
+        reads,
+        _walk(reads, _reportable(table.order + table.checks, table), generate),
         table.required,
         MappingProxyType(standalone),
         MappingProxyType(address_reads),
+        _walk(address_reads, _reportable(table.address, table), generate),
         compile_velo(table.velo, table.source),
-        compile_section(table.fulfillment, table),
-        compile_section(table.refund, table),
+        compile_section(table.fulfillment, table, generate),
+        compile_section(table.refund, table, generate),
         tuple(checks),
         compile_webhooks(table),
     )

@@ -23,7 +23,7 @@ from typing import Any
 import jwt
 import orjson
 
-from .convert import Conversion, _unmapped, convert_order, records
+from .convert import Conversion, convert_order, records
 from .dialect import detect_dialect, restore_path
 from .jsonio import loads
 from .money import DEFAULT_LOCALE, formatter
@@ -368,7 +368,7 @@ def _section_apply(
     section.apply(src, ctx, out)
     if ctx.problems:
         raise ConversionError([Problem(prefix + p.path[1:], p.message) for p in ctx.problems])
-    _unmapped(src, section.reads, "$", ctx.entries)
+    section.walk(src, ctx.entries)
     return out, _prefix(ctx.entries, prefix)
 
 

@@ -1,0 +1,123 @@
+"""The generated plan means exactly what the rows say: it agrees with the reference plan (every row a
+call to its own step, the generic unmapped walk) on every fixture, on generated orders and on orders
+with any field replaced by a value of another type."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orders_migrate import convert_order
+from orders_migrate.plan import compile_table, default_plan
+from orders_migrate.report import ConversionError
+from orders_migrate.unmapped import unmapped
+from strategies import stores_order
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "reference"
+EXAMPLES = sorted((ROOT / "fixtures" / "stores").glob("*.json"))
+REFERENCE = compile_table(default_plan().table, generate=False)
+
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def _outcome(payload: Any, **kwargs: Any) -> Any:
+    try:
+        result = convert_order(copy.deepcopy(payload), **kwargs)
+    except ConversionError as exc:
+        return ("error", [(p.path, p.message) for p in exc.problems])
+    return ("ok", result.order, [e.to_dict() for e in result.report.entries])
+
+
+def _same(payload: Any) -> None:
+    generated = _outcome(payload)
+    reference = _outcome(payload, plan=REFERENCE)
+    assert generated == reference
+
+
+def test_the_reference_plan_is_built_without_generated_code() -> None:
+    assert default_plan().walk.__code__.co_filename == "<orders-migrate unmapped>"
+    assert REFERENCE.walk.__code__.co_filename != "<orders-migrate unmapped>"
+    generated = [s for s in default_plan().steps if getattr(s, "__code__", None) and s.__code__.co_filename == "<orders-migrate plan>"]
+    assert generated, "the default plan runs generated code"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_fixtures_convert_the_same_with_and_without_generated_code(path: Path) -> None:
+    payload = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    generated = _outcome(payload)
+    assert generated[0] == "ok"
+    assert generated == _outcome(payload, plan=REFERENCE)
+
+
+def test_real_shop_payloads_convert_the_same() -> None:
+    paths = sorted((SHARED / "realworld").glob("stores_*.json")) if SHARED.is_dir() else []
+    for path in paths:
+        _same(json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal))
+
+
+@given(stores_order())
+def test_generated_orders_convert_the_same(order: dict[str, Any]) -> None:
+    _same(order)
+
+
+def _places(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [at]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found += _places(v, (*at, k))
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            found += _places(v, (*at, n))
+    return found
+
+
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=3),
+    st.sampled_from(["", "x", "10.5", "IMAGE", "VIDEO", "PHYSICAL", "US", "-1", "1e3"]),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-5, max_value=5),
+    st.just([]),
+    st.just({}),
+    st.just([{"option": "Size", "selection": 3}]),
+    st.just({"stringValue": "v"}),
+    st.just({"unexpected": "field"}),
+)
+
+
+@given(st.sampled_from(EXAMPLES), st.data())
+def test_orders_with_a_field_of_another_type_convert_the_same(path: Path, data: st.DataObject) -> None:
+    order = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        places = [p for p in _places(order) if p]
+        where = data.draw(st.sampled_from(places))
+        holder = order
+        for key in where[:-1]:
+            holder = holder[key]
+        holder[where[-1]] = data.draw(ODD_VALUES)
+    _same(order)
+
+
+@given(stores_order())
+def test_the_generated_unmapped_walk_is_the_generic_one(order: dict[str, Any]) -> None:
+    order["unknownTop"] = {"a": 1, "b": [1, {"c": ""}]}
+    if order.get("lineItems"):
+        order["lineItems"][0]["mediaItem"] = {"mediaType": "VIDEO", "url": "u", "extra": 1}
+        order["lineItems"][-1]["surprise"] = "x"
+    plan = default_plan()
+    for entries in ([], [convert_order(copy.deepcopy(order)).report.entries[0]] if order.get("lineItems") else []):
+        generated, generic = list(entries), list(entries)
+        plan.walk(order, generated)
+        unmapped(order, plan.reads, "$", generic)
+        assert generated == generic
