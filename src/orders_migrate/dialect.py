@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .ops import Ctx, Spec, describe
-from .paths import MISSING, Path, get, is_empty, iter_each, put
+from .paths import EACH, MISSING, Path, get, is_empty
 from .report import ConversionError, Problem
 from .table import MappingError, Row, Table
 
@@ -46,14 +46,73 @@ def detect_dialect(order: Mapping[str, Any], table: Table, lenient: bool = False
     return "rest"
 
 
-def _pop(obj: Any, path: Path, idx: tuple[int, ...]) -> Any:
-    """Remove and return the value at a path (``[i]`` filled from ``idx``); MISSING when absent."""
-    concrete = _concrete(path, idx)
-    parent = get(obj, Path(concrete.segments[:-1], "")) if len(concrete.segments) > 1 else obj
-    last = concrete.segments[-1]
-    if isinstance(last, str) and isinstance(parent, dict):
-        return parent.pop(last, MISSING)
-    return MISSING
+class _Place:
+    """A normaliser path compiled once: the list it runs over (when it has ``[i]``), the keys inside
+    one element (or from the order's root), and the template its report path is rendered from."""
+
+    __slots__ = ("head", "keys", "template", "path")
+
+    def __init__(self, path: Path, spec: Spec):
+        split = path.split_each()
+        if split is not None and split[1].has_each:
+            raise spec.fail(f"a Velo row runs over one list at most: {path.text!r}")
+        self.path = path
+        self.head = tuple(str(s) for s in split[0].segments) if split else None
+        inner = split[1] if split else path
+        if not inner.plain or (split is not None and not split[0].plain):
+            raise spec.fail(f"Velo rows take object keys and one [i]: {path.text!r}")
+        self.keys = tuple(str(s) for s in inner.segments)
+        self.template = _template(path)
+
+    def scopes(self, order: dict[str, Any]) -> list[tuple[tuple[int, ...], dict[str, Any]]]:
+        """The objects the path starts from, with the list indices that name them."""
+        if self.head is None:
+            return [((), order)]
+        items = _walk(order, self.head)
+        if not isinstance(items, list):
+            return []
+        return [((n,), item) for n, item in enumerate(items) if isinstance(item, dict)]
+
+    def render(self, idx: tuple[int, ...]) -> str:
+        return self.template.format(*idx)
+
+
+def _template(path: Path) -> str:
+    out = ["$"]
+    for seg in path.segments:
+        out.append("." + seg if isinstance(seg, str) else ("[{}]" if seg is EACH else f"[{seg}]"))
+    return "".join(out)
+
+
+def _walk(obj: Any, keys: tuple[str, ...]) -> Any:  # noqa: ANN401 - any JSON value
+    for key in keys:
+        if not isinstance(obj, dict):
+            return MISSING
+        obj = obj.get(key, MISSING)
+    return obj
+
+
+def _holder(scope: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """The object holding the last key, or None when the way is not all objects."""
+    obj = _walk(scope, keys[:-1])
+    if isinstance(obj, dict):
+        holder: dict[str, Any] = obj
+        return holder
+    return None
+
+
+def _make_holder(scope: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """The object holding the last key, created on the way where absent or null; None when a value on
+    the way is not an object."""
+    obj: dict[str, Any] = scope
+    for key in keys[:-1]:
+        child = obj.get(key)
+        if child is None:
+            child = obj[key] = {}
+        elif not isinstance(child, dict):
+            return None
+        obj = child
+    return obj
 
 
 def _norm_move(spec: Spec) -> NormStep:
@@ -61,35 +120,34 @@ def _norm_move(spec: Spec) -> NormStep:
     targets = spec.one_write()
     if len(sources) != len(targets):
         raise spec.fail("'move' pairs each 'from' path with the 'to' path at the same position")
-    pairs = tuple(zip(sources, targets, strict=True))
+    pairs = tuple((_Place(s, spec), _Place(t, spec)) for s, t in zip(sources, targets, strict=True))
+    for source, target in pairs:
+        if source.head != target.head:
+            raise spec.fail(f"'move' keeps a value in its list element: {source.path.text!r} -> {target.path.text!r}")
 
     def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
         for source, target in pairs:
-            for idx, value in list(iter_each(order, source)):
-                existing = get(order, _concrete(target, idx))
-                if existing is not MISSING:
-                    ctx.problem(
-                        source.render(idx),
-                        f"mixes the REST and Velo dialects: {target.render(idx)} is there too",
-                    )
+            skey, tkey = source.keys[-1], target.keys[-1]
+            for idx, scope in source.scopes(order):
+                holder = _holder(scope, source.keys)
+                if holder is None or skey not in holder:
                     continue
-                try:
-                    put(order, target, value, idx)
-                except (AttributeError, TypeError, IndexError):
+                value = holder[skey]
+                existing = _holder(scope, target.keys)
+                if existing is not None and tkey in existing:
+                    ctx.problem(source.render(idx), f"mixes the REST and Velo dialects: {target.render(idx)} is there too")
+                    continue
+                dest = _make_holder(scope, target.keys)
+                if dest is None:
                     ctx.problem(
                         source.render(idx), f"cannot move it to {target.render(idx)}: a value on the way is not an object"
                     )
                     continue
-                _pop(order, source, idx)
+                dest[tkey] = value
+                holder.pop(skey, None)
                 moved[target.render(idx)] = source.render(idx)
 
     return step
-
-
-def _concrete(path: Path, idx: tuple[int, ...]) -> Path:
-    it = iter(idx)
-    segs = tuple(s if isinstance(s, (str, int)) else next(it) for s in path.segments)
-    return Path(segs, path.text)
 
 
 def decimal_text(value: Any) -> Any:
@@ -109,49 +167,68 @@ def decimal_text(value: Any) -> Any:
 
 
 def _norm_decimal_text(spec: Spec) -> NormStep:
-    sources = spec.one_read()
+    places = tuple(_Place(p, spec) for p in spec.one_read())
 
     def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
-        for source in sources:
-            for idx, value in list(iter_each(order, source)):
-                text = decimal_text(value)
-                if text is not value:
-                    put(order, source, text, idx)
+        for place in places:
+            key = place.keys[-1]
+            for _, scope in place.scopes(order):
+                holder = _holder(scope, place.keys)
+                if holder is None:
+                    continue
+                value = holder.get(key, MISSING)
+                if value.__class__ is not str and value is not MISSING:
+                    text = decimal_text(value)
+                    if text is not value:
+                        holder[key] = text
 
     return step
 
 
 _MEDIA_RE = re.compile(r"^wix:image://v1/(?P<id>[^/#]+)(?:/[^#]*)?(?:#(?P<query>.*))?$")
+_SIZE_RE = re.compile(r"[0-9]{1,9}")
 
 
 def _norm_wix_media(spec: Spec) -> NormStep:
-    (source,) = spec.one_read()
-    to = {role: spec.one_write(role)[0] for role in ("id", "url", "width", "height")}
+    (source,) = (_Place(p, spec) for p in spec.one_read())
+    to = {role: _Place(spec.one_write(role)[0], spec) for role in ("id", "url", "width", "height")}
+    if any(t.head != source.head for t in to.values()):
+        raise spec.fail("'wix_media' writes into the list element it reads")
     base = spec.param("media_url", str)
+    key = source.keys[-1]
+
+    def put(scope: dict[str, Any], place: _Place, value: Any) -> None:
+        dest = _make_holder(scope, place.keys)
+        if dest is not None:
+            dest[place.keys[-1]] = value
 
     def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
-        for idx, src in list(iter_each(order, source)):
+        for idx, scope in source.scopes(order):
+            holder = _holder(scope, source.keys)
+            if holder is None or key not in holder:
+                continue
+            src = holder.pop(key)
             where = source.render(idx)
             match = _MEDIA_RE.match(src) if isinstance(src, str) else None
-            _pop(order, source, idx)
             if match is None:
                 ctx.report("not_derivable", where, f"{describe(src)} is not a wix:image:// media source; no image", spec.row.id)
                 continue
             media_id = match.group("id")
             size = dict(part.split("=", 1) for part in (match.group("query") or "").split("&") if "=" in part)
-            existing = get(order, _concrete(to["id"], idx))
-            if existing is MISSING or existing is None:
-                put(order, to["id"], media_id, idx)
+            id_holder = _holder(scope, to["id"].keys)
+            existing = id_holder.get(to["id"].keys[-1]) if id_holder is not None else None
+            if existing is None:
+                put(scope, to["id"], media_id)
                 moved[to["id"].render(idx)] = where
             elif existing != media_id:
                 ctx.report(
                     "mismatch", where, f"the media id {media_id!r} differs from mediaItem.id {describe(existing)}", spec.row.id
                 )
-            put(order, to["url"], base + media_id, idx)
+            put(scope, to["url"], base + media_id)
             moved[to["url"].render(idx)] = where
-            for role, key in (("width", "originWidth"), ("height", "originHeight")):
-                if re.fullmatch(r"[0-9]{1,9}", size.get(key, "")):
-                    put(order, to[role], int(size[key]), idx)
+            for role, name in (("width", "originWidth"), ("height", "originHeight")):
+                if _SIZE_RE.fullmatch(size.get(name, "")):
+                    put(scope, to[role], int(size[name]))
                     moved[to[role].render(idx)] = where
 
     return step
@@ -159,15 +236,19 @@ def _norm_wix_media(spec: Spec) -> NormStep:
 
 def _norm_report(kind: str) -> Callable[[Spec], NormStep]:
     def compile_report(spec: Spec) -> NormStep:
-        sources = spec.one_read()
+        places = tuple(_Place(p, spec) for p in spec.one_read())
         reason = spec.param("reason", str)
 
         def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
-            for source in sources:
-                for idx, value in list(iter_each(order, source)):
-                    _pop(order, source, idx)
+            for place in places:
+                key = place.keys[-1]
+                for idx, scope in place.scopes(order):
+                    holder = _holder(scope, place.keys)
+                    if holder is None or key not in holder:
+                        continue
+                    value = holder.pop(key)
                     if not is_empty(value):
-                        ctx.report(kind, source.render(idx), reason, spec.row.id)
+                        ctx.report(kind, place.render(idx), reason, spec.row.id)
 
         return step
 
