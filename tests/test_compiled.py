@@ -48,7 +48,9 @@ def _same(payload: Any) -> None:
 def test_the_reference_plan_is_built_without_generated_code() -> None:
     assert default_plan().walk.__code__.co_filename == "<orders-migrate unmapped>"
     assert REFERENCE.walk.__code__.co_filename != "<orders-migrate unmapped>"
-    generated = [s for s in default_plan().steps if getattr(s, "__code__", None) and s.__code__.co_filename == "<orders-migrate plan>"]
+    generated = [
+        s for s in default_plan().steps if getattr(s, "__code__", None) and s.__code__.co_filename == "<orders-migrate plan>"
+    ]
     assert generated, "the default plan runs generated code"
 
 

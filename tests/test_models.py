@@ -305,6 +305,11 @@ def test_invalid_output_is_reported_by_default_and_fails_strict(tmp_path: Path) 
     strict = run("convert", str(path), "--strict", "--report", "none")
     assert strict.returncode == 1
     assert f"{path}::$.status: not a valid eCommerce order: expected one of" in strict.stderr.decode()
+    # --no-validate skips the model check (the batch speed-up); --strict validates regardless.
+    quick = run("convert", str(path), "--no-validate", "--report", "json")
+    assert quick.returncode == 0
+    assert "invalid" not in {e["kind"] for e in json.loads(quick.stderr)["entries"]}
+    assert run("convert", str(path), "--no-validate", "--strict", "--report", "none").returncode == 1
 
 
 def test_the_package_exports_the_models_without_building_them_at_import() -> None:

@@ -50,10 +50,16 @@ KILL_AFTER_ENV = "ORDERS_MIGRATE_KILL_AFTER"
 
 
 def convert_record(
-    rec: Record, locale: str, strict: bool = False, kind: str | None = None, public_key: str | None = None
+    rec: Record,
+    locale: str,
+    strict: bool = False,
+    kind: str | None = None,
+    public_key: str | None = None,
+    validate: bool = True,
 ) -> Conversion:
     """One record: a webhook body (named by ``kind``, its JWT eventType or its shape) becomes its
-    eCommerce event; anything else is converted as an order."""
+    eCommerce event; anything else is converted as an order (checked against the eCommerce model
+    when ``validate`` or ``strict``)."""
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     payload = rec.payload
     if (
@@ -65,7 +71,7 @@ def convert_record(
         return convert_webhook(
             payload, kind=kind if kind != "order" else None, public_key=public_key, locale=locale, source=source
         )
-    conversion = convert_order(payload, locale=locale, source=source, validate=True)
+    conversion = convert_order(payload, locale=locale, source=source, validate=validate or strict)
     if strict:
         from .models.validate import strict_problems
 
@@ -101,6 +107,7 @@ class Options:
     reports: bool = False  # each order's report as compact JSON
     text: bool = False  # each order's report as plain text
     rejects: bool = False  # a rejects-file line for each failed record
+    validate: bool = True  # check each converted order against the eCommerce model
 
 
 @dataclass(slots=True)
@@ -158,7 +165,7 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
 
 def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:
     try:
-        conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key)
+        conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate)
         out = orjson.dumps(conv.order, default=write_decimal, option=orjson.OPT_INDENT_2 if item.pretty else 0)
     except ConversionError as exc:
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, exc.prefixed(rec.prefix).problems)
@@ -362,6 +369,7 @@ class BatchConfig:
     resume: bool = False
     chunk_records: int = CHUNK_RECORDS
     chunk_bytes: int = CHUNK_BYTES
+    validate: bool = True
 
 
 class FolderOutput:
@@ -478,6 +486,7 @@ class Run:
             cfg.fmt,
             cfg.locale,
             cfg.strict,
+            cfg.validate,
             cfg.kind,
             key,
             cfg.report_out,
@@ -651,6 +660,7 @@ class Run:
             reports=cfg.report in ("text", "json") or cfg.report_out is not None,
             text=cfg.report == "text",
             rejects=cfg.rejects is not None,
+            validate=cfg.validate,
         )
         sizes = [input_size(i) for i in self.inputs]
         base = [0]

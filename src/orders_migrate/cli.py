@@ -103,6 +103,14 @@ def convert(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail a record whose input or output does not match its schema (exit 1).")
     ] = False,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate/--no-validate",
+            help="Check every converted order against the eCommerce model (invalid entries in the report). "
+            "--no-validate is about twice as fast on large batches; --strict always validates.",
+        ),
+    ] = True,
     kind: Annotated[
         str,
         typer.Option(
@@ -140,6 +148,7 @@ def convert(
             fmt.value,
             locale,
             strict=strict,
+            validate=validate,
             kind=None if kind == "auto" else kind,
             public_key=public_key,
             rejects=rejects,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
@@ -161,11 +160,18 @@ def minor_unit_exponent(currency: str | None) -> Decimal | None:
 
 def computed_text(amount: Decimal, currency: str | None) -> str:
     """A computed amount is written with the currency's minor units."""
+    return computed(amount, currency)[0]
+
+
+def computed(amount: Decimal, currency: str | None) -> tuple[str, Decimal]:
+    """A computed amount with the currency's minor units: its text and its value."""
     exp = minor_unit_exponent(currency)
     if exp is not None:
-        with contextlib.suppress(InvalidOperation):  # beyond Decimal precision: keep it as it is
+        try:  # noqa: SIM105 - contextlib.suppress costs a context manager object per amount
             amount = amount.quantize(exp)
-    return format(amount, "f")
+        except InvalidOperation:  # beyond Decimal precision: keep it as it is
+            pass
+    return format(amount, "f"), amount
 
 
 def price(text: str, amount: Decimal, fmt: Formatter | None) -> dict[str, str]:

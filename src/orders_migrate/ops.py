@@ -17,7 +17,7 @@ from typing import Any, Final, TypeGuard
 
 import pycountry
 
-from .money import Formatter, MoneyError, computed_text, is_currency, parse_amount, price
+from .money import Formatter, MoneyError, computed, is_currency, parse_amount, price
 from .paths import MISSING, Path, get, is_empty, iter_each, put
 from .report import Entry, Problem
 from .table import MappingError, Row
@@ -173,6 +173,8 @@ def pick(
         if where is None:
             found, where = v, p
             continue
+        if v.__class__ is found.__class__ and v == found:
+            continue  # the same value twice (the common case) agrees whatever the key
         try:
             same = (key(v) == key(found)) if key else v == found
         except Exception:
@@ -660,12 +662,11 @@ class _LineTotals(ReadStep):
 
     def _amount(self, values: tuple[Any, ...], paths: tuple[Path, ...], ctx: Ctx, idx: tuple[int, ...]) -> Decimal | None:
         if not paths:
-            return Decimal(0)
+            return _ZERO
         value, where = pick(self.spec, values, paths, ctx, idx, key=_money_key)
         if where is None or value is None:
-            return Decimal(0)
-        parsed = _money(value, self.spec.at(where, idx), ctx)
-        return None if parsed is None else parsed[1]
+            return _ZERO
+        return _amount_at(value, self.spec, where, idx, ctx)
 
     def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         spec = self.spec
@@ -673,21 +674,19 @@ class _LineTotals(ReadStep):
         total_paths, price_paths, _, discount_paths, tax_paths, included_paths = self.paths
         value, where = pick(spec, totals, total_paths, ctx, idx, key=_money_key)
         if where is not None and value is not None:
-            path = spec.at(where, idx)
-            parsed = _money(value, path, ctx)
-            if parsed is None:
+            amount = _amount_at(value, spec, where, idx, ctx)
+            if amount is None:
                 return
-            total = parsed[1]
+            total = amount
         else:
-            unit, uwhere = pick(spec, prices, price_paths, ctx, idx, key=_money_key) if prices else (MISSING, None)
+            unit, where = pick(spec, prices, price_paths, ctx, idx, key=_money_key) if prices else (MISSING, None)
             qty = quantity[0] if quantity else MISSING
-            if uwhere is None or unit is None or not _is_int(qty):
+            if where is None or unit is None or not _is_int(qty):
                 return
-            path = spec.at(uwhere, idx)
-            parsed = _money(unit, path, ctx)
-            if parsed is None:
+            amount = _amount_at(unit, spec, where, idx, ctx)
+            if amount is None:
                 return
-            total = EXACT.multiply(parsed[1], qty)
+            total = EXACT.multiply(amount, qty)
         discount = self._amount(discounts, discount_paths, ctx, idx)
         tax = self._amount(taxes, tax_paths, ctx, idx)
         if discount is None or tax is None:
@@ -699,6 +698,7 @@ class _LineTotals(ReadStep):
         else:
             before = EXACT.subtract(total, discount)
             after = EXACT.add(before, tax)
+        path = spec.at(where, idx)
         if before < 0 or after < 0:
             # Stored data where discount and tax exceed the price: eCommerce amounts are never negative.
             ctx.report(
@@ -709,9 +709,23 @@ class _LineTotals(ReadStep):
                 spec.row.id,
             )
             return
-        for amount, write in ((before, self.write_before), (after, self.write_after)):
-            text = computed_text(amount, ctx.currency)
-            write(out, price(text, Decimal(text), ctx.fmt), ctx, idx, path)
+        fmt, currency = ctx.fmt, ctx.currency
+        text, rounded = computed(before, currency)
+        self.write_before(out, price(text, rounded, fmt), ctx, idx, path)
+        text, rounded = computed(after, currency)
+        self.write_after(out, price(text, rounded, fmt), ctx, idx, path)
+
+
+_ZERO: Final = Decimal(0)
+
+
+def _amount_at(value: Any, spec: Spec, where: Path, idx: tuple[int, ...], ctx: Ctx) -> Decimal | None:
+    """The value of an amount read at ``where``; None after reporting a bad one."""
+    try:
+        return parse_amount(value)[1]
+    except MoneyError as exc:
+        ctx.problem(spec.render(where, idx), str(exc))
+        return None
 
 
 def op_line_totals(spec: Spec) -> Step:

@@ -36,6 +36,7 @@ def run_convert(
     kind: str | None = None,
     public_key: str | None = None,
     rejects: str | None = None,
+    validate: bool = True,
     jobs: int | None = None,
     resume: bool = False,
     chunk_records: int = CHUNK_RECORDS,
@@ -44,7 +45,7 @@ def run_convert(
 
     Inputs stream (NDJSON line by line) through ``jobs`` worker processes (default: one per core) and come
     out in input order. Every converted order is validated against the eCommerce model (``invalid`` report
-    entries); with ``strict`` a record whose input or output fails its schema is a failed record instead.
+    entries) unless ``validate`` is off; with ``strict`` (which always validates) a record whose input or output fails its schema is a failed record instead.
     With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
     ``resume`` continues a killed run from there. See ``batch.run_batch``."""
     cfg = BatchConfig(
@@ -61,6 +62,7 @@ def run_convert(
         jobs=jobs if jobs is not None else default_jobs(),
         resume=resume,
         chunk_records=chunk_records,
+        validate=validate,
     )
     return run_batch(cfg, stdout, stderr)
 
