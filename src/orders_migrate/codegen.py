@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .money import MoneyError, parse_amount, price
-from .ops import _TYPES, SKIP, At, Ctx, ReadStep, Step, ValueStep, describe, pick
+from .money import MoneyError, computed, parse_amount, price
+from .ops import _TYPES, EXACT, SKIP, At, Ctx, ReadStep, Step, ValueStep, _is_int, _LineTotals, describe, pick
 from .paths import MISSING, Path
 from .report import Entry
 from .table import Row
@@ -76,9 +76,16 @@ class _Source:
             "_copied": _copied,
             "_unknown": _unknown,
             "_pick": pick,
+            "_amount_at": _amount_at,
+            "_negative_totals": _negative_totals,
+            "_is_int": _is_int,
+            "EXACT": EXACT,
+            "ZERO": Decimal(0),
+            "computed": computed,
         }
         self.counter = 0
         self.reads: dict[tuple[str, ...], str] = {}
+        self.extra: list[str] = []  # helper functions the rows call, generated beside ``fused``
 
     def const(self, value: Any) -> str:
         self.counter += 1
@@ -134,8 +141,41 @@ class _Source:
             self.put(indent, value if n == 0 else copied.format(value), target)
 
     def code(self) -> str:
-        body = self.prologue + (self.lines or ["    pass"])
-        return "def fused(src, out, ctx, idx):\n" + "\n".join(body) + "\n"
+        body = ["    fm = ctx.fmt", *self.prologue, *(self.lines or ["    pass"])]
+        return "\n".join([*self.extra, "def fused(src, out, ctx, idx):", *body]) + "\n"
+
+    def fresh(self, stem: str) -> str:
+        self.counter += 1
+        return f"{stem}{self.counter}"
+
+    def first(self, row: Row, values: list[str], paths: list[Path], at: int, key: str = "None") -> tuple[str, str]:
+        """Emit the choice among alternatives (the first present; a later one that differs is a
+        mismatch, which ``pick`` words); returns the locals holding the value and its path."""
+        if len(values) == 1:
+            return values[0], self.const(paths[0])
+        v, w = self.fresh("f"), self.fresh("p")
+        everything = f"({', '.join(values)},)"
+        call = f"{v}, {w} = _pick({self.const(_ReportSpec(row))}, {everything}, {self.const(tuple(paths))}, ctx, idx, {key})"
+        self.emit(at, f"{v}, {w} = MISSING, None")
+        for n, value in enumerate(values):
+            self.emit(at, f"{'if' if n == 0 else 'elif'} {value} is not MISSING:")
+            self.emit(at + 1, f"{v}, {w} = {value}, {self.const(paths[n])}")
+            later = [
+                f"({x} is not MISSING and not ({x}.__class__ is {value}.__class__ and {x} == {value}))" for x in values[n + 1 :]
+            ]
+            if later:
+                self.emit(at + 1, f"if {' or '.join(later)}:")
+                self.emit(at + 2, call)
+        return v, w
+
+    def money(self, at: int, var: str, value: str, where: str) -> None:
+        """``var`` = the Price of ``value`` (None after reporting a bad amount): a text formatted before is
+        a memo lookup, anything else goes through ``_money_price``."""
+        self.emit(
+            at,
+            f"{var} = {{'amount': {value}, 'formattedAmount': mf}} if {value}.__class__ is str and fm is not None "
+            f"and (mf := fm.memo.get({value})) is not None else _money_price({value}, ctx, {where}, idx)",
+        )
 
 
 Item = tuple[Row | None, Step, Step, Callable[[Path], Path], Callable[[Path], Path]]
@@ -209,6 +249,8 @@ def _emit_row(
                 f"ctx.entries.append(Entry({kind!r}, {src.const(full(p))}.render(idx), {reason!r}, {row.id!r}, {fetch_arg}))",
             )
         return True
+    if isinstance(bare, _LineTotals) and not row.agree:
+        return _emit_line_totals(src, row, bare, at)
     if isinstance(bare, ReadStep):
         # The step's own paths are already relative to the scope.
         if not all(p.plain for ps in bare.paths for p in ps):
@@ -226,19 +268,6 @@ def _emit_row(
         src.put_all(at + 2, "r", list(bare.targets))
         return True
     return False
-
-
-def _first(
-    src: _Source, row: Row, sources: list[Path], full: Callable[[Path], Path], at: int, key: str = "None"
-) -> tuple[str, str]:
-    """Emit the choice among alternatives; returns the locals holding the value and its full path."""
-    if len(sources) == 1:
-        return src.read(sources[0]), src.const(full(sources[0]))
-    values = ", ".join(src.read(p) for p in sources)
-    paths = src.const(tuple(full(p) for p in sources))
-    spec = src.const(_ReportSpec(row))
-    src.emit(at, f"v, w = _pick({spec}, ({values},), {paths}, ctx, idx, {key})")
-    return "v", "w"
 
 
 class _ReportSpec:
@@ -266,7 +295,7 @@ def _type_test(src: _Source, type_name: str, v: str) -> str:
 def _emit_copy(src: _Source, row: Row, sources: list[Path], targets: list[Path], full: Callable[[Path], Path], at: int) -> bool:
     if set(row.params) - {"type", "minimum", "search"}:
         return False
-    v, where = _first(src, row, sources, full, at)
+    v, where = src.first(row, [src.read(p) for p in sources], [full(p) for p in sources], at)
     src.emit(at, f"if {v} is not MISSING:")
     body = at + 1
     type_name = row.params.get("type")
@@ -289,11 +318,13 @@ def _emit_copy(src: _Source, row: Row, sources: list[Path], targets: list[Path],
 def _emit_money(src: _Source, row: Row, sources: list[Path], targets: list[Path], full: Callable[[Path], Path], at: int) -> bool:
     if set(row.params) - {"search"}:
         return False
-    v, where = _first(src, row, sources, full, at, key="_money_key")
-    src.emit(at, f"if {v} is not MISSING:")
-    src.emit(at + 1, f"p = None if {v} is None else _money_price({v}, ctx, {where}, idx)")
-    src.emit(at + 1, f"if {v} is None or p is not None:")
-    src.put_all(at + 2, "p", targets, "(None if p is None else dict(p))")
+    v, where = src.first(row, [src.read(p) for p in sources], [full(p) for p in sources], at, key="_money_key")
+    src.emit(at, f"if {v} is None:")
+    src.put_all(at + 1, "None", targets, "{}")
+    src.emit(at, f"elif {v} is not MISSING:")
+    src.money(at + 1, "p", v, where)
+    src.emit(at + 1, "if p is not None:")
+    src.put_all(at + 2, "p", targets, "dict({})")
     return True
 
 
@@ -325,6 +356,97 @@ def _emit_enum(src: _Source, row: Row, source: Path, targets: list[Path], full: 
         src.emit(at + 2, "if t.__class__ is dict: t = dict(t)")
         src.put_all(at + 2, "t", targets)
     return True
+
+
+def _emit_line_totals(src: _Source, row: Row, step: _LineTotals, at: int) -> bool:
+    """The line totals as a generated function of the values the scope read (the step's ``run`` is the
+    same arithmetic, as a call): one call an item instead of some twenty."""
+    if not all(p.plain for ps in step.paths for p in ps):
+        return False
+    spec = step.spec
+    full = [[spec.full.get(p, p) for p in ps] for ps in step.paths]
+    args = [[f"a{n}_{m}" for m in range(len(ps))] for n, ps in enumerate(step.paths)]
+    totals, prices, quantity, discounts, taxes, included = args
+    name = src.fresh("line_totals")
+    g = _Source()  # the helper's own body, spelled with the same tools
+    g.names = src.names
+    g.counter = src.counter
+    g.emit(1, "fm = ctx.fmt")
+    v, w = g.first(row, totals, full[0], 1, key="_money_key")
+    g.emit(1, f"if {v} is not MISSING and {v} is not None:")
+    g.emit(2, f"where = {w}")
+    g.emit(2, f"total = _amount_at({v}, ctx, {w}, idx)")
+    g.emit(2, "if total is None:")
+    g.emit(3, "return")
+    g.emit(1, "else:")
+    if prices:
+        v, w = g.first(row, prices, full[1], 2, key="_money_key")
+    else:
+        v, w = "MISSING", "None"
+    qty = quantity[0] if quantity else "MISSING"
+    g.emit(2, f"if {v} is MISSING or {v} is None or not _is_int({qty}):")
+    g.emit(3, "return")
+    g.emit(2, f"unit = _amount_at({v}, ctx, {w}, idx)")
+    g.emit(2, "if unit is None:")
+    g.emit(3, "return")
+    g.emit(2, f"total = EXACT.multiply(unit, {qty})")
+    g.emit(2, f"where = {w}")
+    for role, values, paths in (("discount", discounts, full[3]), ("tax", taxes, full[4])):
+        if not values:
+            g.emit(1, f"{role} = ZERO")
+            continue
+        rv, rw = g.first(row, values, paths, 1, key="_money_key")
+        g.emit(1, f"{role} = ZERO if {rv} is MISSING or {rv} is None else _amount_at({rv}, ctx, {rw}, idx)")
+        g.emit(1, f"if {role} is None:")
+        g.emit(2, "return")
+    if included:
+        fv, _ = g.first(row, included, full[5], 1)
+        g.emit(1, f"if {fv} is True:")
+    else:
+        g.emit(1, "if False:")
+    g.emit(2, "after = EXACT.subtract(total, discount)")
+    g.emit(2, "before = EXACT.subtract(after, tax)")
+    g.emit(1, "else:")
+    g.emit(2, "before = EXACT.subtract(total, discount)")
+    g.emit(2, "after = EXACT.add(before, tax)")
+    g.emit(1, "if before < 0 or after < 0:")
+    g.emit(2, f"_negative_totals(ctx, where, idx, total, discount, tax, {row.id!r})")
+    g.emit(2, "return")
+    g.emit(1, "currency = ctx.currency")
+    for var, target in (("before", step.spec.writes["before"][0]), ("after", step.spec.writes["after"][0])):
+        g.emit(1, f"text, amount = computed({var}, currency)")
+        g.money(1, "p", "text", "where")
+        g.put(1, "p", target)
+    src.counter = g.counter
+    params = ", ".join(a for role in args for a in role)
+    src.extra.append(f"def {name}({params}{', ' if params else ''}out, ctx, idx):")
+    src.extra.extend(g.lines)
+    inputs = ", ".join(src.read(p) for ps in step.paths for p in ps)
+    src.emit(at, f"{name}({inputs}{', ' if inputs else ''}out, ctx, idx)")
+    return True
+
+
+def _amount_at(value: Any, ctx: Ctx, where: Path, idx: tuple[int, ...]) -> Decimal | None:
+    try:
+        return parse_amount(value)[1]
+    except MoneyError as exc:
+        ctx.problem(where.render(idx), str(exc))
+        return None
+
+
+def _negative_totals(
+    ctx: Ctx, where: Path, idx: tuple[int, ...], total: Decimal, discount: Decimal, tax: Decimal, row: str
+) -> None:
+    # Stored data where discount and tax exceed the price: eCommerce amounts are never negative.
+    ctx.entries.append(
+        Entry(
+            "mismatch",
+            where.render(idx),
+            f"price {format(total, 'f')} less discount {format(discount, 'f')} and tax {format(tax, 'f')} is negative: "
+            "the totals before and after tax are not derivable",
+            row,
+        )
+    )
 
 
 def fuse(items: Sequence[Item]) -> Step:
