@@ -59,6 +59,15 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
     raise MoneyError(f"expected a decimal amount, got {type(value).__name__}")
 
 
+def amount_value(value: Any) -> Decimal:
+    """``parse_amount(value)[1]`` without the text: for sums, where only the value counts."""
+    if value.__class__ is int:
+        return Decimal(value)
+    if value.__class__ is Decimal and value.is_finite():
+        return value
+    return parse_amount(value)[1]
+
+
 @lru_cache(maxsize=1)
 def _known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())

@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Context, Decimal
+from decimal import Context, Decimal, localcontext
 from types import MappingProxyType
 from typing import Any, Final, TypeGuard
 
 import pycountry
 
-from .money import Formatter, MoneyError, computed, is_currency, parse_amount, price
+from .money import Formatter, MoneyError, amount_value, computed, is_currency, parse_amount, price
 from .paths import MISSING, Path, get, is_empty, iter_each, put
 from .report import Entry, Problem
 from .table import MappingError, Row
@@ -609,11 +609,42 @@ def op_first_match(spec: Spec) -> Step:
     return step
 
 
+class _Each:
+    """A path over one list, compiled once: the list's keys and the keys inside one element. Reading it
+    gives (position, value) for every element holding a value, as ``iter_each`` does."""
+
+    __slots__ = ("head", "tail", "plain")
+
+    def __init__(self, path: Path):
+        split = path.split_each()
+        self.plain = split is not None and split[0].plain and split[1].plain
+        self.head = split[0] if split else path
+        self.tail = tuple(str(s) for s in split[1].segments) if split and self.plain else ()
+
+    def items(self, src: Any) -> Any:
+        value = get(src, self.head)
+        return value if isinstance(value, list) else None
+
+    def values(self, items: list[Any]) -> list[tuple[int, Any]]:
+        found = []
+        tail = self.tail
+        for n, item in enumerate(items):
+            for key in tail:
+                item = item.get(key, MISSING) if isinstance(item, dict) else MISSING
+            if item is not MISSING:
+                found.append((n, item))
+        return found
+
+
 def op_sum_check(spec: Spec) -> Step:
     (source,) = spec.one_read()
     term = spec.one_read("sum")[0]
     factor = spec.reads.get("times", (None,))[0]
     items = term.split_each()
+    each = _Each(term)
+    times = _Each(factor) if factor is not None else None
+    if not each.plain or (times is not None and (not times.plain or times.head != each.head)):
+        raise spec.fail("'sum' and 'times' read object keys inside the same list, e.g. lineItems[i].weight")
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         stated = get(src, source)
@@ -623,20 +654,22 @@ def op_sum_check(spec: Spec) -> Step:
         parsed = _money(stated, path, ctx)
         if parsed is None:
             return
-        if items is not None and not isinstance(get(src, items[0]), list):
+        elements = each.items(src)
+        if items is not None and elements is None:
             ctx.report("not_derivable", path, "there are no line items to derive it from (a summary): not carried", spec.row.id)
             return
-        factors = dict(iter_each(src, factor, idx)) if factor is not None else {}
+        factors = dict(times.values(elements)) if times is not None and elements is not None else {}
         total = Decimal(0)
-        for sub_idx, value in iter_each(src, term, idx):
-            if value is None:
-                continue
-            try:
-                amount = parse_amount(value)[1]
-                mult = parse_amount(factors.get(sub_idx, 1))[1] if factor is not None else Decimal(1)
-            except MoneyError:
-                return  # the line-item rows report the bad value itself
-            total = EXACT.add(total, EXACT.multiply(amount, mult))
+        with localcontext(EXACT):
+            for n, value in each.values(elements) if elements is not None else ():
+                if value is None:
+                    continue
+                try:
+                    amount = amount_value(value)
+                    mult = amount_value(factors.get(n, 1)) if times is not None else _ONE
+                except MoneyError:
+                    return  # the line-item rows report the bad value itself
+                total += amount * mult
         if total != parsed[1]:
             ctx.report(
                 "mismatch",
@@ -717,6 +750,7 @@ class _LineTotals(ReadStep):
 
 
 _ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
 
 
 def _amount_at(value: Any, spec: Spec, where: Path, idx: tuple[int, ...], ctx: Ctx) -> Decimal | None:
@@ -737,29 +771,42 @@ def op_same_value(spec: Spec) -> Step:
     (target,) = spec.one_write()
     write = writer(spec, target)
     check = _type_check(spec)
+    places = tuple((p, _Each(p) if p.has_each else None) for p in sources)
+
+    def present(src: Any, p: Path, each: _Each | None, idx: tuple[int, ...]) -> list[tuple[tuple[int, ...], Any]]:
+        if each is None or not each.plain:
+            return list(iter_each(src, p, idx))
+        items = each.items(src)
+        return [((*idx, n), v) for n, v in each.values(items)] if items is not None else []
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        first: Any = MISSING
-        first_path: str | At = ""
-        for p in sources:
-            for sub_idx, value in iter_each(src, p, idx):
-                path = spec.at(p, sub_idx)
+        found = [(p, sub_idx, v) for p, each in places for sub_idx, v in present(src, p, each, idx) if v is not None]
+        if not found:
+            return
+        p, sub_idx, first = found[0]
+        if (check is None or check[0](first)) and all(v == first and (check is None or check[0](v)) for _, _, v in found):
+            write(out, first, ctx, idx, spec.at(p, sub_idx))  # one value throughout: the common case
+            return
+        first = MISSING
+        first_at: tuple[Path, tuple[int, ...]] | None = None
+        for p, each in places:
+            for sub_idx, value in present(src, p, each, idx):
                 if value is None:
                     continue
                 if check is not None and not check[0](value):
-                    ctx.problem(path, f"expected {check[1]}, got {describe(value)}")
+                    ctx.problem(spec.at(p, sub_idx), f"expected {check[1]}, got {describe(value)}")
                     continue
-                if first is MISSING:
-                    first, first_path = value, path
+                if first_at is None:
+                    first, first_at = value, (p, sub_idx)
                 elif value != first:
                     ctx.report(
                         "mismatch",
-                        path,
-                        f"{describe(value)} disagrees with {first_path} = {describe(first)}; eCommerce holds one value per order",
+                        spec.at(p, sub_idx),
+                        f"{describe(value)} disagrees with {spec.at(*first_at)} = {describe(first)}; eCommerce holds one value per order",
                         spec.row.id,
                     )
-        if first is not MISSING:
-            write(out, first, ctx, idx, first_path)
+        if first_at is not None:
+            write(out, first, ctx, idx, spec.at(*first_at))
 
     return step
 
