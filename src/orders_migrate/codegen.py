@@ -76,6 +76,7 @@ class _Source:
             "_copied": _copied,
             "_unknown": _unknown,
             "_pick": pick,
+            "describe": describe,
             "_amount_at": _amount_at,
             "_negative_totals": _negative_totals,
             "_is_int": _is_int,
@@ -248,6 +249,21 @@ def _emit_row(
                 at + 1,
                 f"ctx.entries.append(Entry({kind!r}, {src.const(full(p))}.render(idx), {reason!r}, {row.id!r}, {fetch_arg}))",
             )
+        return True
+    if op == "expect_present" and len(sources) == 1:
+        v = src.read(sources[0])
+        src.emit(at, f"if {v} is MISSING or {v} is None:")
+        message = f"missing: {row.params['reason']}"
+        src.emit(at + 1, f"ctx.entries.append(Entry('rule', {src.const(full(sources[0]))}.render(idx), {message!r}, {row.id!r}))")
+        return True
+    if op == "expect_value" and len(sources) == 1 and isinstance(row.params.get("values"), list):
+        v = src.read(sources[0])
+        src.emit(at, f"if {v} is not MISSING and {v} is not None and {v} not in {src.const(list(row.params['values']))}:")
+        message = repr(f": {row.params['reason']}")
+        src.emit(
+            at + 1,
+            f"ctx.entries.append(Entry('rule', {src.const(full(sources[0]))}.render(idx), describe({v}) + {message}, {row.id!r}))",
+        )
         return True
     if isinstance(bare, _LineTotals) and not row.agree:
         return _emit_line_totals(src, row, bare, at)

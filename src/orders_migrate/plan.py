@@ -404,6 +404,26 @@ def _trie_keys(path: Path) -> tuple[str, ...]:
     return tuple("[]" if isinstance(s, (Each, int)) else s for s in path.segments)
 
 
+def _compile_checks(table: Table, generate: bool) -> list[Step]:
+    """The input rules: consecutive checks over the same scope run as one step (generated, like the
+    order rows). Checks only report: they read nothing for the unmapped report and write nothing."""
+    checks: list[Step] = []
+    group: list[Item] = []
+    group_scope: Path | None = None
+    for row in (*table.checks, None):
+        scope = _scope_of(row, row.op) if row is not None else None
+        if group and (row is None or scope != group_scope):
+            fused = fuse(group) if generate else _sequence(tuple(guarded for _, guarded, _, _, _ in group))
+            checks.append(_loop(group_scope, group_scope, (fused,), report_shape=False) if group_scope is not None else fused)
+            group = []
+        if row is None:
+            break
+        step, bare = _compile_row(row, scope, None, table, {}, generate)
+        group.append((row, step, bare, partial(_relative, scope=scope), _identity))
+        group_scope = scope
+    return checks
+
+
 def _sequence(steps: tuple[Step, ...]) -> Step:
     def run(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         for step in steps:
@@ -426,12 +446,7 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
     """The plan of a table. ``generate=False`` builds the reference plan: every row a call to its own
     step and the generic unmapped walk, the meaning the generated code must keep (tests compare them)."""
     steps, read_paths = _compile_rows(table.order, table, generate)
-    checks: list[Step] = []
-    for row in table.checks:
-        # Checks only report: they read nothing for the unmapped report and write nothing.
-        scope = _scope_of(row, row.op)
-        step, _ = _compile_row(row, scope, None, table, {}, generate)
-        checks.append(_loop(scope, scope, (step,), report_shape=False) if scope is not None else step)
+    checks = _compile_checks(table, generate)
     standalone = {c: _address_steps(table, None, None, c, None, generate) for c in (True, False)}
     address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
     reads = MappingProxyType(_trie(read_paths))
