@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
@@ -78,6 +78,10 @@ def is_currency(code: Any) -> bool:
     return isinstance(code, str) and code in _known_currencies()
 
 
+# Rounding of amounts with fewer than 40 integer digits: enough precision for every digit they have.
+_ROUNDING = Context(prec=80, rounding=ROUND_HALF_EVEN)
+
+
 class Formatter:
     """A currency formatter with a memo of the texts it has formatted: an order formats the same few
     amounts many times ("0.00", a price and its twin), and so do the orders of one shop."""
@@ -129,9 +133,12 @@ def _formatter(currency: str, locale: str) -> Callable[[Decimal], str]:
     primary, secondary = pattern.grouping
 
     def fmt(amount: Decimal) -> str:
-        with localcontext() as ctx:
-            ctx.prec = max(28, amount.adjusted() + 40)  # huge amounts keep every digit
-            rounded = amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        if amount.adjusted() < 40:  # every amount a shop has: a shared context, no context manager
+            rounded = amount.quantize(quantum, context=_ROUNDING)
+        else:
+            with localcontext() as ctx:
+                ctx.prec = amount.adjusted() + 40  # huge amounts keep every digit
+                rounded = amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
         negative = rounded.is_signed()  # as Babel: -0.004 shows as -$0.00
         whole, _, frac = format(rounded.copy_abs(), "f").partition(".")  # abs() would round to 28 digits
         if len(whole) > primary:
