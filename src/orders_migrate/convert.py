@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from .detect import detect_kind, mixed_keys
@@ -129,7 +129,7 @@ def _convert_order(
     plan.walk(payload, ctx.entries)
     if moved:
         # The report and the errors name the paths of the user's own (Velo) file.
-        ctx.entries[first_plan_entry:] = [replace(e, path=restore_path(e.path, moved)) for e in ctx.entries[first_plan_entry:]]
+        ctx.entries[first_plan_entry:] = [e.with_path(restore_path(e.path, moved)) for e in ctx.entries[first_plan_entry:]]
         ctx.problems[:] = [Problem(restore_path(p.path, moved), p.message) for p in ctx.problems]
     if ctx.problems:
         raise ConversionError(ctx.problems)

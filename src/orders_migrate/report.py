@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 Kind = Literal[
     "fetch",
@@ -21,13 +21,18 @@ Kind = Literal[
 KINDS: tuple[str, ...] = get_args(Kind)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One thing the conversion could not carry, at its ``$.path``, and why. A named tuple: an order
+    has a dozen of them and a batch millions, so they are cheap to make."""
+
     kind: str
     path: str
     message: str
     row: str | None = None
     fetch: dict[str, str] | None = None
+
+    def with_path(self, path: str) -> Entry:
+        return self._replace(path=path)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "path": self.path, "message": self.message}

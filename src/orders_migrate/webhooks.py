@@ -15,7 +15,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path as FsPath
 from typing import Any
@@ -172,7 +172,7 @@ def _iso(epoch_seconds: int) -> str | None:
 def _prefix(entries: list[Entry], prefix: str) -> list[Entry]:
     if prefix == "$":
         return entries
-    return [replace(e, path=prefix + e.path[1:]) for e in entries]
+    return [e.with_path(prefix + e.path[1:]) for e in entries]
 
 
 def convert_webhook(payload: Any, **kwargs: Any) -> Conversion:
@@ -342,7 +342,7 @@ def _order_body(
         converted = convert_order(order, locale=locale, plan=plan, source=source, partial=spec.summary, dialect=dialect)
     except ConversionError as exc:
         raise ConversionError([Problem(prefix + restore_path(p.path, moved)[1:], p.message) for p in exc.problems]) from None
-    entries.extend(_prefix([replace(e, path=restore_path(e.path, moved)) for e in converted.report.entries], prefix))
+    entries.extend(_prefix([e.with_path(restore_path(e.path, moved)) for e in converted.report.entries], prefix))
     if spec.summary:
         entries.append(
             Entry(
