@@ -613,27 +613,34 @@ class _Each:
     """A path over one list, compiled once: the list's keys and the keys inside one element. Reading it
     gives (position, value) for every element holding a value, as ``iter_each`` does."""
 
-    __slots__ = ("head", "tail", "plain")
+    __slots__ = ("head", "plain", "values")
 
     def __init__(self, path: Path):
         split = path.split_each()
         self.plain = split is not None and split[0].plain and split[1].plain
         self.head = split[0] if split else path
-        self.tail = tuple(str(s) for s in split[1].segments) if split and self.plain else ()
+        self.values: Callable[[list[Any]], list[tuple[int, Any]]] = _values_of(
+            tuple(str(s) for s in split[1].segments) if split and self.plain else ()
+        )
 
     def items(self, src: Any) -> Any:
         value = get(src, self.head)
         return value if isinstance(value, list) else None
 
-    def values(self, items: list[Any]) -> list[tuple[int, Any]]:
-        found = []
-        tail = self.tail
-        for n, item in enumerate(items):
-            for key in tail:
-                item = item.get(key, MISSING) if isinstance(item, dict) else MISSING
-            if item is not MISSING:
-                found.append((n, item))
-        return found
+
+def _values_of(tail: tuple[str, ...]) -> Callable[[list[Any]], list[tuple[int, Any]]]:
+    """``values(items)``: (position, value) of every element holding a value at ``tail``, as generated
+    code (one lookup a key, no loop over the keys)."""
+    lines = ["def values(items):", "    found = []", "    for n, v in enumerate(items):"]
+    for key in tail:
+        lines.append(f"        v = v.get({key!r}, MISSING) if v.__class__ is dict or isinstance(v, dict) else MISSING")
+    lines.append("        if v is not MISSING:")
+    lines.append("            found.append((n, v))")
+    lines.append("    return found")
+    namespace: dict[str, Any] = {"MISSING": MISSING}
+    exec(compile("\n".join(lines) + "\n", "<orders-migrate each>", "exec"), namespace)  # noqa: S102 - our own generated code
+    values: Callable[[list[Any]], list[tuple[int, Any]]] = namespace["values"]
+    return values
 
 
 def op_sum_check(spec: Spec) -> Step:
