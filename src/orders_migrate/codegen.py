@@ -413,8 +413,8 @@ def _emit_line_totals(src: _Source, row: Row, step: _LineTotals, at: int) -> boo
             continue
         rv, rw = g.first(row, values, paths, 1, key="_money_key")
         g.emit(1, f"{role} = ZERO if {rv} is MISSING or {rv} is None else _amount_at({rv}, ctx, {rw}, idx)")
-        g.emit(1, f"if {role} is None:")
-        g.emit(2, "return")
+    g.emit(1, "if discount is None or tax is None:")  # both reported first, as the step does
+    g.emit(2, "return")
     if included:
         fv, _ = g.first(row, included, full[5], 1)
         g.emit(1, f"if {fv} is True:")

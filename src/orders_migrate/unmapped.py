@@ -90,19 +90,29 @@ class _Walker:
                 body.append(f"        {walk}(v, idx + (n,), entries, reported)")
         else:
             skip = self.const(frozenset(k for k, c in node.items() if c is COVERED))
-            children = self.const(
-                {
-                    k: _Late(self._child(c, f"{template}.{k}", at + (k,)))
-                    for k, c in node.items()
-                    if c is not COVERED and k != "[]"
-                }
-            )
+            known = self.const(frozenset(node))
+            walks = {k: self._child(c, f"{template}.{k}", at + (k,)) for k, c in node.items() if c is not COVERED and k != "[]"}
+            children = self.const({k: _Late(w) for k, w in walks.items()})
             body.append("    if value.__class__ is not dict or not value or '[]' in " + trie + ":")
             body.append(f"        _unmapped(value, {trie}, {path}, entries, reported)")
             body.append("        return")
             if at in self.reportable:
                 body.append(f"    if {path} in reported:")
                 body.append("        return")
+            # Every key known (the common case): visit only the objects the table goes into. Entries
+            # follow the input's key order, so when two of them report, walk again in that order.
+            body.append(f"    if value.keys() <= {known}:")
+            body.append("        before = len(entries)")
+            body.append("        reporting = 0")
+            for key, walk in walks.items():
+                body.append(f"        v = value.get({key!r})")
+                body.append("        if v is not None:")
+                body.append("            n = len(entries)")
+                body.append(f"            {walk}(v, idx, entries, reported)")
+                body.append("            if len(entries) != n: reporting += 1")
+            body.append("        if reporting < 2:")
+            body.append("            return")
+            body.append("        del entries[before:]")
             body.append("    for k, v in value.items():")
             body.append(f"        if k in {skip}:")
             body.append("            continue")
