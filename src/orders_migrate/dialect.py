@@ -167,20 +167,27 @@ def decimal_text(value: Any) -> Any:
 
 
 def _norm_decimal_text(spec: Spec) -> NormStep:
-    places = tuple(_Place(p, spec) for p in spec.one_read())
+    # The paths grouped by the list they run over, so each list is walked once for all of them.
+    groups: dict[tuple[str, ...] | None, list[_Place]] = {}
+    for p in spec.one_read():
+        place = _Place(p, spec)
+        groups.setdefault(place.head, []).append(place)
+    plan = tuple((places[0], tuple((place.keys[:-1], place.keys[-1]) for place in places)) for places in groups.values())
 
     def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
-        for place in places:
-            key = place.keys[-1]
-            for _, scope in place.scopes(order):
-                holder = _holder(scope, place.keys)
-                if holder is None:
-                    continue
-                value = holder.get(key, MISSING)
-                if value.__class__ is not str and value is not MISSING:
-                    text = decimal_text(value)
-                    if text is not value:
-                        holder[key] = text
+        for first, fields in plan:
+            for _, scope in first.scopes(order):
+                for parents, key in fields:
+                    holder: Any = scope
+                    for parent in parents:
+                        holder = holder.get(parent) if isinstance(holder, dict) else None
+                    if not isinstance(holder, dict):
+                        continue
+                    value = holder.get(key)
+                    if value is not None and value.__class__ is not str:
+                        text = decimal_text(value)
+                        if text is not value:
+                            holder[key] = text
 
     return step
 
@@ -196,9 +203,12 @@ def _norm_wix_media(spec: Spec) -> NormStep:
         raise spec.fail("'wix_media' writes into the list element it reads")
     base = spec.param("media_url", str)
     key = source.keys[-1]
+    id_keys = to["id"].keys
+    sizes = (("width", "originWidth"), ("height", "originHeight"))
 
-    def put(scope: dict[str, Any], place: _Place, value: Any) -> None:
-        dest = _make_holder(scope, place.keys)
+    def put(scope: dict[str, Any], holder: dict[str, Any], place: _Place, value: Any) -> None:
+        # The targets sit beside the source (mediaItem.src -> mediaItem.url): the holder is at hand.
+        dest = holder if place.keys[:-1] == source.keys[:-1] else _make_holder(scope, place.keys)
         if dest is not None:
             dest[place.keys[-1]] = value
 
@@ -214,21 +224,23 @@ def _norm_wix_media(spec: Spec) -> NormStep:
                 ctx.report("not_derivable", where, f"{describe(src)} is not a wix:image:// media source; no image", spec.row.id)
                 continue
             media_id = match.group("id")
-            size = dict(part.split("=", 1) for part in (match.group("query") or "").split("&") if "=" in part)
-            id_holder = _holder(scope, to["id"].keys)
-            existing = id_holder.get(to["id"].keys[-1]) if id_holder is not None else None
+            query = match.group("query")
+            size = dict(part.split("=", 1) for part in query.split("&") if "=" in part) if query else {}
+            id_holder = holder if id_keys[:-1] == source.keys[:-1] else _holder(scope, id_keys)
+            existing = id_holder.get(id_keys[-1]) if id_holder is not None else None
             if existing is None:
-                put(scope, to["id"], media_id)
+                put(scope, holder, to["id"], media_id)
                 moved[to["id"].render(idx)] = where
             elif existing != media_id:
                 ctx.report(
                     "mismatch", where, f"the media id {media_id!r} differs from mediaItem.id {describe(existing)}", spec.row.id
                 )
-            put(scope, to["url"], base + media_id)
+            put(scope, holder, to["url"], base + media_id)
             moved[to["url"].render(idx)] = where
-            for role, name in (("width", "originWidth"), ("height", "originHeight")):
-                if _SIZE_RE.fullmatch(size.get(name, "")):
-                    put(scope, to[role], int(size[name]))
+            for role, name in sizes:
+                text = size.get(name)
+                if text is not None and _SIZE_RE.fullmatch(text):
+                    put(scope, holder, to[role], int(text))
                     moved[to[role].render(idx)] = where
 
     return step
