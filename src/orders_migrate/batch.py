@@ -253,15 +253,17 @@ def chunked(items: Iterator[Item], max_records: int, max_bytes: int) -> Iterator
         yield chunk
 
 
-def _warm() -> None:
-    """Build what every conversion needs (the plan, the eCommerce models) once, before the first order."""
-    from .models.validate import invalid_entries
-
+def _warm(models: bool = True) -> None:
+    """Build what every conversion needs (the plan, and the eCommerce models when outputs are validated)
+    once, before the first order."""
     default_plan()
-    invalid_entries({})
+    if models:
+        from .models.validate import invalid_entries
+
+        invalid_entries({})
 
 
-def _worker_init(parent_alive: Connection, inherited: int | None) -> None:
+def _worker_init(parent_alive: Connection, inherited: int | None, models: bool = True) -> None:
     """Start a worker that exits as soon as the parent is gone: a parent killed with SIGKILL cannot stop
     its workers, which would otherwise wait on the task queue forever. ``inherited``: the parent's end of
     that pipe, which a forked worker holds too and must close, or it would keep the pipe open itself."""
@@ -270,7 +272,7 @@ def _worker_init(parent_alive: Connection, inherited: int | None) -> None:
     # Ctrl-C reaches the whole process group: the parent stops the pool and says how to resume.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
-    _warm()
+    _warm(models)
 
 
 def _exit_with_parent(parent_alive: Connection) -> None:
@@ -289,11 +291,11 @@ class Workers:
     with threads can deadlock), i.e. before any progress bar. Elsewhere, or in a threaded program calling
     us as a library: forkserver (or spawn)."""
 
-    def __init__(self, jobs: int):
+    def __init__(self, jobs: int, models: bool = True):
         methods = multiprocessing.get_all_start_methods()
         if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
             ctx: multiprocessing.context.BaseContext = multiprocessing.get_context("fork")
-            _warm()
+            _warm(models)
         elif "forkserver" in methods:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["orders_migrate.batch"])
@@ -301,7 +303,7 @@ class Workers:
             ctx = multiprocessing.get_context("spawn")
         self.alive_r, self.alive_w = ctx.Pipe(duplex=False)
         inherited = self.alive_w.fileno() if ctx.get_start_method() == "fork" else None
-        self.pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(self.alive_r, inherited))
+        self.pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(self.alive_r, inherited, models))
         self.pool.submit(_started)
         self.jobs = jobs
 
@@ -336,7 +338,7 @@ def ordered_map(
     second = next(chunks, None) if jobs > 1 and first is not None else None
     if first is None or second is None:
         return ((chunk, convert_chunk(chunk, opts)) for chunk in _prepend([first] if first is not None else [], chunks))
-    workers = Workers(jobs)
+    workers = Workers(jobs, models=opts.validate or opts.strict)
     stack.callback(workers.close)
     return workers.map(_prepend([first, second], chunks), opts, window)
 
