@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from .money import MoneyError, computed, parse_amount, price
-from .ops import _TYPES, EXACT, SKIP, At, Ctx, ReadStep, Step, ValueStep, _is_int, _LineTotals, describe, pick
+from .ops import _TYPES, EXACT, SKIP, At, Ctx, ReadStep, Step, ValueStep, _is_int, _LineTotals, describe, line_item_guid, pick
 from .paths import MISSING, Path
 from .report import Entry
 from .table import Row
@@ -274,12 +274,19 @@ def _emit_row(
         values = ", ".join("(" + "".join(f"{src.read(p)}, " for p in ps) + ")" for ps in bare.paths)
         src.emit(at, f"{src.const(bare)}.run(({values},), out, ctx, idx)")
         return True
+    if op == "line_item_id" and isinstance(bare, ReadStep) and len(bare.paths) == 1 and len(bare.paths[0]) == 1:
+        return _emit_line_item_id(src, row, bare, at)
     if isinstance(bare, ValueStep):
         # The step's own paths are already relative to the scope.
         v = src.read(bare.source)
         where = src.const(bare.spec.full.get(bare.source, bare.source))
         src.emit(at, f"if {v} is not MISSING:")
-        src.emit(at + 1, f"r = {src.const(bare.convert)}({v}, At({where}, idx), ctx, src)")
+        if op == "to_number":  # a JSON number is already what eCommerce wants
+            src.emit(at + 1, f"r = {v} if {v}.__class__ is int or {v}.__class__ is float else SKIP")
+            src.emit(at + 1, "if r is SKIP:")
+            src.emit(at + 2, f"r = {src.const(bare.convert)}({v}, At({where}, idx), ctx, src)")
+        else:
+            src.emit(at + 1, f"r = {src.const(bare.convert)}({v}, At({where}, idx), ctx, src)")
         src.emit(at + 1, "if r is not SKIP:")
         src.put_all(at + 2, "r", list(bare.targets))
         return True
@@ -439,6 +446,26 @@ def _emit_line_totals(src: _Source, row: Row, step: _LineTotals, at: int) -> boo
     src.extra.extend(g.lines)
     inputs = ", ".join(src.read(p) for ps in step.paths for p in ps)
     src.emit(at, f"{name}({inputs}{', ' if inputs else ''}out, ctx, idx)")
+    return True
+
+
+def _emit_line_item_id(src: _Source, row: Row, step: ReadStep, at: int) -> bool:
+    """Wix's id from the index, inline for an index not seen before in the order; anything else (no
+    index, a bad one, a repeat) is the step's own call."""
+    (path,) = step.paths[0]
+    targets = list(step.spec.writes.get("value", ()))
+    if not path.plain or len(targets) != 1 or not targets[0].plain:
+        return False
+    v = src.read(path)
+    key = src.const(f"{row.id}:seen")
+    src.emit(at, f"s = ctx.seen.get({key}) if {v}.__class__ is int and {v} >= 0 else None")
+    src.emit(at, "if s is None and " + f"{v}.__class__ is int and {v} >= 0:")
+    src.emit(at + 1, f"s = ctx.seen[{key}] = {{}}")
+    src.emit(at, f"if s is None or {v} in s:")
+    src.emit(at + 1, f"{src.const(step)}.run((({v},),), out, ctx, idx)")
+    src.emit(at, "else:")
+    src.emit(at + 1, f"s[{v}] = At({src.const(step.spec.full.get(path, path))}, idx)")
+    src.put(at + 1, f"{src.const(line_item_guid)}({v})", targets[0])
     return True
 
 
