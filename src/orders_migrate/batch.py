@@ -303,7 +303,9 @@ class Workers:
             ctx = multiprocessing.get_context("spawn")
         self.alive_r, self.alive_w = ctx.Pipe(duplex=False)
         inherited = self.alive_w.fileno() if ctx.get_start_method() == "fork" else None
-        self.pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(self.alive_r, inherited, models))
+        self.pool = ProcessPoolExecutor(
+            jobs, mp_context=ctx, initializer=_worker_init, initargs=(self.alive_r, inherited, models)
+        )
         self.pool.submit(_started)
         self.jobs = jobs
 
