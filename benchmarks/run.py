@@ -95,6 +95,8 @@ class Generator:
                 donor = rng.choice([d for d in donors if d.get(key)] or [order])
                 if donor.get(key):
                     order[key] = copy.deepcopy(donor[key])
+                elif key == "refunds":  # no fixture has one: the shape of Wix's Order Refunded example
+                    order[key] = [self._refund(velo)]
             else:
                 order.pop(key, None)
         self.number += 1
@@ -105,6 +107,16 @@ class Generator:
             _street_address(address, rng, velo)
         self._line_items(order, velo)
         return order
+
+    def _refund(self, velo: bool) -> dict[str, Any]:
+        rng = self.rng
+        return {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "dateCreated": "2020-09-01T12:30:56.208Z",
+            "amount": _money(rng.randint(100, 5000) / 100, velo),
+            "paymentProviderTransactionId": f"re_{rng.getrandbits(64):016x}",
+            "externalRefund": False,
+        }
 
     def _line_items(self, order: dict[str, Any], velo: bool) -> None:
         rng = self.rng
