@@ -27,6 +27,24 @@ def test_formatter_matches_babel(amount: Decimal, locale: str, currency: str) ->
     assert fmt(amount) == format_currency(amount, currency, locale=locale)
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=10**13),
+    st.integers(min_value=0, max_value=4),
+    st.integers(min_value=0, max_value=2),
+    st.sampled_from(LOCALES),
+    st.sampled_from(CURRENCIES),
+)
+def test_amount_texts_format_as_babel_does(whole: int, places: int, zeros: int, locale: str, currency: str) -> None:
+    # The formatter's short cut for a text with no digit to round ("12.5", "0012.50") and its memo.
+    text = "0" * zeros + str(whole) + ("." + str(whole % 10**places).zfill(places) if places else "")
+    fmt = formatter(currency, locale)
+    assert fmt is not None
+    expected = format_currency(Decimal(text), currency, locale=locale)
+    assert fmt.text(text, Decimal(text)) == expected
+    assert fmt.text(text, Decimal(text)) == expected  # from the memo
+
+
 def test_huge_amounts_keep_every_digit() -> None:
     fmt = formatter("USD", "en_US")
     assert fmt is not None
