@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import convert_order
@@ -322,3 +324,37 @@ def test_the_package_exports_the_models_without_building_them_at_import() -> Non
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "$.number: expected a string, got 1 EcomOrder\n"
+
+
+# ---- the fast validator is pydantic's own, without model instances ----------------------------------
+
+_ODD = [None, True, 3, -1, 0, "", "x", "2020-13-01", "10.5", -2.5, 1.5, [], {}, [1], {"a": 1}, "VIDEO", "CPF"]
+
+
+def _places(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [at]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found += _places(v, (*at, k))
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            found += _places(v, (*at, n))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["ecom", "stores"]), st.data())
+def test_the_validator_finds_what_model_validate_finds(schema: str, data: st.DataObject) -> None:
+    from orders_migrate.models.validate import MODELS, _validate, model_problems
+
+    folder = FIXTURES / ("ecom" if schema == "ecom" else "stores")
+    paths = sorted(p for p in folder.glob("*.json") if not p.name.endswith(".report.json"))
+    doc = copy.deepcopy(load_json(data.draw(st.sampled_from(paths))))
+    for _ in range(data.draw(st.integers(min_value=0, max_value=4))):
+        where = data.draw(st.sampled_from([p for p in _places(doc) if p]))
+        holder = doc
+        for key in where[:-1]:
+            holder = holder[key]
+        holder[where[-1]] = copy.deepcopy(data.draw(st.sampled_from(_ODD)))
+    model = MODELS[schema]
+    assert sorted(_validate(model, doc), key=str) == sorted(model_problems(model, doc), key=str)
