@@ -879,7 +879,10 @@ class _DescriptionLines(ReadStep):
         lines: list[dict[str, Any]] = []
         present = False
         for n in (0, 1):
-            pairs = _pairs(spec, _only(values[n]), _one(self.paths[n]), self.keys[n], ctx, idx)
+            items = values[n][0] if values[n] else MISSING
+            if items is MISSING or items is None:
+                continue
+            pairs = _pairs(spec, items, self.paths[n][0], self.keys[n], ctx, idx)
             if pairs is not None:
                 present = True
                 lines.extend(
@@ -897,8 +900,8 @@ class _DescriptionLines(ReadStep):
             lines.append({"name": _text(""), "plainText": _text(note), "lineType": line_type})
         elif notes is not None and not is_empty(note):
             ctx.problem(spec.render(notes, idx), f"expected a string, got {describe(note)}")
-        if present:
-            self.write(out, lines, ctx, idx, spec.at(self.anchor, idx))
+        if present:  # only an agreeing write names the path
+            self.write(out, lines, ctx, idx, spec.at(self.anchor, idx) if spec.row.agree else "")
 
 
 def op_description_lines(spec: Spec) -> Step:
