@@ -43,6 +43,12 @@ def _same(payload: Any) -> None:
     generated = _outcome(payload)
     reference = _outcome(payload, plan=REFERENCE)
     assert generated == reference
+    before = copy.deepcopy(payload)
+    try:
+        convert_order(payload)
+    except ConversionError:
+        pass
+    assert payload == before, "converting never changes the caller's order (a Velo one included)"
 
 
 def test_the_reference_plan_is_built_without_generated_code() -> None:
