@@ -201,7 +201,7 @@ def _condition(src: _Source, row: Row, relative: Callable[[Path], Path]) -> str 
                 return None
             v = src.read(rel)
             allowed = src.const(frozenset(x for x in values if x is not None))
-            test = f"({v}.__class__ is str and {v} in {allowed})"
+            test = f"(({v}.__class__ is str or isinstance({v}, str)) and {v} in {allowed})"
             if None in values:
                 test = f"({v} is MISSING or {v} is None or {test})"
             parts.append(f"not {test}" if negate else test)
@@ -265,6 +265,8 @@ def _emit_row(
             f"ctx.entries.append(Entry('rule', {src.const(full(sources[0]))}.render(idx), describe({v}) + {message}, {row.id!r}))",
         )
         return True
+    if op == "line_item_id" and isinstance(bare, ReadStep) and len(bare.paths) == 1 and len(bare.paths[0]) == 1:
+        return _emit_line_item_id(src, row, bare, at)
     if isinstance(bare, _LineTotals) and not row.agree:
         return _emit_line_totals(src, row, bare, at)
     if isinstance(bare, ReadStep):
@@ -274,8 +276,6 @@ def _emit_row(
         values = ", ".join("(" + "".join(f"{src.read(p)}, " for p in ps) + ")" for ps in bare.paths)
         src.emit(at, f"{src.const(bare)}.run(({values},), out, ctx, idx)")
         return True
-    if op == "line_item_id" and isinstance(bare, ReadStep) and len(bare.paths) == 1 and len(bare.paths[0]) == 1:
-        return _emit_line_item_id(src, row, bare, at)
     if isinstance(bare, ValueStep):
         # The step's own paths are already relative to the scope.
         v = src.read(bare.source)
@@ -330,7 +330,7 @@ def _emit_copy(src: _Source, row: Row, sources: list[Path], targets: list[Path],
         body += 1
     minimum = row.params.get("minimum")
     if minimum is not None:
-        src.emit(body, f"if {v}.__class__ in (int, Decimal) and {v} < {int(minimum)}:")
+        src.emit(body, f"if isinstance({v}, (int, Decimal)) and {v} < {int(minimum)}:")
         src.emit(body + 1, f"_too_small(ctx, {where}, idx, {int(minimum)}, {v})")
         src.emit(body, "else:")
         body += 1
@@ -364,11 +364,11 @@ def _emit_enum(src: _Source, row: Row, source: Path, targets: list[Path], full: 
     if not targets:
         src.emit(at + 1, "pass")
     src.emit(at, f"elif {v} is not MISSING:")
-    src.emit(at + 1, f"t = {src.const(mapping)}.get({v}, SKIP) if {v}.__class__ is str else SKIP")
+    src.emit(at + 1, f"t = {src.const(mapping)}.get({v}, SKIP) if {v}.__class__ is str or isinstance({v}, str) else SKIP")
     src.emit(at + 1, "if t is SKIP:")
     if not_derivable:
         reasons = src.const(not_derivable)
-        src.emit(at + 2, f"if {v}.__class__ is str and {v} in {reasons}:")
+        src.emit(at + 2, f"if isinstance({v}, str) and {v} in {reasons}:")
         src.emit(at + 3, f"ctx.entries.append(Entry('not_derivable', {where}.render(idx), {reasons}[{v}], {row.id!r}))")
         src.emit(at + 2, "else:")
         src.emit(at + 3, f"_unknown(ctx, {where}, idx, {v}, {', '.join(values)!r}, {row.id!r})")

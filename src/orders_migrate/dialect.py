@@ -290,14 +290,14 @@ def _spine(paths: list[Path]) -> dict[str, Any]:
 def _copy_spine(value: Any, spine: Mapping[str, Any]) -> Any:
     """Copy the objects and lists ``spine`` names, share everything else: the user's order is never
     changed, and the untouched parts (most of it) are not copied at all."""
-    if value.__class__ is dict:
+    if isinstance(value, dict):  # an OrderedDict too: the steps below change any object they meet
         copied = dict(value)
         for key, sub in spine.items():
             child = copied.get(key)
-            if child.__class__ is dict or child.__class__ is list:
+            if isinstance(child, (dict, list)):
                 copied[key] = _copy_spine(child, sub)
         return copied
-    if value.__class__ is list:
+    if isinstance(value, list):
         sub = spine.get("[]")
         return [_copy_spine(v, sub) for v in value] if sub is not None else list(value)
     return value

@@ -24,6 +24,7 @@ class MoneyError(ValueError):
 # pure function, bounded; shared by threads safely (a lost entry is only parsed again).
 _PARSED: dict[str, tuple[str, Decimal]] = {}
 _MEMO_SIZE = 1 << 14
+_MEMO_TEXT = 40  # the longest amount text the memos keep (more digits than any shop's amount)
 
 
 def parse_amount(value: Any) -> tuple[str, Decimal]:
@@ -38,9 +39,11 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
             return parsed
         if not _DECIMAL_RE.fullmatch(value):
             raise MoneyError(f'expected a decimal amount such as "10.50", got {value!r}')
-        if len(_PARSED) >= _MEMO_SIZE:
-            _PARSED.clear()
-        parsed = _PARSED[value] = (value, Decimal(value))
+        parsed = (value, Decimal(value))
+        if len(value) <= _MEMO_TEXT:  # a hostile batch of huge numbers is parsed, not kept
+            if len(_PARSED) >= _MEMO_SIZE:
+                _PARSED.clear()
+            _PARSED[value] = parsed
         return parsed
     if isinstance(value, str):
         if not _DECIMAL_RE.fullmatch(value):
@@ -100,10 +103,11 @@ class Formatter:
         """``amount`` formatted, where ``text`` is the amount's own decimal text."""
         formatted = self.memo.get(text)
         if formatted is None:
-            if len(self.memo) >= _MEMO_SIZE:
-                self.memo.clear()
             formatted = (self.plain(text) if self.plain is not None else None) or self.fmt(amount)
-            self.memo[text] = formatted
+            if len(text) <= _MEMO_TEXT:
+                if len(self.memo) >= _MEMO_SIZE:
+                    self.memo.clear()
+                self.memo[text] = formatted
         return formatted
 
 

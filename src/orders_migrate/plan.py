@@ -116,7 +116,7 @@ def _guard(step: Step, row: Row, scope: Path | None) -> Step:
 
             def every(src: Any) -> bool:
                 found = [v for _, v in iter_each(src, path)]
-                return bool(found) and all(v.__class__ is str and v in allowed for v in found)
+                return bool(found) and all(isinstance(v, str) and v in allowed for v in found)
 
             return every
         empty_ok = None in values
@@ -125,7 +125,7 @@ def _guard(step: Step, row: Row, scope: Path | None) -> Step:
             value = get(src, path)
             if value is MISSING or value is None:
                 return empty_ok
-            return value.__class__ is str and value in allowed  # an object or a list is never a listed value
+            return isinstance(value, str) and value in allowed  # an object or a list is never a listed value
 
         return one
 
