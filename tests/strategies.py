@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -187,3 +188,25 @@ def stores_webhook(draw: st.DrawFn) -> tuple[dict[str, Any], str | None]:
     else:
         body["fulfillmentStatus"] = "NOT_FULFILLED"
     return body, None
+
+
+def places(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path into a JSON value (the root is ``()``)."""
+    found = [at]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found += places(v, (*at, k))
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            found += places(v, (*at, n))
+    return found
+
+
+def replace_fields(doc: Any, data: st.DataObject, values: st.SearchStrategy[Any], changes: int) -> None:
+    """Replace ``changes`` drawn fields of ``doc`` (in place) with drawn values, each its own copy."""
+    for _ in range(changes):
+        where = data.draw(st.sampled_from([p for p in places(doc) if p]))
+        holder = doc
+        for key in where[:-1]:
+            holder = holder[key]
+        holder[where[-1]] = copy.deepcopy(data.draw(values))  # never one object in two places

@@ -22,7 +22,7 @@ from orders_migrate import convert_order
 from orders_migrate.plan import compile_table, default_plan
 from orders_migrate.report import ConversionError
 from orders_migrate.unmapped import unmapped
-from strategies import stores_order
+from strategies import replace_fields, stores_order
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "reference"
@@ -80,17 +80,6 @@ def test_generated_orders_convert_the_same(order: dict[str, Any]) -> None:
     _same(order)
 
 
-def _places(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [at]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found += _places(v, (*at, k))
-    elif isinstance(value, list):
-        for n, v in enumerate(value):
-            found += _places(v, (*at, n))
-    return found
-
-
 ODD_VALUES = st.one_of(
     st.none(),
     st.booleans(),
@@ -108,13 +97,7 @@ ODD_VALUES = st.one_of(
 @given(st.sampled_from(EXAMPLES), st.data())
 def test_orders_with_a_field_of_another_type_convert_the_same(path: Path, data: st.DataObject) -> None:
     order = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
-        places = [p for p in _places(order) if p]
-        where = data.draw(st.sampled_from(places))
-        holder = order
-        for key in where[:-1]:
-            holder = holder[key]
-        holder[where[-1]] = copy.deepcopy(data.draw(ODD_VALUES))  # never one object in two places
+    replace_fields(order, data, ODD_VALUES, data.draw(st.integers(min_value=1, max_value=3)))
     _same(order)
 
 

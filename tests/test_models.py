@@ -19,6 +19,7 @@ from orders_migrate import convert_order
 from orders_migrate.models import json_schema, render_path, validate_ecom_order, validate_stores_order
 from orders_migrate.models.ecom import EcomOrder, OrderStatus
 from orders_migrate.report import KINDS
+from strategies import replace_fields
 
 ECOM_FIXTURES = sorted(p for p in (FIXTURES / "ecom").glob("*.json") if not p.name.endswith(".report.json"))
 EXAMPLES = ROOT.parent / "shared" / "reference" / "examples"
@@ -331,17 +332,6 @@ def test_the_package_exports_the_models_without_building_them_at_import() -> Non
 _ODD = [None, True, 3, -1, 0, "", "x", "2020-13-01", "10.5", -2.5, 1.5, [], {}, [1], {"a": 1}, "VIDEO", "CPF"]
 
 
-def _places(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [at]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found += _places(v, (*at, k))
-    elif isinstance(value, list):
-        for n, v in enumerate(value):
-            found += _places(v, (*at, n))
-    return found
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(["ecom", "stores"]), st.data())
 def test_the_validator_finds_what_model_validate_finds(schema: str, data: st.DataObject) -> None:
@@ -350,11 +340,6 @@ def test_the_validator_finds_what_model_validate_finds(schema: str, data: st.Dat
     folder = FIXTURES / ("ecom" if schema == "ecom" else "stores")
     paths = sorted(p for p in folder.glob("*.json") if not p.name.endswith(".report.json"))
     doc = copy.deepcopy(load_json(data.draw(st.sampled_from(paths))))
-    for _ in range(data.draw(st.integers(min_value=0, max_value=4))):
-        where = data.draw(st.sampled_from([p for p in _places(doc) if p]))
-        holder = doc
-        for key in where[:-1]:
-            holder = holder[key]
-        holder[where[-1]] = copy.deepcopy(data.draw(st.sampled_from(_ODD)))
+    replace_fields(doc, data, st.sampled_from(_ODD), data.draw(st.integers(min_value=0, max_value=4)))
     model = MODELS[schema]
     assert sorted(_validate(model, doc), key=str) == sorted(model_problems(model, doc), key=str)
