@@ -17,7 +17,23 @@ from decimal import Decimal
 from typing import Any
 
 from .money import MoneyError, computed, parse_amount, price
-from .ops import _TYPES, EXACT, SKIP, At, Ctx, ReadStep, Step, ValueStep, _is_int, _LineTotals, describe, line_item_guid, pick
+from .ops import (
+    _TYPES,
+    EXACT,
+    SKIP,
+    At,
+    Ctx,
+    ReadStep,
+    Step,
+    ValueStep,
+    _is_int,
+    _LineTotals,
+    _money_key,
+    describe,
+    line_item_guid,
+    negative_totals,
+    pick,
+)
 from .paths import MISSING, Path
 from .report import Entry
 from .table import Row
@@ -32,10 +48,6 @@ def _money_price(value: Any, ctx: Ctx, where: Path, idx: tuple[int, ...]) -> dic
         ctx.problem(where.render(idx), str(exc))
         return None
     return price(text, amount, ctx.fmt)
-
-
-def _money_key(value: Any) -> Any:
-    return parse_amount(value)[1]
 
 
 def _wrong_type(ctx: Ctx, where: Path, idx: tuple[int, ...], expected: str, value: Any) -> None:
@@ -368,14 +380,14 @@ def _emit_enum(src: _Source, row: Row, source: Path, targets: list[Path], full: 
     src.emit(at, f"elif {v} is not MISSING:")
     src.emit(at + 1, f"t = {src.const(mapping)}.get({v}, SKIP) if {v}.__class__ is str or isinstance({v}, str) else SKIP")
     src.emit(at + 1, "if t is SKIP:")
+    unknown_at = at + 2
     if not_derivable:
         reasons = src.const(not_derivable)
         src.emit(at + 2, f"if isinstance({v}, str) and {v} in {reasons}:")
         src.emit(at + 3, f"ctx.entries.append(Entry('not_derivable', {where}.render(idx), {reasons}[{v}], {row.id!r}))")
         src.emit(at + 2, "else:")
-        src.emit(at + 3, f"_unknown(ctx, {where}, idx, {v}, {', '.join(values)!r}, {row.id!r})")
-    else:
-        src.emit(at + 2, f"_unknown(ctx, {where}, idx, {v}, {', '.join(values)!r}, {row.id!r})")
+        unknown_at = at + 3
+    src.emit(unknown_at, f"_unknown(ctx, {where}, idx, {v}, {', '.join(values)!r}, {row.id!r})")
     if targets:
         src.emit(at + 1, "elif t is not None:")
         src.emit(at + 2, "if t.__class__ is dict: t = dict(t)")
@@ -482,16 +494,7 @@ def _amount_at(value: Any, ctx: Ctx, where: Path, idx: tuple[int, ...]) -> Decim
 def _negative_totals(
     ctx: Ctx, where: Path, idx: tuple[int, ...], total: Decimal, discount: Decimal, tax: Decimal, row: str
 ) -> None:
-    # Stored data where discount and tax exceed the price: eCommerce amounts are never negative.
-    ctx.entries.append(
-        Entry(
-            "mismatch",
-            where.render(idx),
-            f"price {format(total, 'f')} less discount {format(discount, 'f')} and tax {format(tax, 'f')} is negative: "
-            "the totals before and after tax are not derivable",
-            row,
-        )
-    )
+    negative_totals(ctx, where.render(idx), total, discount, tax, row)
 
 
 def fuse(items: Sequence[Item]) -> Step:

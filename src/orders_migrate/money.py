@@ -138,6 +138,17 @@ def _formatter(currency: str, locale: str) -> tuple[Callable[[Decimal], str], Ca
     pos_suffix, neg_suffix = pos_suffix.replace("¤", symbol), neg_suffix.replace("¤", symbol)
     primary, secondary = pattern.grouping
 
+    def grouped(whole: str) -> str:
+        """The integer digits with the locale's grouping (1234567 -> 1,234,567; en_IN 12,34,567)."""
+        if len(whole) <= primary:
+            return whole
+        head, tail = whole[:-primary], whole[-primary:]
+        groups = []
+        while len(head) > secondary:
+            groups.append(head[-secondary:])
+            head = head[:-secondary]
+        return group_sym.join([head, *reversed(groups), tail])
+
     def fmt(amount: Decimal) -> str:
         if amount.adjusted() < 40:  # every amount a shop has: a shared context, no context manager
             rounded = amount.quantize(quantum, context=_ROUNDING)
@@ -147,14 +158,7 @@ def _formatter(currency: str, locale: str) -> tuple[Callable[[Decimal], str], Ca
                 rounded = amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
         negative = rounded.is_signed()  # as Babel: -0.004 shows as -$0.00
         whole, _, frac = format(rounded.copy_abs(), "f").partition(".")  # abs() would round to 28 digits
-        if len(whole) > primary:
-            head, tail = whole[:-primary], whole[-primary:]
-            groups = []
-            while len(head) > secondary:
-                groups.append(head[-secondary:])
-                head = head[:-secondary]
-            whole = group_sym.join([head, *reversed(groups), tail])
-        number = whole + (decimal_sym + frac if frac else "")
+        number = grouped(whole) + (decimal_sym + frac if frac else "")
         return (neg_prefix + number + neg_suffix) if negative else (pos_prefix + number + pos_suffix)
 
     digits = get_currency_precision(currency)
@@ -165,15 +169,7 @@ def _formatter(currency: str, locale: str) -> tuple[Callable[[Decimal], str], Ca
         whole, _, frac = text.partition(".")
         if len(frac) > digits or not whole.isdigit() or not whole.isascii() or (frac and not (frac.isdigit() and frac.isascii())):
             return None
-        whole = whole.lstrip("0") or "0"
-        if len(whole) > primary:
-            head, tail = whole[:-primary], whole[-primary:]
-            groups = []
-            while len(head) > secondary:
-                groups.append(head[-secondary:])
-                head = head[:-secondary]
-            whole = group_sym.join([head, *reversed(groups), tail])
-        number = whole + (decimal_sym + frac.ljust(digits, "0") if digits else "")
+        number = grouped(whole.lstrip("0") or "0") + (decimal_sym + frac.ljust(digits, "0") if digits else "")
         return pos_prefix + number + pos_suffix
 
     return fmt, plain

@@ -740,20 +740,24 @@ class _LineTotals(ReadStep):
             after = EXACT.add(before, tax)
         path = spec.at(where, idx)
         if before < 0 or after < 0:
-            # Stored data where discount and tax exceed the price: eCommerce amounts are never negative.
-            ctx.report(
-                "mismatch",
-                path,
-                f"price {format(total, 'f')} less discount {format(discount, 'f')} and tax {format(tax, 'f')} is negative: "
-                "the totals before and after tax are not derivable",
-                spec.row.id,
-            )
+            negative_totals(ctx, path, total, discount, tax, spec.row.id)
             return
         fmt, currency = ctx.fmt, ctx.currency
         text, rounded = computed(before, currency)
         self.write_before(out, price(text, rounded, fmt), ctx, idx, path)
         text, rounded = computed(after, currency)
         self.write_after(out, price(text, rounded, fmt), ctx, idx, path)
+
+
+def negative_totals(ctx: Ctx, path: str | At, total: Decimal, discount: Decimal, tax: Decimal, row: str) -> None:
+    # Stored data where discount and tax exceed the price: eCommerce amounts are never negative.
+    ctx.report(
+        "mismatch",
+        path,
+        f"price {format(total, 'f')} less discount {format(discount, 'f')} and tax {format(tax, 'f')} is negative: "
+        "the totals before and after tax are not derivable",
+        row,
+    )
 
 
 _ZERO: Final = Decimal(0)
