@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 STORES_FIXTURES = sorted((FIXTURES / "stores").glob("*.json"))
+# Wix's documentation payloads and anonymised payloads of real shops, copied from the shared sources
+REFERENCE_DIR = FIXTURES / "reference"
 
 
 def load_json(path: Path) -> Any:

@@ -266,6 +266,23 @@ def test_resume_refuses_a_different_command(tmp_path: Path) -> None:
     assert cli("convert", str(src), "--resume").returncode == 2  # nothing to resume on stdout
 
 
+def test_resume_refuses_a_checkpoint_written_under_other_data_versions(tmp_path: Path) -> None:
+    """Another Babel (CLDR) formats amounts otherwise: the resumed half would not match the first."""
+    src = write_ndjson(tmp_path / "in.ndjson", orders(6))
+    out = tmp_path / "out.ndjson"
+    killed = cli("convert", str(src), "-o", str(out), "--chunk-size", "2", env={KILL_AFTER_ENV: "3"})
+    assert killed.returncode == -signal.SIGKILL
+    checkpoint = tmp_path / ".out.ndjson.checkpoint"
+    state = json.loads(checkpoint.read_bytes())
+    assert state["versions"]["babel"] == "2.19.0" and state["versions"]["mappings"].startswith("sha256:")
+    state["versions"]["cldr"] = "48"
+    checkpoint.write_text(json.dumps(state))
+    proc = cli("convert", str(src), "-o", str(out), "--chunk-size", "2", "--resume")
+    assert proc.returncode == 2
+    assert "written under other versions (cldr 48 -> 49)" in proc.stderr.decode()
+    assert not out.exists()
+
+
 # ---- progress and summary ---------------------------------------------------------------------------
 
 
@@ -299,10 +316,13 @@ def test_summary_counts_report_kinds_and_fetches_by_api() -> None:
     text = stderr.getvalue()
     assert text.startswith("orders-migrate convert: 2 records in, 2 converted, 0 rejected\n")
     assert "fetch" in text and "from eCommerce Order Transactions" in text
+    assert text.splitlines()[-1].startswith("  written with: orders-migrate ")
+    assert "babel 2.19.0, cldr 49, pycountry 26.2.16" in text
     stats = Stats(3, 2, 1, {"fetch": 4}, {"eCommerce Order Fulfillments": 4})
     table = FakeTerminal()
-    print_summary(stats, table, rejects="rejects.ndjson")
+    print_summary(stats, table, rejects="rejects.ndjson", versions="babel 2.19.0, cldr 49")
     assert "records in" in table.getvalue() and "eCommerce Order Fulfillments" in table.getvalue()
+    assert "written with: babel 2.19.0, cldr 49" in table.getvalue()
 
 
 def test_one_order_keeps_its_single_json_report_file(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import REFERENCE_DIR
 from orders_migrate import convert_order
 from orders_migrate.plan import compile_table, default_plan
 from orders_migrate.report import ConversionError
@@ -25,7 +26,6 @@ from orders_migrate.unmapped import unmapped
 from strategies import replace_fields, stores_order
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "reference"
 EXAMPLES = sorted((ROOT / "fixtures" / "stores").glob("*.json"))
 REFERENCE = compile_table(default_plan().table, generate=False)
 
@@ -70,7 +70,8 @@ def test_fixtures_convert_the_same_with_and_without_generated_code(path: Path) -
 
 
 def test_real_shop_payloads_convert_the_same() -> None:
-    paths = sorted((SHARED / "realworld").glob("stores_*.json")) if SHARED.is_dir() else []
+    paths = sorted((REFERENCE_DIR / "realworld").glob("stores_*.json"))
+    assert len(paths) == 15, "fixtures/reference/realworld holds 15 Stores payloads"
     for path in paths:
         _same(json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal))
 

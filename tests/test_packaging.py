@@ -5,7 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from conftest import ROOT
 
@@ -22,3 +27,67 @@ def test_wheel_contains_the_mapping_table(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         shipped = zf.read("orders_migrate/mappings.yaml")
     assert shipped == (ROOT / "mappings.yaml").read_bytes()
+
+
+def test_wheel_carries_the_license(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    (wheel,) = tmp_path.glob("orders_migrate-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        licenses = [n for n in zf.namelist() if n.endswith("/LICENSE")]
+        assert licenses and zf.read(licenses[0]) == (ROOT / "LICENSE").read_bytes()
+
+
+# ---- the versions that shape the output are bounded, locked and checked at both ends ------------------
+
+
+def _requirements(extra: str | None = None) -> list[Requirement]:
+    """The installed project's own requirements (pyproject.toml as installed), runtime or one extra's."""
+    reqs = [Requirement(r) for r in metadata.requires("orders-migrate") or []]
+    if extra is None:
+        return [r for r in reqs if r.marker is None]
+    return [r for r in reqs if r.marker is not None and r.marker.evaluate({"extra": extra})]
+
+
+def _pins(path: Path) -> dict[str, Version]:
+    pins = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==", line
+            pins[canonicalize_name(req.name)] = Version(spec.version)
+    return pins
+
+
+def test_the_lock_satisfies_every_bound_of_pyproject() -> None:
+    lock = _pins(ROOT / "constraints.txt")
+    for req in _requirements() + _requirements("test"):
+        name = canonicalize_name(req.name)
+        if name == "orders-migrate":
+            continue
+        assert name in lock, f"constraints.txt does not pin {name}"
+        assert req.specifier.contains(lock[name]), f"constraints.txt pins {name} {lock[name]}, outside {req.specifier}"
+
+
+def test_data_packages_are_pinned_exactly() -> None:
+    """Babel's CLDR data and pycountry's ISO data write the output: one version each, no range."""
+    deps = {canonicalize_name(r.name): r for r in _requirements()}
+    for name in ("babel", "pycountry"):
+        (spec,) = deps[name].specifier
+        assert spec.operator == "==", name
+
+
+def test_ci_checks_the_lower_bound_of_every_dependency() -> None:
+    """.ci/reproducible installs .ci/oldest.txt: it must name each dependency at its lowest allowed version."""
+    oldest = _pins(ROOT / ".ci" / "oldest.txt")
+    for req in _requirements():
+        lower = [Version(s.version) for s in req.specifier if s.operator in (">=", "==")]
+        assert lower, f"{req.name} has no lower bound"
+        assert oldest[canonicalize_name(req.name)] == max(lower), req.name

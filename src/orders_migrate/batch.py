@@ -35,6 +35,7 @@ from .render import report_text
 from .report import ConversionError, Entry, Problem, Report
 from .sinks import AUTO, JSON, LINES, FileSink, StreamSink, partial_path, pretty
 from .sources import END, LINE, Item, Position, expand_inputs, input_size, is_ndjson_name, read_items
+from .versions import data_versions, describe_versions, version_changes
 from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
@@ -557,6 +558,14 @@ class Run:
             state: dict[str, Any] = orjson.loads(self.checkpoint.read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:
             raise UsageError(f"cannot resume: {self.checkpoint} is unreadable ({exc})") from None
+        changed = version_changes(state.get("versions") or {}, data_versions())
+        if changed:
+            # The first part of the output was written under other data (another CLDR formats amounts
+            # otherwise): resuming would mix two migrations in one file.
+            raise UsageError(
+                f"cannot resume: {self.checkpoint} was written under other versions ({'; '.join(changed)}); "
+                "run it again without --resume to start over"
+            )
         if state.get("fingerprint") != self.fingerprint():
             raise UsageError(
                 f"cannot resume: {self.checkpoint} was written by a different command (inputs or options differ); "
@@ -584,6 +593,7 @@ class Run:
         state = {
             "version": CHECKPOINT_VERSION,
             "fingerprint": self.fingerprint(),
+            "versions": data_versions(),
             "position": [position.input, position.offset, position.line],
             "done": done,
             "stats": self.stats.to_dict(),
@@ -747,7 +757,7 @@ class Run:
             report_text([_report_from_dict(orjson.loads(self.held_report[1]))], err)
         stats = self.stats
         if stats.records > 1 and self.cfg.report != "json":
-            print_summary(stats, err, self.cfg.rejects)
+            print_summary(stats, err, self.cfg.rejects, describe_versions(data_versions()))
         if stats.failed:
             err.write(f"{stats.failed} record(s) failed, {stats.converted} converted\n")
         err.flush()

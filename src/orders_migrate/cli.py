@@ -43,7 +43,12 @@ class SchemaName(str, Enum):
 
 def _version(value: bool) -> None:
     if value:
+        from .versions import data_versions
+
         typer.echo(f"orders-migrate {__version__}")
+        for name, version in data_versions().items():  # what shapes the output besides the input
+            if name != "orders-migrate":
+                typer.echo(f"  {name} {version}")
         raise typer.Exit(0)
 
 

@@ -81,7 +81,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def summary_text(stats: Stats, rejects: str | None = None) -> str:
+def summary_text(stats: Stats, rejects: str | None = None, versions: str | None = None) -> str:
     where = f" (see {rejects})" if rejects and stats.failed else ""
     lines = [
         f"orders-migrate convert: {_plural(stats.records, 'record')} in, {stats.converted} converted, "
@@ -91,13 +91,15 @@ def summary_text(stats: Stats, rejects: str | None = None) -> str:
         lines.append("  report entries: " + ", ".join(f"{n} {k}" for k, n in sorted(stats.kinds.items())) + "\n")
     if stats.fetch:
         lines.append("  fields to fetch: " + ", ".join(f"{n} from {api}" for api, n in sorted(stats.fetch.items())) + "\n")
+    if versions:
+        lines.append(f"  written with: {versions}\n")
     return "".join(lines)
 
 
-def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None) -> None:
+def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None, versions: str | None = None) -> None:
     """The closing summary: a rich table on a terminal, plain text otherwise."""
     if not _isatty(stream):
-        stream.write(summary_text(stats, rejects))
+        stream.write(summary_text(stats, rejects, versions))
         return
     console = Console(file=stream, soft_wrap=True)
     table = RichTable(title="orders-migrate convert", show_header=False)
@@ -110,6 +112,8 @@ def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None) -> 
         table.add_row(f"report entries: {kind}", str(n))
     for api, n in sorted(stats.fetch.items()):
         table.add_row(f"to fetch from {api}", str(n))
+    if versions:
+        table.caption = f"written with: {versions}"
     console.print(table)
 
 
