@@ -6,7 +6,6 @@ The default profile is quick; set HYPOTHESIS_PROFILE=long for a deeper run.
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
 from typing import Any
 
@@ -16,10 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from accounting import lost_leaves, unmapped_and_carried
 from orders_migrate import convert_order
 from strategies import stores_order, stores_webhook
-
-settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _prices(value: Any) -> list[dict[str, str]]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 from types import MappingProxyType
-from typing import Any, Final, TypeGuard
+from typing import Any, Final, TypeGuard, cast
 
 import pycountry
 
@@ -652,6 +652,12 @@ def op_sum_check(spec: Spec) -> Step:
     times = _Each(factor) if factor is not None else None
     if not each.plain or (times is not None and (not times.plain or times.head != each.head)):
         raise spec.fail("'sum' and 'times' read object keys inside the same list, e.g. lineItems[i].weight")
+    # A stated value that is copied as it is (a subtotal) is only checked; one that eCommerce derives
+    # (total weight) is replaced. `complete`: a sum over elements that lack the term proves nothing.
+    carried = spec.param("carried", bool, required=False, default=False)
+    complete = spec.param("complete", bool, required=False, default=False)
+    over = spec.param("over", str, required=False, default="line items")
+    fate = "kept as stated" if carried else f"eCommerce derives it from the {over}, so the stated value is not carried"
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         stated = get(src, source)
@@ -663,7 +669,10 @@ def op_sum_check(spec: Spec) -> Step:
             return
         elements = each.items(src)
         if items is not None and elements is None:
-            ctx.report("not_derivable", path, "there are no line items to derive it from (a summary): not carried", spec.row.id)
+            if not carried:
+                ctx.report("not_derivable", path, f"there are no {over} to derive it from (a summary): not carried", spec.row.id)
+            return
+        if complete and elements is not None and sum(1 for _, v in each.values(elements) if v is not None) < len(elements):
             return
         factors = dict(times.values(elements)) if times is not None and elements is not None else {}
         total = Decimal(0)
@@ -681,8 +690,53 @@ def op_sum_check(spec: Spec) -> Step:
             ctx.report(
                 "mismatch",
                 path,
-                f"Stores states {describe(stated)} but the line items add up to {format(total.normalize(), 'f')}; "
-                "eCommerce derives it from the line items, so the stated value is not carried",
+                f"Stores states {describe(stated)} but the {over} add up to {format(total.normalize(), 'f')}; {fate}",
+                spec.row.id,
+            )
+
+    return step
+
+
+def op_total_check(spec: Spec) -> Step:
+    """The Stores identity total = subtotal + shipping + tax - discount, where tax counts only when prices
+    do not include it. Totals are copied as stated (PRODUCT 11); a broken identity is reported."""
+    (total_path,) = spec.one_read("total")
+    (subtotal_path,) = spec.one_read("subtotal")
+    added = spec.reads.get("shipping", ())
+    (tax_path,) = spec.one_read("tax")
+    taken = spec.reads.get("discount", ())
+    included = spec.reads.get("included", ())
+
+    def amount(src: Any, path: Path) -> Decimal | None:
+        value = get(src, path)
+        if value is MISSING or value is None:
+            return _ZERO
+        try:
+            return amount_value(value)
+        except MoneyError:
+            return None  # the row that copies the amount reports it
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        stated = get(src, total_path)
+        if stated is MISSING or stated is None or get(src, subtotal_path) in (MISSING, None):
+            return
+        parts = [amount(src, p) for p in (total_path, subtotal_path, tax_path, *added, *taken)]
+        if any(part is None for part in parts):
+            return
+        total, subtotal, tax, *rest = cast("list[Decimal]", parts)
+        flags = [v for v in (get(src, p) for p in included) if v.__class__ is bool]
+        tax_included = bool(flags) and flags[0]
+        with localcontext(EXACT):
+            expected = subtotal + sum(rest[: len(added)], _ZERO) - sum(rest[len(added) :], _ZERO)
+            if not tax_included:
+                expected += tax
+        if expected != total:
+            how = "tax included in prices" if tax_included else "tax not included in prices"
+            ctx.report(
+                "mismatch",
+                spec.at(total_path, idx),
+                f"Stores states {describe(stated)} but subtotal + shipping {'' if tax_included else '+ tax '}- discount "
+                f"= {format(expected.normalize(), 'f')} ({how}); kept as stated",
                 spec.row.id,
             )
 
@@ -1134,6 +1188,7 @@ OPERATIONS: Mapping[str, Callable[[Spec], Step]] = MappingProxyType(
         "constant": op_constant,
         "first_match": op_first_match,
         "sum_check": op_sum_check,
+        "total_check": op_total_check,
         "line_totals": op_line_totals,
         "same_value": op_same_value,
         "description_lines": op_description_lines,

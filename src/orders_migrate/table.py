@@ -79,7 +79,9 @@ _PATH_PARAMS = ("by", "sum", "times")
 # Every parameter some operation reads; anything else in a row is a typo and is refused, not ignored.
 _PARAM_KEYS = frozenset(
     {
+        "carried",
         "cases",
+        "complete",
         "contact",
         "default",
         "fetch",
@@ -88,6 +90,7 @@ _PARAM_KEYS = frozenset(
         "media_url",
         "minimum",
         "not_derivable",
+        "over",
         "pairs",
         "reason",
         "rules",
