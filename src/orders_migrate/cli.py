@@ -160,9 +160,13 @@ def convert(
 
 
 @app.command()
-def mappings() -> None:
+def mappings(
+    code: Annotated[
+        bool, typer.Option("--code", help="Print the Python generated from the table, scope by scope, instead.")
+    ] = False,
+) -> None:
     """Print the mapping table as Markdown, generated from mappings.yaml."""
-    raise typer.Exit(run_mappings())
+    raise typer.Exit(run_mappings(code=code))
 
 
 @app.command()

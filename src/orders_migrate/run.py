@@ -10,7 +10,7 @@ from typing import IO
 import orjson
 
 from .batch import CHUNK_RECORDS, BatchConfig, convert_record, run_batch, write_decimal
-from .plan import default_plan
+from .plan import Plan, default_plan
 from .query import load_query, query_report_text, translate_query
 from .reader import read_bytes
 from .render import mappings_markdown
@@ -87,8 +87,15 @@ def _atomic_write(path: FsPath, data: bytes) -> None:
     tmp.replace(path)
 
 
-def run_mappings(stream: IO[str] | None = None) -> int:
-    (stream or sys.stdout).write(mappings_markdown(default_plan().table))
+def run_mappings(stream: IO[str] | None = None, plan: Plan | None = None, code: bool = False) -> int:
+    """Print the table as Markdown, or (``code``) the Python generated from it, scope by scope."""
+    plan = plan or default_plan()
+    out = stream or sys.stdout
+    if not code:
+        out.write(mappings_markdown(plan.table))
+        return EXIT_OK
+    for name, source in plan.source().items():
+        out.write(f"# ==== {name} ====\n{source}\n")
     return EXIT_OK
 
 
