@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
 
@@ -44,6 +45,13 @@ class Plan:
     webhooks: tuple[WebhookSpec, ...]
     generate: bool = True
     code: tuple[tuple[str, str], ...] = ()  # (file name in tracebacks, generated source), in compile order
+
+    def __reduce__(self) -> tuple[Callable[[str, str, bool], Plan], tuple[str, str, bool]]:
+        """A plan travels as its table's text (to a worker process, say) and is compiled again there,
+        once per process: generated functions themselves cannot be pickled."""
+        if not self.table.text:
+            raise TypeError("cannot pickle a plan whose table was not loaded from text (load_table)")
+        return plan_of, (self.table.text, self.table.source, self.generate)
 
     def source(self) -> dict[str, str]:
         """The generated Python of every scope, by the file name a traceback from inside shows."""
@@ -495,8 +503,20 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
     )
 
 
+@lru_cache(maxsize=8)
+def plan_of(text: str, source: str = "mappings.yaml", generate: bool = True) -> Plan:
+    """The plan of a table's text, compiled once per process (an unpickled plan comes here)."""
+    return compile_table(load_table(text, source), generate)
+
+
+def plan_from_file(path: str) -> Plan:
+    """The plan of a user's own table; ``MappingError`` names the file, line and row of a bad row,
+    ``OSError`` a file that cannot be read."""
+    return plan_of(FsPath(path).read_text(encoding="utf-8"), path, True)
+
+
 @lru_cache(maxsize=1)
 def default_plan() -> Plan:
     """The plan of the shipped mappings.yaml, compiled once per process."""
     text, source = default_table_text()
-    return compile_table(load_table(text, source))
+    return plan_of(text, source, True)  # the arguments as __reduce__ gives them: one cache entry
