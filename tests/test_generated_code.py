@@ -13,6 +13,7 @@ import pytest
 
 from conftest import ROOT
 from orders_migrate import codegen, compile_table, convert_order, default_plan, load_table
+from orders_migrate.generated import note_row, row_lines
 from orders_migrate.table import default_table_text
 
 
@@ -96,3 +97,25 @@ def test_mappings_code_prints_every_scope() -> None:
     payment = next(r for r in _all_rows() if r.id == "payment-status")
     assert f"# row payment-status (mappings.yaml:{payment.line})" in out
     assert "# row line-name (mappings.yaml:" in out
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes are Python 3.11+")
+def test_a_failure_outside_any_row_is_not_put_down_to_one() -> None:
+    code = (
+        "def f(n):\n"
+        "    try:\n"
+        "        if n == 3: raise ValueError\n"
+        "        # row a (t.yaml:9)\n"
+        "        if n == 5: raise ValueError\n"
+        "        # a step of its own\n"
+        "        if n == 7: raise ValueError\n"
+        "    except Exception as e:\n"
+        "        _note_row(e, ROWS)\n"
+        "        raise\n"
+    )
+    namespace: dict[str, Any] = {"_note_row": note_row, "ROWS": row_lines(code)}
+    exec(compile(code, "<test>", "exec"), namespace)  # noqa: S102 - the test's own code
+    for line, says in ((3, "reading the scope's input"), (5, "row 'a' (t.yaml:9)"), (7, "a step the generated code calls")):
+        with pytest.raises(ValueError) as err:
+            namespace["f"](line)
+        assert len(err.value.__notes__) == 1 and says in err.value.__notes__[0]

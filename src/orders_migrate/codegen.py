@@ -534,6 +534,7 @@ def fuse(items: Sequence[Item], scope: str = "order", source: str = "mappings.ya
     src = _Source()
     for row, guarded, bare, relative, full in items:
         if row is None:
+            src.emit(1, "# a step of its own")  # so a failure here is not put down to the row before
             src.emit(1, f"{src.const(guarded)}(src, out, ctx, idx)")
             continue
         src.emit(1, f"# row {row.id} ({source}:{row.line})")

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 _FOUND: ContextVar[list[tuple[str, str]] | None] = ContextVar("orders_migrate_generated", default=None)
-_ROW_COMMENT = re.compile(r"^\s*# row (?P<id>\S+) \((?P<where>[^)]*)\)$")
+_ROW_COMMENT = re.compile(r"^\s*# (?:row (?P<id>\S+) \((?P<where>[^)]*)\)|a step of its own)$")
 
 
 def register(kind: str, scope: str, code: str) -> str:
@@ -51,7 +51,10 @@ def row_lines(code: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
         m = _ROW_COMMENT.match(line)
         if m is not None:
             starts.append(n)
-            says.append(f"in the generated code of row {m['id']!r} ({m['where']})")
+            if m["id"] is None:
+                says.append("in a step the generated code calls (see the frames below)")
+            else:
+                says.append(f"in the generated code of row {m['id']!r} ({m['where']})")
     return tuple(starts), tuple(says)
 
 
