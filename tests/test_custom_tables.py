@@ -163,3 +163,20 @@ def test_plan_from_file_is_the_library_door(custom: Path) -> None:
     custom.write_text(CUSTOM.replace("    op: enum\n", "    op: enum\n    colour: red\n", 1))
     with pytest.raises(MappingError, match=rf"^{custom}:\d+: row '[a-z-]+'"):
         plan_from_file(str(custom))
+
+
+def _payment_status_in_this_process(plan: Plan, payload: Any) -> tuple[str, bool]:
+    from orders_migrate.plan import plan_of as cache
+
+    return convert_order(payload, plan=plan).order["paymentStatus"], cache.cache_info().currsize > 0
+
+
+def test_a_custom_plan_reaches_a_spawned_process() -> None:
+    """A process that starts from nothing (spawn, as on macOS and Windows) gets the plan by pickle alone."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    plan = compile_table(load_table(CUSTOM, "custom.yaml"))
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        status, compiled_there = pool.submit(_payment_status_in_this_process, plan, load_json(COUPON)).result(timeout=120)
+    assert status == "PAID" and compiled_there
