@@ -9,7 +9,7 @@
 from typing import TYPE_CHECKING, Any
 
 from .convert import AddressConversion, Conversion, convert_address, convert_many, convert_order, convert_query_response, records
-from .plan import Plan, compile_table, default_plan
+from .plan import Plan, compile_table, default_plan, plan_from_file
 from .query import QueryTranslation, translate_query
 from .report import ConversionError, Entry, Problem, Report
 from .table import MappingError, load_table
@@ -54,6 +54,7 @@ __all__ = [
     "default_plan",
     "json_schema",
     "load_table",
+    "plan_from_file",
     "records",
     "translate_query",
     "validate_ecom_order",

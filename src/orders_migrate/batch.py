@@ -28,7 +28,7 @@ import orjson
 
 from .convert import Conversion, convert_order
 from .money import DEFAULT_LOCALE
-from .plan import default_plan
+from .plan import Plan, default_plan
 from .progress import BatchProgress, Stats, make_progress, print_summary, report_plain
 from .reader import ReadError, Record, read_line, read_records
 from .render import report_text
@@ -57,22 +57,23 @@ def convert_record(
     kind: str | None = None,
     public_key: str | None = None,
     validate: bool = True,
+    plan: Plan | None = None,
 ) -> Conversion:
     """One record: a webhook body (named by ``kind``, its JWT eventType or its shape) becomes its
     eCommerce event; anything else is converted as an order (checked against the eCommerce model
-    when ``validate`` or ``strict``)."""
+    when ``validate`` or ``strict``), by ``plan`` (the shipped table's by default)."""
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     payload = rec.payload
     if (
         kind not in (None, "order")
         or is_jwt(payload)
         or is_ecom_event(payload)
-        or detect_webhook(payload, default_plan().webhooks)
+        or detect_webhook(payload, (plan or default_plan()).webhooks)
     ):
         return convert_webhook(
-            payload, kind=kind if kind != "order" else None, public_key=public_key, locale=locale, source=source
+            payload, kind=kind if kind != "order" else None, public_key=public_key, locale=locale, source=source, plan=plan
         )
-    conversion = convert_order(payload, locale=locale, source=source, validate=validate or strict)
+    conversion = convert_order(payload, locale=locale, source=source, validate=validate or strict, plan=plan)
     if strict:
         from .models.validate import strict_problems
 
@@ -109,6 +110,7 @@ class Options:
     text: bool = False  # each order's report as plain text
     rejects: bool = False  # a rejects-file line for each failed record
     validate: bool = True  # check each converted order against the eCommerce model
+    plan: Plan | None = None  # a user's own table (pickled as its text); None: the shipped one
 
 
 @dataclass(slots=True)
@@ -166,7 +168,7 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
 
 def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:
     try:
-        conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate)
+        conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan)
         out = orjson.dumps(conv.order, default=write_decimal, option=orjson.OPT_INDENT_2 if item.pretty else 0)
     except ConversionError as exc:
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, exc.prefixed(rec.prefix).problems)
@@ -375,6 +377,7 @@ class BatchConfig:
     chunk_records: int = CHUNK_RECORDS
     chunk_bytes: int = CHUNK_BYTES
     validate: bool = True
+    plan: Plan | None = None  # --mappings: a user's own table
 
 
 class FolderOutput:
@@ -497,6 +500,8 @@ class Run:
             cfg.report_out,
             cfg.rejects,
         ]
+        if cfg.plan is not None:  # resuming with another table would mix two conversions in one output
+            doc.append(hashlib.sha256(cfg.plan.table.text.encode()).hexdigest())
         return hashlib.sha256(orjson.dumps(doc)).hexdigest()
 
     def _doc_mode(self, index: int) -> str:
@@ -675,6 +680,7 @@ class Run:
             text=cfg.report == "text",
             rejects=cfg.rejects is not None,
             validate=cfg.validate,
+            plan=cfg.plan,
         )
         sizes = [input_size(i) for i in self.inputs]
         base = [0]

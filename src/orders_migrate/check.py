@@ -26,7 +26,7 @@ from .jsonio import loads
 from .models.validate import validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse
-from .plan import default_plan
+from .plan import Plan, default_plan
 from .reader import NDJSON_SUFFIXES, _decode_error
 from .report import ConversionError, Problem
 from .webhooks import convert_webhook, detect_webhook, is_ecom_event, payload_records
@@ -85,9 +85,11 @@ def iter_files(args: Iterable[str]) -> Iterator[str]:
         yield from sorted(found)
 
 
-def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE) -> FileCheck:
+def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE, plan: Plan | None = None) -> FileCheck:
     """Check one file; with ``fix``, rewrite it (atomically, keeping its layout) when every Stores record in
-    it converts to a valid eCommerce order or event. A file with broken JSON is never rewritten."""
+    it converts to a valid eCommerce order or event. A file with broken JSON is never rewritten. ``plan``:
+    the table that tells the payloads apart and converts them (the shipped one by default)."""
+    plan = plan or default_plan()
     result = FileCheck(name)
     suffix = FsPath(name).suffix.lower()
     if suffix not in JSON_SUFFIXES and FsPath(name).exists():
@@ -98,9 +100,9 @@ def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE) -> Fi
         result.findings.append(Finding(name, "$", f"cannot read: {exc.strerror or exc}"))
         return result
     if suffix in NDJSON_SUFFIXES:
-        new = _check_ndjson(name, data, fix, locale, result)
+        new = _check_ndjson(name, data, fix, locale, plan, result)
     else:
-        new = _check_json(name, data, fix, locale, result)
+        new = _check_json(name, data, fix, locale, plan, result)
     if new is not None:
         _atomic_write(FsPath(name), new)
         result.fixed = True
@@ -127,21 +129,21 @@ def _parse(data: bytes) -> tuple[Any, str | None]:
         return None, _decode_error(exc, data)
 
 
-def _check_json(name: str, data: bytes, fix: bool, locale: str, result: FileCheck) -> bytes | None:
+def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan, result: FileCheck) -> bytes | None:
     doc, error = _parse(data)
     if error is not None:
         if _looks_like_ndjson(data):
-            return _check_ndjson(name, data, fix, locale, result)
+            return _check_ndjson(name, data, fix, locale, plan, result)
         result.findings.append(Finding(name, "$", error))
         return None
-    new_doc, converted, blocked = _check_doc(doc, name, fix, locale, result)
+    new_doc, converted, blocked = _check_doc(doc, name, fix, locale, plan, result)
     if blocked or not converted:
         return None
     result.converted += converted
     return _dumps(new_doc, _Layout.of(data.decode("utf-8")))
 
 
-def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, result: FileCheck) -> bytes | None:
+def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, plan: Plan, result: FileCheck) -> bytes | None:
     lines = data.split(b"\n")
     blocked = False
     converted = 0
@@ -155,7 +157,7 @@ def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, result: FileCh
             result.findings.append(Finding(where, "$", error))
             blocked = True
             continue
-        new_doc, line_converted, line_blocked = _check_doc(doc, where, fix, locale, result)
+        new_doc, line_converted, line_blocked = _check_doc(doc, where, fix, locale, plan, result)
         blocked = blocked or line_blocked
         if line_converted:
             lines[n - 1] = _dumps(new_doc, _Layout.of(line.decode("utf-8"), final_newline=False)) + raw[len(line) :]
@@ -166,14 +168,20 @@ def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, result: FileCh
     return b"\n".join(lines)
 
 
-def _check_doc(doc: Any, where: str, fix: bool, locale: str, result: FileCheck) -> tuple[Any, int, bool]:
+def _check_doc(doc: Any, where: str, fix: bool, locale: str, plan: Plan, result: FileCheck) -> tuple[Any, int, bool]:
     """Judge every record of one JSON document. With ``fix``: the document with its Stores records
     converted, how many were, and whether one could not be (then the whole file stays as it is)."""
     replacements: list[tuple[str, Any]] = []
     failed = False
     for prefix, payload in payload_records(doc):
-        webhook = detect_webhook(payload, default_plan().webhooks)
-        kind: str = "stores_webhook" if webhook is not None else "ecom_event" if is_ecom_event(payload) else detect_kind(payload)
+        webhook = detect_webhook(payload, plan.webhooks)
+        kind: str = (
+            "stores_webhook"
+            if webhook is not None
+            else "ecom_event"
+            if is_ecom_event(payload)
+            else detect_kind(payload, plan.table)
+        )
         if kind == "ecom_order":
             result.orders += 1
             result.findings.extend(_at(where, prefix, p) for p in validate_ecom_order(payload))
@@ -183,7 +191,7 @@ def _check_doc(doc: Any, where: str, fix: bool, locale: str, result: FileCheck) 
             # Half converted: --fix cannot tell which half to trust, so the file stays as it is.
             result.orders += 1
             failed = True
-            stores_key, ecom_key = mixed_keys(payload)
+            stores_key, ecom_key = mixed_keys(payload, plan.table)
             message = f"mixes Stores ({stores_key}) and eCommerce ({ecom_key}) order fields: fix it by hand"
             result.findings.append(Finding(where, prefix, message))
         elif kind.startswith("stores"):
@@ -192,7 +200,7 @@ def _check_doc(doc: Any, where: str, fix: bool, locale: str, result: FileCheck) 
                 message = STORES_MESSAGE if webhook is None else WEBHOOK_MESSAGE.format(name=webhook.stores)
                 result.findings.append(Finding(where, prefix, message))
                 continue
-            problems = _convert(payload, locale, replacements, prefix, webhook.id if webhook is not None else None)
+            problems = _convert(payload, locale, plan, replacements, prefix, webhook.id if webhook is not None else None)
             if problems:
                 failed = True
                 result.findings.extend(_at(where, prefix, Problem(p.path, f"not fixed: {p.message}")) for p in problems)
@@ -217,13 +225,13 @@ def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileChe
 
 
 def _convert(
-    payload: Any, locale: str, replacements: list[tuple[str, Any]], prefix: str, webhook: str | None = None
+    payload: Any, locale: str, plan: Plan, replacements: list[tuple[str, Any]], prefix: str, webhook: str | None = None
 ) -> list[Problem]:
     try:
         if webhook is None:
-            conversion = convert_order(payload, locale=locale, validate=True)
+            conversion = convert_order(payload, locale=locale, validate=True, plan=plan)
         else:
-            conversion = convert_webhook(payload, kind=webhook, locale=locale)
+            conversion = convert_webhook(payload, kind=webhook, locale=locale, plan=plan)
     except ConversionError as exc:
         return exc.problems
     if webhook is None:

@@ -10,7 +10,8 @@ from babel import Locale, UnknownLocaleError
 
 from . import __version__
 from .batch import CHUNK_RECORDS
-from .plan import default_plan
+from .plan import Plan, default_plan, plan_from_file
+from .query_fields import build_query_fields
 from .run import run_check, run_convert, run_mappings, run_query, run_schema
 from .table import MappingError
 from .webhooks import load_public_key
@@ -79,6 +80,35 @@ def _check_kind(value: str) -> str:
     return value
 
 
+MappingsFile = Annotated[
+    str | None,
+    typer.Option(
+        "--mappings",
+        metavar="FILE",
+        help="Use this mapping table instead of the shipped mappings.yaml (checked as it loads).",
+        show_default=False,
+    ),
+]
+
+
+def _plan(mappings: str | None, query: bool = False) -> Plan | None:
+    """The plan of ``--mappings FILE`` (None: the shipped table). A table that does not load is a usage
+    error (exit 2) naming the file, the line and the row."""
+    if mappings is None:
+        return None
+    try:
+        plan = plan_from_file(mappings)
+        if query:
+            build_query_fields(plan.table)  # its `search` rows, checked before the request is read
+        return plan
+    except MappingError as exc:
+        typer.echo(f"orders-migrate: {exc}", err=True)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        typer.echo(f"orders-migrate: cannot read the mapping table {mappings}: {reason}", err=True)
+    raise typer.Exit(2)
+
+
 def _check_public_key(value: str | None) -> str | None:
     if value is None:
         return None
@@ -140,10 +170,14 @@ def convert(
         bool, typer.Option("--resume", help="Continue an interrupted run from the checkpoint beside --output.")
     ] = False,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, hidden=True)] = CHUNK_RECORDS,
+    mappings: MappingsFile = None,
 ) -> None:
     """Convert Stores orders and webhooks (one order, a Query Orders response, an array, NDJSON, a webhook
     body or the JWT Wix delivered; files, folders or globs) to eCommerce orders and events, streaming and in
     parallel; bad records are reported and skipped (exit 1)."""
+    plan = _plan(mappings)
+    if plan is not None and kind not in ("auto", "order", *(spec.id for spec in plan.webhooks)):
+        raise typer.BadParameter(f"unknown kind {kind!r} in {mappings}", param_hint="'--kind'")
     raise typer.Exit(
         run_convert(
             files,
@@ -160,14 +194,20 @@ def convert(
             jobs=jobs,
             resume=resume,
             chunk_records=chunk_size,
+            plan=plan,
         )
     )
 
 
 @app.command()
-def mappings() -> None:
-    """Print the mapping table as Markdown, generated from mappings.yaml."""
-    raise typer.Exit(run_mappings())
+def mappings(
+    code: Annotated[
+        bool, typer.Option("--code", help="Print the Python generated from the table, scope by scope, instead.")
+    ] = False,
+    mappings: MappingsFile = None,
+) -> None:
+    """Print the mapping table as Markdown, generated from mappings.yaml (or --mappings FILE)."""
+    raise typer.Exit(run_mappings(plan=_plan(mappings), code=code))
 
 
 @app.command()
@@ -183,9 +223,10 @@ def check(
     locale: Annotated[
         str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount when fixing.")
     ] = "en_US",
+    mappings: MappingsFile = None,
 ) -> None:
     """Exit 1 if a file still holds Stores orders or invalid eCommerce orders (for pre-commit and CI)."""
-    raise typer.Exit(run_check(files, fix, locale))
+    raise typer.Exit(run_check(files, fix, locale, plan=_plan(mappings)))
 
 
 @app.command()
@@ -194,9 +235,10 @@ def query(
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the Search Orders body here, not stdout.")] = None,
     report: Annotated[ReportFormat, typer.Option("--report", help="Report on stderr: text, json or none.")] = ReportFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when anything was approximated or dropped.")] = False,
+    mappings: MappingsFile = None,
 ) -> None:
     """Translate a Stores Query Orders request (stores/v2/orders/query) into an eCommerce Search Orders request."""
-    raise typer.Exit(run_query(file, output, report.value, strict))
+    raise typer.Exit(run_query(file, output, report.value, strict, plan=_plan(mappings, query=True)))
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from .generated import note_row, register, row_lines
 from .money import MoneyError, computed, parse_amount, price
 from .ops import (
     _TYPES,
@@ -95,6 +96,7 @@ class _Source:
             "EXACT": EXACT,
             "ZERO": Decimal(0),
             "computed": computed,
+            "_note_row": note_row,
         }
         self.counter = 0
         self.reads: dict[tuple[str, ...], str] = {}
@@ -121,7 +123,8 @@ class _Source:
                 self.prologue.append(f"    {var} = src.get({keys[-1]!r})")
             else:
                 self.prologue.append(f"    {var} = {parent}.get({keys[-1]!r}) if {parent} is not None else None")
-            self.prologue.append(f"    if {var}.__class__ is not dict and not isinstance({var}, dict): {var} = None")
+            self.prologue.append(f"    if {var}.__class__ is not dict and not isinstance({var}, dict):")
+            self.prologue.append(f"        {var} = None")
         return var
 
     def read(self, path: Path) -> str:
@@ -154,8 +157,38 @@ class _Source:
             self.put(indent, value if n == 0 else copied.format(value), target)
 
     def code(self) -> str:
+        """The helpers, then ``fused``: its body inside a ``try`` (free when nothing is raised) whose
+        ``except`` notes which row's block a failure came from (``ROWS``, from the row comments)."""
         body = ["    fm = ctx.fmt", *self.prologue, *(self.lines or ["    pass"])]
-        return "\n".join([*self.extra, "def fused(src, out, ctx, idx):", *body]) + "\n"
+        handler = ["    except Exception as e:", "        _note_row(e, ROWS)", "        raise"]
+        lines = [*self.extra, "def fused(src, out, ctx, idx):", "    try:", *("    " + line for line in body), *handler]
+        return "\n".join(lines) + "\n"
+
+    def call(self, at: int, callee: str, args: list[str], closing: str = ")") -> None:
+        """``callee(args)``, one argument a line when they do not fit on one."""
+        one = f"{callee}({', '.join(args)}{closing}"
+        if len(one) + 4 * at <= 110:
+            self.emit(at, one)
+            return
+        self.emit(at, f"{callee}(")
+        for arg in args:
+            self.emit(at + 1, f"{arg},")
+        self.emit(at, closing)
+
+    def entry(self, at: int, args: list[str]) -> None:
+        """A report entry appended to the order's report."""
+        self.call(at, "ctx.entries.append(Entry", args, "))")
+
+    def emit_if(self, at: int, parts: list[str], joiner: str, keyword: str = "if") -> None:
+        """``if a or b ...:``, one condition a line when they do not fit on one."""
+        one = f"{keyword} {f' {joiner} '.join(parts)}:"
+        if len(parts) == 1 or len(one) + 4 * at <= 110:
+            self.emit(at, one)
+            return
+        self.emit(at, f"{keyword} (")
+        for n, part in enumerate(parts):
+            self.emit(at + 1, part if n == 0 else f"{joiner} {part}")
+        self.emit(at, "):")
 
     def fresh(self, stem: str) -> str:
         self.counter += 1
@@ -177,26 +210,25 @@ class _Source:
                 f"({x} is not MISSING and not ({x}.__class__ is {value}.__class__ and {x} == {value}))" for x in values[n + 1 :]
             ]
             if later:
-                self.emit(at + 1, f"if {' or '.join(later)}:")
+                self.emit_if(at + 1, later, "or")
                 self.emit(at + 2, call)
         return v, w
 
     def money(self, at: int, var: str, value: str, where: str) -> None:
         """``var`` = the Price of ``value`` (None after reporting a bad amount): a text formatted before is
         a memo lookup, anything else goes through ``_money_price``."""
-        self.emit(
-            at,
-            f"{var} = {{'amount': {value}, 'formattedAmount': mf}} if {value}.__class__ is str and fm is not None "
-            f"and (mf := fm.memo.get({value})) is not None else _money_price({value}, ctx, {where}, idx)",
-        )
+        self.emit(at, f"if {value}.__class__ is str and fm is not None and (mf := fm.memo.get({value})) is not None:")
+        self.emit(at + 1, f"{var} = {{'amount': {value}, 'formattedAmount': mf}}")
+        self.emit(at, "else:")
+        self.emit(at + 1, f"{var} = _money_price({value}, ctx, {where}, idx)")
 
 
 Item = tuple[Row | None, Step, Step, Callable[[Path], Path], Callable[[Path], Path]]
 
 
-def _condition(src: _Source, row: Row, relative: Callable[[Path], Path]) -> str | None:
-    """The row's conditions as one expression; "" when it has none, None when one is not spelled out
-    (a condition over every element of a list)."""
+def _condition(src: _Source, row: Row, relative: Callable[[Path], Path]) -> list[str] | None:
+    """The row's conditions, all of which must hold; none when it has none, None when one is not spelled
+    out (a condition over every element of a list)."""
     parts = []
     for path, negate in ((row.if_present, False), (row.unless_present, True)):
         if path is None:
@@ -217,7 +249,7 @@ def _condition(src: _Source, row: Row, relative: Callable[[Path], Path]) -> str 
             if None in values:
                 test = f"({v} is MISSING or {v} is None or {test})"
             parts.append(f"not {test}" if negate else test)
-    return " and ".join(parts)
+    return parts
 
 
 def _emit_row(
@@ -257,25 +289,19 @@ def _emit_row(
         for p in sources:
             v = src.read(p)
             src.emit(at, f"if {v} is not MISSING and {v} is not None and {v} != '' and {v} != [] and {v} != {{}}:")
-            src.emit(
-                at + 1,
-                f"ctx.entries.append(Entry({kind!r}, {src.const(full(p))}.render(idx), {reason!r}, {row.id!r}, {fetch_arg}))",
-            )
+            src.entry(at + 1, [repr(kind), f"{src.const(full(p))}.render(idx)", repr(reason), repr(row.id), fetch_arg])
         return True
     if op == "expect_present" and len(sources) == 1:
         v = src.read(sources[0])
         src.emit(at, f"if {v} is MISSING or {v} is None:")
         message = f"missing: {row.params['reason']}"
-        src.emit(at + 1, f"ctx.entries.append(Entry('rule', {src.const(full(sources[0]))}.render(idx), {message!r}, {row.id!r}))")
+        src.entry(at + 1, ["'rule'", f"{src.const(full(sources[0]))}.render(idx)", repr(message), repr(row.id)])
         return True
     if op == "expect_value" and len(sources) == 1 and isinstance(row.params.get("values"), list):
         v = src.read(sources[0])
         src.emit(at, f"if {v} is not MISSING and {v} is not None and {v} not in {src.const(list(row.params['values']))}:")
         message = repr(f": {row.params['reason']}")
-        src.emit(
-            at + 1,
-            f"ctx.entries.append(Entry('rule', {src.const(full(sources[0]))}.render(idx), describe({v}) + {message}, {row.id!r}))",
-        )
+        src.entry(at + 1, ["'rule'", f"{src.const(full(sources[0]))}.render(idx)", f"describe({v}) + {message}", repr(row.id)])
         return True
     if op == "line_item_id" and isinstance(bare, ReadStep) and len(bare.paths) == 1 and len(bare.paths[0]) == 1:
         return _emit_line_item_id(src, row, bare, at)
@@ -384,10 +410,13 @@ def _emit_enum(src: _Source, row: Row, source: Path, targets: list[Path], full: 
     if not_derivable:
         reasons = src.const(not_derivable)
         src.emit(at + 2, f"if isinstance({v}, str) and {v} in {reasons}:")
-        src.emit(at + 3, f"ctx.entries.append(Entry('not_derivable', {where}.render(idx), {reasons}[{v}], {row.id!r}))")
+        src.entry(at + 3, ["'not_derivable'", f"{where}.render(idx)", f"{reasons}[{v}]", repr(row.id)])
         src.emit(at + 2, "else:")
         unknown_at = at + 3
-    src.emit(unknown_at, f"_unknown(ctx, {where}, idx, {v}, {', '.join(values)!r}, {row.id!r})")
+    documented = ", ".join(values)
+    # A long list of values is the row's own `values` (see the row's line): named, not spelled out.
+    listed = repr(documented) if len(documented) <= 60 else src.const(documented)
+    src.call(unknown_at, "_unknown", ["ctx", where, "idx", v, listed, repr(row.id)])
     if targets:
         src.emit(at + 1, "elif t is not None:")
         src.emit(at + 2, "if t.__class__ is dict: t = dict(t)")
@@ -497,28 +526,33 @@ def _negative_totals(
     negative_totals(ctx, where.render(idx), total, discount, tax, row)
 
 
-def fuse(items: Sequence[Item]) -> Step:
+def fuse(items: Sequence[Item], scope: str = "order", source: str = "mappings.yaml") -> Step:
     """One step running ``items`` in order: (row or None, its guarded step, its bare step, path relative
-    to the scope, full path for messages). Rows with a spelling are spelled out, the rest called."""
+    to the scope, full path for messages). Rows with a spelling are spelled out, the rest called. Each
+    row's block opens with a comment naming the row and its line in ``source``, which a failure inside
+    the block is noted with; ``scope`` names the code for tracebacks and ``mappings --code``."""
     src = _Source()
     for row, guarded, bare, relative, full in items:
         if row is None:
+            src.emit(1, "# a step of its own")  # so a failure here is not put down to the row before
             src.emit(1, f"{src.const(guarded)}(src, out, ctx, idx)")
             continue
+        src.emit(1, f"# row {row.id} ({source}:{row.line})")
         cond = _condition(src, row, relative)
         if cond is None:
             src.emit(1, f"{src.const(guarded)}(src, out, ctx, idx)")
             continue
-        src.emit(1, f"# {row.id}")
         at = 1
         if cond:
-            src.emit(1, f"if {cond}:")
+            src.emit_if(1, cond, "and")
             at = 2
         mark = len(src.lines)
         if not _emit_row(src, row, bare, relative, full, at):
             del src.lines[mark:]
             src.emit(at, f"{src.const(bare)}(src, out, ctx, idx)")
+    code = src.code()
     namespace = dict(src.names)
-    exec(compile(src.code(), "<orders-migrate plan>", "exec"), namespace)  # noqa: S102 - our own generated code
+    namespace["ROWS"] = row_lines(code)
+    exec(compile(code, register("plan", scope, code), "exec"), namespace)  # noqa: S102 - our own generated code
     fused: Step = namespace["fused"]
     return fused

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
 
 from .codegen import Item, fuse
 from .dialect import Normaliser, compile_velo
+from .generated import collecting
 from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
 from .paths import MISSING, Each, Path, get, is_empty, iter_each, parse, put
 from .report import Entry
@@ -41,6 +43,19 @@ class Plan:
     refund: Section
     checks: tuple[Step, ...]
     webhooks: tuple[WebhookSpec, ...]
+    generate: bool = True
+    code: tuple[tuple[str, str], ...] = ()  # (file name in tracebacks, generated source), in compile order
+
+    def __reduce__(self) -> tuple[Callable[[str, str, bool], Plan], tuple[str, str, bool]]:
+        """A plan travels as its table's text (to a worker process, say) and is compiled again there,
+        once per process: generated functions themselves cannot be pickled."""
+        if not self.table.text:
+            raise TypeError("cannot pickle a plan whose table was not loaded from text (load_table)")
+        return plan_of, (self.table.text, self.table.source, self.generate)
+
+    def source(self) -> dict[str, str]:
+        """The generated Python of every scope, by the file name a traceback from inside shows."""
+        return dict(self.code)
 
     def address_steps(self, contact: bool) -> tuple[Step, ...]:
         return self.standalone_address[contact]
@@ -252,7 +267,10 @@ def _address_steps(
             _claim(sub, written, targets, table, agree=rooted)
         bare = _build(factory_of(sub, table), sub_spec)
         items.append((sub, _guard(bare, sub, None), bare, _identity, full))
-    return (fuse(items),) if generate else tuple(guarded for _, guarded, _, _, _ in items)
+    if not generate:
+        return tuple(guarded for _, guarded, _, _, _ in items)
+    where = f"address at {outer.text}" if outer is not None else "address"
+    return (fuse(items, f"{where} ({'with' if contact else 'no'} contact)", table.source),)
 
 
 def factory_of(row: Row, table: Table) -> Callable[[Spec], Step]:
@@ -329,7 +347,8 @@ def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) ->
     def flush() -> None:
         nonlocal group, group_scope, in_list
         if group:
-            fused = fuse(group) if generate else _sequence(tuple(guarded for _, guarded, _, _, _ in group))
+            name = _scope_name(rows[0].section, group_scope if in_list else None)
+            fused = fuse(group, name, table.source) if generate else _sequence(tuple(guarded for _, guarded, _, _, _ in group))
             steps.append(_loop(group_scope, group_scope, (fused,)) if in_list and group_scope is not None else fused)
         group, group_scope, in_list = [], None, False
 
@@ -354,6 +373,14 @@ def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) ->
 
 def _identity(path: Path) -> Path:
     return path
+
+
+def _scope_name(section: str, scope: Path | None) -> str:
+    """What the generated code of a section's rows is called: ``order``, ``lineItems[i]``, ``refund``."""
+    if scope is None:
+        return section
+    each = f"{scope.text}[i]"
+    return each if section == "order" else f"{section} {each}"
 
 
 _REPORT_OPS = frozenset({"not_carried", "dropped", "not_derivable"})
@@ -383,7 +410,8 @@ def _accounted_reads(row: Row, table: Table) -> list[Path]:
 def compile_section(rows: tuple[Row, ...], table: Table, generate: bool = True) -> Section:
     steps, reads = _compile_rows(rows, table, generate)
     trie = MappingProxyType(_trie(reads))
-    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate))
+    name = rows[0].section if rows else "section"
+    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate, name))
 
 
 def _reportable(rows: tuple[Row, ...], table: Table) -> frozenset[tuple[str, ...]]:
@@ -413,7 +441,8 @@ def _compile_checks(table: Table, generate: bool) -> list[Step]:
     for row in (*table.checks, None):
         scope = _scope_of(row, row.op) if row is not None else None
         if group and (row is None or scope != group_scope):
-            fused = fuse(group) if generate else _sequence(tuple(guarded for _, guarded, _, _, _ in group))
+            name = _scope_name("checks", group_scope)
+            fused = fuse(group, name, table.source) if generate else _sequence(tuple(guarded for _, guarded, _, _, _ in group))
             checks.append(_loop(group_scope, group_scope, (fused,), report_shape=False) if group_scope is not None else fused)
             group = []
         if row is None:
@@ -432,9 +461,9 @@ def _sequence(steps: tuple[Step, ...]) -> Step:
     return run
 
 
-def _walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]], generate: bool) -> Walk:
+def _walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]], generate: bool, scope: str) -> Walk:
     if generate:
-        return compile_walk(trie, reportable)
+        return compile_walk(trie, reportable, scope)
 
     def walk(value: Any, entries: list[Entry]) -> None:
         unmapped(value, trie, "$", entries)
@@ -445,30 +474,49 @@ def _walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]], gener
 def compile_table(table: Table, generate: bool = True) -> Plan:
     """The plan of a table. ``generate=False`` builds the reference plan: every row a call to its own
     step and the generic unmapped walk, the meaning the generated code must keep (tests compare them)."""
-    steps, read_paths = _compile_rows(table.order, table, generate)
-    checks = _compile_checks(table, generate)
-    standalone = {c: _address_steps(table, None, None, c, None, generate) for c in (True, False)}
-    address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
-    reads = MappingProxyType(_trie(read_paths))
+    with collecting() as code:
+        steps, read_paths = _compile_rows(table.order, table, generate)
+        checks = _compile_checks(table, generate)
+        standalone = {c: _address_steps(table, None, None, c, None, generate) for c in (True, False)}
+        address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
+        reads = MappingProxyType(_trie(read_paths))
+        walk = _walk(reads, _reportable(table.order + table.checks, table), generate, "order")
+        address_walk = _walk(address_reads, _reportable(table.address, table), generate, "address")
+        fulfillment = compile_section(table.fulfillment, table, generate)
+        refund = compile_section(table.refund, table, generate)
     return Plan(
         table,
         tuple(steps),
         reads,
-        _walk(reads, _reportable(table.order + table.checks, table), generate),
+        walk,
         table.required,
         MappingProxyType(standalone),
         MappingProxyType(address_reads),
-        _walk(address_reads, _reportable(table.address, table), generate),
+        address_walk,
         compile_velo(table.velo, table.source),
-        compile_section(table.fulfillment, table, generate),
-        compile_section(table.refund, table, generate),
+        fulfillment,
+        refund,
         tuple(checks),
         compile_webhooks(table),
+        generate,
+        tuple(dict.fromkeys(code)),  # two places an address occurs may generate the very same code
     )
+
+
+@lru_cache(maxsize=8)
+def plan_of(text: str, source: str = "mappings.yaml", generate: bool = True) -> Plan:
+    """The plan of a table's text, compiled once per process (an unpickled plan comes here)."""
+    return compile_table(load_table(text, source), generate)
+
+
+def plan_from_file(path: str) -> Plan:
+    """The plan of a user's own table; ``MappingError`` names the file, line and row of a bad row,
+    ``OSError`` a file that cannot be read."""
+    return plan_of(FsPath(path).read_text(encoding="utf-8"), path, True)
 
 
 @lru_cache(maxsize=1)
 def default_plan() -> Plan:
     """The plan of the shipped mappings.yaml, compiled once per process."""
     text, source = default_table_text()
-    return compile_table(load_table(text, source))
+    return plan_of(text, source, True)  # the arguments as __reduce__ gives them: one cache entry

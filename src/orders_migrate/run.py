@@ -10,8 +10,9 @@ from typing import IO
 import orjson
 
 from .batch import CHUNK_RECORDS, BatchConfig, convert_record, run_batch, write_decimal
-from .plan import default_plan
+from .plan import Plan, default_plan
 from .query import load_query, query_report_text, translate_query
+from .query_fields import build_query_fields
 from .reader import read_bytes
 from .render import mappings_markdown
 from .report import ConversionError, Report
@@ -40,6 +41,7 @@ def run_convert(
     jobs: int | None = None,
     resume: bool = False,
     chunk_records: int = CHUNK_RECORDS,
+    plan: Plan | None = None,
 ) -> int:
     """Convert every record of every input; keep going past bad records; exit 1 if any failed.
 
@@ -47,7 +49,8 @@ def run_convert(
     out in input order. Every converted order is validated against the eCommerce model (``invalid`` report
     entries) unless ``validate`` is off; with ``strict`` (which always validates) a record whose input or output fails its schema is a failed record instead.
     With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
-    ``resume`` continues a killed run from there. See ``batch.run_batch``."""
+    ``resume`` continues a killed run from there. ``plan``: a user's own table (it travels to the workers
+    as its text). See ``batch.run_batch``."""
     cfg = BatchConfig(
         files,
         output,
@@ -63,6 +66,7 @@ def run_convert(
         resume=resume,
         chunk_records=chunk_records,
         validate=validate,
+        plan=plan,
     )
     return run_batch(cfg, stdout, stderr)
 
@@ -87,8 +91,15 @@ def _atomic_write(path: FsPath, data: bytes) -> None:
     tmp.replace(path)
 
 
-def run_mappings(stream: IO[str] | None = None) -> int:
-    (stream or sys.stdout).write(mappings_markdown(default_plan().table))
+def run_mappings(stream: IO[str] | None = None, plan: Plan | None = None, code: bool = False) -> int:
+    """Print the table as Markdown, or (``code``) the Python generated from it, scope by scope."""
+    plan = plan or default_plan()
+    out = stream or sys.stdout
+    if not code:
+        out.write(mappings_markdown(plan.table))
+        return EXIT_OK
+    for name, source in plan.source().items():
+        out.write(f"# ==== {name} ====\n{source}\n")
     return EXIT_OK
 
 
@@ -104,14 +115,16 @@ def run_schema(name: str, stream: IO[str] | None = None) -> int:
     return EXIT_OK
 
 
-def run_check(files: list[str], fix: bool = False, locale: str = "en_US", stream: IO[str] | None = None) -> int:
+def run_check(
+    files: list[str], fix: bool = False, locale: str = "en_US", stream: IO[str] | None = None, plan: Plan | None = None
+) -> int:
     """Exit 1 when a file holds Stores orders or invalid eCommerce orders (or when ``fix`` rewrote one)."""
     from .check import check_file, iter_files, summary
 
     out = stream or sys.stdout
     results = []
     for name in iter_files(files):
-        result = check_file(name, fix=fix, locale=locale)
+        result = check_file(name, fix=fix, locale=locale, plan=plan)
         results.append(result)
         for finding in result.findings:
             out.write(f"{finding}\n")
@@ -130,8 +143,10 @@ def run_query(
     strict: bool = False,
     stdout: IO[bytes] | None = None,
     stderr: IO[str] | None = None,
+    plan: Plan | None = None,
 ) -> int:
-    """Translate one saved Stores Query Orders body into an eCommerce Search Orders body; report on stderr."""
+    """Translate one saved Stores Query Orders body into an eCommerce Search Orders body; report on stderr.
+    ``plan``: a user's own table, whose ``search`` rows say what each field becomes."""
     out_stream = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
     source = "<stdin>" if file == "-" else file
@@ -141,7 +156,8 @@ def run_query(
         _error(err, source, "$", f"cannot read: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
     try:
-        translation = translate_query(load_query(data), source)
+        fields = build_query_fields(plan.table) if plan is not None else None
+        translation = translate_query(load_query(data), source, fields)
     except ConversionError as exc:
         for p in exc.problems:
             _error(err, source, p.path, p.message)

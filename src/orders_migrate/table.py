@@ -61,6 +61,7 @@ class Table:
     max_items: Mapping[Path, int] = field(default_factory=dict)
     payload_kinds: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     markers: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
+    text: str = ""  # the YAML it was loaded from: a plan carries it to recompile itself elsewhere
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -160,6 +161,7 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         markers=markers,
         max_items={_path(k, source, None, None): int(v) for k, v in _strip(doc.get("max_items") or {}).items()},
         payload_kinds=_payload_kinds(doc.get("payload_kinds"), source),
+        text=text,
     )
 
 

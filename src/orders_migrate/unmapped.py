@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .generated import register
 from .ops import describe
 from .paths import MISSING
 from .report import Entry
@@ -155,9 +156,10 @@ def _resolve(value: Any, namespace: dict[str, Any]) -> Any:
     return value
 
 
-def compile_walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]] = frozenset()) -> Walk:
+def compile_walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]] = frozenset(), scope: str = "order") -> Walk:
     """``unmapped(order, trie, "$", entries)`` as generated code, for one trie. ``reportable``: the
-    places (keys, ``[]`` for each element) where a row may report an object the trie goes into."""
+    places (keys, ``[]`` for each element) where a row may report an object the trie goes into;
+    ``scope`` names the code for tracebacks and ``mappings --code``."""
     gen = _Walker(reportable)
     root = gen.node(trie, "$", ())
     gen.lines.extend(
@@ -170,7 +172,8 @@ def compile_walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]]
         ]
     )
     namespace = dict(gen.names)
-    exec(compile("\n".join(gen.lines) + "\n", "<orders-migrate unmapped>", "exec"), namespace)  # noqa: S102 - our own generated code
+    code = "\n".join(gen.lines) + "\n"
+    exec(compile(code, register("unmapped", scope, code), "exec"), namespace)  # noqa: S102 - our own generated code
     for name, value in gen.names.items():
         namespace[name] = _resolve(value, namespace)
     walk: Walk = namespace["walk"]

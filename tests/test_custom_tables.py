@@ -1,0 +1,182 @@
+"""A user's own mapping table (``--mappings FILE``) drives every command, worker processes included; a
+compiled plan pickles as its table's text and compiles again on the other side."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
+from orders_migrate import ConversionError, compile_table, convert_order, default_plan, load_table
+from orders_migrate.plan import Plan, plan_of
+from orders_migrate.table import default_table_text
+
+COUPON = FIXTURES / "stores" / "coupon_partially_fulfilled.json"  # paymentStatus PARTIALLY_PAID
+PAID_QUERY = FIXTURES / "queries" / "seed_paid_orders.stores.json"  # filters on paymentStatus
+
+
+def _table(old: str, new: str) -> str:
+    text, _ = default_table_text()
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+# Our own rule: a partly paid order counts as paid.
+CUSTOM = _table(
+    "      PARTIALLY_PAID: PARTIALLY_PAID\n    search: {filter: [$eq, $in, $ne, $nin], sort: true}\n"
+    '    note: "Order table: paymentStatus*',
+    '      PARTIALLY_PAID: PAID\n    search: {filter: [$eq, $in, $ne, $nin], sort: true}\n    note: "Ours: partly paid is paid; paymentStatus*',
+)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "orders_migrate", *args], capture_output=True, cwd=ROOT, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def custom(tmp_path: Path) -> Path:
+    path = tmp_path / "custom.yaml"
+    path.write_text(CUSTOM, encoding="utf-8")
+    return path
+
+
+def _outcome(payload: Any, plan: Plan) -> Any:
+    try:
+        conv = convert_order(payload, plan=plan)
+    except ConversionError as exc:
+        return [(p.path, p.message) for p in exc.problems]
+    return conv.order, conv.report.to_dict()
+
+
+@pytest.mark.parametrize("which", ["shipped", "custom"])
+def test_a_plan_pickles_as_its_table_and_converts_the_same(which: str) -> None:
+    plan = default_plan() if which == "shipped" else compile_table(load_table(CUSTOM, "custom.yaml"))
+    data = pickle.dumps(plan)
+    assert len(data) < 2 * len(plan.table.text), "the text travels, not the compiled code"
+    plan_of.cache_clear()  # as in a fresh worker process: the plan is compiled again from its text
+    again = pickle.loads(data)  # noqa: S301 - bytes this test just pickled
+    assert again is not plan and again.table.source == plan.table.source and again.table.text == plan.table.text
+    for path in STORES_FIXTURES:
+        payload = load_json(path)
+        assert _outcome(payload, again) == _outcome(payload, plan), path.name
+    assert pickle.loads(data) is again, "compiled once per process"  # noqa: S301 - as above
+
+
+def test_the_custom_table_changes_the_conversion() -> None:
+    plan = compile_table(load_table(CUSTOM, "custom.yaml"))
+    assert convert_order(load_json(COUPON), plan=plan).order["paymentStatus"] == "PAID"
+    assert convert_order(load_json(COUPON)).order["paymentStatus"] == "PARTIALLY_PAID"
+
+
+def test_a_plan_without_its_text_refuses_to_pickle() -> None:
+    table = load_table(*default_table_text())
+    bare = compile_table(type(table)(**{f: getattr(table, f) for f in table.__dataclass_fields__ if f != "text"}))
+    with pytest.raises(TypeError, match="not loaded from text"):
+        pickle.dumps(bare)
+
+
+def test_convert_with_custom_mappings_in_two_workers(tmp_path: Path, custom: Path) -> None:
+    coupon = load_json(COUPON)
+    other = load_json(FIXTURES / "stores" / "pos_canceled.json")  # PENDING: the same either way
+    batch = tmp_path / "orders.ndjson"
+    batch.write_text("".join(json.dumps(o) + "\n" for o in (coupon, other, coupon, other)))
+    out = tmp_path / "out.ndjson"
+    proc = run("convert", str(batch), "-o", str(out), "--jobs", "2", "--chunk-size", "1", "--mappings", str(custom))
+    assert proc.returncode == 0, proc.stderr
+    statuses = [json.loads(line)["paymentStatus"] for line in out.read_text().splitlines()]
+    assert statuses == ["PAID", "PENDING", "PAID", "PENDING"]
+    shipped = tmp_path / "shipped.ndjson"
+    proc = run("convert", str(batch), "-o", str(shipped), "--jobs", "2", "--chunk-size", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["paymentStatus"] for line in shipped.read_text().splitlines()][0] == "PARTIALLY_PAID"
+
+
+def test_a_bad_custom_table_is_a_usage_error_naming_file_line_and_row(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(_table("  - id: payment-status\n    op: enum\n", "  - id: payment-status\n    op: enumm\n"))
+    line = next(n for n, text in enumerate(bad.read_text().splitlines(), start=1) if text == "  - id: payment-status")
+    for args in (
+        ("convert", str(COUPON)),
+        ("check", str(COUPON)),
+        ("query", str(PAID_QUERY)),
+        ("mappings",),
+        ("mappings", "--code"),
+    ):
+        proc = run(*args, "--mappings", str(bad))
+        err = proc.stderr.decode()
+        assert proc.returncode == 2, (args, err)
+        assert f"{bad}:{line}: row 'payment-status' unknown operation 'enumm'" in err, (args, err)
+        assert "Traceback" not in err
+
+
+def test_a_missing_custom_table_is_a_usage_error(tmp_path: Path) -> None:
+    proc = run("mappings", "--mappings", str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 2
+    assert f"cannot read the mapping table {tmp_path / 'nope.yaml'}" in proc.stderr.decode()
+
+
+def test_mappings_prints_the_custom_table(custom: Path) -> None:
+    proc = run("mappings", "--mappings", str(custom))
+    assert proc.returncode == 0, proc.stderr
+    assert "Ours: partly paid is paid" in proc.stdout.decode()
+    assert "Ours: partly paid is paid" not in run("mappings").stdout.decode()
+    code = run("mappings", "--code", "--mappings", str(custom)).stdout.decode()
+    assert f"# row payment-status ({custom}:" in code
+
+
+def test_check_fix_uses_the_custom_table(tmp_path: Path, custom: Path) -> None:
+    target = tmp_path / "order.json"
+    target.write_text(COUPON.read_text())
+    proc = run("check", str(target), "--fix", "--mappings", str(custom))
+    assert proc.returncode == 1, proc.stderr  # fixed: the file changed
+    assert json.loads(target.read_text())["paymentStatus"] == "PAID"
+
+
+def test_query_uses_the_custom_tables_search_rows(tmp_path: Path) -> None:
+    unsearchable = tmp_path / "unsearchable.yaml"
+    unsearchable.write_text(
+        _table(
+            "      PARTIALLY_PAID: PARTIALLY_PAID\n    search: {filter: [$eq, $in, $ne, $nin], sort: true}\n",
+            "      PARTIALLY_PAID: PARTIALLY_PAID\n",
+        )
+    )
+    assert run("query", str(PAID_QUERY), "--strict", "--report", "none").returncode == 0
+    proc = run("query", str(PAID_QUERY), "--strict", "--mappings", str(unsearchable))
+    assert proc.returncode == 1, proc.stderr
+    assert "paymentStatus" in proc.stderr.decode()
+
+
+def test_plan_from_file_is_the_library_door(custom: Path) -> None:
+    from orders_migrate import MappingError, plan_from_file
+
+    plan = plan_from_file(str(custom))
+    assert plan.table.source == str(custom)
+    assert convert_order(load_json(COUPON), plan=plan).order["paymentStatus"] == "PAID"
+    custom.write_text(CUSTOM.replace("    op: enum\n", "    op: enum\n    colour: red\n", 1))
+    with pytest.raises(MappingError, match=rf"^{custom}:\d+: row '[a-z-]+'"):
+        plan_from_file(str(custom))
+
+
+def _payment_status_in_this_process(plan: Plan, payload: Any) -> tuple[str, bool]:
+    from orders_migrate.plan import plan_of as cache
+
+    return convert_order(payload, plan=plan).order["paymentStatus"], cache.cache_info().currsize > 0
+
+
+def test_a_custom_plan_reaches_a_spawned_process() -> None:
+    """A process that starts from nothing (spawn, as on macOS and Windows) gets the plan by pickle alone."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    plan = compile_table(load_table(CUSTOM, "custom.yaml"))
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        status, compiled_there = pool.submit(_payment_status_in_this_process, plan, load_json(COUPON)).result(timeout=120)
+    assert status == "PAID" and compiled_there
