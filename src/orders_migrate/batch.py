@@ -484,6 +484,9 @@ class Run:
         else:
             self.checkpoint = None
 
+    def _table_text(self) -> str | None:
+        return self.cfg.plan.table.text if self.cfg.plan is not None else None
+
     def fingerprint(self) -> str:
         cfg = self.cfg
         key = hashlib.sha256(cfg.public_key.encode()).hexdigest() if cfg.public_key else None
@@ -563,7 +566,7 @@ class Run:
             state: dict[str, Any] = orjson.loads(self.checkpoint.read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:
             raise UsageError(f"cannot resume: {self.checkpoint} is unreadable ({exc})") from None
-        changed = version_changes(state.get("versions") or {}, data_versions())
+        changed = version_changes(state.get("versions") or {}, data_versions(self._table_text()))
         if changed:
             # The first part of the output was written under other data (another CLDR formats amounts
             # otherwise): resuming would mix two migrations in one file.
@@ -598,7 +601,7 @@ class Run:
         state = {
             "version": CHECKPOINT_VERSION,
             "fingerprint": self.fingerprint(),
-            "versions": data_versions(),
+            "versions": data_versions(self._table_text()),
             "position": [position.input, position.offset, position.line],
             "done": done,
             "stats": self.stats.to_dict(),
@@ -763,7 +766,7 @@ class Run:
             report_text([_report_from_dict(orjson.loads(self.held_report[1]))], err)
         stats = self.stats
         if stats.records > 1 and self.cfg.report != "json":
-            print_summary(stats, err, self.cfg.rejects, describe_versions(data_versions()))
+            print_summary(stats, err, self.cfg.rejects, describe_versions(data_versions(self._table_text())))
         if stats.failed:
             err.write(f"{stats.failed} record(s) failed, {stats.converted} converted\n")
         err.flush()

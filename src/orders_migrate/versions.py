@@ -26,14 +26,19 @@ def table_digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-@lru_cache(maxsize=1)
-def data_versions() -> dict[str, str]:
-    """The versions of the code and data that shape a conversion, in a fixed order."""
+def data_versions(table_text: str | None = None) -> dict[str, str]:
+    """The versions of the code and data that shape a conversion, in a fixed order: with the shipped
+    table, or with the text of the user's own (``--mappings``)."""
+    return _versions(table_text if table_text is not None else default_table_text()[0])
+
+
+@lru_cache(maxsize=4)
+def _versions(table_text: str) -> dict[str, str]:
     from babel.core import get_cldr_version
 
     return {
         "orders-migrate": _installed("orders-migrate"),
-        "mappings": table_digest(default_table_text()[0]),
+        "mappings": table_digest(table_text),
         "babel": _installed("babel"),
         "cldr": str(get_cldr_version()),
         "pycountry": _installed("pycountry"),
