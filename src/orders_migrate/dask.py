@@ -1,0 +1,115 @@
+"""Convert a dask Bag of stored orders on a cluster: ``convert_bag(bag, ...)``. Needs the ``dask`` extra.
+
+Each partition is converted by ``partition.convert_partition``, the function a batch run's workers use,
+so the orders come out as the lines ``orders-migrate convert -o out.ndjson`` writes. The plan and the
+options travel to the workers once, as one task every partition depends on (a custom plan pickles as its
+table's text and is compiled once per worker process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dask.bag as db
+from dask.delayed import delayed
+
+from .money import DEFAULT_LOCALE
+from .partition import PartitionResult, convert_partition, partition_options
+from .plan import Plan
+
+
+@dataclass(frozen=True)
+class BagConversion:
+    """The lazy outcome of ``convert_bag``: ``results`` holds one ``PartitionResult`` a record;
+    ``orders``, ``reports``, ``rejects`` and ``errors`` are Bags of the lines a batch run writes to
+    ``-o``, ``--report-out``, ``--rejects`` and stderr. Compute them together (``dask.compute``) to
+    convert once."""
+
+    results: db.Bag
+
+    @property
+    def orders(self) -> db.Bag:
+        return self.results.filter(_ok).map(_order)
+
+    @property
+    def reports(self) -> db.Bag:
+        return self.results.filter(_has_report).map(_report)
+
+    @property
+    def rejects(self) -> db.Bag:
+        return self.results.filter(_has_reject).map(_reject)
+
+    @property
+    def errors(self) -> db.Bag:
+        return self.results.filter(_failed).map(_errors)
+
+
+def convert_bag(
+    bag: db.Bag,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    validate: bool = True,
+    strict: bool = False,
+    kind: str | None = None,
+    public_key: str | None = None,
+    plan: Plan | None = None,
+    reports: bool = False,
+    rejects: bool = False,
+    source: str = "bag",
+) -> BagConversion:
+    """Convert a Bag of NDJSON lines (``db.read_text(...)``: bytes or text) or of parsed payloads (dicts).
+
+    A record that cannot be converted is a failed result (``errors``, and ``rejects`` when asked for),
+    never a failed task. Records are named ``<source> partition N`` and numbered within their partition.
+    """
+    options = delayed(
+        partition_options(
+            locale=locale,
+            validate=validate,
+            strict=strict,
+            kind=kind,
+            public_key=public_key,
+            plan=plan,
+            reports=reports,
+            rejects=rejects,
+        ),
+        pure=True,
+    )
+    convert = delayed(convert_partition, pure=True)
+    parts = [convert(part, options, f"{source} partition {n}") for n, part in enumerate(bag.to_delayed())]
+    return BagConversion(db.from_delayed(parts))
+
+
+def _ok(r: PartitionResult) -> bool:
+    return r.order is not None
+
+
+def _failed(r: PartitionResult) -> bool:
+    return r.order is None
+
+
+def _has_report(r: PartitionResult) -> bool:
+    return r.report is not None
+
+
+def _has_reject(r: PartitionResult) -> bool:
+    return r.reject is not None
+
+
+def _order(r: PartitionResult) -> bytes:
+    assert r.order is not None
+    return r.order
+
+
+def _report(r: PartitionResult) -> bytes:
+    assert r.report is not None
+    return r.report
+
+
+def _reject(r: PartitionResult) -> bytes:
+    assert r.reject is not None
+    return r.reject
+
+
+def _errors(r: PartitionResult) -> str:
+    return r.errors
