@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 import orjson
 
+from .outfiles import display_name
 from .reader import NDJSON_SUFFIXES
 
 JSON_SUFFIXES = frozenset({".json", *NDJSON_SUFFIXES})
@@ -36,7 +37,8 @@ class Input:
 
     @property
     def source(self) -> str:
-        return "<stdin>" if self.name == "-" else self.name
+        """The name messages and JSON documents give this input (any bytes a file name can hold)."""
+        return "<stdin>" if self.name == "-" else display_name(self.name)
 
 
 @dataclass(frozen=True, slots=True)
