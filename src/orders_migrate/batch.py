@@ -8,6 +8,7 @@ Workers parse, convert and serialise; the parent only reads lines, writes bytes 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import multiprocessing
@@ -534,6 +535,9 @@ class InputDigests:
         name = self.inputs[self.index].name
         if name == "-" or self.unreadable or (end is not None and end <= self.offset):
             return
+        if is_stream(name):
+            self.unreadable = True  # a pipe cannot be read twice, nor resumed
+            return
         try:
             f = open(name, "rb")  # noqa: SIM115 - closed below
         except OSError:
@@ -655,11 +659,6 @@ class Run:
             if any(i.name == "-" for i in self.inputs):
                 raise UsageError("an output folder needs named input files, not stdin")
             self.targets = [write_target(self.out_dir / i.rel) for i in self.inputs]
-            seen: dict[FsPath, str] = {}
-            for inp, target in zip(self.inputs, self.targets, strict=True):
-                if target in seen:
-                    raise UsageError(f"{inp.source} and {seen[target]} would both be written to {display_name(str(target))}")
-                seen[target] = inp.source
             shown = display_name(str(out))
             outputs += [(f"-o {shown} (as {display_name(str(t))})", t) for t in self.targets]
             self.checkpoint = self.out_dir / ".orders-migrate.checkpoint"
@@ -673,6 +672,12 @@ class Run:
         if cfg.report_out:
             outputs.append((f"--report-out {display_name(cfg.report_out)}", cfg.report_out))
         refuse_overwrites([i.name for i in self.inputs], outputs)
+        if self.out_dir is not None:
+            seen: dict[FsPath, str] = {}
+            for inp, target in zip(self.inputs, self.targets, strict=True):
+                if target in seen:
+                    raise UsageError(f"{inp.source} and {seen[target]} would both be written to {display_name(str(target))}")
+                seen[target] = inp.source
 
     def lock(self) -> None:
         """One lock per output (a folder has one for all of it), taken before anything is written."""
@@ -685,8 +690,10 @@ class Run:
         for lock_path, what in guarded:
             try:
                 lock_path.parent.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:  # a part of the folder's path is a file
+                raise WriteError(what, os.strerror(errno.ENOTDIR)) from None
             except OSError as exc:
-                raise WriteError(lock_path.parent, exc) from None
+                raise WriteError(what, exc) from None
             lock = RunLock(lock_path, what, self.note)
             lock.acquire()
             self.locks.append(lock)

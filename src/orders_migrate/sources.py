@@ -169,7 +169,8 @@ def _read_stream(
             yield Item(DOC, index, source, done, data=data, pretty=pretty, size=len(data))
         return
     if path is not None:
-        stream.seek(start.offset)
+        if start.offset:  # only a resumed run seeks: a named pipe (``<(zcat export.gz)``) cannot
+            stream.seek(start.offset)
         lines: Iterator[bytes] = iter(stream)
     else:
         lines = _chain(head, stream)
