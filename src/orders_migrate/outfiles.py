@@ -131,7 +131,8 @@ def keep_metadata(target: FsPath, fd: int) -> None:
         st = os.stat(target)
     except OSError:
         return
-    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+        os.fchmod(fd, stat.S_IMODE(st.st_mode))
     if hasattr(os, "fchown") and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
         with contextlib.suppress(OSError):
             os.fchown(fd, st.st_uid, st.st_gid)

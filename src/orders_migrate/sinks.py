@@ -92,7 +92,6 @@ class FileSink:
             elif state is None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self.file = open(self.partial, "wb")  # noqa: SIM115 - lives until finish()
-                keep_metadata(target, self.file.fileno())
                 self.size = self.count = 0
             else:
                 self.file = open(self.partial, "r+b")  # noqa: SIM115 - lives until finish()
@@ -148,6 +147,8 @@ class FileSink:
             self.file.flush()
             whole = pretty(self.partial.read_bytes())
         self.file.flush()
+        # Given only now, so that a read-only earlier output cannot stop a resumed run reopening the partial.
+        keep_metadata(self.target, self.file.fileno())
         os.fsync(self.file.fileno())
         self._check_own_partial()
         if whole is None:

@@ -60,7 +60,7 @@ def _resume_and_compare(src: Path, folder: Path, expected: dict[str, str]) -> No
     assert listing(folder) == sorted(OUTPUTS)  # no checkpoint, partial, lock or temporary file left
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_sigkill_at_a_random_record_then_resume(tmp_path: Path, batch_run: tuple[Path, dict[str, str]], seed: int) -> None:
     """The run kills itself with SIGKILL right after writing record N (past its last checkpoint)."""
     src, expected = batch_run
@@ -95,7 +95,7 @@ def _signal_part_way(src: Path, folder: Path, signum: int, seed: int) -> subproc
     return proc
 
 
-@pytest.mark.parametrize("seed", [4, 5])
+@pytest.mark.parametrize("seed", [4])
 def test_sigkill_from_outside_then_resume(tmp_path: Path, batch_run: tuple[Path, dict[str, str]], seed: int) -> None:
     src, expected = batch_run
     proc = _signal_part_way(src, tmp_path, signal.SIGKILL, seed)

@@ -218,3 +218,23 @@ def test_sigterm_ends_a_run_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 143, err
     assert b"orders-migrate: terminated" in err and b"Traceback" not in err
     assert not list(out.parent.glob(".*.lock"))
+
+
+def test_a_run_never_renames_a_partial_file_it_did_not_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last line of defence if the lock is bypassed (removed by hand): exit 0 means our own output."""
+    src = write_ndjson(tmp_path / "in.ndjson", orders(4))
+    out = tmp_path / "out.ndjson"
+    take = batch.Run.take
+
+    def intruder(self: batch.Run, result: batch.Result) -> None:
+        take(self, result)
+        if self.written == 3:
+            foreign = tmp_path / "foreign"
+            foreign.write_text('{"buyerNote": "another run"}\n')
+            foreign.replace(tmp_path / ".out.ndjson.partial")
+
+    monkeypatch.setattr(batch.Run, "take", intruder)
+    code, _, err = convert(src, output=str(out))
+    assert code == 1
+    assert f"orders-migrate: {out}: .out.ndjson.partial was replaced by another process; nothing was renamed" in err
+    assert not out.exists()

@@ -243,7 +243,7 @@ def test_a_closed_stdout_ends_quietly(tmp_path: Path, args: list[str]) -> None:
 
 
 def test_head_reads_a_little_and_goes_away(tmp_path: Path) -> None:
-    src = write_ndjson(tmp_path / "in.ndjson", orders(2000))
+    src = write_ndjson(tmp_path / "in.ndjson", orders(400))  # far more than a pipe holds
     proc = subprocess.Popen(
         command("convert", str(src), "--report", "none", "--jobs", "2"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
     )
