@@ -861,6 +861,10 @@ class Run:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise WriteError(self.checkpoint, exc) from None
+        except BaseException:  # Ctrl-C or SIGTERM in the middle: the last checkpoint still stands
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
 
     # -- results
 
@@ -1024,6 +1028,8 @@ class Run:
             self.reports.finish(single_ok=True)
         if self.checkpoint is not None:
             self.checkpoint.unlink(missing_ok=True)
+            # Left only if a run was killed while writing it; every later checkpoint replaces it.
+            self.checkpoint.with_name(self.checkpoint.name + ".tmp").unlink(missing_ok=True)
         self._flush_stdout()
 
     def _close(self) -> int:

@@ -52,12 +52,14 @@ def _args(src: Path, folder: Path) -> list[str]:
     ]
 
 
-def _resume_and_compare(src: Path, folder: Path, expected: dict[str, str]) -> None:
+def _resume_and_compare(src: Path, folder: Path, expected: dict[str, str]) -> str:
     resumed = cli(*_args(src, folder), "--jobs", "2", "--resume")
-    assert resumed.returncode == 1, resumed.stderr
-    assert f"{RECORDS + RECORDS // 97} records in" in resumed.stderr.decode()  # counts span both runs
+    err = resumed.stderr.decode()
+    assert resumed.returncode == 1, err
+    assert f"{RECORDS + RECORDS // 97} records in" in err  # counts span both runs
     assert {name: digest(folder / name) for name in OUTPUTS} == expected
     assert listing(folder) == sorted(OUTPUTS)  # no checkpoint, partial, lock or temporary file left
+    return err
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -67,8 +69,10 @@ def test_sigkill_at_a_random_record_then_resume(tmp_path: Path, batch_run: tuple
     at = random.Random(seed).randrange(1, RECORDS)  # noqa: S311 - a seeded, repeatable kill point
     killed = cli(*_args(src, tmp_path), "--jobs", "2", env={KILL_AFTER_ENV: str(at)})
     assert killed.returncode == -signal.SIGKILL
-    assert (tmp_path / ".out.ndjson.lock").exists()  # a dead process's lock: the resumed run takes it over
-    _resume_and_compare(src, tmp_path, expected)
+    # A dead process's lock: the resumed run takes it over, and says so.
+    pid = json.loads((tmp_path / ".out.ndjson.lock").read_bytes())["pid"]
+    err = _resume_and_compare(src, tmp_path, expected)
+    assert f"orders-migrate: took over {tmp_path / '.out.ndjson.lock'}: pid {pid} " in err
 
 
 def _signal_part_way(src: Path, folder: Path, signum: int, seed: int) -> subprocess.Popen[bytes]:

@@ -82,7 +82,7 @@ def test_a_stale_lock_is_taken_over_with_a_note(tmp_path: Path, who: str) -> Non
     if who == "a dead process":
         _lock(tmp_path / ".out.ndjson.lock", _dead_pid())
     elif who == "a reused pid":  # our parent is alive, but it started at another time than the lock says
-        _lock(tmp_path / ".out.ndjson.lock", os.getppid(), pid_start=1)
+        _lock(tmp_path / ".out.ndjson.lock", os.getppid(), pid_start=-1)
     elif who == "our own pid, not held by us":  # a container restarted: same pid, same host name
         _lock(tmp_path / ".out.ndjson.lock", os.getpid())
     else:
