@@ -117,10 +117,10 @@ def test_ndjson_errors_name_the_line(tmp_path: Path) -> None:
     assert len(proc.stdout.decode().splitlines()) == 2
 
 
-def test_missing_file_is_exit_1(tmp_path: Path) -> None:
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     proc = run("convert", str(tmp_path / "nope.json"))
-    assert proc.returncode == 1
-    assert "cannot read" in proc.stderr.decode()
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == f"orders-migrate: {tmp_path / 'nope.json'}: no such file\n"
 
 
 @pytest.mark.parametrize(

@@ -642,8 +642,8 @@ def test_cli_bad_input_is_file_path_message_without_traceback(tmp_path: Path) ->
 
 def test_cli_missing_file_and_not_json() -> None:
     proc = run("query", "no/such/file.json")
-    assert proc.returncode == 1
-    assert proc.stderr.decode().startswith("no/such/file.json::$: cannot read")
+    assert proc.returncode == 2  # a usage error, as in convert
+    assert proc.stderr.decode() == "orders-migrate: no/such/file.json: no such file\n"
     proc = run("query", "-", stdin=b"{not json")
     assert proc.returncode == 1
     assert proc.stderr.decode().startswith("<stdin>::$: not valid JSON")

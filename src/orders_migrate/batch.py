@@ -8,7 +8,9 @@ Workers parse, convert and serialise; the parent only reads lines, writes bytes 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import json
 import multiprocessing
 import os
 import signal
@@ -28,18 +30,29 @@ import orjson
 
 from .convert import Conversion, convert_order
 from .money import DEFAULT_LOCALE
+from .outfiles import (
+    RunLock,
+    StdoutClosed,
+    UsageError,
+    WriteError,
+    display_name,
+    is_stream,
+    quiet_stdout,
+    refuse_overwrites,
+    write_target,
+)
 from .plan import Plan, default_plan
 from .progress import BatchProgress, Stats, make_progress, print_summary, report_plain
 from .reader import ReadError, Record, read_line, read_records
 from .render import report_text
 from .report import ConversionError, Entry, Problem, Report
 from .sinks import AUTO, JSON, LINES, FileSink, StreamSink, partial_path, pretty
-from .sources import END, LINE, Item, Position, expand_inputs, input_size, is_ndjson_name, read_items
+from .sources import END, GLOB_CHARS, LINE, Input, Item, Position, expand_inputs, input_size, is_ndjson_name, read_items
 from .versions import data_versions, describe_versions, version_changes
 from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 CHUNK_RECORDS = 256
 CHUNK_BYTES = 1 << 20
 # Test hook: the parent kills itself with SIGKILL once it has written this many records (after writing
@@ -98,6 +111,50 @@ def _exact_decimal(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+class _Token:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def json_exact(value: object) -> bytes:
+    """JSON for any value the reader can produce, where orjson refuses it: an integer beyond 64 bits, a
+    lone surrogate from a ``\\ud800`` escape, nesting deeper than orjson allows. Decimals are written
+    digit for digit. Iterative, so any depth the reader accepted can be written back."""
+    out: list[str] = []
+    stack: list[object] = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, _Token):
+            out.append(v.text)
+        elif isinstance(v, dict):
+            stack.append(_Token("}"))
+            pairs = list(v.items())
+            for i in range(len(pairs) - 1, -1, -1):
+                stack.append(pairs[i][1])
+                stack.append(_Token(("," if i else "") + json.dumps(str(pairs[i][0])) + ":"))
+            out.append("{")
+        elif isinstance(v, (list, tuple)):
+            stack.append(_Token("]"))
+            for i in range(len(v) - 1, -1, -1):
+                stack.append(v[i])
+                if i:
+                    stack.append(_Token(","))
+            out.append("[")
+        elif v is None or isinstance(v, bool):
+            out.append(json.dumps(v))
+        elif isinstance(v, int):
+            out.append(str(int(v)))
+        elif isinstance(v, Decimal):
+            out.append(str(v))
+        elif isinstance(v, float):
+            out.append(json.dumps(v))
+        else:
+            out.append(json.dumps(str(v)))
+    return "".join(out).encode()
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     """What a worker needs to know, besides the items."""
@@ -111,6 +168,7 @@ class Options:
     rejects: bool = False  # a rejects-file line for each failed record
     validate: bool = True  # check each converted order against the eCommerce model
     plan: Plan | None = None  # a user's own table (pickled as its text); None: the shipped one
+    failures: bool = False  # each failed record as a JSON object (for --report json)
 
 
 @dataclass(slots=True)
@@ -123,6 +181,7 @@ class Result:
     text: str = ""
     errors: str = ""
     reject: bytes | None = None
+    failure: bytes | None = None  # the errors as one JSON object (--report json)
     end: bool = False
 
 
@@ -152,7 +211,7 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
             except OSError as exc:
                 _fail(chunk, opts, item, item.source, None, "$", None, [Problem("$", f"cannot read: {exc.strerror or exc}")])
                 continue
-            records = read_records(item.path if item.path is not None else "-", data, opts.kind)
+            records = read_records(item.path if item.path is not None else "-", data, opts.kind, item.source)
         try:
             for rec in records:
                 if isinstance(rec, ReadError):
@@ -205,6 +264,17 @@ def _fail(
     result = Result(item.input, errors="".join(f"{where}::{p.path}: {p.message}\n" for p in problems))
     if opts.rejects:
         result.reject = _reject_line(item, line, prefix, rec, problems)
+    if opts.failures:
+        doc = {
+            "source": item.source,
+            "line": line,
+            "path": prefix,
+            "errors": [{"path": p.path, "message": p.message} for p in problems],
+        }
+        try:
+            result.failure = orjson.dumps(doc)
+        except TypeError:  # a lone surrogate quoted in a message
+            result.failure = json_exact(doc)
     chunk.stats.records += 1
     chunk.stats.failed += 1
     chunk.results.append(result)
@@ -231,9 +301,10 @@ def _reject_line(item: Item, line: int | None, prefix: str, rec: Record | None, 
         doc["record"] = rec.payload
     try:
         return orjson.dumps(doc, default=_exact_decimal)
-    except orjson.JSONEncodeError:
-        doc["record"] = None  # e.g. an integer beyond 64 bits: the errors still say where the record is
-        return orjson.dumps(doc)
+    except TypeError:  # orjson.JSONEncodeError: e.g. an integer beyond 64 bits, a lone surrogate
+        if rec is not None:
+            doc["record"] = rec.payload
+        return json_exact(doc)
 
 
 # ---- chunks and workers -----------------------------------------------------------------------------
@@ -272,8 +343,10 @@ def _worker_init(parent_alive: Connection, inherited: int | None, models: bool =
     that pipe, which a forked worker holds too and must close, or it would keep the pipe open itself."""
     if inherited is not None:
         os.close(inherited)
-    # Ctrl-C reaches the whole process group: the parent stops the pool and says how to resume.
+    # Ctrl-C reaches the whole process group: the parent stops the pool and says how to resume. A forked
+    # worker would inherit the parent's SIGTERM handler, which belongs to the parent's run.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threading.Thread(target=_exit_with_parent, args=(parent_alive,), daemon=True).start()
     _warm(models)
 
@@ -356,10 +429,6 @@ def _prepend(head: list[list[Item]], rest: Iterator[list[Item]]) -> Iterator[lis
 # ---- the run ----------------------------------------------------------------------------------------
 
 
-class UsageError(Exception):
-    """A command that cannot run as given (exit 2)."""
-
-
 @dataclass
 class BatchConfig:
     files: list[str]
@@ -433,10 +502,114 @@ class FolderOutput:
         for _, sink in self.pending + ([self.current] if self.current else []):
             sink.close()
 
+    def discard(self) -> None:
+        for _, sink in self.pending + ([self.current] if self.current else []):
+            sink.discard()
+
 
 def _check_partial(target: FsPath, state: dict[str, Any]) -> None:
     if partial_path(target).stat().st_size < int(state["size"]):
-        raise UsageError(f"cannot resume: {partial_path(target)} is shorter than its checkpoint says")
+        raise UsageError(f"cannot resume: {display_name(str(partial_path(target)))} is shorter than its checkpoint says")
+
+
+HASH_BLOCK = 1 << 20
+
+
+class InputDigests:
+    """What the run has read of each input, so ``--resume`` can tell whether an input changed since: its
+    size and mtime, and the sha256 of its bytes up to where the checkpoint stands (all of them, for an
+    input done). Bytes are hashed once, as checkpoints pass them."""
+
+    def __init__(self, inputs: list[Input]):
+        self.inputs = inputs
+        self.entries: list[dict[str, Any] | None] = []  # one per input done
+        self.index = self.offset = 0
+        self.hash = hashlib.sha256()
+        self.unreadable = False
+
+    def advance(self, position: Position) -> None:
+        while self.index < min(position.input, len(self.inputs)):
+            self._read_to(None)
+            self.entries.append(self._entry())
+            self.index, self.offset, self.hash, self.unreadable = self.index + 1, 0, hashlib.sha256(), False
+        if self.index == position.input < len(self.inputs):
+            self._read_to(position.offset)
+
+    def _read_to(self, end: int | None) -> None:
+        name = self.inputs[self.index].name
+        if name == "-" or self.unreadable or (end is not None and end <= self.offset):
+            return
+        if is_stream(name):
+            self.unreadable = True  # a pipe cannot be read twice, nor resumed
+            return
+        try:
+            f = open(name, "rb")  # noqa: SIM115 - closed below
+        except OSError:
+            self.unreadable = True  # the run reported it as a failed record; nothing of it was used
+            return
+        with f:
+            f.seek(self.offset)
+            while end is None or self.offset < end:
+                block = f.read(HASH_BLOCK if end is None else min(HASH_BLOCK, end - self.offset))
+                if not block:
+                    break
+                self.hash.update(block)
+                self.offset += len(block)
+
+    def _entry(self) -> dict[str, Any] | None:
+        name = self.inputs[self.index].name
+        if name == "-" or self.unreadable:
+            return None
+        try:
+            st = os.stat(name)
+        except OSError:
+            return None
+        return {
+            "name": self.inputs[self.index].source,
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "read": self.offset,
+            "sha256": self.hash.hexdigest(),
+        }
+
+    def state(self) -> list[dict[str, Any] | None]:
+        return self.entries + ([self._entry()] if self.index < len(self.inputs) else [])
+
+    @classmethod
+    def verified(cls, inputs: list[Input], recorded: Any, position: Position) -> InputDigests:
+        """The digests of a resumed run, after checking every input read so far is as the checkpoint saw
+        it; ``UsageError`` names the first that changed."""
+        if not isinstance(recorded, list) or len(recorded) != min(position.input + 1, len(inputs)):
+            raise UsageError("cannot resume: the checkpoint does not describe its inputs; run it again without --resume")
+        for inp, entry in zip(inputs, recorded, strict=False):
+            if entry is None:
+                continue
+            try:
+                st = os.stat(inp.name)
+            except OSError as exc:
+                raise UsageError(f"cannot resume: {inp.source} changed since the checkpoint: {exc.strerror}") from None
+            if (st.st_size, st.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
+                raise UsageError(
+                    f"cannot resume: {inp.source} changed since the checkpoint (size {entry['size']} -> {st.st_size} "
+                    "bytes, or its modification time); run it again without --resume to start over"
+                )
+        digests = cls(inputs)
+        digests.advance(position)
+        for inp, entry, now in zip(inputs, recorded, digests.state(), strict=False):
+            if entry is not None and (now is None or (now["read"], now["sha256"]) != (entry["read"], entry["sha256"])):
+                raise UsageError(
+                    f"cannot resume: {inp.source} changed since the checkpoint: its first {entry['read']} bytes are "
+                    "not the ones already converted; run it again without --resume to start over"
+                )
+        return digests
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stopped like Ctrl-C, so files are closed, the lock freed and the checkpoint kept."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 class Run:
@@ -449,7 +622,10 @@ class Run:
         self.output: FileSink | StreamSink | None = None
         self.rejects: FileSink | None = None
         self.reports: FileSink | None = None
+        # --report json: every report, failed record and note goes into this one JSON document on stderr.
         self.json_reports: StreamSink | None = None
+        if cfg.report == "json":
+            self.json_reports = StreamSink(lambda b: self.progress.write(b.decode()), JSON)
         self.held_report: tuple[str, bytes] | None = None  # the first order's report, until a second shows up
         self.reported = 0
         self.written = 0
@@ -457,6 +633,8 @@ class Run:
         self.kill_after = int(kill) if kill.isdigit() else 0
         self.progress: BatchProgress = make_progress(stderr, None, enabled=False)
         self.checkpoint: FsPath | None = None
+        self.locks: list[RunLock] = []
+        self.digests: InputDigests | None = None
 
     # -- set-up
 
@@ -465,24 +643,86 @@ class Run:
         out = cfg.output
         self.out_dir = FsPath(out) if out and (out.endswith(("/", os.sep)) or FsPath(out).is_dir()) else None
         self.inputs = expand_inputs(cfg.files, exclude=self.out_dir)
-        if cfg.resume and not out:
+        for inp in self.inputs:
+            if inp.name != "-" and not os.path.exists(inp.name):
+                what = "no file matches" if GLOB_CHARS & set(inp.name) else "no such file"
+                raise UsageError(f"{inp.source}: {what}")
+        # A device or pipe given as -o is written like stdout: straight, no checkpoint, no resume.
+        self.out_stream = bool(out) and self.out_dir is None and is_stream(str(out))
+        if cfg.resume and (not out or self.out_stream):
             raise UsageError("--resume needs --output: a run to stdout cannot be resumed")
         if cfg.resume and any(i.name == "-" for i in self.inputs):
             raise UsageError("--resume cannot read stdin again: name the input file")
+        self.out_path = write_target(out) if out and self.out_dir is None else None
+        self.rejects_path = write_target(cfg.rejects) if cfg.rejects else None
+        self.reports_path = write_target(cfg.report_out) if cfg.report_out else None
+        outputs: list[tuple[str, FsPath | str]] = []
         if self.out_dir is not None:
+            if self.out_dir.exists() and not self.out_dir.is_dir():
+                raise UsageError(f"-o {display_name(str(out))}: {display_name(str(self.out_dir))} is a file, not a folder")
             if any(i.name == "-" for i in self.inputs):
                 raise UsageError("an output folder needs named input files, not stdin")
-            self.targets = [self.out_dir / i.rel for i in self.inputs]
+            self.targets = [write_target(self.out_dir / i.rel) for i in self.inputs]
+            shown = display_name(str(out))
+            outputs += [(f"-o {shown} (as {display_name(str(t))})", t) for t in self.targets]
+            self.checkpoint = self.out_dir / ".orders-migrate.checkpoint"
+        elif self.out_path is not None:
+            outputs.append((f"-o {display_name(str(out))}", str(out)))
+            self.checkpoint = None if self.out_stream else _beside(self.out_path, "checkpoint")
+        else:
+            self.checkpoint = None
+        if cfg.rejects:
+            outputs.append((f"--rejects {display_name(cfg.rejects)}", cfg.rejects))
+        if cfg.report_out:
+            outputs.append((f"--report-out {display_name(cfg.report_out)}", cfg.report_out))
+        refuse_overwrites([i.name for i in self.inputs], outputs)
+        if self.out_dir is not None:
             seen: dict[FsPath, str] = {}
             for inp, target in zip(self.inputs, self.targets, strict=True):
                 if target in seen:
-                    raise UsageError(f"{inp.name} and {seen[target]} would both be written to {target}")
-                seen[target] = inp.name
-            self.checkpoint = self.out_dir / ".orders-migrate.checkpoint"
-        elif out:
-            self.checkpoint = FsPath(out).with_name(f".{FsPath(out).name}.checkpoint")
+                    raise UsageError(f"{inp.source} and {seen[target]} would both be written to {display_name(str(target))}")
+                seen[target] = inp.source
+
+    def lock(self) -> None:
+        """One lock per output (a folder has one for all of it), taken before anything is written."""
+        guarded: list[tuple[FsPath, str]] = []
+        if self.out_dir is not None:
+            guarded.append((self.out_dir / ".orders-migrate.lock", str(self.out_dir)))
+        for path in (self.out_path, self.rejects_path, self.reports_path):
+            if path is not None and not is_stream(path):
+                guarded.append((_beside(path, "lock"), str(path)))
+        for lock_path, what in guarded:
+            try:
+                lock_path.parent.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:  # a part of the folder's path is a file
+                raise WriteError(what, os.strerror(errno.ENOTDIR)) from None
+            except OSError as exc:
+                raise WriteError(what, exc) from None
+            lock = RunLock(lock_path, what, self.note)
+            lock.acquire()
+            self.locks.append(lock)
+
+    def unlock(self) -> None:
+        for lock in self.locks:
+            lock.release()
+        self.locks.clear()
+
+    def note(self, text: str) -> None:
+        """Something the user should know that is not a record's outcome."""
+        if self.json_reports is not None:
+            self.json_reports.add(_json({"note": text}))
         else:
-            self.checkpoint = None
+            self.stderr.write(f"orders-migrate: {text}\n")
+
+    def fail(self, text: str) -> None:
+        """The last word of a run that stopped: inside the JSON report when one was started."""
+        if self.json_reports is not None and self.json_reports.count:
+            self.json_reports.add(_json({"error": text}))
+            self.json_reports.finish(single_ok=True)
+            self.json_reports = None
+        else:
+            self.stderr.write(f"orders-migrate: {text}\n")
+        self.stderr.flush()
 
     def _table_text(self) -> str | None:
         return self.cfg.plan.table.text if self.cfg.plan is not None else None
@@ -492,16 +732,16 @@ class Run:
         key = hashlib.sha256(cfg.public_key.encode()).hexdigest() if cfg.public_key else None
         doc = [
             CHECKPOINT_VERSION,
-            [i.name for i in self.inputs],
-            cfg.output,
+            [i.source for i in self.inputs],
+            display_name(cfg.output or ""),
             cfg.fmt,
             cfg.locale,
             cfg.strict,
             cfg.validate,
             cfg.kind,
             key,
-            cfg.report_out,
-            cfg.rejects,
+            display_name(cfg.report_out or ""),
+            display_name(cfg.rejects or ""),
         ]
         if cfg.plan is not None:  # resuming with another table would mix two conversions in one output
             doc.append(hashlib.sha256(cfg.plan.table.text.encode()).hexdigest())
@@ -526,29 +766,40 @@ class Run:
                 self.folder.restore(sinks["output"])
         else:
             mode = {"ndjson": LINES, "json": JSON}.get(cfg.fmt, AUTO)
-            if cfg.output:
-                self.output = self._file_sink(FsPath(cfg.output), mode, sinks.get("output"), state is not None, done)
+            if self.out_path is not None:
+                self.output = self._file_sink(self.out_path, mode, sinks.get("output"), state is not None, done)
             else:
                 self.output = StreamSink(self._write_stdout, mode)
-        if cfg.rejects:
-            self.rejects = self._file_sink(FsPath(cfg.rejects), LINES, sinks.get("rejects"), state is not None, done)
-        if cfg.report_out:
-            self.reports = self._file_sink(FsPath(cfg.report_out), AUTO, sinks.get("reports"), state is not None, done)
-        if cfg.report == "json":
-            self.json_reports = StreamSink(lambda b: self.progress.write(b.decode()), JSON)
+        if self.rejects_path is not None:
+            self.rejects = self._file_sink(self.rejects_path, LINES, sinks.get("rejects"), state is not None, done)
+        if self.reports_path is not None:
+            self.reports = self._file_sink(self.reports_path, AUTO, sinks.get("reports"), state is not None, done)
 
     def _file_sink(self, target: FsPath, mode: str, state: dict[str, Any] | None, resuming: bool, done: bool) -> FileSink | None:
-        if not resuming:
+        if not resuming or is_stream(target):
             return FileSink(target, mode)
         if state is not None and partial_path(target).exists():
             _check_partial(target, state)
             return FileSink(target, mode, state)
         if done:
             return None  # the run was finishing when it stopped, and this file was already renamed
-        raise UsageError(f"cannot resume: {partial_path(target)} is missing")
+        raise UsageError(f"cannot resume: {display_name(str(partial_path(target)))} is missing")
 
     def _write_stdout(self, data: bytes) -> None:
-        self.stdout.write(data)
+        try:
+            self.stdout.write(data)
+        except BrokenPipeError:
+            raise StdoutClosed from None
+        except OSError as exc:
+            raise WriteError("<stdout>", exc) from None
+
+    def _flush_stdout(self) -> None:
+        try:
+            self.stdout.flush()
+        except BrokenPipeError:
+            raise StdoutClosed from None
+        except OSError as exc:
+            raise WriteError("<stdout>", exc) from None
 
     def _file_sinks(self) -> list[FileSink]:
         return [s for s in (self.output, self.rejects, self.reports) if isinstance(s, FileSink)]
@@ -558,27 +809,33 @@ class Run:
     def load_checkpoint(self) -> dict[str, Any] | None:
         if self.checkpoint is None or not self.checkpoint.exists():
             return None
+        shown = display_name(str(self.checkpoint))
         if not self.cfg.resume:
-            self.stderr.write(f"orders-migrate: starting over; {self.checkpoint} was left by an unfinished run (use --resume)\n")
+            self.note(f"starting over; {shown} was left by an unfinished run (use --resume)")
             self.checkpoint.unlink()
             return None
         try:
             state: dict[str, Any] = orjson.loads(self.checkpoint.read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:
-            raise UsageError(f"cannot resume: {self.checkpoint} is unreadable ({exc})") from None
+            raise UsageError(f"cannot resume: {shown} is unreadable ({exc})") from None
+        if state.get("version") != CHECKPOINT_VERSION:
+            raise UsageError(
+                f"cannot resume: {shown} was written by another version of orders-migrate; run it again without --resume"
+            )
         changed = version_changes(state.get("versions") or {}, data_versions(self._table_text()))
         if changed:
             # The first part of the output was written under other data (another CLDR formats amounts
             # otherwise): resuming would mix two migrations in one file.
             raise UsageError(
-                f"cannot resume: {self.checkpoint} was written under other versions ({'; '.join(changed)}); "
+                f"cannot resume: {shown} was written under other versions ({'; '.join(changed)}); "
                 "run it again without --resume to start over"
             )
         if state.get("fingerprint") != self.fingerprint():
             raise UsageError(
-                f"cannot resume: {self.checkpoint} was written by a different command (inputs or options differ); "
+                f"cannot resume: {shown} was written by a different command (inputs or options differ); "
                 "run it again without --resume to start over"
             )
+        self.digests = InputDigests.verified(self.inputs, state.get("inputs"), Position(*state["position"]))
         return state
 
     def commit(self, position: Position, done: bool = False) -> None:
@@ -598,21 +855,34 @@ class Run:
             sinks["rejects"] = self.rejects.state()
         if self.reports is not None:
             sinks["reports"] = self.reports.state()
+        if self.digests is None:
+            self.digests = InputDigests(self.inputs)
+        self.digests.advance(position)
         state = {
             "version": CHECKPOINT_VERSION,
             "fingerprint": self.fingerprint(),
             "versions": data_versions(self._table_text()),
             "position": [position.input, position.offset, position.line],
+            "inputs": self.digests.state(),
             "done": done,
             "stats": self.stats.to_dict(),
             "sinks": sinks,
         }
         tmp = self.checkpoint.with_name(self.checkpoint.name + ".tmp")
-        with open(tmp, "wb") as f:
-            f.write(orjson.dumps(state, option=orjson.OPT_INDENT_2))
-            f.flush()
-            os.fsync(f.fileno())
-        tmp.replace(self.checkpoint)
+        try:
+            with open(tmp, "wb") as f:
+                f.write(orjson.dumps(state, option=orjson.OPT_INDENT_2))
+                f.flush()
+                os.fsync(f.fileno())
+            tmp.replace(self.checkpoint)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise WriteError(self.checkpoint, exc) from None
+        except BaseException:  # Ctrl-C or SIGTERM in the middle: the last checkpoint still stands
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
 
     # -- results
 
@@ -622,7 +892,10 @@ class Run:
                 self.folder.end(result.input)
             return
         if result.errors:
-            self.progress.write(result.errors)
+            if self.json_reports is not None and result.failure is not None:
+                self.json_reports.add(pretty(result.failure).rstrip(b"\n"))
+            else:
+                self.progress.write(result.errors)
             if self.folder is not None:
                 self.folder.failed.add(result.input)
         if result.reject is not None and self.rejects is not None:
@@ -659,20 +932,26 @@ class Run:
             sink.flush()
         if self.folder is not None:
             self.folder.flush(sync=False)
-        self.stdout.flush()
+        self._flush_stdout()
         os.kill(os.getpid(), signal.SIGKILL)
 
     # -- the whole run
 
     def execute(self) -> int:
         self.plan()
+        try:
+            self.lock()
+            return self._execute()
+        finally:
+            self.unlock()
+
+    def _execute(self) -> int:
         state = self.load_checkpoint()
         if state is not None:
             self.stats = Stats.from_dict(state["stats"])
         start = Position(*state["position"]) if state else Position()
         if state is None and self.checkpoint is not None:
             self._clear_partials()
-        self.open_sinks(state)
         cfg = self.cfg
         opts = Options(
             cfg.locale,
@@ -684,6 +963,7 @@ class Run:
             rejects=cfg.rejects is not None,
             validate=cfg.validate,
             plan=cfg.plan,
+            failures=cfg.report == "json",
         )
         sizes = [input_size(i) for i in self.inputs]
         base = [0]
@@ -694,7 +974,9 @@ class Run:
         total = base[-1] if all(i.name != "-" for i in self.inputs) else None
         done_bytes = base[min(start.input, len(self.inputs))] + start.offset
         stack = contextlib.ExitStack()
+        finished = False
         try:
+            self.open_sinks(state)
             if not (state and state.get("done")):
                 items = read_items(self.inputs, start, self._pretty())
                 chunks = chunked(items, cfg.chunk_records, cfg.chunk_bytes)
@@ -711,14 +993,18 @@ class Run:
                         self.folder.finish_pending()
                     self.progress.update(base[min(position.input, len(self.inputs))] + position.offset, self.stats.records)
                     if isinstance(self.output, StreamSink):
-                        self.stdout.flush()  # a pipeline reading our stdout gets each chunk as it is done
+                        self._flush_stdout()  # a pipeline reading our stdout gets each chunk as it is done
                 self.commit(position, done=True)
             self._finish()
+            finished = True
         finally:
             stack.close()
             self.progress.close()
-            self._close_files()
+            self._close_files(keep=finished or self.resumable())
         return self._close()
+
+    def resumable(self) -> bool:
+        return self.checkpoint is not None and self.checkpoint.exists()
 
     def _pretty(self) -> list[bool]:
         """Which inputs' orders go to a JSON document (indented) rather than to NDJSON lines."""
@@ -728,24 +1014,29 @@ class Run:
 
     def _check_resume_position(self, start: Position, sizes: list[int]) -> None:
         if start.input < len(self.inputs) and start.offset > sizes[start.input]:
-            raise UsageError(f"cannot resume: {self.inputs[start.input].name} is shorter than when the checkpoint was written")
+            raise UsageError(f"cannot resume: {self.inputs[start.input].source} is shorter than when the checkpoint was written")
 
     def _clear_partials(self) -> None:
-        """A fresh run: partial files of an abandoned earlier run are stale."""
-        names = [self.cfg.rejects, self.cfg.report_out, None if self.out_dir is not None else self.cfg.output]
-        targets = [FsPath(n) for n in names if n] + (self.targets if self.out_dir is not None else [])
+        """A fresh run: partial files of an abandoned earlier run are stale (the lock says no run owns them)."""
+        names = [self.rejects_path, self.reports_path, self.out_path]
+        targets = [n for n in names if n is not None] + (self.targets if self.out_dir is not None else [])
         for target in targets:
-            partial_path(target).unlink(missing_ok=True)
+            if not is_stream(target):
+                partial_path(target).unlink(missing_ok=True)
 
-    def _close_files(self) -> None:
-        """After an error: close what is open, leaving partial files and checkpoint for --resume."""
+    def _close_files(self, keep: bool) -> None:
+        """After the run or an error: close what is open. Partial files stay for --resume when a checkpoint
+        covers them; otherwise nothing half-written is left behind."""
         for sink in self._file_sinks():
-            sink.close()
+            sink.close() if keep else sink.discard()
         if self.folder is not None:
-            self.folder.close()
+            self.folder.close() if keep else self.folder.discard()
 
     def _finish(self) -> None:
         single_ok = self.stats.converted == 1 and self.stats.failed == 0
+        for lock in self.locks:
+            if not lock.ours():
+                raise WriteError(lock.path, "the lock was removed while the run held it; outputs left unfinished")
         if self.folder is not None:
             self.folder.finish_pending()
         if self.output is not None:
@@ -756,21 +1047,36 @@ class Run:
             self.reports.finish(single_ok=True)
         if self.checkpoint is not None:
             self.checkpoint.unlink(missing_ok=True)
-        self.stdout.flush()
+            # Left only if a run was killed while writing it; every later checkpoint replaces it.
+            self.checkpoint.with_name(self.checkpoint.name + ".tmp").unlink(missing_ok=True)
+        self._flush_stdout()
 
     def _close(self) -> int:
         err = self.stderr
         if self.json_reports is not None and self.json_reports.count:
             self.json_reports.finish(single_ok=True)
+            self.json_reports = None
         if self.held_report is not None:
             report_text([_report_from_dict(orjson.loads(self.held_report[1]))], err)
         stats = self.stats
         if stats.records > 1 and self.cfg.report != "json":
             print_summary(stats, err, self.cfg.rejects, describe_versions(data_versions(self._table_text())))
-        if stats.failed:
+        if stats.failed and self.cfg.report != "json":  # the JSON document already holds each failure
             err.write(f"{stats.failed} record(s) failed, {stats.converted} converted\n")
         err.flush()
         return EXIT_BAD_INPUT if stats.failed else EXIT_OK
+
+
+def _beside(target: FsPath, what: str) -> FsPath:
+    """The run's own file beside an output: ``.NAME.checkpoint``, ``.NAME.lock``."""
+    return target.with_name(f".{target.name}.{what}")
+
+
+def _json(doc: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(doc)
+    except TypeError:
+        return json_exact(doc)
 
 
 def _isatty(stream: Any) -> bool:
@@ -783,27 +1089,49 @@ def _report_from_dict(doc: dict[str, Any]) -> Report:
     return Report(doc["payloadKind"], doc.get("orderId"), doc.get("source"), entries, doc.get("dialect"), doc.get("verified"))
 
 
+EXIT_SIGPIPE, EXIT_SIGINT, EXIT_SIGTERM = 141, 130, 143
+
+
 def run_batch(cfg: BatchConfig, stdout: IO[bytes] | None = None, stderr: IO[str] | None = None) -> int:
-    """Run one ``convert``; return its exit code (0 all converted, 1 a record failed, 2 a usage error)."""
+    """Run one ``convert``; return its exit code (0 all converted, 1 a record failed or an output could not
+    be written, 2 a usage error, 130/143 interrupted, 141 stdout closed by its reader)."""
     out = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
     run = Run(cfg, out, err)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return run.execute()
     except UsageError as exc:
-        err.write(f"orders-migrate: {exc}\n")
+        run.fail(str(exc))
         return EXIT_USAGE
+    except (StdoutClosed, BrokenPipeError):
+        if stdout is None:
+            quiet_stdout()
+        return EXIT_SIGPIPE
     except BrokenProcessPool as exc:
-        hint = " (run it again with --resume to continue)" if run.checkpoint is not None and run.checkpoint.exists() else ""
-        err.write(f"orders-migrate: a worker process died: {exc}{hint}\n")
+        run.fail(f"a worker process died: {exc}{_resume_hint(run)}")
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        hint = " (run it again with --resume to continue)" if run.checkpoint is not None and run.checkpoint.exists() else ""
-        err.write(f"orders-migrate: interrupted{hint}\n")
-        return 130
+    except KeyboardInterrupt as exc:
+        run.fail(f"{'terminated' if isinstance(exc, Terminated) else 'interrupted'}{_resume_hint(run)}")
+        return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_SIGINT
+    except WriteError as exc:
+        run.fail(f"{exc}{_resume_hint(run)}")
+        return EXIT_BAD_INPUT
     except OSError as exc:
-        err.write(f"orders-migrate: {exc.filename or ''}: {exc.strerror or exc}\n")
+        where = f"{display_name(str(exc.filename))}: " if exc.filename else ""
+        run.fail(f"{where}{exc.strerror or exc}{_resume_hint(run)}")
         return EXIT_BAD_INPUT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _resume_hint(run: Run) -> str:
+    if run.resumable():
+        return " (the partial files and checkpoint are kept: run it again with --resume to continue)"
+    return ""
 
 
 __all__ = [

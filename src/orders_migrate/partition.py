@@ -49,7 +49,16 @@ def partition_options(
 ) -> Options:
     """The options of a conversion, as a batch run's workers take them (picklable: a custom plan travels as
     its table's text and is compiled once per process)."""
-    return Options(locale, strict, kind, public_key, reports, False, rejects, validate, plan)
+    return Options(
+        locale=locale,
+        strict=strict,
+        kind=kind,
+        public_key=public_key,
+        reports=reports,
+        rejects=rejects,
+        validate=validate,
+        plan=plan,
+    )
 
 
 def convert_partition(

@@ -53,10 +53,12 @@ def read_bytes(name: str) -> bytes:
     return FsPath(name).read_bytes()
 
 
-def read_records(name: str, data: bytes, kind: str | None = None) -> Iterator[Record | ReadError]:
+def read_records(name: str, data: bytes, kind: str | None = None, source: str | None = None) -> Iterator[Record | ReadError]:
     """Every record of one input: a JSON document (order, Query Orders response, array, webhook body),
-    NDJSON, or a stored webhook JWT. ``kind`` names the webhook when the body alone cannot tell."""
-    source = "<stdin>" if name == "-" else name
+    NDJSON, or a stored webhook JWT. ``kind`` names the webhook when the body alone cannot tell;
+    ``source`` is the name messages give the input (default: ``name``)."""
+    if source is None:
+        source = "<stdin>" if name == "-" else name
     if FsPath(name).suffix.lower() in NDJSON_SUFFIXES:
         yield from _ndjson(source, data, kind)
         return

@@ -1,4 +1,4 @@
-"""The commands behind the CLI: each takes plain arguments and returns an exit code (0, 1)."""
+"""The commands behind the CLI: each takes plain arguments and returns an exit code (0, 1, 2 usage)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import IO
 
 import orjson
 
-from .batch import CHUNK_RECORDS, BatchConfig, convert_record, run_batch, write_decimal
+from .batch import CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig, convert_record, run_batch, write_decimal
+from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
 from .plan import Plan, default_plan
 from .query import load_query, query_report_text, translate_query
 from .query_fields import build_query_fields
@@ -85,10 +86,8 @@ _decimal = write_decimal
 
 
 def _atomic_write(path: FsPath, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename: a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    """Kept under its old name: see ``outfiles.write_atomically``."""
+    write_atomically(path, data)
 
 
 def run_mappings(stream: IO[str] | None = None, plan: Plan | None = None, code: bool = False) -> int:
@@ -149,7 +148,15 @@ def run_query(
     ``plan``: a user's own table, whose ``search`` rows say what each field becomes."""
     out_stream = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
-    source = "<stdin>" if file == "-" else file
+    source = "<stdin>" if file == "-" else display_name(file)
+    try:
+        if file != "-" and not os.path.exists(file):
+            raise UsageError(f"{source}: no such file")
+        if output:
+            refuse_overwrites([file], [(f"-o {display_name(output)}", output)])
+    except UsageError as exc:
+        err.write(f"orders-migrate: {exc}\n")
+        return EXIT_USAGE
     try:
         data = read_bytes(file)
     except OSError as exc:
@@ -163,11 +170,20 @@ def run_query(
             _error(err, source, p.path, p.message)
         return EXIT_BAD_INPUT
     body = orjson.dumps(translation.request, option=orjson.OPT_INDENT_2) + b"\n"
-    if output:
-        _atomic_write(FsPath(output), body)
-    else:
-        out_stream.write(body)
-        out_stream.flush()
+    try:
+        if output:
+            write_atomically(output, body)
+        else:
+            out_stream.write(body)
+            out_stream.flush()
+    except BrokenPipeError:
+        if stdout is None:
+            quiet_stdout()
+        return EXIT_SIGPIPE
+    except (OSError, WriteError) as exc:
+        failed = exc if isinstance(exc, WriteError) else WriteError("<stdout>", exc)
+        err.write(f"orders-migrate: {failed}\n")
+        return EXIT_BAD_INPUT
     if report == "json":
         err.write(orjson.dumps(translation.to_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     elif report == "text":

@@ -4,12 +4,15 @@ a resumed run cuts the file back to that size and carries on appending."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import IO, Any
 
 import orjson
+
+from .outfiles import WriteError, is_stream, keep_metadata, write_atomically
 
 # "lines": one item per line. "auto": lines, but one item alone (and nothing failed) becomes one indented
 # document. "json": a JSON array of indented items, or the item itself when it is the only one.
@@ -72,38 +75,63 @@ def partial_path(target: FsPath) -> FsPath:
 
 class FileSink:
     """Items appended to ``.NAME.partial`` beside ``target``; ``finish`` gives the file its final shape and
-    renames it. ``finish`` depends only on the committed state, so it is safe to repeat after a crash."""
+    renames it. ``finish`` depends only on the committed state, so it is safe to repeat after a crash.
+
+    A target that is a device or pipe (``/dev/null``) is written straight (``direct``): renaming a file over
+    it would replace the device. Every OS error is a ``WriteError`` naming the target."""
 
     def __init__(self, target: FsPath, mode: str, state: dict[str, Any] | None = None):
         self.target, self.mode = target, mode
-        self.partial = partial_path(target)
+        self.direct = is_stream(target)
+        self.partial = target if self.direct else partial_path(target)
         self.file: IO[bytes]
-        if state is None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.file = open(self.partial, "wb")  # noqa: SIM115 - lives until finish()
-            self.size = self.count = 0
-        else:
-            self.file = open(self.partial, "r+b")  # noqa: SIM115 - lives until finish()
-            self.size, self.count = int(state["size"]), int(state["count"])
-            # Whatever a killed run wrote after its last checkpoint is cut off and written again.
-            self.file.truncate(self.size)
-            self.file.seek(self.size)
+        try:
+            if self.direct:
+                self.file = open(target, "wb")  # noqa: SIM115 - lives until finish()
+                self.size = self.count = 0
+            elif state is None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.file = open(self.partial, "wb")  # noqa: SIM115 - lives until finish()
+                self.size = self.count = 0
+            else:
+                self.file = open(self.partial, "r+b")  # noqa: SIM115 - lives until finish()
+                self.size, self.count = int(state["size"]), int(state["count"])
+                # Whatever a killed run wrote after its last checkpoint is cut off and written again.
+                self.file.truncate(self.size)
+                self.file.seek(self.size)
+        except OSError as exc:
+            raise WriteError(target, exc) from None
 
     def add(self, item: bytes) -> None:
         data = _piece(self.mode, self.count, item)
-        self.file.write(data)
+        try:
+            self.file.write(data)
+        except OSError as exc:
+            raise WriteError(self.target, exc) from None
         self.size += len(data)
         self.count += 1
 
     def flush(self, sync: bool = False) -> None:
-        self.file.flush()
-        if sync:
-            os.fsync(self.file.fileno())
+        try:
+            self.file.flush()
+            if sync and not self.direct:
+                os.fsync(self.file.fileno())
+        except OSError as exc:
+            raise WriteError(self.target, exc) from None
 
     def state(self) -> dict[str, Any]:
         return {"size": self.size, "count": self.count}
 
     def finish(self, single_ok: bool) -> None:
+        try:
+            self._finish(single_ok)
+        except OSError as exc:
+            raise WriteError(self.target, exc) from None
+
+    def _finish(self, single_ok: bool) -> None:
+        if self.direct:
+            self._finish_direct(single_ok)
+            return
         self.file.truncate(self.size)
         self.file.seek(self.size)
         whole: bytes | None = None
@@ -119,16 +147,39 @@ class FileSink:
             self.file.flush()
             whole = pretty(self.partial.read_bytes())
         self.file.flush()
+        # Given only now, so that a read-only earlier output cannot stop a resumed run reopening the partial.
+        keep_metadata(self.target, self.file.fileno())
         os.fsync(self.file.fileno())
-        self.file.close()
+        self._check_own_partial()
         if whole is None:
+            self.file.close()
             self.partial.replace(self.target)
             return
         # The partial stays until the indented copy is in place, so a crash here can finish again.
-        tmp = self.target.with_name(f".{self.target.name}.tmp")
-        tmp.write_bytes(whole)
-        tmp.replace(self.target)
+        self.file.close()
+        write_atomically(self.target, whole)
         self.partial.unlink()
 
-    def close(self) -> None:
+    def _finish_direct(self, single_ok: bool) -> None:
+        # Nothing can be re-read from a device: its items went out as lines (a JSON array when asked).
+        if self.mode == JSON:
+            self.file.write(b"[]\n" if self.count == 0 else b"\n]\n")
+        self.file.flush()
         self.file.close()
+
+    def _check_own_partial(self) -> None:
+        """The partial file about to be renamed is still the one this run wrote (not another run's)."""
+        mine, there = os.fstat(self.file.fileno()), os.stat(self.partial)
+        if (mine.st_dev, mine.st_ino) != (there.st_dev, there.st_ino):
+            raise WriteError(self.target, f"{self.partial.name} was replaced by another process; nothing was renamed")
+
+    def discard(self) -> None:
+        """A run that cannot be resumed stopped: its partial file is of no use to anyone."""
+        self.close()
+        if not self.direct:
+            with contextlib.suppress(OSError):
+                self.partial.unlink()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.file.close()

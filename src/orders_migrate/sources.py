@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 import orjson
 
+from .outfiles import display_name
 from .reader import NDJSON_SUFFIXES
 
 JSON_SUFFIXES = frozenset({".json", *NDJSON_SUFFIXES})
@@ -36,7 +37,8 @@ class Input:
 
     @property
     def source(self) -> str:
-        return "<stdin>" if self.name == "-" else self.name
+        """The name messages and JSON documents give this input (any bytes a file name can hold)."""
+        return "<stdin>" if self.name == "-" else display_name(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,8 @@ def _read_stream(
             yield Item(DOC, index, source, done, data=data, pretty=pretty, size=len(data))
         return
     if path is not None:
-        stream.seek(start.offset)
+        if start.offset:  # only a resumed run seeks: a named pipe (``<(zcat export.gz)``) cannot
+            stream.seek(start.offset)
         lines: Iterator[bytes] = iter(stream)
     else:
         lines = _chain(head, stream)
