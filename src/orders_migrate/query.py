@@ -30,6 +30,7 @@ import orjson
 
 from .jsonio import loads
 from .ops import _TYPES, describe
+from .paths import index_step, key_step
 from .query_fields import QueryField, Target, default_query_fields
 from .report import ConversionError, Entry, Problem
 
@@ -203,18 +204,11 @@ class QueryTranslation:
 
 
 def _key(path: str, key: str) -> str:
-    simple = key.replace("$", "").replace("_", "").isalnum() and not key[:1].isdigit()
-    if simple:
-        return f"{path}.{key}"
-    try:
-        quoted = orjson.dumps(key).decode()
-    except orjson.JSONEncodeError:  # a lone surrogate: written as its \u escape
-        quoted = json.dumps(key)
-    return f"{path}[{quoted}]"
+    return path + key_step(key)
 
 
 def _index(path: str, n: int) -> str:
-    return f"{path}[{n}]"
+    return path + index_step(n)
 
 
 def _is_text(value: str) -> bool:
