@@ -27,6 +27,7 @@ from typing import IO, Any
 import orjson
 
 from .convert import Conversion, convert_order
+from .jsonio import dumps
 from .money import DEFAULT_LOCALE
 from .plan import default_plan
 from .progress import BatchProgress, Stats, make_progress, print_summary, report_plain
@@ -85,14 +86,6 @@ def write_decimal(value: object) -> object:
     """Non-money numbers read as Decimal (Velo input) are written back as JSON numbers."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def _exact_decimal(value: object) -> object:
-    # A rejected record is written back digit for digit: it is the user's own data.
-    if isinstance(value, Decimal):
-        fragment = getattr(orjson, "Fragment", None)
-        return fragment(str(value)) if fragment is not None else float(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
@@ -166,7 +159,7 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
 def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:
     try:
         conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate)
-        out = orjson.dumps(conv.order, default=write_decimal, option=orjson.OPT_INDENT_2 if item.pretty else 0)
+        out = dumps(conv.order, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
     except ConversionError as exc:
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, exc.prefixed(rec.prefix).problems)
         return
@@ -227,7 +220,7 @@ def _reject_line(item: Item, line: int | None, prefix: str, rec: Record | None, 
     else:
         doc["record"] = rec.payload
     try:
-        return orjson.dumps(doc, default=_exact_decimal)
+        return dumps(doc)
     except orjson.JSONEncodeError:
         doc["record"] = None  # e.g. an integer beyond 64 bits: the errors still say where the record is
         return orjson.dumps(doc)

@@ -293,10 +293,10 @@ def _emit_row(
         v = src.read(bare.source)
         where = src.const(bare.spec.full.get(bare.source, bare.source))
         src.emit(at, f"if {v} is not MISSING:")
-        if op == "to_number":  # a JSON number is already what eCommerce wants; an exact fraction becomes one
+        if op == "to_number":  # a JSON number is already what eCommerce wants, an exact fraction as it was read
             src.emit(at + 1, f"r = {v} if {v}.__class__ is int or {v}.__class__ is float else SKIP")
             src.emit(at + 1, f"if {v}.__class__ is Decimal and {v}.is_finite():")
-            src.emit(at + 2, f"r = int({v}) if {v}.as_tuple().exponent == 0 else float({v})")
+            src.emit(at + 2, f"r = {v}")
             src.emit(at + 1, "if r is SKIP:")
             src.emit(at + 2, f"r = {src.const(bare.convert)}({v}, At({where}, idx), ctx, src)")
         else:

@@ -368,7 +368,7 @@ def op_to_number(spec: Spec) -> Step:
         if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
             return value  # a weight, not money: a JSON number is already what eCommerce wants
         if isinstance(value, Decimal) and value.is_finite():
-            return int(value) if value.as_tuple().exponent == 0 else float(value)  # exponent 0: no fraction digits
+            return value  # already a JSON number: written back with the digits it was read with
         parsed = _money(value, path, ctx)
         if parsed is None:
             return SKIP
