@@ -36,7 +36,7 @@ from .render import report_text
 from .report import ConversionError, Entry, Problem, Report
 from .sinks import AUTO, JSON, LINES, FileSink, StreamSink, partial_path, pretty
 from .sources import END, LINE, Item, Position, expand_inputs, input_size, is_ndjson_name, read_items
-from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt
+from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt, refuse_unsigned
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 CHECKPOINT_VERSION = 1
@@ -63,6 +63,7 @@ def convert_record(
     when ``validate`` or ``strict``)."""
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     payload = rec.payload
+    refuse_unsigned(payload, public_key)
     if (
         kind not in (None, "order")
         or is_jwt(payload)

@@ -37,6 +37,16 @@ EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/order
 
 JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
+# Under a public key only a signed body is trusted: plain JSON would otherwise look more trusted than an
+# unverified JWT (it carries no "unverified" entry).
+UNSIGNED = "not signed: a public key was given, but this body is plain JSON, not the JWT Wix signed, so it cannot be verified"
+
+
+def refuse_unsigned(payload: Any, public_key: str | None) -> None:
+    """Raise ``ConversionError`` at ``$`` when a public key is given and ``payload`` is not a JWT."""
+    if public_key is not None and not is_jwt(payload):
+        raise ConversionError([Problem("$", UNSIGNED)])
+
 
 def find_spec(specs: tuple[WebhookSpec, ...], kind: str) -> WebhookSpec:
     for spec in specs:
@@ -206,6 +216,7 @@ def _convert_webhook(
     plan = plan or default_plan()
     specs = plan.webhooks
     delivery: Delivery | None = None
+    refuse_unsigned(payload, public_key)
     if isinstance(payload, str):
         if not JWT_RE.fullmatch(payload.strip()):
             raise ConversionError([Problem("$", "expected a webhook body: a JSON object or a JWT")])
