@@ -20,6 +20,7 @@ from .money import MoneyError, computed, parse_amount, price
 from .ops import (
     _TYPES,
     EXACT,
+    MAX_LINE_ITEM_INDEX,
     SKIP,
     At,
     Ctx,
@@ -472,8 +473,10 @@ def _emit_line_item_id(src: _Source, row: Row, step: ReadStep, at: int) -> bool:
         return False
     v = src.read(path)
     key = src.const(f"{row.id}:seen")
-    src.emit(at, f"s = ctx.seen.get({key}) if {v}.__class__ is int and {v} >= 0 else None")
-    src.emit(at, "if s is None and " + f"{v}.__class__ is int and {v} >= 0:")
+    # Only an index that makes a GUID is spelled out; the step's own call refuses the others.
+    valid = f"{v}.__class__ is int and 0 <= {v} <= {MAX_LINE_ITEM_INDEX}"
+    src.emit(at, f"s = ctx.seen.get({key}) if {valid} else None")
+    src.emit(at, f"if s is None and {valid}:")
     src.emit(at + 1, f"s = ctx.seen[{key}] = {{}}")
     src.emit(at, f"if s is None or {v} in s:")
     src.emit(at + 1, f"{src.const(step)}.run((({v},),), out, ctx, idx)")

@@ -246,14 +246,21 @@ def _money_key(value: Any) -> Any:
     return parse_amount(value)[1]
 
 
+# The last group of a GUID holds 12 digits: a larger index would make an id that is not a GUID.
+MAX_LINE_ITEM_INDEX: Final = 999_999_999_999
+
+
 def line_item_guid(index: int) -> str:
     """Wix's own rule: Stores line-item index 1 is eCommerce id 00000000-0000-0000-0000-000000000001."""
+    if not 0 <= index <= MAX_LINE_ITEM_INDEX:
+        raise ValueError(f"line-item index {index} has no GUID: it must be 0 to {MAX_LINE_ITEM_INDEX}")
     return f"00000000-0000-0000-0000-{index:012d}"
 
 
 def _index_of(item: Any, position: int) -> int:
+    # An index the line-item-id row refuses fails the order; the position only stands in for a missing one.
     index = item.get("index") if isinstance(item, dict) else None
-    if isinstance(index, int) and not isinstance(index, bool) and index >= 0:
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index <= MAX_LINE_ITEM_INDEX:
         return index
     return position + 1
 
@@ -516,6 +523,11 @@ class _LineItemId(ReadStep):
             )
         elif not _is_int(index) or index < 0:
             ctx.problem(path, f"expected a non-negative integer, got {describe(index)}")
+            return
+        elif index > MAX_LINE_ITEM_INDEX:
+            ctx.problem(
+                path, f"index {index} is too large for a line-item id: its GUID holds 12 digits (at most {MAX_LINE_ITEM_INDEX})"
+            )
             return
         seen = ctx.seen.get(self.seen_key)
         if seen is None:
