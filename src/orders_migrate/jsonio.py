@@ -54,6 +54,9 @@ class Number(Decimal):
     def __reduce__(self) -> tuple[type[Number], tuple[str]]:
         return Number, (self.text,)
 
+    def __str__(self) -> str:
+        return self.text  # messages quote the number as the user wrote it
+
 
 def _number(text: str, _decimal: type[Decimal] = Decimal) -> Decimal:
     value = _decimal(text)

@@ -140,3 +140,18 @@ def test_integers_beyond_64_bits_are_written_as_they_were_read() -> None:
     assert dumps(loads(b'{"a": [18446744073709551616, -9223372036854775809, 1.10]}')) == (
         b'{"a":[18446744073709551616,-9223372036854775809,1.10]}'
     )
+
+
+def test_a_query_sends_its_numbers_as_they_were_written(tmp_path: Path) -> None:
+    # An eCommerce search body passes through; its numbers must not become 1.1 or lose digits.
+    body = '{"search": {"filter": {"a": {"$gt": 1.10}, "b": 0.1234567890123456789012345678901234, "c": 1E2}}}'
+    path = tmp_path / "search.json"
+    path.write_text(body)
+    proc = run("query", str(path), "--report", "none")
+    assert proc.returncode == 0, proc.stderr
+    sent = number_tokens(proc.stdout)["search"]["filter"]
+    assert sent == {"a": {"$gt": ("n", "1.10")}, "b": ("n", "0.1234567890123456789012345678901234"), "c": ("n", "1E2")}
+    path.write_text('{"search": {"filter": {"a": 1e400}}}')
+    proc = run("query", str(path), "--report", "none")
+    assert proc.returncode == 1  # refused at its path: no Search API takes it
+    assert f"{path}::$.search.filter.a: 1e400 is too large for a JSON number" in proc.stderr.decode()
