@@ -18,7 +18,7 @@ from typing import Any, Final, TypeGuard
 import pycountry
 
 from .money import Formatter, MoneyError, amount_value, computed, is_currency, parse_amount, price
-from .paths import MISSING, Path, get, is_empty, iter_each, put
+from .paths import MISSING, Path, get, index_step, is_empty, iter_each, key_step, put
 from .report import Entry, Problem
 from .table import MappingError, Row
 
@@ -850,14 +850,17 @@ def _pairs(
         return None
     pairs = []
     for n, item in enumerate(items):
-        name = item.get(keys[0], "") if isinstance(item, dict) else MISSING
-        value = item.get(keys[1], "") if isinstance(item, dict) else MISSING
-        if not isinstance(name, str) or not isinstance(value, str):
+        if not isinstance(item, dict):
             ctx.problem(
-                f"{spec.render(path, idx)}[{n}]", f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}"
+                spec.render(path, idx) + index_step(n), f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}"
             )
             continue
-        pairs.append((name, value))
+        name, value = item.get(keys[0], ""), item.get(keys[1], "")
+        wrong = [key for key, v in zip(keys, (name, value), strict=True) if not isinstance(v, str)]
+        for key in wrong:  # at the field itself, the deepest path that explains it
+            ctx.problem(spec.render(path, idx) + index_step(n) + key_step(key), f"expected a string, got {describe(item[key])}")
+        if not wrong:
+            pairs.append((name, value))
     return pairs
 
 

@@ -20,6 +20,7 @@ from orders_migrate.plan import compile_table, default_plan
 from orders_migrate.query import translate_query
 from orders_migrate.report import ConversionError
 from orders_migrate.webhooks import convert_webhook
+from strategies import replace_fields
 
 EXAMPLE = FIXTURES / "stores" / "coupon_partially_fulfilled.json"
 REFERENCE = compile_table(default_plan().table, generate=False)
@@ -122,3 +123,30 @@ def test_check_names_an_odd_key_of_an_invalid_ecommerce_order_unambiguously(tmp_
     paths = [parse_rendered(f.path) for f in result.findings]
     assert ("lineItems", 0, "catalogReference", "catalogItemId") in paths
     assert all(p[:1] != ("a",) for p in paths)  # never `$.a.b`: there is no key "a"
+
+
+ODD_VALUES = st.sampled_from([None, True, "x", -1, [], {}, [{"a": 1}], {"u": 1}, "10.5", 1.5])
+STORES_FIXTURES = sorted((FIXTURES / "stores").glob("*.json"))
+
+
+@given(st.sampled_from(STORES_FIXTURES), st.data())
+def test_each_error_is_said_once_at_the_deepest_path(path: Any, data: st.DataObject) -> None:
+    order = load_json(path)
+    replace_fields(order, data, ODD_VALUES, data.draw(st.integers(min_value=1, max_value=2)))
+    try:
+        convert_order(order)
+    except ConversionError as exc:
+        problems = [(p.path, p.message) for p in exc.problems]
+        assert len(problems) == len(set(problems)), "two rows reading one field say its problem once"
+        steps = {parse_rendered(p) for p, _ in problems}
+        assert not [(a, b) for a in steps for b in steps if a != b and b[: len(a)] == a], "no error above another"
+
+
+def test_an_option_of_the_wrong_type_is_named_at_its_own_field() -> None:
+    order = load_json(EXAMPLE)
+    order["lineItems"][0]["options"] = [{"option": "Size", "selection": 3}]
+    with pytest.raises(ConversionError) as caught:
+        convert_order(order)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("$.lineItems[0].options[0].selection", "expected a string, got 3")
+    ]
