@@ -27,7 +27,7 @@ from typing import IO, Any
 import orjson
 
 from .convert import Conversion, convert_order
-from .jsonio import dumps
+from .jsonio import dumps, number_text
 from .money import DEFAULT_LOCALE
 from .plan import default_plan
 from .progress import BatchProgress, Stats, make_progress, print_summary, report_plain
@@ -84,9 +84,9 @@ def convert_record(
 
 
 def write_decimal(value: object) -> object:
-    """Non-money numbers read as Decimal (Velo input) are written back as JSON numbers."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
+    """An orjson ``default``: numbers read as Decimal are written back as the JSON numbers they were read as."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(number_text(value))
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -155,3 +156,10 @@ def test_a_query_sends_its_numbers_as_they_were_written(tmp_path: Path) -> None:
     proc = run("query", str(path), "--report", "none")
     assert proc.returncode == 1  # refused at its path: no Search API takes it
     assert f"{path}::$.search.filter.a: 1e400 is too large for a JSON number" in proc.stderr.decode()
+
+
+def test_the_exported_orjson_hook_writes_numbers_as_they_were_read() -> None:
+    from orders_migrate.batch import write_decimal
+
+    doc = loads(b'{"a": 1e400, "b": 1.10, "c": 0.1234567890123456789012345678901234}')
+    assert orjson.dumps(doc, default=write_decimal) == b'{"a":1e400,"b":1.10,"c":0.1234567890123456789012345678901234}'

@@ -150,3 +150,16 @@ def test_an_option_of_the_wrong_type_is_named_at_its_own_field() -> None:
     assert [(p.path, p.message) for p in caught.value.problems] == [
         ("$.lineItems[0].options[0].selection", "expected a string, got 3")
     ]
+
+
+@given(KEY, st.sampled_from([(), ("lineItems", 0)]))
+def test_an_unknown_key_of_a_velo_order_is_named_at_its_velo_path(key: str, place: tuple[str | int, ...]) -> None:
+    order = load_json(FIXTURES / "stores" / "velo_order_paid.json")  # Velo names, restored in messages
+    holder: Any = order
+    for step in place:
+        holder = holder[step]
+    if key in holder:
+        return
+    holder[key] = "surprise"
+    paths = _unmapped(order)
+    assert [p for p in paths if parse_rendered(p)[: len(place) + 1] == (*place, key)] == [render_steps((*place, key))]
