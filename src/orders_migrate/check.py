@@ -261,35 +261,57 @@ def _skip(text: str, pos: int) -> int:
     return pos
 
 
-def _span(text: str, steps: tuple[str | int, ...]) -> tuple[int, int]:
-    """Where the value at ``steps`` is written in ``text`` (already parsed, so well formed): start, end."""
-    pos = _skip(text, 0)
-    for step in steps:
-        pos = _skip(text, pos + 1)  # past the { or [
-        if isinstance(step, int):
-            for _ in range(step):
-                pos = _skip(text, _skip(text, _SCAN(text, pos)[1]) + 1)  # past the element and its comma
-            continue
-        while True:
-            key, pos = _SCANSTRING(text, pos + 1)
-            pos = _skip(text, _skip(text, pos) + 1)  # past the colon
-            if key == step:
-                break
-            pos = _skip(text, _skip(text, _SCAN(text, pos)[1]) + 1)
-    return pos, _SCAN(text, pos)[1]
+_RECORD: Any = object()  # a record's place in the tree of paths _spans walks
+
+
+def _spans(text: str, paths: list[tuple[str | int, ...]]) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    """Where the value at each path is written in ``text`` (already parsed, so well formed): (start, end).
+    One pass over the text, descending only into the containers on the way to a path."""
+    tree: dict[Any, Any] = {}
+    for steps in paths:
+        node = tree
+        for step in steps[:-1]:
+            node = node.setdefault(step, {})
+        if steps:
+            node[steps[-1]] = _RECORD
+    found: dict[tuple[str | int, ...], tuple[int, int]] = {}
+
+    def walk(pos: int, node: Any, at: tuple[str | int, ...]) -> int:
+        if node is _RECORD:
+            end = _SCAN(text, pos)[1]
+            found[at] = (pos, end)
+            return end
+        close = "]" if text[pos] == "[" else "}"
+        pos, n = _skip(text, pos + 1), 0
+        while text[pos] != close:
+            step: str | int = n
+            if close == "}":
+                step, pos = _SCANSTRING(text, pos + 1)
+                pos = _skip(text, _skip(text, pos) + 1)  # past the colon
+            child = node.get(step)
+            end = walk(pos, child, (*at, step)) if child is not None else _SCAN(text, pos)[1]
+            pos = _skip(text, end)
+            if text[pos] == ",":
+                pos = _skip(text, pos + 1)
+            n += 1
+        return pos + 1
+
+    walk(_skip(text, 0), _RECORD if () in paths else tree, ())
+    return found
 
 
 def _splice(text: str, replacements: list[tuple[str, Any]], layout: _Layout) -> str:
     """``text`` with each converted record written over the original's bytes: everything the fix did not
     convert (other fields, numbers such as ``1e400`` or ``1.10``, escapes, spacing) stays byte for byte."""
-    spans = []
-    for prefix, value in replacements:
-        steps = parse_rendered(prefix)
-        start, end = _span(text, steps)
-        spans.append((start, end, _dumps(value, layout, len(steps))))
-    for start, end, new in sorted(spans, reverse=True):
-        text = text[:start] + new + text[end:]
-    return text
+    records = [(parse_rendered(prefix), value) for prefix, value in replacements]
+    spans = _spans(text, [steps for steps, _ in records])
+    pieces, done = [], 0
+    for steps, value in sorted(records, key=lambda record: spans[record[0]]):
+        start, end = spans[steps]
+        pieces += [text[done:start], _dumps(value, layout, len(steps))]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 @dataclass(frozen=True, slots=True)
