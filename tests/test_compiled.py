@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from conftest import REFERENCE_DIR
 from orders_migrate import convert_order
+from orders_migrate.jsonio import Number
 from orders_migrate.plan import compile_table, default_plan
 from orders_migrate.report import ConversionError
 from orders_migrate.unmapped import unmapped
@@ -90,6 +91,8 @@ ODD_VALUES = st.one_of(
     st.integers(min_value=-3, max_value=3),
     st.sampled_from(["", "x", "10.5", "IMAGE", "VIDEO", "PHYSICAL", "US", "-1", "1e3"]),
     st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-5, max_value=5),
+    # An index a GUID cannot hold, the largest it can, an integer beyond 64 bits, numbers Decimal spells otherwise.
+    st.sampled_from([10**12, 999_999_999_999, 2**64, Number("1e400"), Number("1E2")]),
     st.just([]),
     st.just({}),
     st.just([{"option": "Size", "selection": 3}]),

@@ -29,6 +29,7 @@ from typing import IO, Any
 import orjson
 
 from .convert import Conversion, convert_order
+from .jsonio import dumps, number_text
 from .money import DEFAULT_LOCALE
 from .outfiles import (
     RunLock,
@@ -49,7 +50,7 @@ from .report import ConversionError, Entry, Problem, Report
 from .sinks import AUTO, JSON, LINES, FileSink, StreamSink, partial_path, pretty
 from .sources import END, GLOB_CHARS, LINE, Input, Item, Position, expand_inputs, input_size, is_ndjson_name, read_items
 from .versions import data_versions, describe_versions, version_changes
-from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt
+from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt, refuse_unsigned
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 CHECKPOINT_VERSION = 2
@@ -77,6 +78,7 @@ def convert_record(
     when ``validate`` or ``strict``), by ``plan`` (the shipped table's by default)."""
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     payload = rec.payload
+    refuse_unsigned(payload, public_key)
     if (
         kind not in (None, "order")
         or is_jwt(payload)
@@ -97,17 +99,9 @@ def convert_record(
 
 
 def write_decimal(value: object) -> object:
-    """Non-money numbers read as Decimal (Velo input) are written back as JSON numbers."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def _exact_decimal(value: object) -> object:
-    # A rejected record is written back digit for digit: it is the user's own data.
-    if isinstance(value, Decimal):
-        fragment = getattr(orjson, "Fragment", None)
-        return fragment(str(value)) if fragment is not None else float(value)
+    """An orjson ``default``: numbers read as Decimal are written back as the JSON numbers they were read as."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(number_text(value))
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
@@ -228,7 +222,7 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
 def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:
     try:
         conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan)
-        out = orjson.dumps(conv.order, default=write_decimal, option=orjson.OPT_INDENT_2 if item.pretty else 0)
+        out = dumps(conv.order, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
     except ConversionError as exc:
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, exc.prefixed(rec.prefix).problems)
         return
@@ -300,8 +294,8 @@ def _reject_line(item: Item, line: int | None, prefix: str, rec: Record | None, 
     else:
         doc["record"] = rec.payload
     try:
-        return orjson.dumps(doc, default=_exact_decimal)
-    except TypeError:  # orjson.JSONEncodeError: e.g. an integer beyond 64 bits, a lone surrogate
+        return dumps(doc)
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate, nesting deeper than orjson writes
         if rec is not None:
             doc["record"] = rec.payload
         return json_exact(doc)

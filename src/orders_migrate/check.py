@@ -12,9 +12,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -22,10 +21,10 @@ import orjson
 
 from .convert import convert_order
 from .detect import detect_kind, mixed_keys
-from .jsonio import loads
+from .jsonio import json_dumps_exact, loads
 from .models.validate import validate_ecom_order
 from .money import DEFAULT_LOCALE
-from .paths import get, parse
+from .paths import get, parse, parse_rendered
 from .plan import Plan, default_plan
 from .reader import NDJSON_SUFFIXES, _decode_error
 from .report import ConversionError, Problem
@@ -60,6 +59,7 @@ class FileCheck:
     orders: int = 0  # order records seen; none means the file is not an order payload
     converted: int = 0  # Stores records converted by fix (and written when ``fixed``)
     fixed: bool = False
+    pending: list[tuple[str, str]] = field(default_factory=list)  # (where, path) of each record converted
 
     @property
     def skipped(self) -> bool:
@@ -103,7 +103,13 @@ def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE, plan:
         new = _check_ndjson(name, data, fix, locale, plan, result)
     else:
         new = _check_json(name, data, fix, locale, plan, result)
-    if new is not None:
+    if new is not None and result.findings:
+        # A failing file is left byte for byte as it is: the user fixes the failure, then runs --fix again.
+        result.findings.extend(
+            Finding(where, prefix, "not fixed: this file fails the check elsewhere, so --fix leaves it as it is")
+            for where, prefix in result.pending
+        )
+    elif new is not None:
         _atomic_write(FsPath(name), new)
         result.fixed = True
     return result
@@ -136,11 +142,13 @@ def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan, resu
             return _check_ndjson(name, data, fix, locale, plan, result)
         result.findings.append(Finding(name, "$", error))
         return None
-    new_doc, converted, blocked = _check_doc(doc, name, fix, locale, plan, result)
-    if blocked or not converted:
+    replacements = _check_doc(doc, name, fix, locale, plan, result)
+    if not replacements:
         return None
-    result.converted += converted
-    return _dumps(new_doc, _Layout.of(data.decode("utf-8")))
+    result.converted += len(replacements)
+    result.pending.extend((name, prefix) for prefix, _ in replacements)
+    text = data.decode("utf-8")
+    return _splice(text, replacements, _Layout.of(text)).encode("utf-8")
 
 
 def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, plan: Plan, result: FileCheck) -> bytes | None:
@@ -157,20 +165,22 @@ def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, plan: Plan, re
             result.findings.append(Finding(where, "$", error))
             blocked = True
             continue
-        new_doc, line_converted, line_blocked = _check_doc(doc, where, fix, locale, plan, result)
-        blocked = blocked or line_blocked
-        if line_converted:
-            lines[n - 1] = _dumps(new_doc, _Layout.of(line.decode("utf-8"), final_newline=False)) + raw[len(line) :]
-            converted += line_converted
+        replacements = _check_doc(doc, where, fix, locale, plan, result)
+        blocked = blocked or replacements is None
+        if replacements:
+            text = line.decode("utf-8")
+            lines[n - 1] = _splice(text, replacements, _Layout.of(text, final_newline=False)).encode("utf-8") + raw[len(line) :]
+            converted += len(replacements)
+            result.pending.extend((where, prefix) for prefix, _ in replacements)
     if blocked or not converted:
         return None
     result.converted += converted
     return b"\n".join(lines)
 
 
-def _check_doc(doc: Any, where: str, fix: bool, locale: str, plan: Plan, result: FileCheck) -> tuple[Any, int, bool]:
-    """Judge every record of one JSON document. With ``fix``: the document with its Stores records
-    converted, how many were, and whether one could not be (then the whole file stays as it is)."""
+def _check_doc(doc: Any, where: str, fix: bool, locale: str, plan: Plan, result: FileCheck) -> list[tuple[str, Any]] | None:
+    """Judge every record of one JSON document. With ``fix``: each Stores record's path and its conversion,
+    or None when one could not be converted (then the whole file stays as it is)."""
     replacements: list[tuple[str, Any]] = []
     failed = False
     for prefix, payload in payload_records(doc):
@@ -204,11 +214,7 @@ def _check_doc(doc: Any, where: str, fix: bool, locale: str, plan: Plan, result:
             if problems:
                 failed = True
                 result.findings.extend(_at(where, prefix, Problem(p.path, f"not fixed: {p.message}")) for p in problems)
-    if failed or not replacements:
-        return doc, 0, failed
-    for prefix, order in replacements:
-        doc = _replace(doc, prefix, order)
-    return doc, len(replacements), False
+    return None if failed else replacements
 
 
 def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileCheck) -> int:
@@ -251,19 +257,69 @@ def _at(where: str, prefix: str, problem: Problem) -> Finding:
     return Finding(where, prefix + problem.path[1:], problem.message)
 
 
-_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_WHITESPACE = " \t\n\r"
+# The stdlib's C scanners, untyped in typeshed: a value at an index -> (value, end); a string's rest -> (str, end).
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_SCANSTRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
-def _replace(doc: Any, prefix: str, value: Any) -> Any:
-    """``doc`` with the value at a record prefix (``$``, ``$[3]``, ``$.orders[3]``, ``$.order``) replaced."""
-    steps: list[str | int] = [key if key else int(idx) for key, idx in _STEP.findall(prefix[1:])]
-    if not steps:
-        return value
-    parent = doc
-    for step in steps[:-1]:
-        parent = parent[step]
-    parent[steps[-1]] = value
-    return doc
+def _skip(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _WHITESPACE:
+        pos += 1
+    return pos
+
+
+_RECORD: Any = object()  # a record's place in the tree of paths _spans walks
+
+
+def _spans(text: str, paths: list[tuple[str | int, ...]]) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    """Where the value at each path is written in ``text`` (already parsed, so well formed): (start, end).
+    One pass over the text, descending only into the containers on the way to a path."""
+    tree: dict[Any, Any] = {}
+    for steps in paths:
+        node = tree
+        for step in steps[:-1]:
+            node = node.setdefault(step, {})
+        if steps:
+            node[steps[-1]] = _RECORD
+    found: dict[tuple[str | int, ...], tuple[int, int]] = {}
+
+    def walk(pos: int, node: Any, at: tuple[str | int, ...]) -> int:
+        if node is _RECORD:
+            end = _SCAN(text, pos)[1]
+            found[at] = (pos, end)
+            return end
+        close = "]" if text[pos] == "[" else "}"
+        pos, n = _skip(text, pos + 1), 0
+        while text[pos] != close:
+            step: str | int = n
+            if close == "}":
+                step, pos = _SCANSTRING(text, pos + 1)
+                pos = _skip(text, _skip(text, pos) + 1)  # past the colon
+            child = node.get(step)
+            end = walk(pos, child, (*at, step)) if child is not None else _SCAN(text, pos)[1]
+            pos = _skip(text, end)
+            if text[pos] == ",":
+                pos = _skip(text, pos + 1)
+            n += 1
+        return pos + 1
+
+    walk(_skip(text, 0), _RECORD if () in paths else tree, ())
+    return found
+
+
+def _splice(text: str, replacements: list[tuple[str, Any]], layout: _Layout) -> str:
+    """``text`` with each converted record written over the original's bytes: everything the fix did not
+    convert (other fields, numbers such as ``1e400`` or ``1.10``, escapes, spacing) stays byte for byte."""
+    records = [(parse_rendered(prefix), value) for prefix, value in replacements]
+    spans = _spans(text, [steps for steps, _ in records])
+    pieces, done = [], 0
+    for steps, value in sorted(records, key=lambda record: spans[record[0]]):
+        start, end = spans[steps]
+        pieces += [text[done:start], _dumps(value, layout, len(steps))]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,22 +354,15 @@ class _Layout:
         )
 
 
-def _json_default(value: Any) -> Any:
-    # Velo files are read with Decimal for fractions; what the converter left as numbers stays a number.
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent == 0 else float(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
-def _dumps(doc: Any, layout: _Layout) -> bytes:
-    text = json.dumps(
-        doc, indent=layout.indent, separators=layout.separators, ensure_ascii=layout.ensure_ascii, default=_json_default
-    )
+def _dumps(value: Any, layout: _Layout, depth: int) -> str:
+    """A converted record in the file's layout, indented for where it sits (``depth`` containers deep)."""
+    text = json_dumps_exact(value, indent=layout.indent, separators=layout.separators, ensure_ascii=layout.ensure_ascii)
+    # json.dumps escapes newlines inside strings: each one left is between tokens.
+    if layout.indent and depth:
+        text = text.replace("\n", "\n" + layout.indent * depth)
     if layout.newline != "\n":
-        text = text.replace("\n", layout.newline)  # json.dumps escapes newlines inside strings
-    if layout.final_newline:
-        text += layout.newline
-    return text.encode("utf-8")
+        text = text.replace("\n", layout.newline)
+    return text
 
 
 def _atomic_write(path: FsPath, data: bytes) -> None:

@@ -21,6 +21,7 @@ from .money import MoneyError, computed, parse_amount, price
 from .ops import (
     _TYPES,
     EXACT,
+    MAX_LINE_ITEM_INDEX,
     SKIP,
     At,
     Ctx,
@@ -319,10 +320,10 @@ def _emit_row(
         v = src.read(bare.source)
         where = src.const(bare.spec.full.get(bare.source, bare.source))
         src.emit(at, f"if {v} is not MISSING:")
-        if op == "to_number":  # a JSON number is already what eCommerce wants; an exact fraction becomes one
+        if op == "to_number":  # a JSON number is already what eCommerce wants, an exact fraction as it was read
             src.emit(at + 1, f"r = {v} if {v}.__class__ is int or {v}.__class__ is float else SKIP")
             src.emit(at + 1, f"if {v}.__class__ is Decimal and {v}.is_finite():")
-            src.emit(at + 2, f"r = int({v}) if {v}.as_tuple().exponent == 0 else float({v})")
+            src.emit(at + 2, f"r = {v}")
             src.emit(at + 1, "if r is SKIP:")
             src.emit(at + 2, f"r = {src.const(bare.convert)}({v}, At({where}, idx), ctx, src)")
         else:
@@ -501,8 +502,10 @@ def _emit_line_item_id(src: _Source, row: Row, step: ReadStep, at: int) -> bool:
         return False
     v = src.read(path)
     key = src.const(f"{row.id}:seen")
-    src.emit(at, f"s = ctx.seen.get({key}) if {v}.__class__ is int and {v} >= 0 else None")
-    src.emit(at, "if s is None and " + f"{v}.__class__ is int and {v} >= 0:")
+    # Only an index that makes a GUID is spelled out; the step's own call refuses the others.
+    valid = f"{v}.__class__ is int and 0 <= {v} <= {MAX_LINE_ITEM_INDEX}"
+    src.emit(at, f"s = ctx.seen.get({key}) if {valid} else None")
+    src.emit(at, f"if s is None and {valid}:")
     src.emit(at + 1, f"s = ctx.seen[{key}] = {{}}")
     src.emit(at, f"if s is None or {v} in s:")
     src.emit(at + 1, f"{src.const(step)}.run((({v},),), out, ctx, idx)")

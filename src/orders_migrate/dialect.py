@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from .ops import Ctx, Spec, describe
-from .paths import EACH, MISSING, Path, get, is_empty
+from .paths import EACH, MISSING, Path, get, is_empty, key_step
 from .report import ConversionError, Problem
 from .table import MappingError, Row, Table
 
@@ -80,7 +80,9 @@ class _Place:
 def _template(path: Path) -> str:
     out = ["$"]
     for seg in path.segments:
-        out.append("." + seg if isinstance(seg, str) else ("[{}]" if seg is EACH else f"[{seg}]"))
+        # Filled by str.format: a key's own braces are not placeholders.
+        step = key_step(seg).replace("{", "{{").replace("}", "}}") if isinstance(seg, str) else None
+        out.append(step if step is not None else ("[{}]" if seg is EACH else f"[{seg}]"))
     return "".join(out)
 
 

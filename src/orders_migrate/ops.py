@@ -18,7 +18,7 @@ from typing import Any, Final, TypeGuard, cast
 import pycountry
 
 from .money import Formatter, MoneyError, amount_value, computed, is_currency, parse_amount, price
-from .paths import MISSING, Path, get, is_empty, iter_each, put
+from .paths import MISSING, Path, get, index_step, is_empty, iter_each, key_step, put
 from .report import Entry, Problem
 from .table import MappingError, Row
 
@@ -246,14 +246,21 @@ def _money_key(value: Any) -> Any:
     return parse_amount(value)[1]
 
 
+# The last group of a GUID holds 12 digits: a larger index would make an id that is not a GUID.
+MAX_LINE_ITEM_INDEX: Final = 999_999_999_999
+
+
 def line_item_guid(index: int) -> str:
     """Wix's own rule: Stores line-item index 1 is eCommerce id 00000000-0000-0000-0000-000000000001."""
+    if not 0 <= index <= MAX_LINE_ITEM_INDEX:
+        raise ValueError(f"line-item index {index} has no GUID: it must be 0 to {MAX_LINE_ITEM_INDEX}")
     return f"00000000-0000-0000-0000-{index:012d}"
 
 
 def _index_of(item: Any, position: int) -> int:
+    # An index the line-item-id row refuses fails the order; the position only stands in for a missing one.
     index = item.get("index") if isinstance(item, dict) else None
-    if isinstance(index, int) and not isinstance(index, bool) and index >= 0:
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index <= MAX_LINE_ITEM_INDEX:
         return index
     return position + 1
 
@@ -368,7 +375,7 @@ def op_to_number(spec: Spec) -> Step:
         if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
             return value  # a weight, not money: a JSON number is already what eCommerce wants
         if isinstance(value, Decimal) and value.is_finite():
-            return int(value) if value.as_tuple().exponent == 0 else float(value)  # exponent 0: no fraction digits
+            return value  # already a JSON number: written back with the digits it was read with
         parsed = _money(value, path, ctx)
         if parsed is None:
             return SKIP
@@ -516,6 +523,11 @@ class _LineItemId(ReadStep):
             )
         elif not _is_int(index) or index < 0:
             ctx.problem(path, f"expected a non-negative integer, got {describe(index)}")
+            return
+        elif index > MAX_LINE_ITEM_INDEX:
+            ctx.problem(
+                path, f"index {index} is too large for a line-item id: its GUID holds 12 digits (at most {MAX_LINE_ITEM_INDEX})"
+            )
             return
         seen = ctx.seen.get(self.seen_key)
         if seen is None:
@@ -892,14 +904,17 @@ def _pairs(
         return None
     pairs = []
     for n, item in enumerate(items):
-        name = item.get(keys[0], "") if isinstance(item, dict) else MISSING
-        value = item.get(keys[1], "") if isinstance(item, dict) else MISSING
-        if not isinstance(name, str) or not isinstance(value, str):
+        if not isinstance(item, dict):
             ctx.problem(
-                f"{spec.render(path, idx)}[{n}]", f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}"
+                spec.render(path, idx) + index_step(n), f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}"
             )
             continue
-        pairs.append((name, value))
+        name, value = item.get(keys[0], ""), item.get(keys[1], "")
+        wrong = [key for key, v in zip(keys, (name, value), strict=True) if not isinstance(v, str)]
+        for key in wrong:  # at the field itself, the deepest path that explains it
+            ctx.problem(spec.render(path, idx) + index_step(n) + key_step(key), f"expected a string, got {describe(item[key])}")
+        if not wrong:
+            pairs.append((name, value))
     return pairs
 
 

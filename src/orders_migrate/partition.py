@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 import orjson
 
-from .batch import Options, convert_chunk, convert_record, write_decimal
+from .batch import Options, convert_chunk, convert_record
+from .jsonio import dumps
 from .money import DEFAULT_LOCALE
 from .plan import Plan
 from .reader import Record
@@ -85,7 +85,7 @@ def _convert_payload(payload: dict[str, object], options: Options, source: str, 
         conv = convert_record(
             rec, options.locale, options.strict, options.kind, options.public_key, options.validate, options.plan
         )
-        line = orjson.dumps(conv.order, default=write_decimal)
+        line = dumps(conv.order)  # every number as it was read, as a batch run writes it
     except ConversionError as exc:
         return _failed(options, source, n, payload, exc.problems)
     except orjson.JSONEncodeError as exc:
@@ -100,14 +100,7 @@ def _failed(options: Options, source: str, n: int, payload: object, problems: li
     if options.rejects:
         doc = {"source": source, "line": n, "path": "$", "errors": [{"path": p.path, "message": p.message} for p in problems]}
         try:
-            reject = orjson.dumps({**doc, "record": payload}, default=_exact)
+            reject = dumps({**doc, "record": payload})
         except orjson.JSONEncodeError:
             reject = orjson.dumps({**doc, "record": None})
     return PartitionResult(source, n, None, None, reject, errors)
-
-
-def _exact(value: object) -> object:
-    # A rejected record is written back digit for digit: it is the user's own data.
-    if isinstance(value, Decimal):
-        return orjson.Fragment(str(value))
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -1,15 +1,21 @@
 """The one path grammar of the mapping table: ``a.b``, ``a[i].b`` (each element) and ``a[0].b``.
 
-A ``Path`` is parsed once (cached) and renders itself as ``$.a[2].b`` for error messages.
+A ``Path`` is parsed once (cached) and renders itself as ``$.a[2].b`` for error messages. Every path a
+message names is rendered here (``key_step``, ``render_steps``), so that any key a JSON object can hold
+reads back as itself (``parse_rendered``): ``$.a.b`` is always two keys, a key holding a dot, a bracket, a
+quote, a space or nothing at all is written as a JSON string in brackets, ``$["a.b"]``.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
+
+import orjson
 
 
 class _Missing:
@@ -52,6 +58,75 @@ class PathError(ValueError):
     pass
 
 
+# A key written after a dot: ASCII letters, digits, ``_`` and ``$`` (the query operators, ``$and``), not
+# starting with a digit, so that ``$.a`` can never be read as anything but the key ``a``.
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+
+
+@lru_cache(maxsize=8192)
+def key_step(key: str) -> str:
+    """One object key as a path step: ``.name``, or ``["a.b"]`` for a key that is not an identifier."""
+    if _IDENTIFIER.fullmatch(key):
+        return "." + key
+    try:
+        quoted = orjson.dumps(key).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate, which UTF-8 cannot hold: written as its \u escape
+        quoted = json.dumps(key)
+    return f"[{quoted}]"
+
+
+def index_step(index: int) -> str:
+    return f"[{index}]"
+
+
+def render_steps(steps: Iterable[str | int], root: str = "$") -> str:
+    """``("lineItems", 2, "Name on mug")`` as ``$.lineItems[2]["Name on mug"]``."""
+    return root + "".join(index_step(s) if isinstance(s, int) else key_step(s) for s in steps)
+
+
+def join_path(prefix: str, path: str) -> str:
+    """``path`` (rendered from ``$``) re-rooted under the rendered ``prefix``: ``$.orders[3]`` + ``$.id``."""
+    return path if prefix == "$" else prefix + path[1:]
+
+
+# The stdlib's JSON string reader (C), untyped in typeshed: (text, index after the quote) -> (str, end).
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def parse_rendered(text: str) -> tuple[str | int, ...]:
+    """The keys and indices of a rendered path, the inverse of ``render_steps``; ``PathError`` if malformed."""
+    if not text.startswith("$"):
+        raise PathError(f"a rendered path starts with $, got {text!r}")
+    steps: list[str | int] = []
+    pos, end = 1, len(text)
+    while pos < end:
+        if text[pos] == ".":
+            m = _IDENTIFIER.match(text, pos + 1)
+            if m is None:
+                raise PathError(f"malformed path {text!r} at {pos}")
+            steps.append(m.group())
+            pos = m.end()
+        elif text.startswith('["', pos):
+            try:
+                key, after = _scanstring(text, pos + 2)
+            except ValueError:
+                raise PathError(f"malformed key in {text!r} at {pos}") from None
+            if not text.startswith("]", after):
+                raise PathError(f"malformed path {text!r} at {after}")
+            steps.append(key)
+            pos = after + 1
+        elif text[pos] == "[":
+            close = text.find("]", pos)
+            digits = text[pos + 1 : close] if close > 0 else ""
+            if not (digits.isascii() and digits.isdigit()):
+                raise PathError(f"malformed index in {text!r} at {pos}")
+            steps.append(int(digits))
+            pos = close + 1
+        else:
+            raise PathError(f"malformed path {text!r} at {pos}")
+    return tuple(steps)
+
+
 @dataclass(frozen=True, slots=True)
 class Path:
     segments: tuple[Segment, ...]
@@ -75,7 +150,7 @@ class Path:
         it = iter(indices)
         for seg in self.segments:
             if isinstance(seg, str):
-                out.append("." + seg)
+                out.append(key_step(seg))
             elif isinstance(seg, int):
                 out.append(f"[{seg}]")
             else:

@@ -28,8 +28,9 @@ from typing import IO, Any, Literal
 
 import orjson
 
-from .jsonio import loads
+from .jsonio import loads, number_text
 from .ops import _TYPES, describe
+from .paths import index_step, key_step
 from .query_fields import QueryField, Target, default_query_fields
 from .report import ConversionError, Entry, Problem
 
@@ -203,18 +204,11 @@ class QueryTranslation:
 
 
 def _key(path: str, key: str) -> str:
-    simple = key.replace("$", "").replace("_", "").isalnum() and not key[:1].isdigit()
-    if simple:
-        return f"{path}.{key}"
-    try:
-        quoted = orjson.dumps(key).decode()
-    except orjson.JSONEncodeError:  # a lone surrogate: written as its \u escape
-        quoted = json.dumps(key)
-    return f"{path}[{quoted}]"
+    return path + key_step(key)
 
 
 def _index(path: str, n: int) -> str:
-    return f"{path}[{n}]"
+    return path + index_step(n)
 
 
 def _is_text(value: str) -> bool:
@@ -261,19 +255,18 @@ BAD = _Bad()
 
 
 def plain(value: Any, path: str, problems: list[Problem], limit: int = MAX_NESTING) -> Any:
-    """``value`` as orjson can write it: a Decimal (the strict reader's fractions) becomes a number, as the
-    converter writes them; a number JSON cannot carry, or nesting deeper than ``limit``, is a problem."""
+    """``value`` as it is sent: a Decimal (the strict reader's fractions) stays exact, written as it was read
+    (``jsonio.dumps``); a number beyond what a double or a 64-bit integer holds, which the Search API cannot
+    take, or nesting deeper than ``limit``, is a problem."""
     return _plain(value, path, problems, limit, limit)
 
 
 def _plain(value: Any, path: str, problems: list[Problem], depth: int, limit: int) -> Any:
     if isinstance(value, Decimal):
-        exact = value.is_finite() and value == value.to_integral_value() and value.as_tuple().exponent == 0
-        number: Any = int(value) if exact else float(value)
-        if isinstance(number, float) and not math.isfinite(number):
-            problems.append(Problem(path, f"{value} is too large for a JSON number"))
+        if not value.is_finite() or not math.isfinite(float(value)):
+            problems.append(Problem(path, f"{number_text(value)} is too large for a JSON number"))
             return BAD
-        value = number
+        return value
     if isinstance(value, int) and not isinstance(value, bool) and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
         problems.append(Problem(path, f"{value} is outside the 64-bit integer range of a JSON number"))
         return BAD

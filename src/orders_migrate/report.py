@@ -90,7 +90,8 @@ class ConversionError(Exception):
     """Bad input: every problem found in one record, each with its path."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
+        # Two rows reading one bad field find the same problem: it is said once.
+        self.problems = list(dict.fromkeys(problems))
         super().__init__("; ".join(str(p) for p in problems))
 
     def prefixed(self, prefix: str) -> ConversionError:

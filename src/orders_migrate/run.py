@@ -10,6 +10,7 @@ from typing import IO
 import orjson
 
 from .batch import CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig, convert_record, run_batch, write_decimal
+from .jsonio import dumps
 from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
 from .plan import Plan, default_plan
 from .query import load_query, query_report_text, translate_query
@@ -169,7 +170,7 @@ def run_query(
         for p in exc.problems:
             _error(err, source, p.path, p.message)
         return EXIT_BAD_INPUT
-    body = orjson.dumps(translation.request, option=orjson.OPT_INDENT_2) + b"\n"
+    body = dumps(translation.request, option=orjson.OPT_INDENT_2) + b"\n"  # exact numbers as they were read
     try:
         if output:
             write_atomically(output, body)

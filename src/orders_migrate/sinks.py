@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import orjson
 
+from .jsonio import dumps, loads
 from .outfiles import WriteError, is_stream, keep_metadata, write_atomically
 
 # "lines": one item per line. "auto": lines, but one item alone (and nothing failed) becomes one indented
@@ -26,7 +27,7 @@ def _indent(item: bytes) -> bytes:
 
 def pretty(item: bytes) -> bytes:
     """A compact JSON item indented as ``orjson.OPT_INDENT_2`` would have written it in the first place."""
-    return orjson.dumps(orjson.loads(item), option=orjson.OPT_INDENT_2) + b"\n"
+    return dumps(loads(item), option=orjson.OPT_INDENT_2) + b"\n"  # the strict reader: numbers keep their text
 
 
 def _piece(mode: str, n: int, item: bytes) -> bytes:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .generated import register
 from .ops import describe
-from .paths import MISSING
+from .paths import MISSING, index_step, key_step
 from .report import Entry
 
 COVERED = True  # a read-trie node that covers its whole subtree
@@ -34,30 +34,35 @@ def unmapped(value: Any, node: Any, path: str, entries: list[Entry], reported: f
     if node is None:
         if isinstance(value, dict):
             for k, v in value.items():
-                unmapped(v, None, f"{path}.{k}", entries, reported)
+                unmapped(v, None, path + key_step(k), entries, reported)
         elif isinstance(value, list):
             for n, v in enumerate(value):
-                unmapped(v, None, f"{path}[{n}]", entries, reported)
+                unmapped(v, None, path + index_step(n), entries, reported)
         else:
             entries.append(Entry("unmapped", path, f"no mapping row reads this field ({describe(value)})"))
         return
     if isinstance(value, dict):
         for k, v in value.items():
-            unmapped(v, node.get(k), f"{path}.{k}", entries, reported)
+            unmapped(v, node.get(k), path + key_step(k), entries, reported)
     elif isinstance(value, list):
         child = node.get("[]")
         for n, v in enumerate(value):
-            unmapped(v, child, f"{path}[{n}]", entries, reported)
+            unmapped(v, child, path + index_step(n), entries, reported)
     else:
         # A scalar where the table expects an object (e.g. "discount": "5"): no row can read inside it.
         entries.append(Entry("unmapped", path, f"expected an object here, got {describe(value)}; not carried"))
+
+
+def _format_safe(step: str) -> str:
+    # Templates are filled by str.format: a key's own braces are not placeholders.
+    return step.replace("{", "{{").replace("}", "}}")
 
 
 class _Walker:
     def __init__(self, reportable: frozenset[tuple[str, ...]]) -> None:
         self.reportable = reportable
         self.lines: list[str] = []
-        self.names: dict[str, Any] = {"_unmapped": unmapped, "MISSING": MISSING}
+        self.names: dict[str, Any] = {"_unmapped": unmapped, "MISSING": MISSING, "_key_step": key_step}
         self.count = 0
 
     def const(self, value: Any) -> str:
@@ -92,7 +97,11 @@ class _Walker:
         else:
             skip = self.const(frozenset(k for k, c in node.items() if c is COVERED))
             known = self.const(frozenset(node))
-            walks = {k: self._child(c, f"{template}.{k}", at + (k,)) for k, c in node.items() if c is not COVERED and k != "[]"}
+            walks = {
+                k: self._child(c, template + _format_safe(key_step(k)), at + (k,))
+                for k, c in node.items()
+                if c is not COVERED and k != "[]"
+            }
             children = self.const({k: _Late(w) for k, w in walks.items()})
             body.append("    if value.__class__ is not dict or not value or '[]' in " + trie + ":")
             body.append(f"        _unmapped(value, {trie}, {path}, entries, reported)")
@@ -119,7 +128,7 @@ class _Walker:
             body.append("            continue")
             body.append(f"        walk = {children}.get(k)")
             body.append("        if walk is None:")
-            body.append(f"            _unmapped(v, None, {path} + '.' + k, entries, reported)")
+            body.append(f"            _unmapped(v, None, {path} + _key_step(k), entries, reported)")
             body.append("        else:")
             body.append("            walk(v, idx, entries, reported)")
         self.lines.extend(body)

@@ -27,7 +27,7 @@ from .dialect import detect_dialect, restore_path
 from .jsonio import loads
 from .money import DEFAULT_LOCALE, formatter
 from .ops import Ctx, describe
-from .paths import MISSING, get, is_empty, put
+from .paths import MISSING, get, is_empty, key_step, put, render_steps
 from .plan import Plan, Section, default_plan
 from .report import ConversionError, Entry, Problem, Report
 from .webhook_table import WebhookSpec, norm_event_type
@@ -36,6 +36,16 @@ from .webhook_table import WebhookSpec, norm_event_type
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/orders-migrate/events")
 
 JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+# Under a public key only a signed body is trusted: plain JSON would otherwise look more trusted than an
+# unverified JWT (it carries no "unverified" entry).
+UNSIGNED = "not signed: a public key was given, but this body is plain JSON, not the JWT Wix signed, so it cannot be verified"
+
+
+def refuse_unsigned(payload: Any, public_key: str | None) -> None:
+    """Raise ``ConversionError`` at ``$`` when a public key is given and ``payload`` is not a JWT."""
+    if public_key is not None and not is_jwt(payload):
+        raise ConversionError([Problem("$", UNSIGNED)])
 
 
 def find_spec(specs: tuple[WebhookSpec, ...], kind: str) -> WebhookSpec:
@@ -206,6 +216,7 @@ def _convert_webhook(
     plan = plan or default_plan()
     specs = plan.webhooks
     delivery: Delivery | None = None
+    refuse_unsigned(payload, public_key)
     if isinstance(payload, str):
         if not JWT_RE.fullmatch(payload.strip()):
             raise ConversionError([Problem("$", "expected a webhook body: a JSON object or a JWT")])
@@ -223,7 +234,7 @@ def _convert_webhook(
         raise ConversionError([Problem("$", f"expected a webhook body object, got {describe(payload)}")])
     for key, value in spec.requires.items():
         if payload.get(key) != value:
-            raise ConversionError([Problem(f"$.{key}", f"a {spec.stores} webhook needs {key} = {describe(value)}")])
+            raise ConversionError([Problem(render_steps((key,)), f"a {spec.stores} webhook needs {key} = {describe(value)}")])
     entries: list[Entry] = []
     # Keys that only select the webhook or its time are carried by the event itself.
     consumed: set[str] = set(spec.requires) | {p.text for p in spec.event_time if len(p.segments) == 1}
@@ -255,11 +266,13 @@ def _convert_webhook(
     if spec.differs:
         entries.append(Entry("not_derivable", "$", spec.differs, spec.id))
     for name, reason in spec.not_derivable.items():
-        entries.append(Entry("not_derivable", f"{spec.container.render()}.{name}", reason, spec.id))
+        entries.append(Entry("not_derivable", spec.container.render() + key_step(name), reason, spec.id))
     for key, value in payload.items():
         if key not in consumed and not is_empty(value):
             entries.append(
-                Entry("unmapped", f"$.{key}", f"no rule of the {spec.stores} webhook reads this field ({describe(value)})")
+                Entry(
+                    "unmapped", render_steps((key,)), f"no rule of the {spec.stores} webhook reads this field ({describe(value)})"
+                )
             )
     if delivery is not None:
         entries.extend(_delivery_entries(delivery, spec))
@@ -426,7 +439,7 @@ def _fulfillment_body(
     ):
         if key in payload:
             consumed.add(key)
-            entries.append(Entry("dropped", f"$.{key}", why, spec.id))
+            entries.append(Entry("dropped", render_steps((key,)), why, spec.id))
     return order_id if isinstance(order_id, str) else None, body
 
 

@@ -16,6 +16,7 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import CoreConfig, ErrorDetails, SchemaValidator
 
+from ..paths import render_steps
 from ..report import Entry, Problem, Report
 from .common import PATTERN_NAMES, WireModel
 from .ecom import EcomOrder
@@ -30,22 +31,13 @@ _SCHEMA_TITLES = {
     "ecom": "Wix eCommerce order (ecom/v1/orders), REST wire shape",
 }
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 _MAX_ENUM_SHOWN = 6
 
 
 def render_path(loc: Sequence[str | int], root: str = "$") -> str:
     """``("lineItems", 2, "quantity")`` as ``$.lineItems[2].quantity``; odd keys as ``["Name on mug"]``."""
-    out = [root]
-    for part in loc:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        elif _IDENTIFIER.match(part):
-            out.append(f".{part}")
-        else:
-            out.append(f"[{orjson.dumps(part).decode()}]")
-    return "".join(out)
+    return render_steps(loc, root)
 
 
 def show(value: Any) -> str:
