@@ -58,7 +58,7 @@ EVENT = {"entityFqdn": "wix.ecom.v1.order", "slug": "approved", "entityId": "e1"
 def test_a_plain_json_body_is_refused_under_a_public_key(tmp_path: Path, keys: tuple[Any, Path], body: Any, at: str) -> None:
     path = tmp_path / "body.json"
     path.write_text(json.dumps(body))
-    proc = run("convert", str(path), "--public-key", str(keys[1]), "--report", "json")
+    proc = run("convert", str(path), "--public-key", str(keys[1]), "--report", "text")
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert f"{path}::{at}: {UNSIGNED}" in proc.stderr
