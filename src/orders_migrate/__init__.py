@@ -9,6 +9,7 @@
 from typing import TYPE_CHECKING, Any
 
 from .convert import AddressConversion, Conversion, convert_address, convert_many, convert_order, convert_query_response, records
+from .jsonio import loads
 from .plan import Plan, compile_table, default_plan
 from .query import QueryTranslation, translate_query
 from .report import ConversionError, Entry, Problem, Report
@@ -54,6 +55,7 @@ __all__ = [
     "default_plan",
     "json_schema",
     "load_table",
+    "loads",
     "records",
     "translate_query",
     "validate_ecom_order",

@@ -22,12 +22,12 @@ import orjson
 
 from .convert import convert_order
 from .detect import detect_kind, mixed_keys
-from .jsonio import loads
+from .jsonio import describe_error, loads
 from .models.validate import validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse
 from .plan import default_plan
-from .reader import NDJSON_SUFFIXES, _decode_error
+from .reader import NDJSON_SUFFIXES
 from .report import ConversionError, Problem
 from .webhooks import convert_webhook, detect_webhook, is_ecom_event, payload_records
 
@@ -124,7 +124,7 @@ def _parse(data: bytes) -> tuple[Any, str | None]:
     try:
         return loads(data), None
     except orjson.JSONDecodeError as exc:
-        return None, _decode_error(exc, data)
+        return None, describe_error(exc, data)
 
 
 def _check_json(name: str, data: bytes, fix: bool, locale: str, result: FileCheck) -> bytes | None:
