@@ -2,6 +2,7 @@
 
 >>> from orders_migrate import convert_order
 >>> result = convert_order(stores_order)      # doctest: +SKIP
+>>> result = convert_order(path.read_bytes()) # doctest: +SKIP
 >>> result.order["priceSummary"]["total"]     # doctest: +SKIP
 >>> result.report.entries                     # doctest: +SKIP
 """

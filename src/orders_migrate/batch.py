@@ -26,7 +26,8 @@ from typing import IO, Any
 
 import orjson
 
-from .convert import Conversion, convert_order
+from .convert import Conversion
+from .convert import convert_parsed_order as convert_order  # records arrive parsed: never a text to parse again
 from .money import DEFAULT_LOCALE
 from .plan import default_plan
 from .progress import BatchProgress, Stats, make_progress, print_summary, report_plain
@@ -35,7 +36,8 @@ from .render import report_text
 from .report import ConversionError, Entry, Problem, Report
 from .sinks import AUTO, JSON, LINES, FileSink, StreamSink, partial_path, pretty
 from .sources import END, LINE, Item, Position, expand_inputs, input_size, is_ndjson_name, read_items
-from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt
+from .webhooks import convert_parsed_webhook as convert_webhook  # as above
+from .webhooks import detect_webhook, is_ecom_event, is_jwt
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 CHECKPOINT_VERSION = 1

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from .convert import convert_order
+from .convert import convert_parsed_order
 from .detect import detect_kind, mixed_keys
 from .jsonio import describe_error, loads
 from .models.validate import validate_ecom_order
@@ -29,7 +29,7 @@ from .paths import get, parse
 from .plan import default_plan
 from .reader import NDJSON_SUFFIXES
 from .report import ConversionError, Problem
-from .webhooks import convert_webhook, detect_webhook, is_ecom_event, payload_records
+from .webhooks import convert_parsed_webhook, detect_webhook, is_ecom_event, payload_records
 
 JSON_SUFFIXES = frozenset({".json"}) | NDJSON_SUFFIXES
 
@@ -221,9 +221,9 @@ def _convert(
 ) -> list[Problem]:
     try:
         if webhook is None:
-            conversion = convert_order(payload, locale=locale, validate=True)
+            conversion = convert_parsed_order(payload, locale=locale, validate=True)
         else:
-            conversion = convert_webhook(payload, kind=webhook, locale=locale)
+            conversion = convert_parsed_webhook(payload, kind=webhook, locale=locale)
     except ConversionError as exc:
         return exc.problems
     if webhook is None:
