@@ -118,7 +118,7 @@ def load_record(data: bytes | str, expected: str) -> Any:
 # ---- the fast path -------------------------------------------------------------------------------------
 
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
-_ENCODE = msgspec.json.Encoder().encode
+_ENCODE = msgspec.json.Encoder(decimal_format="number").encode  # numbers as the text wrote them
 _UNPROVEN: Any = object()
 
 
@@ -128,11 +128,15 @@ def _proven(data: bytes | str) -> Any:
     msgspec refuses what the strict parser refuses (NaN, bad UTF-8, a BOM, control characters, more integer
     digits than Python allows) and gives the same values (big integers as int, 1e400 as Decimal("1E+400"),
     "1.10" as Decimal("1.10")), save two things. It refuses lone surrogates ("\\ud800"), which the strict
-    parser keeps: refusals go to the strict parser anyway. And it keeps the last of repeated keys, so the
-    colons are counted: each colon of a JSON text follows a key or sits in a string, written as ":" or as
-    "\\u003a" / "\\u003A". The re-encoded value writes every colon plainly and has one per key kept, so
-    its count equals the text's exactly when no key was dropped (a dropped key takes at least its own
-    colon with it), and a miscounted escape ("\\\\u003a" is no colon) can only make the counts differ.
+    parser keeps: refusals go to the strict parser anyway. And it keeps the last of repeated keys, which
+    the re-encoded value shows in one of two ways:
+
+    - it is the text itself, byte for byte (a compact text written as msgspec and orjson write): then the
+      text has no repeated key, since the encoding of a dict has none;
+    - else the colons are counted. Each colon of a JSON text follows a key or sits in a string, written as
+      ":" or as "\\u003a" / "\\u003A". The encoding writes every colon plainly and has one per key kept,
+      so its count equals the text's exactly when no key was dropped (a dropped key takes at least its own
+      colon with it), and a miscounted escape ("\\\\u003a" is no colon) can only make the counts differ.
     """
     try:
         value = _DECODER.decode(data)
@@ -140,9 +144,17 @@ def _proven(data: bytes | str) -> Any:
     except Exception:  # the strict parser reads it again and words the problem
         return _UNPROVEN
     if isinstance(data, str):
-        colons = data.count(":") + data.count("\\u003a") + data.count("\\u003A")
+        if encoded == data.encode("utf-8"):
+            return value
+        colons = data.count(":")
+        if "\\" in data:
+            colons += data.count("\\u003a") + data.count("\\u003A")
     else:
-        colons = data.count(b":") + data.count(b"\\u003a") + data.count(b"\\u003A")
+        if encoded == data:
+            return value
+        colons = data.count(b":")
+        if b"\\" in data:  # a one-byte search is fast; most texts have no escape at all
+            colons += data.count(b"\\u003a") + data.count(b"\\u003A")
     return value if encoded.count(b":") == colons else _UNPROVEN
 
 
