@@ -41,7 +41,7 @@ _LONG_EXPONENT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]{18,}")
 
 
 def _too_large(text: str) -> str:
-    """The number no Decimal holds (an exponent of 19 digits or more), for the message."""
+    """The number no Decimal holds (its exponent has 18 digits or more), for the message."""
     for match in _LONG_EXPONENT.finditer(text):
         try:
             Decimal(match.group())
