@@ -73,7 +73,8 @@ def test_convert_many_yields_errors_and_keeps_going() -> None:
 # ---- bad input ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("payload", [[], "order", 12, None])
+# A str or bytes payload is the JSON text as read: '"order"' is the JSON string "order".
+@pytest.mark.parametrize("payload", [[], '"order"', 12, None, b"[1]"])
 def test_not_an_object(payload: Any) -> None:
     with pytest.raises(ConversionError, match=r"^\$: expected an order object"):
         convert_order(payload)

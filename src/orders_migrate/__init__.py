@@ -2,6 +2,7 @@
 
 >>> from orders_migrate import convert_order
 >>> result = convert_order(stores_order)      # doctest: +SKIP
+>>> result = convert_order(path.read_bytes()) # doctest: +SKIP
 >>> result.order["priceSummary"]["total"]     # doctest: +SKIP
 >>> result.report.entries                     # doctest: +SKIP
 """
@@ -9,6 +10,7 @@
 from typing import TYPE_CHECKING, Any
 
 from .convert import AddressConversion, Conversion, convert_address, convert_many, convert_order, convert_query_response, records
+from .jsonio import loads
 from .plan import Plan, compile_table, default_plan, plan_from_file
 from .query import QueryTranslation, translate_query
 from .report import ConversionError, Entry, Problem, Report
@@ -54,6 +56,7 @@ __all__ = [
     "default_plan",
     "json_schema",
     "load_table",
+    "loads",
     "plan_from_file",
     "records",
     "translate_query",

@@ -28,7 +28,8 @@ from typing import IO, Any
 
 import orjson
 
-from .convert import Conversion, convert_order
+from .convert import Conversion
+from .convert import convert_parsed_order as convert_order  # records arrive parsed: never a text to parse again
 from .jsonio import dumps, number_text
 from .money import DEFAULT_LOCALE
 from .outfiles import (
@@ -50,7 +51,8 @@ from .report import ConversionError, Entry, Problem, Report
 from .sinks import AUTO, JSON, LINES, FileSink, StreamSink, partial_path, pretty
 from .sources import END, GLOB_CHARS, LINE, Input, Item, Position, expand_inputs, input_size, is_ndjson_name, read_items
 from .versions import data_versions, describe_versions, version_changes
-from .webhooks import convert_webhook, detect_webhook, is_ecom_event, is_jwt, refuse_unsigned
+from .webhooks import convert_parsed_webhook as convert_webhook  # as above
+from .webhooks import detect_webhook, is_ecom_event, is_jwt, refuse_unsigned
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 CHECKPOINT_VERSION = 2

@@ -19,16 +19,16 @@ from typing import Any
 
 import orjson
 
-from .convert import convert_order
+from .convert import convert_parsed_order
 from .detect import detect_kind, mixed_keys
-from .jsonio import json_dumps_exact, loads
+from .jsonio import describe_error, json_dumps_exact, loads
 from .models.validate import validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse, parse_rendered
 from .plan import Plan, default_plan
-from .reader import NDJSON_SUFFIXES, _decode_error
+from .reader import NDJSON_SUFFIXES
 from .report import ConversionError, Problem
-from .webhooks import convert_webhook, detect_webhook, is_ecom_event, payload_records
+from .webhooks import convert_parsed_webhook, detect_webhook, is_ecom_event, payload_records
 
 JSON_SUFFIXES = frozenset({".json"}) | NDJSON_SUFFIXES
 
@@ -132,7 +132,7 @@ def _parse(data: bytes) -> tuple[Any, str | None]:
     try:
         return loads(data), None
     except orjson.JSONDecodeError as exc:
-        return None, _decode_error(exc, data)
+        return None, describe_error(exc, data)
 
 
 def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan, result: FileCheck) -> bytes | None:
@@ -235,9 +235,9 @@ def _convert(
 ) -> list[Problem]:
     try:
         if webhook is None:
-            conversion = convert_order(payload, locale=locale, validate=True, plan=plan)
+            conversion = convert_parsed_order(payload, locale=locale, validate=True, plan=plan)
         else:
-            conversion = convert_webhook(payload, kind=webhook, locale=locale, plan=plan)
+            conversion = convert_parsed_webhook(payload, kind=webhook, locale=locale, plan=plan)
     except ConversionError as exc:
         return exc.problems
     if webhook is None:

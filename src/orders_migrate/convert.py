@@ -8,6 +8,7 @@ from typing import Any
 
 from .detect import detect_kind, mixed_keys
 from .dialect import Dialect, detect_dialect, restore_path
+from .jsonio import load_record
 from .money import DEFAULT_LOCALE, formatter, is_currency
 from .ops import Ctx, describe
 from .paths import MISSING, get, is_empty, parse
@@ -52,17 +53,50 @@ def _check_required(order: Mapping[str, Any], plan: Plan) -> list[Problem]:
     return problems
 
 
-def convert_order(payload: Any, **kwargs: Any) -> Conversion:
-    """Convert one Stores order dict to an eCommerce order dict and its report.
+def convert_order(
+    payload: dict[str, Any] | bytes | str,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    source: str | None = None,
+    validate: bool = False,
+    partial: bool = False,
+    dialect: Dialect | None = None,
+) -> Conversion:
+    """Convert one Stores order to an eCommerce order dict and its report.
 
-    Keywords: ``locale`` (of formattedAmount), ``plan`` (a compiled table; the shipped one by default),
-    ``source`` (named in the report), ``validate`` (check the result against the eCommerce model and
-    report ``invalid`` entries), ``partial`` (a webhook's summary: no line items required, no input
-    rules checked). Raises ``ConversionError`` with every problem found, each with its ``$.path``. An
-    eCommerce order passes through unchanged, so a second run is harmless.
+    ``payload`` is the order as a dict, or the JSON bytes or text as read: those are parsed by
+    ``orders_migrate.loads``, so a Velo price 30.10 keeps its two decimals (``json.loads`` would make it
+    the float 30.1). ``locale`` (of formattedAmount), ``plan`` (a compiled table; the shipped one by
+    default), ``source`` (named in the report), ``validate`` (check the result against the eCommerce
+    model and report ``invalid`` entries), ``partial`` (a webhook's summary: no line items required, no
+    input rules checked), ``dialect`` (``"rest"`` or ``"velo"`` when known; recognised otherwise).
+    Raises ``ConversionError`` with every problem found, each with its ``$.path``. An eCommerce order
+    passes through unchanged, so a second run is harmless.
     """
+    if isinstance(payload, (bytes, str)):
+        payload = load_record(payload, "a JSON order")
+    return convert_parsed_order(
+        payload, locale=locale, plan=plan, source=source, validate=validate, partial=partial, dialect=dialect
+    )
+
+
+def convert_parsed_order(
+    payload: Any,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    source: str | None = None,
+    validate: bool = False,
+    partial: bool = False,
+    dialect: Dialect | None = None,
+) -> Conversion:
+    """``convert_order`` for a value already parsed, as the readers hand them over: a string here is a
+    JSON string (not an order), never a text to parse a second time."""
     try:
-        return _convert_order(payload, **kwargs)
+        return _convert_order(
+            payload, locale=locale, plan=plan, source=source, validate=validate, partial=partial, dialect=dialect
+        )
     except RecursionError:
         raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
 
@@ -160,22 +194,40 @@ def records(payload: Any) -> Iterator[tuple[str, Any]]:
         yield "$", payload
 
 
-def convert_query_response(payload: Any, **kwargs: Any) -> list[Conversion]:
-    """Convert every order of a Query Orders response (or array); the first bad order raises."""
+def convert_query_response(
+    payload: Any,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    source: str | None = None,
+    validate: bool = False,
+) -> list[Conversion]:
+    """Convert every order of a Query Orders response (or array; a dict, or the JSON bytes or text as
+    read); the first bad order raises."""
+    if isinstance(payload, (bytes, str)):
+        payload = load_record(payload, "a Query Orders response")
     out = []
     for prefix, item in records(payload):
         try:
-            out.append(convert_order(item, **kwargs))
+            out.append(convert_parsed_order(item, locale=locale, plan=plan, source=source, validate=validate))
         except ConversionError as exc:
             raise exc.prefixed(prefix) from None
     return out
 
 
-def convert_many(payloads: Iterable[Any], **kwargs: Any) -> Iterator[Conversion | ConversionError]:
-    """Lazily convert many orders; a bad one yields its error instead of stopping the rest."""
+def convert_many(
+    payloads: Iterable[Any],
+    *,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    source: str | None = None,
+    validate: bool = False,
+) -> Iterator[Conversion | ConversionError]:
+    """Lazily convert many orders (each a dict, or its JSON bytes or text, such as the lines of an NDJSON
+    file); a bad one yields its error instead of stopping the rest."""
     for payload in payloads:
         try:
-            yield convert_order(payload, **kwargs)
+            yield convert_order(payload, locale=locale, plan=plan, source=source, validate=validate)
         except ConversionError as exc:
             yield exc
 

@@ -3,16 +3,28 @@
 A JSON number that is copied through keeps its text: a fraction or exponent is read as a ``Decimal``
 (a ``Number`` when Decimal would spell it differently, ``1e400`` or ``1E2``) and ``dumps`` writes it back
 as it was read, as it does integers beyond the 64 bits orjson writes.
+
+Two parsers give one answer. ``strict_loads`` is the standard library's parser with hooks: numbers through
+``_number``, a repeated key, NaN or bad UTF-8 is an error in our words. It costs about three times orjson,
+so ``loads`` first reads with msgspec (its fractions through the same ``_number``) and keeps that value only
+when cheap checks prove the strict parser would return the same; anything else, every error included, is
+read again by the strict parser, which alone words the errors.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from decimal import Decimal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import msgspec
 import orjson
+
+from .report import ConversionError, Problem
 
 
 class JSONError(orjson.JSONDecodeError):
@@ -27,6 +39,20 @@ class JSONError(orjson.JSONDecodeError):
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+_LONG_EXPONENT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]{18,}")
+
+
+def _too_large(text: str) -> str:
+    """The number no Decimal holds (its exponent has 18 digits or more), for the message."""
+    for match in _LONG_EXPONENT.finditer(text):
+        try:
+            Decimal(match.group())
+        except InvalidOperation:
+            number = match.group()
+            return number if len(number) <= 40 else number[:37] + "..."
+    return "with the longest exponent"
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -136,16 +162,111 @@ def _restore(out: str, numbers: list[str], mark: str) -> str | None:
     return pattern.sub(lambda _: next(texts), out)
 
 
-def loads(data: bytes) -> Any:
-    """Parse JSON strictly: numbers with a fraction become Decimal (digit for digit, as Velo money
-    needs), a repeated key or NaN is an error rather than a silent choice."""
+@contextmanager
+def _our_errors(data: bytes | str) -> Iterator[None]:
     try:
-        return json.loads(
-            data.decode("utf-8"), parse_float=_number, parse_constant=_reject_constant, object_pairs_hook=_unique_keys
-        )
+        yield
     except UnicodeDecodeError as exc:
         raise JSONError(f"invalid UTF-8 at byte {exc.start}") from None
     except RecursionError:
         raise JSONError("nested too deeply") from None
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         raise JSONError(str(exc)) from None
+    except InvalidOperation:  # Decimal's own limit, such as 1e99999999999999999999
+        raise JSONError(f"the number {_too_large(_text(data))} is too large to read exactly") from None
+
+
+def _text(data: bytes | str) -> str:
+    return data if isinstance(data, str) else data.decode("utf-8")
+
+
+def strict_loads(data: bytes | str) -> Any:
+    """The reference parser: what ``loads`` returns or raises, at about three times its cost."""
+    with _our_errors(data):
+        return json.loads(_text(data), parse_float=_number, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON strictly: numbers with a fraction or an exponent become Decimal (digit for digit: a Velo
+    price 30.10 stays ``Decimal("30.10")``), a repeated key, NaN or bad UTF-8 is an error rather than a
+    silent choice. Bytes are UTF-8; text is taken as it is. Raises ``orjson.JSONDecodeError``."""
+    value = _DEEPER(_MARGIN, data)
+    if value is not _UNPROVEN:
+        return value
+    # strict_loads spelled out, not called: one frame less, so it gives up at the same nesting as it always has.
+    with _our_errors(data):
+        return json.loads(_text(data), parse_float=_number, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+
+
+def describe_error(exc: orjson.JSONDecodeError, data: bytes | str) -> str:
+    """The problem of a record that does not parse, naming a byte order mark plainly (some editors write one)."""
+    if data.startswith(b"\xef\xbb\xbf") if isinstance(data, bytes) else data.startswith("\ufeff"):
+        return "not valid JSON: the file starts with a UTF-8 byte order mark"
+    return f"not valid JSON: {exc}"
+
+
+def load_record(data: bytes | str, expected: str) -> Any:
+    """``loads`` for the front door: an empty or broken text is a ``ConversionError`` at ``$``."""
+    if not data.strip():
+        raise ConversionError([Problem("$", f"empty input: expected {expected}")])
+    try:
+        return loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ConversionError([Problem("$", describe_error(exc, data))]) from None
+
+
+# ---- the fast path -------------------------------------------------------------------------------------
+
+_DECODER = msgspec.json.Decoder(float_hook=_number)
+_ENCODE = msgspec.json.Encoder(decimal_format="number").encode  # numbers as the text wrote them
+_UNPROVEN: Any = object()
+
+
+def _proven(data: bytes | str) -> Any:
+    """msgspec's value of ``data`` when the strict parser is sure to return the same, else ``_UNPROVEN``.
+
+    msgspec refuses what the strict parser refuses (NaN, bad UTF-8, a BOM, control characters, more integer
+    digits than Python allows) and gives the same values (big integers as int, 1e400 as Number("1e400"),
+    "1.10" as Decimal("1.10")), save two things. It refuses lone surrogates ("\\ud800"), which the strict
+    parser keeps: refusals go to the strict parser anyway. And it keeps the last of repeated keys, which
+    the re-encoded value shows in one of two ways:
+
+    - it is the text itself, byte for byte (a compact text written as msgspec and orjson write): then the
+      text has no repeated key, since the encoding of a dict has none;
+    - else the colons are counted. Each colon of a JSON text follows a key or sits in a string, written as
+      ":" or as "\\u003a" / "\\u003A". The encoding writes every colon plainly and has one per key kept,
+      so its count equals the text's exactly when no key was dropped (a dropped key takes at least its own
+      colon with it), and a miscounted escape ("\\\\u003a" is no colon) can only make the counts differ.
+    """
+    try:
+        value = _DECODER.decode(data)
+        encoded = _ENCODE(value)
+    except Exception:  # the strict parser reads it again and words the problem
+        return _UNPROVEN
+    if isinstance(data, str):
+        if encoded == data.encode("utf-8"):
+            return value
+        colons = data.count(":")
+        if "\\" in data:
+            colons += data.count("\\u003a") + data.count("\\u003A")
+    else:
+        if encoded == data:
+            return value
+        colons = data.count(b":")
+        if b"\\" in data:  # a one-byte search is fast; most texts have no escape at all
+            colons += data.count(b"\\u003a") + data.count(b"\\u003A")
+    return value if encoded.count(b":") == colons else _UNPROVEN
+
+
+# Both parsers stop at Python's recursion limit, the strict one a few levels earlier (its Python frames and
+# hooks), so a text nested to within those levels of the limit would parse fast and fail strictly. The fast
+# path therefore runs _MARGIN calls deeper: each goes through functools.partial, a C call, which spends the
+# stack budget both parsers count on every Python version (the Python frames alone do not on 3.12+).
+_MARGIN = 8
+
+
+def _deeper(levels: int, data: bytes | str) -> Any:
+    return _DEEPER(levels - 1, data) if levels else _proven(data)
+
+
+_DEEPER = functools.partial(_deeper)

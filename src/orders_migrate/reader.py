@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from .jsonio import loads
+from .jsonio import describe_error, loads
 from .report import Problem
 from .webhooks import JWT_RE, payload_records
 
@@ -38,13 +38,6 @@ class ReadError:
 
     def where(self) -> str:
         return f"{self.source}:{self.line}" if self.line is not None else self.source
-
-
-def _decode_error(exc: orjson.JSONDecodeError, data: bytes) -> str:
-    msg = str(exc)
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "not valid JSON: the file starts with a UTF-8 byte order mark"
-    return f"not valid JSON: {msg}"
 
 
 def read_bytes(name: str) -> bytes:
@@ -82,7 +75,7 @@ def read_records(name: str, data: bytes, kind: str | None = None, source: str | 
             else:
                 yield from _ndjson(source, data, kind)
                 return
-        yield ReadError(source, None, Problem("$", _decode_error(exc, data)))
+        yield ReadError(source, None, Problem("$", describe_error(exc, data)))
         return
     for prefix, payload in payload_records(doc, kind):
         yield Record(source, None, prefix, payload)
@@ -99,7 +92,7 @@ def read_line(source: str, n: int, line: bytes, kind: str | None = None) -> Iter
     try:
         doc = loads(line)
     except orjson.JSONDecodeError as exc:
-        yield ReadError(source, n, Problem("$", _decode_error(exc, line)))
+        yield ReadError(source, n, Problem("$", describe_error(exc, line)))
         return
     for prefix, payload in payload_records(doc, kind):
         yield Record(source, n, prefix, payload)

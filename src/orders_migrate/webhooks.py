@@ -22,9 +22,9 @@ from typing import Any
 
 import orjson
 
-from .convert import Conversion, convert_order, records
+from .convert import Conversion, convert_parsed_order, records
 from .dialect import detect_dialect, restore_path
-from .jsonio import loads
+from .jsonio import load_record, loads
 from .money import DEFAULT_LOCALE, formatter
 from .ops import Ctx, describe
 from .paths import MISSING, get, is_empty, key_step, put, render_steps
@@ -186,15 +186,44 @@ def _prefix(entries: list[Entry], prefix: str) -> list[Entry]:
     return [e.with_path(prefix + e.path[1:]) for e in entries]
 
 
-def convert_webhook(payload: Any, **kwargs: Any) -> Conversion:
-    """Convert one stored Stores webhook body (a dict, or the JWT string Wix delivered) to its eCommerce event.
+def convert_webhook(
+    payload: dict[str, Any] | bytes | str,
+    *,
+    kind: str | None = None,
+    public_key: str | None = None,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    source: str | None = None,
+) -> Conversion:
+    """Convert one stored Stores webhook body to its eCommerce event.
 
-    ``kind`` names the webhook (``order-paid``, ...) where the body alone cannot tell; ``public_key``
-    verifies a JWT body; an eCommerce event passes through unchanged. Raises ``ConversionError`` for
-    bodies that cannot be converted.
+    ``payload`` is the body as a dict, the JSON bytes or text as read (parsed by ``orders_migrate.loads``,
+    which keeps Velo prices digit for digit), or the JWT Wix delivered. ``kind`` names the webhook
+    (``order-paid``, ...) where the body alone cannot tell; ``public_key`` verifies a JWT body; an
+    eCommerce event passes through unchanged. Raises ``ConversionError`` for bodies that cannot be
+    converted.
     """
+    if isinstance(payload, bytes):
+        token = payload.strip().decode("ascii", "replace")
+        payload = token if JWT_RE.fullmatch(token) else load_record(payload, "a webhook body")
+    elif isinstance(payload, str) and not JWT_RE.fullmatch(payload.strip()):
+        payload = load_record(payload, "a webhook body")
+    return convert_parsed_webhook(payload, kind=kind, public_key=public_key, locale=locale, plan=plan, source=source)
+
+
+def convert_parsed_webhook(
+    payload: Any,
+    *,
+    kind: str | None = None,
+    public_key: str | None = None,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    source: str | None = None,
+) -> Conversion:
+    """``convert_webhook`` for a value already parsed: a string here is a JWT or an error, never a JSON
+    text to parse a second time."""
     try:
-        return _convert_webhook(payload, **kwargs)
+        return _convert_webhook(payload, kind=kind, public_key=public_key, locale=locale, plan=plan, source=source)
     except RecursionError:
         raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
 
@@ -353,7 +382,7 @@ def _order_body(
     try:
         # The dialect is the body's own: a summary's orderId renamed to id must not look like REST.
         dialect = detect_dialect(stores_order, plan.table, lenient=spec.summary)
-        converted = convert_order(order, locale=locale, plan=plan, source=source, partial=spec.summary, dialect=dialect)
+        converted = convert_parsed_order(order, locale=locale, plan=plan, source=source, partial=spec.summary, dialect=dialect)
     except ConversionError as exc:
         raise ConversionError([Problem(prefix + restore_path(p.path, moved)[1:], p.message) for p in exc.problems]) from None
     entries.extend(_prefix([e.with_path(restore_path(e.path, moved)) for e in converted.report.entries], prefix))
