@@ -8,6 +8,7 @@ import pytest
 
 from orders_migrate import MappingError, compile_table, default_plan, load_table
 from orders_migrate.render import mappings_markdown
+from orders_migrate.table import default_table_text
 
 
 def _table(order_rows: str, address_rows: str = "") -> str:
@@ -132,5 +133,22 @@ def test_markdown_has_a_line_per_row() -> None:
 
 def test_a_misspelled_row_key_is_refused_not_ignored() -> None:
     text = _table(GOOD_ROW.replace('  note: "Order table: id -> id"', '  unles_present: cartId\n  note: "x"'))
-    with pytest.raises(MappingError, match="'order-id'.*unknown key 'unles_present'"):
-        load_table(text)
+    with pytest.raises(MappingError, match="'order-id'.*unknown key 'unles_present' for operation 'copy'"):
+        compile_table(load_table(text))
+
+
+@pytest.mark.parametrize(
+    "row,key",
+    [
+        ("- id: x\n  op: money\n  from: totals.tax\n  to: taxSummary.x\n  type: string\n  note: n\n", "type"),
+        ("- id: x\n  op: to_number\n  from: a\n  to: b\n  search: {filter: [$eq]}\n  note: n\n", "search"),
+        ("- id: x\n  op: copy\n  from: a\n  to: b\n  sum: lineItems[i].quantity\n  note: n\n", "sum"),
+    ],
+    ids=["param-of-another-op", "search-on-an-unsearchable-op", "path-param-of-another-op"],
+)
+def test_a_key_the_rows_operation_does_not_read_is_refused(row: str, key: str) -> None:
+    """Each operation declares the keys it reads (ops.OPERATIONS); a key of another one is a mistake."""
+    text, _ = default_table_text()
+    text = text.replace("\norder:\n", "\norder:\n" + "\n".join("  " + line for line in row.splitlines()) + "\n", 1)
+    with pytest.raises(MappingError, match=rf"row 'x'.*unknown key '{key}' for operation"):
+        compile_table(load_table(text))

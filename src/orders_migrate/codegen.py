@@ -22,6 +22,7 @@ from .ops import (
     _TYPES,
     EXACT,
     MAX_LINE_ITEM_INDEX,
+    OPERATIONS,
     SKIP,
     At,
     Ctx,
@@ -39,8 +40,6 @@ from .ops import (
 from .paths import MISSING, Path
 from .report import Entry
 from .table import Row
-
-_REPORT_KINDS = {"not_carried": "fetch", "dropped": "dropped", "not_derivable": "not_derivable"}
 
 
 def _money_price(value: Any, ctx: Ctx, where: Path, idx: tuple[int, ...]) -> dict[str, str] | None:
@@ -280,8 +279,8 @@ def _emit_row(
         return True
     if op == "enum" and len(sources) == 1:
         return _emit_enum(src, row, sources[0], targets, full, at)
-    if op in _REPORT_KINDS and set(reads) == {"value"}:
-        kind = _REPORT_KINDS[op]
+    kind = OPERATIONS[op].report
+    if kind is not None and set(reads) == {"value"}:
         fetch = row.params.get("fetch")
         reason = row.params.get("reason")
         if kind == "fetch" and isinstance(fetch, dict):

@@ -277,6 +277,10 @@ NORMALISERS: Mapping[str, Callable[[Spec], NormStep]] = MappingProxyType(
         "dropped": _norm_report("dropped"),
     }
 )
+# The keys each Velo operation reads besides from/to and note: any other is a typo, refused.
+NORMALISER_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"move": frozenset(), "decimal_text": frozenset(), "wix_media": frozenset({"media_url"}), "dropped": frozenset({"reason"})}
+)
 
 
 def _spine(paths: list[Path]) -> dict[str, Any]:
@@ -329,6 +333,9 @@ def compile_velo(rows: tuple[Row, ...], source: str) -> Normaliser:
             raise MappingError(
                 source, row.line, row.id, f"unknown Velo operation {row.op!r} (one of {', '.join(sorted(NORMALISERS))})"
             )
+        unknown = sorted((set(row.params) - NORMALISER_PARAMS[row.op]) | (set(row.reads) - {"value"}))
+        if unknown:
+            raise MappingError(source, row.line, row.id, f"unknown key {unknown[0]!r} for Velo operation {row.op!r} (a typo?)")
         spec = Spec(row, row.reads, row.writes, MappingProxyType({}), MappingProxyType({}), source)
         steps.append(factory(spec))
     return Normaliser(tuple(steps), MappingProxyType(_spine(touched)))

@@ -1188,37 +1188,54 @@ def op_subdivision_code(spec: Spec) -> Step:
     return _value_op(spec, convert, role="subdivision")
 
 
-OPERATIONS: Mapping[str, Callable[[Spec], Step]] = MappingProxyType(
-    {
-        "copy": op_copy,
-        "to_string": op_to_string,
-        "to_number": op_to_number,
-        "money": op_money,
-        "enum": op_enum,
-        "split": op_split,
-        "line_item_id": op_line_item_id,
-        "not_carried": _report_op("fetch"),
-        "dropped": _report_op("dropped"),
-        "not_derivable": _report_op("not_derivable"),
-        "constant": op_constant,
-        "first_match": op_first_match,
-        "sum_check": op_sum_check,
-        "total_check": op_total_check,
-        "line_totals": op_line_totals,
-        "same_value": op_same_value,
-        "description_lines": op_description_lines,
-        "catalog_options": op_catalog_options,
-        "discount_scope": op_discount_scope,
-        "plain_value": op_plain_value,
-        "address": op_address,
-        "buyer_email": op_buyer_email,
-        "country_code": op_country_code,
-        "currency_code": op_currency_code,
-        "subdivision_code": op_subdivision_code,
-        "expect_present": op_expect_present,
-        "expect_value": op_expect_value,
-    }
-)
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation, declared once: the planner, the code generator and the query translator read what
+    it is from here, so adding an operation touches this list and the rows that use it."""
 
-# Operations whose `to` is not written relative to the row's own object.
-ROOTED_WRITES = frozenset({"buyer_email"})
+    name: str
+    build: Callable[[Spec], Step]
+    params: frozenset[str] = frozenset()  # the row keys it reads besides from/to and the conditions
+    path_params: frozenset[str] = frozenset()  # of the keys that name paths (`by`, `sum`, `times`), the ones it reads
+    iterates: bool = False  # walks a list itself: a row outside the list may read `lineItems[i]...`
+    report: str | None = None  # a row that only reports what it reads, under this kind
+    searchable: bool = False  # Search Orders can filter on what it writes: the row may say how (`search`)
+    rooted: bool = False  # its `to` is written from the order's root, not relative to the row's object
+
+    def allowed(self) -> frozenset[str]:
+        return self.params | {"search"} if self.searchable else self.params
+
+
+def _ops(*ops: Operation) -> Mapping[str, Operation]:
+    return MappingProxyType({op.name: op for op in ops})
+
+
+OPERATIONS: Mapping[str, Operation] = _ops(
+    Operation("copy", op_copy, frozenset({"type", "minimum"}), searchable=True),
+    Operation("to_string", op_to_string, searchable=True),
+    Operation("to_number", op_to_number),
+    Operation("money", op_money),
+    Operation("enum", op_enum, frozenset({"map", "values", "not_derivable"}), searchable=True),
+    Operation("split", op_split, frozenset({"cases", "values"}), frozenset({"by"}), searchable=True),
+    Operation("line_item_id", op_line_item_id),
+    Operation("not_carried", _report_op("fetch"), frozenset({"fetch", "reason"}), iterates=True, report="fetch"),
+    Operation("dropped", _report_op("dropped"), frozenset({"reason"}), iterates=True, report="dropped"),
+    Operation("not_derivable", _report_op("not_derivable"), frozenset({"reason"}), iterates=True, report="not_derivable"),
+    Operation("constant", op_constant, frozenset({"value"})),
+    Operation("first_match", op_first_match, frozenset({"rules", "default"}), searchable=True),
+    Operation("sum_check", op_sum_check, frozenset({"carried", "complete", "over"}), frozenset({"sum", "times"}), iterates=True),
+    Operation("total_check", op_total_check),
+    Operation("line_totals", op_line_totals),
+    Operation("same_value", op_same_value, frozenset({"type"}), iterates=True),
+    Operation("description_lines", op_description_lines, frozenset({"pairs", "line_type"})),
+    Operation("catalog_options", op_catalog_options, frozenset({"pairs"})),
+    Operation("discount_scope", op_discount_scope, frozenset({"types"}), iterates=True),
+    Operation("plain_value", op_plain_value),
+    Operation("address", op_address, frozenset({"contact"}), searchable=True),
+    Operation("buyer_email", op_buyer_email, rooted=True),
+    Operation("country_code", op_country_code),
+    Operation("currency_code", op_currency_code),
+    Operation("subdivision_code", op_subdivision_code),
+    Operation("expect_present", op_expect_present, frozenset({"reason"})),
+    Operation("expect_value", op_expect_value, frozenset({"reason", "values"})),
+)

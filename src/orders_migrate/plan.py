@@ -17,15 +17,14 @@ from typing import Any
 from .codegen import Item, fuse
 from .dialect import Normaliser, compile_velo
 from .generated import collecting
-from .ops import OPERATIONS, ROOTED_WRITES, Ctx, Spec, Step, describe
+from .ops import OPERATIONS, Ctx, Operation, Spec, Step, describe
 from .paths import MISSING, Each, Path, get, is_empty, iter_each, parse, put
 from .report import Entry
-from .table import MappingError, Row, Table, default_table_text, load_table
+from .table import PATH_PARAMS, MappingError, Row, Table, default_table_text, load_table
 from .unmapped import COVERED, Walk, compile_walk, unmapped
 from .webhook_table import WebhookSpec, compile_webhooks
 
 # Operations that walk `[i]` paths themselves and so may read list elements from the order's root.
-_ITERATING = frozenset({"not_carried", "dropped", "not_derivable", "same_value", "sum_check", "discount_scope"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +81,8 @@ def _scope_of(row: Row, op_name: str) -> Path | None:
     for p in paths:
         split = p.split_each()
         heads.add(split[0].text if split else None)
-    if len(heads) == 1 and None not in heads and op_name not in ROOTED_WRITES:
+    operation = OPERATIONS.get(op_name)
+    if len(heads) == 1 and None not in heads and not (operation is not None and operation.rooted):
         return parse(heads.pop())
     return None
 
@@ -216,11 +216,7 @@ def _compile_row(
 ) -> tuple[Step, Step]:
     """The row's step with its conditions, and without them (for the code generator, which spells
     the conditions out)."""
-    factory = OPERATIONS.get(row.op)
-    if factory is None:
-        raise MappingError(
-            table.source, row.line, row.id, f"unknown operation {row.op!r} (one of {', '.join(sorted(OPERATIONS))})"
-        )
+    operation = operation_of(row, table)
     address_steps: dict[bool, tuple[Step, ...]] = {}
     if row.op == "address":
         contact = row.params.get("contact")
@@ -232,7 +228,7 @@ def _compile_row(
         (host,) = row.writes["value"]
         address_steps[contact] = _address_steps(table, outer, host, contact, targets, generate)
     spec = _spec(row, scope, prefix, MappingProxyType(address_steps), table.source)
-    if row.section != "checks" and scope is None and row.op not in _ITERATING:
+    if row.section != "checks" and scope is None and not operation.iterates:
         for p in row.all_reads() + row.all_writes():
             if p.has_each:
                 raise MappingError(
@@ -240,7 +236,7 @@ def _compile_row(
                 )
     if row.section != "checks" and row.op != "address":
         _claim(row, [p.text for p in row.all_writes()], targets, table, agree=row.agree)
-    bare = _build(factory, spec)
+    bare = _build(operation.build, spec)
     return _guard(bare, row, scope), bare
 
 
@@ -262,10 +258,10 @@ def _address_steps(
             items.append((None, dropped, dropped, _identity, full))
             continue
         if targets is not None and host is not None:
-            rooted = sub.op in ROOTED_WRITES
+            rooted = operation_of(sub, table).rooted
             written = [p.text if rooted else _join(host, p).text for p in sub.all_writes()]
             _claim(sub, written, targets, table, agree=rooted)
-        bare = _build(factory_of(sub, table), sub_spec)
+        bare = _build(operation_of(sub, table).build, sub_spec)
         items.append((sub, _guard(bare, sub, None), bare, _identity, full))
     if not generate:
         return tuple(guarded for _, guarded, _, _, _ in items)
@@ -273,13 +269,26 @@ def _address_steps(
     return (fuse(items, f"{where} ({'with' if contact else 'no'} contact)", table.source),)
 
 
-def factory_of(row: Row, table: Table) -> Callable[[Spec], Step]:
-    factory = OPERATIONS.get(row.op)
-    if factory is None:
+def operation_of(row: Row, table: Table) -> Operation:
+    """The row's operation, with the row's keys checked against what it reads: a key no operation of the
+    row reads is a typo, refused rather than ignored."""
+    operation = OPERATIONS.get(row.op)
+    if operation is None:
         raise MappingError(
             table.source, row.line, row.id, f"unknown operation {row.op!r} (one of {', '.join(sorted(OPERATIONS))})"
         )
-    return factory
+    unknown = sorted(set(row.params) - operation.allowed())
+    unknown += sorted(set(row.reads) & PATH_PARAMS - operation.path_params)
+    if unknown:
+        takes = sorted(operation.allowed() | operation.path_params)
+        raise MappingError(
+            table.source,
+            row.line,
+            row.id,
+            f"unknown key {unknown[0]!r} for operation {row.op!r} (a typo? it takes "
+            f"{', '.join(takes) if takes else 'no keys'} besides from, to, note, agree and the conditions)",
+        )
+    return operation
 
 
 def _build(factory: Callable[[Spec], Step], spec: Spec) -> Step:
@@ -383,9 +392,6 @@ def _scope_name(section: str, scope: Path | None) -> str:
     return each if section == "order" else f"{section} {each}"
 
 
-_REPORT_OPS = frozenset({"not_carried", "dropped", "not_derivable"})
-
-
 def _accounted_reads(row: Row, table: Table) -> list[Path]:
     """The input paths a row carries, for the unmapped report: a whole subtree only where the row
     really takes all of it."""
@@ -393,7 +399,7 @@ def _accounted_reads(row: Row, table: Table) -> list[Path]:
         # Only the address table's fields: anything else in an address is reported as unmapped.
         (outer,) = row.reads["value"]
         return [_join(outer, p) for sub in table.address for p in sub.all_reads()]
-    if row.op in _REPORT_OPS and (row.if_present or row.unless_present or row.when or row.unless):
+    if OPERATIONS[row.op].report is not None and (row.if_present or row.unless_present or row.when or row.unless):
         return []  # a guarded report row covers what it reported, when it ran (see convert._unmapped)
     pairs = row.params.get("pairs")
     out: list[Path] = []

@@ -20,6 +20,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
 
+from .ops import OPERATIONS
 from .paths import Path
 from .plan import default_plan
 from .table import MappingError, Row, Table
@@ -29,7 +30,6 @@ ValueRule = Literal["same", "epoch_millis", "to_string", "enum"]
 
 _HINT_KEYS = frozenset({"filter", "sort", "value", "never_returned"})
 _VALUE_RULES = frozenset({"epoch_millis"})
-_SEARCHABLE_OPS = frozenset({"copy", "to_string", "enum", "split", "address", "first_match"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +240,7 @@ def build_query_fields(table: Table) -> Mapping[str, QueryField]:
             continue
         if "search" not in row.params:
             continue
-        if row.op not in _SEARCHABLE_OPS:
+        if not OPERATIONS[row.op].searchable:
             raise _fail(table, row, f"'search' is not supported on a {row.op} row")
         built = (
             _split_field(table, row)

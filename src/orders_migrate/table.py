@@ -76,32 +76,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
-_PATH_PARAMS = ("by", "sum", "times")
-# Every parameter some operation reads; anything else in a row is a typo and is refused, not ignored.
-_PARAM_KEYS = frozenset(
-    {
-        "carried",
-        "cases",
-        "complete",
-        "contact",
-        "default",
-        "fetch",
-        "line_type",
-        "map",
-        "media_url",
-        "minimum",
-        "not_derivable",
-        "over",
-        "pairs",
-        "reason",
-        "rules",
-        "search",
-        "type",
-        "types",
-        "value",
-        "values",
-    }
-)
+# Row keys that name paths: read like `from`, so the plan knows every path a row reads. Which operation
+# takes which of them, and every other key, is the operation's own declaration (ops.OPERATIONS).
+PATH_PARAMS = frozenset({"by", "sum", "times"})
 _ROW_KEYS = {"id", "op", "from", "to", "note", "agree", "if_present", "unless_present", "when", "unless", "__line__"}
 
 
@@ -248,21 +225,13 @@ def _row(item: Any, section: str, source: str) -> Row:
     note = item.get("note")
     if not isinstance(note, str) or not note:
         raise MappingError(source, line, row_id, "row has no 'note' citing the conversion table")
-    unknown = sorted(set(item) - _ROW_KEYS - _PARAM_KEYS - set(_PATH_PARAMS))
-    if unknown:
-        raise MappingError(
-            source,
-            line,
-            row_id,
-            f"unknown key {unknown[0]!r} (a typo? known: {', '.join(sorted(_PARAM_KEYS | _ROW_KEYS - {'__line__'}))})",
-        )
     if not isinstance(item.get("agree", False), bool):
         raise MappingError(source, line, row_id, f"'agree' must be true or false, got {item['agree']!r}")
     params = {k: _strip(v) for k, v in item.items() if k not in _ROW_KEYS}
     reads = _paths(item.get("from"), source, line, row_id, "from")
     writes = _paths(item.get("to"), source, line, row_id, "to")
     # Parameters that name paths are read (or written) like `from`/`to`, so the plan knows them all.
-    for role in _PATH_PARAMS:
+    for role in sorted(PATH_PARAMS):
         if role in params:
             reads[role] = _paths(params.pop(role), source, line, row_id, role)["value"]
     cases = params.get("cases")
