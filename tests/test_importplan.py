@@ -50,7 +50,9 @@ MODELS = {
 }
 
 
-def plan_files(tmp_path: Path, *files: Path | str, report: bool = False) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], str]:
+def plan_files(
+    tmp_path: Path, *files: Path | str, report: bool = False
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], str]:
     err = io.StringIO()
     out, rejects, reports = tmp_path / "plan.ndjson", tmp_path / "rejects.ndjson", tmp_path / "report.ndjson"
     code = run_import_plan([str(f) for f in files], str(out), str(rejects), str(reports) if report else None, stderr=err)
@@ -148,7 +150,9 @@ def test_the_same_order_twice_is_planned_once(tmp_path: Path) -> None:
     code, plan, rejects, _ = plan_files(tmp_path, source)
     assert code == 1
     assert [r["ref"]["record"] for r in plan if r["path"] == IMPORT_ORDER[1]] == ["$.orders[0]"]
-    assert rejects[0]["path"] == "$.orders[1]" and "a second import would make a second order" in rejects[0]["errors"][0]["message"]
+    assert (
+        rejects[0]["path"] == "$.orders[1]" and "a second import would make a second order" in rejects[0]["errors"][0]["message"]
+    )
 
 
 def test_a_webhook_body_with_a_whole_order_is_planned_from_that_order(tmp_path: Path) -> None:
@@ -185,7 +189,15 @@ def test_payments_are_a_hook_that_plans_none_yet() -> None:
 def test_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "plan.ndjson"
     ok = subprocess.run(
-        [sys.executable, "-m", "orders_migrate", "import-plan", str(FIXTURES / "stores" / "coupon_partially_fulfilled.json"), "-o", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "orders_migrate",
+            "import-plan",
+            str(FIXTURES / "stores" / "coupon_partially_fulfilled.json"),
+            "-o",
+            str(out),
+        ],
         capture_output=True,
         cwd=ROOT,
         timeout=60,
