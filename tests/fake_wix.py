@@ -52,6 +52,11 @@ class FakeWix:
     retry_after: str = "1"
     error_import: int | None = None
     refuse_numbers: set[str] = field(default_factory=set)  # imports of these order numbers get a 400
+    # Hold the n-th Import Order request unanswered (and never store it) until ``release`` is set, so a
+    # test can kill the sender while a request is in flight.
+    hold_import: int | None = None
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     fulfillments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     counter: str | None = None
@@ -62,6 +67,16 @@ class FakeWix:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handle(self, method: str, path: str, auth: str | None, body: Any) -> tuple[int, dict[str, str], Any]:
+        if path == "/ecom/v1/orders/import" and self.hold_import is not None:
+            with self.lock:
+                hold = self.imports_seen + 1 == self.hold_import
+                if hold:
+                    self.hold_import = None
+                    self.requests.append((method, path))
+            if hold:
+                self.held.set()
+                self.release.wait(60)
+                return 503, {}, {"message": "the request was lost"}
         with self.lock:
             self.requests.append((method, path))
             self.authorizations.append(auth)

@@ -147,8 +147,9 @@ def test_the_same_order_twice_is_planned_once(tmp_path: Path) -> None:
     order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
     source = tmp_path / "orders.json"
     source.write_text(json.dumps({"orders": [order, order]}), encoding="utf-8")
-    code, plan, rejects, _ = plan_files(tmp_path, source)
+    code, plan, rejects, err = plan_files(tmp_path, source)
     assert code == 1
+    assert f"{source}::$.orders[1].id: the same order as {source}::$.orders[0]" in err
     assert [r["ref"]["record"] for r in plan if r["path"] == IMPORT_ORDER[1]] == ["$.orders[0]"]
     assert (
         rejects[0]["path"] == "$.orders[1]" and "a second import would make a second order" in rejects[0]["errors"][0]["message"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -142,17 +143,56 @@ def test_kill_9_mid_run_then_a_rerun_imports_each_order_exactly_once(plan: Path,
     assert len(fake.requests) == len(lines(plan))  # nothing was sent twice
 
 
+def test_kill_9_while_an_import_is_in_flight_never_imports_it_twice(plan: Path, tmp_path: Path) -> None:
+    fake = FakeWix(TOKEN, hold_import=3)
+    log = tmp_path / "send.log"
+    args = [
+        sys.executable,
+        "-m",
+        "orders_migrate",
+        "send",
+        str(plan),
+        "--token-env",
+        TOKEN_ENV,
+        "--log",
+        str(log),
+        "--rate",
+        "1000",
+    ]
+    with serve(fake) as url:
+        args += ["--base-url", url]
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert fake.held.wait(60)
+            proc.send_signal(signal.SIGKILL)
+            proc.communicate(timeout=60)
+        finally:
+            fake.release.set()
+        assert proc.returncode == -9 and len(fake.orders) == 2
+        rerun = subprocess.run(args, capture_output=True, cwd=ROOT, timeout=120, check=False)
+        assert rerun.returncode == 1 and b"in doubt, not sent again" in rerun.stdout
+        assert len(fake.orders) == len(PLANNABLE) - 1  # every order but the one in flight
+        retried = subprocess.run([*args, "--retry-failed"], capture_output=True, cwd=ROOT, timeout=120, check=False)
+    assert retried.returncode == 0, retried.stdout
+    assert len(fake.orders) == len(PLANNABLE)
+    assert set(imported_stores_ids(fake).values()) == {1}
+
+
 def test_undo_deletes_the_orders_the_log_created_and_only_once(plan: Path, tmp_path: Path) -> None:
     fake = FakeWix(TOKEN)
     log = tmp_path / "send.log"
     with serve(fake) as url:
         send(plan, url, log)
         created = set(fake.orders)
+        before = len(fake.requests)
+        dry = send(plan, url, log, "--undo", "--dry-run")
+        assert len(fake.requests) == before and all(i in dry[1] for i in created)
         code, out, _ = send(plan, url, log, "--undo")
         assert code == 0 and fake.orders == {} and set(fake.deleted) == created
         before = len(fake.requests)
         again = send(plan, url, log, "--undo")
     assert again[0] == 0 and len(fake.requests) == before
+    assert dry[0] == 0 and f"would delete {len(created)} imported order(s) in 1 request(s)" in dry[1]
     assert f"deleted {len(created)} imported order(s) in 1 request(s)" in out
     assert "deleted 0 imported order(s)" in again[1]
 

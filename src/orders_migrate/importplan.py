@@ -64,9 +64,12 @@ REQUIRED_WHEN_PRESENT: Final[dict[str, tuple[str, ...]]] = {
     "currencyConversionDetails": ("currencyConversionDetails.conversionRate", "currencyConversionDetails.originalCurrency"),
 }
 
-# Order fields an import does not take: @readonly in the published Order type and not among the
-# historical data Import Order's documentation says it stores as given (number, creation date,
-# statuses, priceSummary, balanceSummary, fulfillmentStatus, the line items it requires).
+# Order fields an import does not take: @readonly in the published Order type and set or computed by
+# Wix itself. The other read-only fields are the order's history, which Import Order's documentation
+# says it stores as given ("historical data, such as the original creation date, order number, and
+# statuses"; "priceSummary, balanceSummary, and fulfillmentStatus reflect exactly what you send"), and
+# lineItems and priceSummary it requires: number, createdDate, fulfillmentStatus, priceSummary,
+# balanceSummary, lineItems (with their totals and formattedAmounts), activities and createdBy stay.
 LEFT_OUT: Final[dict[str, str]] = {
     "id": "Import Order creates a new order when the request has no id (an id overwrites an imported order)",
     "updatedDate": "read-only: Wix sets it when it stores the imported order",
@@ -248,13 +251,13 @@ def _ref(rec: Record, stores_id: str | None, request: str) -> dict[str, Any]:
     return ref
 
 
-def _stores_order(payload: Any) -> Any:
+def _stores_order(payload: Any, plan: Plan) -> Any:
     """The order inside a record: the record itself, or the whole order a webhook body carries."""
     if is_jwt(payload):
         payload = decode_delivery(payload.strip(), None).body
     if is_ecom_event(payload):
         raise ConversionError([Problem("$", "an eCommerce event, not a stored order: import-plan takes orders")])
-    spec = detect_webhook(payload, default_plan().webhooks)
+    spec = detect_webhook(payload, plan.webhooks)
     if spec is None:
         return payload
     if spec.summary or spec.order is None or spec.fulfillment or spec.transactions:
@@ -268,7 +271,7 @@ def plan_record(rec: Record, plan: Plan | None = None, locale: str = DEFAULT_LOC
     """One record's requests. Raises ``Rejected`` (or ``ConversionError``) with every problem found."""
     plan = plan or default_plan()
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
-    stores_order = _stores_order(rec.payload)
+    stores_order = _stores_order(rec.payload, plan)
     conversion = convert_order(stores_order, locale=locale, plan=plan, source=source)
     order = conversion.order
     stores_id = conversion.report.order_id
@@ -384,8 +387,12 @@ def run_import_plan(
         where = rec.where()
         prefix = rec.prefix if isinstance(rec, Record) else "$"
         for p in problems:
-            path = p.path if p.path.startswith("$.order") or prefix == "$" else prefix + p.path[1:]
-            err.write(f"{where}::{path}: {p.message}\n")
+            if prefix == "$":
+                err.write(f"{where}::{p.path}: {p.message}\n")
+            elif p.path.startswith("$.order"):  # a path in the request body: the record is named first
+                err.write(f"{where}::{prefix}: {p.path}: {p.message}\n")
+            else:
+                err.write(f"{where}::{prefix}{p.path[1:]}: {p.message}\n")
         reject_lines.append(_reject_line(rec, problems, stores_id) + b"\n")
 
     for inp in expand_inputs(files, exclude=None):
