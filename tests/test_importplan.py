@@ -10,21 +10,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from conftest import FIXTURES, REFERENCE_DIR, ROOT, STORES_FIXTURES, load_json
+from orders_migrate import convert_order
 from orders_migrate.importplan import (
     CREATE_FULFILLMENT,
     IMPORT_ORDER,
     LEFT_OUT,
     REQUIRED,
     SET_ORDER_NUMBER_COUNTER,
+    Rejected,
     check_import,
+    import_body,
     payment_requests,
+    plan_record,
     run_import_plan,
 )
 from orders_migrate.models.importing import CreateFulfillmentRequest, ImportOrderRequest, SetOrderNumberCounterRequest
+from orders_migrate.reader import Record
+from strategies import stores_order
 
 ALL_STORES_FIXTURES = sorted(
     [
@@ -89,8 +98,6 @@ def test_a_custom_amount_item_says_what_the_user_can_do(tmp_path: Path) -> None:
 
 
 def test_the_import_body_is_the_converted_order_without_what_import_order_does_not_take(tmp_path: Path) -> None:
-    from orders_migrate import convert_order
-
     source = FIXTURES / "stores" / "coupon_partially_fulfilled.json"
     converted = convert_order(load_json(source)).order
     _, plan, _, _ = plan_files(tmp_path, source, report=True)
@@ -181,8 +188,6 @@ def test_each_required_path_is_checked_by_the_planner_and_the_model(required: st
 
 
 def test_payments_are_a_hook_that_plans_none_yet() -> None:
-    from orders_migrate import convert_order
-
     order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
     assert payment_requests(convert_order(order), order) == []
 
@@ -211,3 +216,38 @@ def test_the_command_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "orders_migrate", "import-plan", "x.json"], capture_output=True, cwd=ROOT, timeout=60, check=False
     )
     assert usage.returncode == 2 and b"Traceback" not in usage.stderr
+
+
+def _complete(order: dict[str, Any]) -> dict[str, Any]:
+    """A generated order with what Import Order needs that the generator leaves out: products and names."""
+    for item in order.get("lineItems", []):
+        item.setdefault("productId", "df19c1f7-07d8-a265-42f8-e8dfa824cc6e")
+        item["name"] = item.get("name") or "Item"
+    address = order.setdefault("billingInfo", {}).setdefault("address", {})
+    address["fullName"] = address.get("fullName") or {"firstName": "Jane", "lastName": "Doe"}
+    return order
+
+
+@given(stores_order(), st.booleans())
+def test_a_generated_order_is_planned_as_a_valid_request_or_rejected_for_what_the_model_also_refuses(
+    order: dict[str, Any], complete: bool
+) -> None:
+    if complete:
+        order = _complete(order)
+    rec = Record("orders.ndjson", 7, "$", order)
+    try:
+        planned = plan_record(rec)
+    except Rejected as exc:
+        assert not complete, exc.problems
+        body, _ = import_body(convert_order(order).order)
+        missing = [p.path for p in exc.problems if p.path.startswith("$.order")]
+        assert missing
+        with pytest.raises(ValidationError):
+            ImportOrderRequest.model_validate(body)
+        return
+    stores_id = {"storesOrderId": order["id"]} if isinstance(order.get("id"), str) else {}
+    assert planned.requests[0]["ref"] == {"source": "orders.ndjson", "line": 7, "record": "$", **stores_id, "request": "import"}
+    for request in planned.requests:
+        MODELS[request["path"]].model_validate(request["body"])
+    again = plan_record(Record("orders.ndjson", 7, "$", order)).requests
+    assert orjson.dumps(again) == orjson.dumps(planned.requests)  # same input, same plan
