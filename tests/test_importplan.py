@@ -251,3 +251,17 @@ def test_a_generated_order_is_planned_as_a_valid_request_or_rejected_for_what_th
         MODELS[request["path"]].model_validate(request["body"])
     again = plan_record(Record("orders.ndjson", 7, "$", order)).requests
     assert orjson.dumps(again) == orjson.dumps(planned.requests)  # same input, same plan
+
+
+def test_a_value_the_request_model_refuses_rejects_the_order_before_anything_is_sent(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    order["lineItems"][0]["quantity"] = 0
+    order["fulfillments"][0]["lineItems"][0]["quantity"] = 0
+    source = tmp_path / "order.json"
+    source.write_text(json.dumps(order), encoding="utf-8")
+    code, plan, rejects, err = plan_files(tmp_path, source)
+    assert code == 1 and plan == []
+    errors = {e["path"]: e["message"] for e in rejects[0]["errors"]}
+    assert errors["$.order.lineItems[0].quantity"].startswith("Import Order would refuse it: ")
+    assert errors["$.fulfillments[0].lineItems[0].quantity"].startswith("Import Order would refuse it: ")
+    assert f"{source}::$.order.lineItems[0].quantity: Import Order would refuse it" in err

@@ -19,7 +19,7 @@ import pytest
 from conftest import FIXTURES, REFERENCE_DIR, ROOT
 from fake_wix import FakeWix, serve
 from orders_migrate.importplan import run_import_plan
-from orders_migrate.send import KILL_AFTER_ENV, RateLimit, check_path, retry_after, run_send
+from orders_migrate.send import KILL_AFTER_ENV, RateLimit, Response, check_path, ref_key, retry_after, run_send
 
 TOKEN = "test-token-8c1f"  # noqa: S105 - a fake token for the fake site
 TOKEN_ENV = "ORDERS_MIGRATE_TEST_TOKEN"  # noqa: S105
@@ -248,8 +248,6 @@ def test_a_request_left_in_flight_is_not_sent_again_until_asked(plan: Path, tmp_
     fake = FakeWix(TOKEN)
     log = tmp_path / "send.log"
     first = lines(plan)[0]
-    from orders_migrate.send import ref_key
-
     log.write_text(
         json.dumps({"event": "sending", "key": ref_key(first["ref"]), "ref": first["ref"]}) + '\n{"event": "do', encoding="utf-8"
     )
@@ -293,3 +291,25 @@ def test_retry_after_as_seconds_or_a_date() -> None:
     assert retry_after({"retry-after": format_datetime(now + timedelta(seconds=30), usegmt=True)}, now.timestamp()) == 30.0
     assert retry_after({"retry-after": "soon"}, now.timestamp()) is None
     assert retry_after({}, now.timestamp()) is None
+
+
+def test_a_log_that_cannot_be_written_is_a_clear_error(plan: Path, tmp_path: Path) -> None:
+    code, out, _ = send(plan, "https://www.wixapis.com", tmp_path / "missing" / "send.log")
+    assert code == 1 and "cannot use the log" in out and "Traceback" not in out
+
+
+def test_ctrl_c_stops_with_everything_so_far_in_the_log(plan: Path, tmp_path: Path) -> None:
+    fake = FakeWix(TOKEN)
+    log = tmp_path / "send.log"
+    calls = []
+
+    def transport(method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Response:
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(path)
+        status, _, answer = fake.handle(method, path, headers.get("Authorization"), json.loads(body or b"null"))
+        return Response(status, {}, json.dumps(answer).encode())
+
+    code, out, _ = send(plan, "https://www.wixapis.com", log, transport=transport)
+    assert code == 130 and "run the same command to continue" in out
+    assert [e["event"] for e in lines(log)] == ["sending", "done", "sending", "done", "sending"]

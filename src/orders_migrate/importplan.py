@@ -299,6 +299,8 @@ def plan_record(rec: Record, plan: Plan | None = None, locale: str = DEFAULT_LOC
             requests.append(
                 {"ref": _ref(rec, stores_id, f"fulfillment[{n}]"), "method": CREATE_FULFILLMENT[0], "path": path, "body": fbody}
             )
+    if not problems:
+        problems = _model_problems(requests)
     if problems:
         raise Rejected(problems)
     number = order.get("number")
@@ -309,6 +311,29 @@ def plan_record(rec: Record, plan: Plan | None = None, locale: str = DEFAULT_LOC
         conversion,
         entries,
     )
+
+
+def _model_problems(requests: list[dict[str, Any]]) -> list[Problem]:
+    """What the request models refuse beyond a missing field (a value outside an enum, a size limit):
+    Wix would refuse the request, so the order is rejected now rather than failing half-imported."""
+    # Imported on first use: building the pydantic models is most of the package's import time.
+    from .models.importing import CreateFulfillmentRequest, ImportOrderRequest
+    from .models.validate import model_problems
+
+    problems: list[Problem] = []
+    for request in requests:
+        if request["path"] == IMPORT_ORDER[1]:
+            found = model_problems(ImportOrderRequest, request["body"])
+        elif request["path"] == CREATE_FULFILLMENT[1]:
+            n = request["ref"]["request"].removeprefix("fulfillment[").removesuffix("]")
+            found = [
+                Problem(f"$.fulfillments[{n}]" + p.path.removeprefix("$.fulfillment"), p.message)
+                for p in model_problems(CreateFulfillmentRequest, request["body"])
+            ]
+        else:
+            found = []
+        problems.extend(Problem(p.path, f"Import Order would refuse it: {p.message}") for p in found)
+    return problems
 
 
 def counter_request(highest: int) -> dict[str, Any]:
@@ -372,7 +397,6 @@ def run_import_plan(
     """Plan every order of every input into ``output``; a bad order is reported (and written to
     ``rejects``) and the rest are planned; exit 1 if any was rejected."""
     err = stderr if stderr is not None else sys.stderr
-    out_path = FsPath(output)
     lines: list[bytes] = []
     reject_lines: list[bytes] = []
     report_lines: list[bytes] = []
@@ -441,11 +465,14 @@ def run_import_plan(
         err.write(
             f"orders-migrate import-plan: the highest order number {highest} leaves no counter to set (at most {MAX_ORDER_NUMBER_COUNTER})\n"
         )
-    _atomic_write(out_path, lines)
-    if rejects is not None:
-        _atomic_write(FsPath(rejects), reject_lines)
-    if report_out is not None:
-        _atomic_write(FsPath(report_out), report_lines)
+    for name, chunks in ((output, lines), (rejects, reject_lines), (report_out, report_lines)):
+        if name is None:
+            continue
+        try:
+            _atomic_write(FsPath(name), chunks)
+        except OSError as exc:
+            err.write(f"orders-migrate import-plan: cannot write {name}: {exc.strerror or exc}\n")
+            return EXIT_BAD_INPUT
     err.write(
         f"orders-migrate import-plan: {orders} order(s) planned in {requests} request(s) "
         f"({orders} import(s), {fulfillments} fulfillment(s), {requests - orders - fulfillments} other); "

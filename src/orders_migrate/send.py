@@ -33,6 +33,7 @@ import orjson
 from .importplan import BULK_DELETE_IMPORTED_ORDERS, IMPORT_ORDER, ORDER_ID
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a run stopped by Ctrl-C
 METHODS: Final = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_DELETE_IDS: Final = 1000  # BulkDeleteImportedOrdersRequest.orderIds: @maxSize
@@ -516,19 +517,26 @@ def run_send(
         err.write(f"orders-migrate send: {exc}\n")
         return EXIT_FAILED
     log_file = FsPath(log_path)
-    state = read_log(log_file)
     headers = {"Authorization": token.strip(), "Accept": "application/json"}
     if site_id:
         headers["wix-site-id"] = site_id
     sender = None
     log = None
-    if not dry_run:
-        sender = Sender(transport or http_transport(site), headers, RateLimit(rate, clock, sleep), sleep)
-        log = Log(log_file)
+    try:
+        state = read_log(log_file)
+        if not dry_run:
+            sender = Sender(transport or http_transport(site), headers, RateLimit(rate, clock, sleep), sleep)
+            log = Log(log_file)
+    except OSError as exc:
+        err.write(f"orders-migrate send: cannot use the log {log_path}: {exc.strerror or exc}\n")
+        return EXIT_FAILED
     try:
         if undo:
             return _undo(state, log, sender, out, site)
         tally = _send_plan(requests, state, log, sender, out, site, retry_failed)
+    except KeyboardInterrupt:
+        err.write("orders-migrate send: interrupted; every result so far is in the log: run the same command to continue\n")
+        return EXIT_INTERRUPTED
     finally:
         if log is not None:
             log.close()
