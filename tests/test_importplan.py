@@ -265,3 +265,9 @@ def test_a_value_the_request_model_refuses_rejects_the_order_before_anything_is_
     assert errors["$.order.lineItems[0].quantity"].startswith("Import Order would refuse it: ")
     assert errors["$.fulfillments[0].lineItems[0].quantity"].startswith("Import Order would refuse it: ")
     assert f"{source}::$.order.lineItems[0].quantity: Import Order would refuse it" in err
+
+
+def test_orders_without_numbers_set_no_counter(tmp_path: Path) -> None:
+    code, plan, _, _ = plan_files(tmp_path, FIXTURES / "stores" / "create_request_no_index.json")
+    assert code == 0 and "number" not in plan[0]["body"]["order"]
+    assert [r["path"] for r in plan] == [IMPORT_ORDER[1]]

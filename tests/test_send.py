@@ -313,3 +313,19 @@ def test_ctrl_c_stops_with_everything_so_far_in_the_log(plan: Path, tmp_path: Pa
     code, out, _ = send(plan, "https://www.wixapis.com", log, transport=transport)
     assert code == 130 and "run the same command to continue" in out
     assert [e["event"] for e in lines(log)] == ["sending", "done", "sending", "done", "sending"]
+
+
+@pytest.mark.parametrize("new_id", ["../../evil", "evil.example/x", "", None, 42])
+def test_an_order_id_that_is_not_an_id_fails_the_import_and_goes_into_no_path(new_id: Any, plan: Path, tmp_path: Path) -> None:
+    paths: list[str] = []
+
+    def transport(method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Response:
+        paths.append(path)
+        answer = {"order": {"id": new_id}} if path == "/ecom/v1/orders/import" else {}
+        return Response(200, {}, json.dumps(answer).encode())
+
+    code, _, _ = send(plan, "https://www.wixapis.com", tmp_path / "send.log", transport=transport)
+    assert code == 1
+    assert all(p.startswith("/ecom/v1/orders/import") for p in paths)  # no fulfillment went out
+    failed = [e for e in lines(tmp_path / "send.log") if e["event"] == "failed"]
+    assert len(failed) == len(PLANNABLE) and {e["error"] for e in failed} == {"the Import Order response holds no order.id"}
