@@ -107,6 +107,7 @@ def test_the_import_body_is_the_converted_order_without_what_import_order_does_n
     report = json.loads((tmp_path / "report.ndjson").read_text(encoding="utf-8"))
     dropped = {e["path"] for e in report["report"]["entries"] if e["kind"] == "dropped" and e.get("row") == "import-plan"}
     assert "$.id" in dropped
+    assert any("no payment is planned" in e["message"] for e in report["report"]["entries"])
     assert report["ref"] == plan[0]["ref"]
 
 

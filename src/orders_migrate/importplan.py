@@ -279,16 +279,18 @@ def plan_record(rec: Record, plan: Plan | None = None, locale: str = DEFAULT_LOC
     body, entries = import_body(order)
     ref = _ref(rec, stores_id, "import")
     requests: list[dict[str, Any]] = [{"ref": ref, "method": IMPORT_ORDER[0], "path": IMPORT_ORDER[1], "body": body}]
-    for n, (method, path, pay) in enumerate(payment_requests(conversion, stores_order)):
+    payments = payment_requests(conversion, stores_order)
+    for n, (method, path, pay) in enumerate(payments):
         requests.append({"ref": _ref(rec, stores_id, f"payment[{n}]"), "method": method, "path": path, "body": pay})
-    entries.append(
-        Entry(
-            "fetch",
-            "$",
-            "no payment is planned yet: payments come with the companions feature (add-payment)",
-            "import-plan",
+    if not payments:
+        entries.append(
+            Entry(
+                "fetch",
+                "$",
+                "no payment is planned for this order: add-payment requests come with the companions feature",
+                "import-plan",
+            )
         )
-    )
     raw_fulfillments = stores_order.get("fulfillments") if isinstance(stores_order, dict) else None
     if isinstance(raw_fulfillments, list):
         for n, raw in enumerate(raw_fulfillments):
