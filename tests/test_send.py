@@ -211,6 +211,14 @@ def test_a_failed_import_is_logged_its_fulfillments_skipped_and_the_run_goes_on(
     assert skipped[0]["ref"]["storesOrderId"] == failed[0]["ref"]["storesOrderId"]
     assert len(fake.orders) == len(PLANNABLE) - 1  # the orders after it were imported
     assert "failed: POST /ecom/v1/orders/import" in out
+    with serve(fake) as url:
+        again, out, _ = send(plan, url, log)
+        assert again == 1 and "1 failed in an earlier run" in out and len(fake.orders) == len(PLANNABLE) - 1
+        fake.refuse_numbers.clear()
+        fixed, out, _ = send(plan, url, log, "--retry-failed")
+    assert fixed == 0 and len(fake.orders) == len(PLANNABLE)
+    refused = next(o for o in fake.orders.values() if o.get("number") == "10012")
+    assert len(fake.fulfillments[refused["id"]]) == 1  # its skipped fulfillment went out after it
 
 
 def test_a_plan_naming_another_host_is_refused_before_anything_is_sent(plan: Path, tmp_path: Path) -> None:

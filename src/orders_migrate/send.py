@@ -373,6 +373,7 @@ class Sender:
 class Tally:
     sent: int = 0
     done_before: int = 0
+    failed_before: int = 0
     failed: int = 0
     skipped: int = 0
     in_doubt: int = 0
@@ -390,8 +391,11 @@ def _send_plan(
     tally = Tally()
     for req in requests:
         earlier = state.results.get(req.key)
-        if earlier is not None and not (retry and earlier.get("event") == "failed"):
+        if earlier is not None and earlier.get("event") == "done":
             tally.done_before += 1
+            continue
+        if earlier is not None and not retry:
+            tally.failed_before += 1
             continue
         if req.key in state.sending and not retry:
             tally.in_doubt += 1
@@ -543,6 +547,7 @@ def run_send(
     verb = "would send" if dry_run else "sent"
     out.write(
         f"orders-migrate send: {verb} {tally.sent} request(s); {tally.done_before} done in an earlier run; "
-        f"{tally.failed} failed; {tally.skipped} skipped (their order was not imported); {tally.in_doubt} in doubt\n"
+        f"{tally.failed} failed; {tally.failed_before} failed in an earlier run (--retry-failed sends them again); "
+        f"{tally.skipped} skipped (their order was not imported); {tally.in_doubt} in doubt\n"
     )
-    return EXIT_FAILED if tally.failed or tally.skipped or tally.in_doubt else EXIT_OK
+    return EXIT_FAILED if tally.failed or tally.failed_before or tally.skipped or tally.in_doubt else EXIT_OK
