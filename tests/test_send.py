@@ -19,7 +19,7 @@ import pytest
 from conftest import FIXTURES, REFERENCE_DIR, ROOT
 from fake_wix import FakeWix, serve
 from orders_migrate.importplan import run_import_plan
-from orders_migrate.send import KILL_AFTER_ENV, RateLimit, Response, check_path, ref_key, retry_after, run_send
+from orders_migrate.send import KILL_AFTER_ENV, RateLimit, Request, Response, check_path, retry_after, run_send
 
 TOKEN = "test-token-8c1f"  # noqa: S105 - a fake token for the fake site
 TOKEN_ENV = "ORDERS_MIGRATE_TEST_TOKEN"  # noqa: S105
@@ -257,7 +257,9 @@ def test_a_request_left_in_flight_is_not_sent_again_until_asked(plan: Path, tmp_
     log = tmp_path / "send.log"
     first = lines(plan)[0]
     log.write_text(
-        json.dumps({"event": "sending", "key": ref_key(first["ref"]), "ref": first["ref"]}) + '\n{"event": "do', encoding="utf-8"
+        json.dumps({"event": "sending", "key": Request(1, first["ref"], "POST", first["path"], None).key, "ref": first["ref"]})
+        + '\n{"event": "do',
+        encoding="utf-8",
     )
     with serve(fake) as url:
         code, out, _ = send(plan, url, log)
@@ -337,3 +339,21 @@ def test_an_order_id_that_is_not_an_id_fails_the_import_and_goes_into_no_path(ne
     assert all(p.startswith("/ecom/v1/orders/import") for p in paths)  # no fulfillment went out
     failed = [e for e in lines(tmp_path / "send.log") if e["event"] == "failed"]
     assert len(failed) == len(PLANNABLE) and {e["error"] for e in failed} == {"the Import Order response holds no order.id"}
+
+
+def test_a_plan_made_again_from_an_export_whose_lines_moved_sends_nothing_twice(tmp_path: Path) -> None:
+    orders = [json.loads(p.read_text(encoding="utf-8")) for p in PLANNABLE[:3]]
+    export = tmp_path / "export.ndjson"
+    export.write_text("\n".join(json.dumps(o) for o in orders) + "\n", encoding="utf-8")
+    first, again = tmp_path / "first.ndjson", tmp_path / "again.ndjson"
+    assert run_import_plan([str(export)], str(first), stderr=io.StringIO()) == 0
+    export.write_text("\n".join(json.dumps(o) for o in [{"not": "an order"}, *reversed(orders)]) + "\n", encoding="utf-8")
+    assert run_import_plan([str(export)], str(again), stderr=io.StringIO()) == 1  # the bad line is rejected
+    fake = FakeWix(TOKEN)
+    log = tmp_path / "send.log"
+    with serve(fake) as url:
+        assert send(first, url, log)[0] == 0
+        sent = len(fake.requests)
+        code, out, _ = send(again, url, log)
+    assert code == 0 and len(fake.requests) == sent and len(fake.orders) == 3
+    assert "sent 0 request(s)" in out

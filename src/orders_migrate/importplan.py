@@ -340,11 +340,13 @@ def _model_problems(requests: list[dict[str, Any]]) -> list[Problem]:
 
 def counter_request(highest: int) -> dict[str, Any]:
     """Set Order Number Counter: the site's next order gets the number after the highest imported."""
+    counter = str(highest + 1)
+    # The counter in the ref: a later plan that moves the counter on is a new request, not one already sent.
     return {
-        "ref": {"request": "order-number-counter"},
+        "ref": {"request": "order-number-counter", "counter": counter},
         "method": SET_ORDER_NUMBER_COUNTER[0],
         "path": SET_ORDER_NUMBER_COUNTER[1],
-        "body": {"counter": str(highest + 1)},
+        "body": {"counter": counter},
     }
 
 

@@ -66,11 +66,20 @@ class Request:
 
     @property
     def key(self) -> str:
+        """What makes the request the same one in another run: the Stores order and the request's place
+        in it when the order has an id, so a re-made plan whose lines moved (a bad record removed from
+        an export) still sends nothing twice; the whole ref otherwise."""
+        stores_id = self.ref.get("storesOrderId")
+        if isinstance(stores_id, str):
+            return ref_key({"storesOrderId": stores_id, "request": self.ref.get("request")})
         return ref_key(self.ref)
 
     @property
     def group(self) -> str:
-        """The record the request belongs to: its ref without its place in the record."""
+        """The order the request belongs to: its key without its place in the order."""
+        stores_id = self.ref.get("storesOrderId")
+        if isinstance(stores_id, str):
+            return ref_key({"storesOrderId": stores_id})
         return ref_key({k: v for k, v in self.ref.items() if k != "request"})
 
     @property
@@ -155,7 +164,7 @@ def load_plan(name: str) -> list[Request]:
             raise PlanError(f"{name}:{n}: $.path: {why}")
         request = Request(n, doc["ref"], method, doc["path"], doc.get("body"))
         if request.key in keys:
-            raise PlanError(f"{name}:{n}: $.ref: the same ref as line {keys[request.key]}: each request needs its own")
+            raise PlanError(f"{name}:{n}: $.ref: the same request as line {keys[request.key]}: each is sent once")
         keys[request.key] = n
         requests.append(request)
     return requests
