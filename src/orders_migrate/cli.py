@@ -241,6 +241,61 @@ def query(
     raise typer.Exit(run_query(file, output, report.value, strict, plan=_plan(mappings, query=True)))
 
 
+@app.command("import-plan")
+def import_plan(
+    files: Annotated[list[str], typer.Argument(help="Stores order JSON/NDJSON files, folders or globs; '-' reads stdin.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Write the plan here (NDJSON, one request a line).")],
+    rejects: Annotated[
+        str | None, typer.Option("--rejects", help="Write each order that cannot be imported, with its errors, here (NDJSON).")
+    ] = None,
+    report_out: Annotated[
+        str | None, typer.Option("--report-out", help="Write each planned order's report here (NDJSON).")
+    ] = None,
+    locale: Annotated[
+        str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
+    ] = "en_US",
+    mappings: MappingsFile = None,
+) -> None:
+    """Plan the eCommerce requests that import stored Stores orders into a Wix site: per order an Import
+    Order request and its fulfillments, then one Set Order Number Counter; orders Import Order would
+    refuse are reported (exit 1) and the rest planned."""
+    from .importplan import run_import_plan
+
+    raise typer.Exit(run_import_plan(files, output, rejects, report_out, locale, plan=_plan(mappings)))
+
+
+@app.command()
+def send(
+    plan: Annotated[str, typer.Argument(help="A plan written by import-plan.")],
+    base_url: Annotated[str, typer.Option("--base-url", help="Where every request goes, e.g. https://www.wixapis.com.")],
+    token_env: Annotated[
+        str, typer.Option("--token-env", metavar="NAME", help="The environment variable holding the Authorization token.")
+    ],
+    log: Annotated[str, typer.Option("--log", help="The run's log (NDJSON, appended): results and the id crosswalk.")],
+    rate: Annotated[float, typer.Option("--rate", min=0.01, help="At most this many requests a second.")] = 5.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be sent; send nothing.")] = False,
+    undo: Annotated[
+        bool, typer.Option("--undo", help="Delete the orders this log imported (Bulk Delete Imported Orders).")
+    ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed", help="Send again the requests the log has as failed or left in flight (check the site first)."
+        ),
+    ] = False,
+    site_id: Annotated[
+        str | None, typer.Option("--site-id", help="Send this wix-site-id header (for an account-level API key).")
+    ] = None,
+) -> None:
+    """Send a plan to a site in order, once: results and the crosswalk (Stores id -> new id) go to --log,
+    so a re-run sends only what is left."""
+    from .send import run_send
+
+    raise typer.Exit(
+        run_send(plan, base_url, token_env, log, rate, dry_run=dry_run, undo=undo, retry_failed=retry_failed, site_id=site_id)
+    )
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,108 @@
+"""The requests an import plan sends, as the published types describe them.
+
+Written from ``@wix/auto_sdk_ecom_orders@1.0.300`` (``ImportOrderRequest``, ``SetOrderNumberCounterRequest``,
+``BulkDeleteImportedOrdersRequest`` in ``build/cjs/meta.d.ts``; the ``importOrder`` signature's required
+paths) and ``@wix/auto_sdk_ecom_order-fulfillments@1.0.65`` (``CreateFulfillmentRequest``). The order
+model is the eCommerce one with Import Order's required fields made required; an order to import has
+no ``id`` (an id would overwrite an imported order) and no ``imported`` flag (Import Order sets it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from .common import Decimal, WireModel
+from .ecom import (
+    AddressWithContact,
+    CatalogReference,
+    ChannelInfo,
+    CurrencyConversionDetails,
+    EcomOrder,
+    FullAddressContactDetails,
+    ItemType,
+    OrderLineItem,
+    OrderStatus,
+    PaymentStatus,
+    Price,
+    PriceSummary,
+    TranslatableString,
+)
+
+
+class ImportCatalogReference(CatalogReference):
+    catalogItemId: Annotated[str, Field(min_length=1)]
+    appId: Annotated[str, Field(min_length=1)]
+
+
+class ImportProductName(TranslatableString):
+    original: Annotated[str, Field(min_length=1)]
+
+
+class ImportLineItem(OrderLineItem):
+    productName: ImportProductName
+    catalogReference: ImportCatalogReference
+    quantity: Annotated[int, Field(ge=1, le=100000)]
+    itemType: ItemType
+    price: Price
+
+
+class ImportBillingInfo(AddressWithContact):
+    contactDetails: FullAddressContactDetails
+
+
+class ImportConversionDetails(CurrencyConversionDetails):
+    originalCurrency: str
+    conversionRate: Decimal
+
+
+class ImportOrder(EcomOrder):
+    id: None = None
+    imported: None = None
+    # Narrowing a field's type is what makes it required here; mypy holds lists invariant.
+    lineItems: Annotated[list[ImportLineItem], Field(min_length=1, max_length=300)]  # type: ignore[assignment]
+    billingInfo: ImportBillingInfo
+    channelInfo: ChannelInfo
+    currencyConversionDetails: ImportConversionDetails | None = None
+    paymentStatus: PaymentStatus
+    priceSummary: PriceSummary
+    status: OrderStatus
+
+
+class ImportOrderRequest(WireModel):
+    order: ImportOrder
+
+
+class SetOrderNumberCounterRequest(WireModel):
+    counter: Annotated[str, Field(pattern=r"^[0-9]+$")]
+    allowLowerCounter: bool | None = None
+
+
+class BulkDeleteImportedOrdersRequest(WireModel):
+    orderIds: Annotated[list[str], Field(min_length=1, max_length=1000)]
+
+
+class FulfillmentLineItem(WireModel):
+    id: Annotated[str, Field(min_length=1)]
+    quantity: Annotated[int, Field(ge=1, le=100000)] | None = None
+
+
+class FulfillmentTrackingInfo(WireModel):
+    trackingNumber: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    shippingProvider: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    trackingLink: str | None = None
+
+
+class NewFulfillment(WireModel):
+    id: None = None
+    createdDate: None = None
+    lineItems: Annotated[list[FulfillmentLineItem], Field(min_length=1, max_length=300)]
+    trackingInfo: FulfillmentTrackingInfo | None = None
+    status: str | None = None
+    completed: bool | None = None
+
+
+class CreateFulfillmentRequest(WireModel):
+    orderId: Annotated[str, Field(min_length=1)]
+    fulfillment: NewFulfillment

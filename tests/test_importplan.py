@@ -1,0 +1,274 @@
+"""import-plan: every stored order becomes Import Order + its fulfillments, or a reject that says why."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from conftest import FIXTURES, REFERENCE_DIR, ROOT, STORES_FIXTURES, load_json
+from orders_migrate import convert_order
+from orders_migrate.importplan import (
+    CREATE_FULFILLMENT,
+    IMPORT_ORDER,
+    LEFT_OUT,
+    REQUIRED,
+    SET_ORDER_NUMBER_COUNTER,
+    Rejected,
+    check_import,
+    import_body,
+    payment_requests,
+    plan_record,
+    run_import_plan,
+)
+from orders_migrate.models.importing import CreateFulfillmentRequest, ImportOrderRequest, SetOrderNumberCounterRequest
+from orders_migrate.reader import Record
+from strategies import stores_order
+
+ALL_STORES_FIXTURES = sorted(
+    [
+        *STORES_FIXTURES,
+        *(REFERENCE_DIR / "examples").glob("stores_order_*.json"),
+        *(REFERENCE_DIR / "realworld").glob("stores_*.json"),
+    ]
+)
+# The fixtures Import Order would refuse, and the path each names first.
+REFUSED = {
+    "create_request_minimal.json": "$.order.billingInfo.contactDetails",
+    "pos_canceled.json": "$.order.billingInfo.contactDetails",
+    "pickup_tax_included.json": "$.order.lineItems[1].catalogReference.appId",
+    "undocumented_values.json": "$.order.channelInfo",
+    "stores_order_9.json": "$.order.billingInfo.contactDetails",
+    "stores_order_11.json": "$.order.billingInfo.contactDetails",
+    "stores_order_pipedream_1.json": "$.order.channelInfo",
+}
+MODELS = {
+    IMPORT_ORDER[1]: ImportOrderRequest,
+    CREATE_FULFILLMENT[1]: CreateFulfillmentRequest,
+    SET_ORDER_NUMBER_COUNTER[1]: SetOrderNumberCounterRequest,
+}
+
+
+def plan_files(
+    tmp_path: Path, *files: Path | str, report: bool = False
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], str]:
+    err = io.StringIO()
+    out, rejects, reports = tmp_path / "plan.ndjson", tmp_path / "rejects.ndjson", tmp_path / "report.ndjson"
+    code = run_import_plan([str(f) for f in files], str(out), str(rejects), str(reports) if report else None, stderr=err)
+    read = lambda p: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]  # noqa: E731
+    return code, read(out), read(rejects), err.getvalue()
+
+
+@pytest.mark.parametrize("fixture", ALL_STORES_FIXTURES, ids=lambda p: p.name)
+def test_every_stores_fixture_is_planned_or_rejected_with_a_reason(fixture: Path, tmp_path: Path) -> None:
+    code, plan, rejects, err = plan_files(tmp_path, fixture)
+    if fixture.name in REFUSED:
+        assert code == 1 and plan == [] and len(rejects) == 1
+        errors = rejects[0]["errors"]
+        assert errors[0]["path"] == REFUSED[fixture.name]
+        assert all(e["message"].startswith("required by Import Order, missing: ") for e in errors)
+        assert f"{fixture}::{REFUSED[fixture.name]}: required by Import Order" in err
+        assert rejects[0]["record"] == load_json(fixture)
+    else:
+        assert code == 0, err
+        assert rejects == []
+        imports = [r for r in plan if r["path"] == IMPORT_ORDER[1]]
+        assert len(imports) == 1
+        assert imports[0]["ref"]["source"] == str(fixture) and imports[0]["ref"]["request"] == "import"
+        for request in plan:
+            MODELS[request["path"]].model_validate(request["body"])  # each body is a valid request
+
+
+def test_a_custom_amount_item_says_what_the_user_can_do(tmp_path: Path) -> None:
+    _, _, rejects, _ = plan_files(tmp_path, FIXTURES / "stores" / "pickup_tax_included.json")
+    paths = {e["path"]: e["message"] for e in rejects[0]["errors"]}
+    assert set(paths) == {"$.order.lineItems[1].catalogReference.appId", "$.order.lineItems[1].catalogReference.catalogItemId"}
+    message = paths["$.order.lineItems[1].catalogReference.appId"]
+    assert "custom-amount item has no catalog item" in message and "productId" in message
+
+
+def test_the_import_body_is_the_converted_order_without_what_import_order_does_not_take(tmp_path: Path) -> None:
+    source = FIXTURES / "stores" / "coupon_partially_fulfilled.json"
+    converted = convert_order(load_json(source)).order
+    _, plan, _, _ = plan_files(tmp_path, source, report=True)
+    body = plan[0]["body"]["order"]
+    assert "id" not in body and body["number"] == converted["number"] == "10012"
+    assert body == {k: v for k, v in converted.items() if k not in LEFT_OUT}
+    report = json.loads((tmp_path / "report.ndjson").read_text(encoding="utf-8"))
+    dropped = {e["path"] for e in report["report"]["entries"] if e["kind"] == "dropped" and e.get("row") == "import-plan"}
+    assert "$.id" in dropped
+    assert any("no payment is planned" in e["message"] for e in report["report"]["entries"])
+    assert report["ref"] == plan[0]["ref"]
+
+
+def test_fulfillments_follow_their_import_with_the_order_id_placeholder(tmp_path: Path) -> None:
+    source = FIXTURES / "stores" / "coupon_partially_fulfilled.json"
+    stores = load_json(source)
+    _, plan, _, _ = plan_files(tmp_path, source)
+    assert [r["ref"]["request"] for r in plan] == ["import", "fulfillment[0]", "order-number-counter"]
+    fulfillment = plan[1]
+    assert fulfillment["path"] == "/ecom/v1/fulfillments/orders/{orderId}/create-fulfillment"
+    assert fulfillment["body"]["orderId"] == "{orderId}"
+    stored = stores["fulfillments"][0]
+    expected_ids = [f"00000000-0000-0000-0000-{item['index']:012d}" for item in stored["lineItems"]]
+    assert [i["id"] for i in fulfillment["body"]["fulfillment"]["lineItems"]] == expected_ids
+    assert fulfillment["body"]["fulfillment"]["trackingInfo"]["trackingNumber"] == stored["trackingInfo"]["trackingNumber"]
+    assert "id" not in fulfillment["body"]["fulfillment"] and "createdDate" not in fulfillment["body"]["fulfillment"]
+    assert {k: v for k, v in fulfillment["ref"].items() if k != "request"} == {
+        k: v for k, v in plan[0]["ref"].items() if k != "request"
+    }
+
+
+def test_the_counter_follows_the_highest_number(tmp_path: Path) -> None:
+    files = [FIXTURES / "stores" / name for name in ("coupon_partially_fulfilled.json", "velo_pickup_ils.json")]
+    _, plan, _, _ = plan_files(tmp_path, *files)
+    numbers = [int(r["body"]["order"]["number"]) for r in plan if r["path"] == IMPORT_ORDER[1]]
+    assert plan[-1]["path"] == SET_ORDER_NUMBER_COUNTER[1]
+    assert plan[-1]["body"] == {"counter": str(max(numbers) + 1)}
+    assert [r["path"] for r in plan].count(SET_ORDER_NUMBER_COUNTER[1]) == 1
+
+
+def test_a_batch_goes_on_past_a_bad_order_and_names_its_line(tmp_path: Path) -> None:
+    good = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    bad = load_json(FIXTURES / "stores" / "pos_canceled.json")
+    other = load_json(FIXTURES / "stores" / "velo_pickup_ils.json")
+    source = tmp_path / "orders.ndjson"
+    source.write_text("\n".join(json.dumps(o) for o in (good, bad, other)) + "\n", encoding="utf-8")
+    code, plan, rejects, err = plan_files(tmp_path, source)
+    assert code == 1
+    assert [r["ref"].get("line") for r in plan if r["path"] == IMPORT_ORDER[1]] == [1, 3]
+    assert [(r["line"], r["storesOrderId"]) for r in rejects] == [(2, bad["id"])]
+    assert f"{source}:2::$.order.billingInfo.contactDetails" in err
+
+
+def test_the_same_order_twice_is_planned_once(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    source = tmp_path / "orders.json"
+    source.write_text(json.dumps({"orders": [order, order]}), encoding="utf-8")
+    code, plan, rejects, err = plan_files(tmp_path, source)
+    assert code == 1
+    assert f"{source}::$.orders[1].id: the same order as {source}::$.orders[0]" in err
+    assert [r["ref"]["record"] for r in plan if r["path"] == IMPORT_ORDER[1]] == ["$.orders[0]"]
+    assert (
+        rejects[0]["path"] == "$.orders[1]" and "a second import would make a second order" in rejects[0]["errors"][0]["message"]
+    )
+
+
+def test_a_webhook_body_with_a_whole_order_is_planned_from_that_order(tmp_path: Path) -> None:
+    code, plan, _, _ = plan_files(tmp_path, REFERENCE_DIR / "examples" / "stores_webhook_order_paid.json")
+    summary_code, _, rejects, _ = plan_files(tmp_path, REFERENCE_DIR / "examples" / "stores_webhook_order_created.json")
+    assert code == 0 and plan[0]["path"] == IMPORT_ORDER[1]
+    assert summary_code == 1 and "holds no whole order" in rejects[0]["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("required", REQUIRED)
+def test_each_required_path_is_checked_by_the_planner_and_the_model(required: str, tmp_path: Path) -> None:
+    _, plan, _, _ = plan_files(tmp_path, FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    body = copy.deepcopy(plan[0]["body"])
+    *parents, leaf = required.replace("[]", "[0]").split(".")
+    node: Any = body["order"]
+    for part in parents:
+        node = node["lineItems"][0] if part == "lineItems[0]" else node[part]
+    if leaf.endswith("[0]"):
+        leaf = leaf[:-3]
+    del node[leaf]
+    problems = check_import(body["order"])
+    assert f"$.order.{required.replace('[]', '[0]')}" in {p.path for p in problems}
+    with pytest.raises(ValidationError):
+        ImportOrderRequest.model_validate(body)
+
+
+def test_payments_are_a_hook_that_plans_none_yet() -> None:
+    order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    assert payment_requests(convert_order(order), order) == []
+
+
+def test_the_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "plan.ndjson"
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orders_migrate",
+            "import-plan",
+            str(FIXTURES / "stores" / "coupon_partially_fulfilled.json"),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert b"1 order(s) planned in 3 request(s)" in ok.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+    usage = subprocess.run(
+        [sys.executable, "-m", "orders_migrate", "import-plan", "x.json"], capture_output=True, cwd=ROOT, timeout=60, check=False
+    )
+    assert usage.returncode == 2 and b"Traceback" not in usage.stderr
+
+
+def _complete(order: dict[str, Any]) -> dict[str, Any]:
+    """A generated order with what Import Order needs that the generator leaves out: products and names."""
+    for item in order.get("lineItems", []):
+        item.setdefault("productId", "df19c1f7-07d8-a265-42f8-e8dfa824cc6e")
+        item["name"] = item.get("name") or "Item"
+    address = order.setdefault("billingInfo", {}).setdefault("address", {})
+    address["fullName"] = address.get("fullName") or {"firstName": "Jane", "lastName": "Doe"}
+    return order
+
+
+@given(stores_order(), st.booleans())
+def test_a_generated_order_is_planned_as_a_valid_request_or_rejected_for_what_the_model_also_refuses(
+    order: dict[str, Any], complete: bool
+) -> None:
+    if complete:
+        order = _complete(order)
+    rec = Record("orders.ndjson", 7, "$", order)
+    try:
+        planned = plan_record(rec)
+    except Rejected as exc:
+        assert not complete, exc.problems
+        body, _ = import_body(convert_order(order).order)
+        missing = [p.path for p in exc.problems if p.path.startswith("$.order")]
+        assert missing
+        with pytest.raises(ValidationError):
+            ImportOrderRequest.model_validate(body)
+        return
+    stores_id = {"storesOrderId": order["id"]} if isinstance(order.get("id"), str) else {}
+    assert planned.requests[0]["ref"] == {"source": "orders.ndjson", "line": 7, "record": "$", **stores_id, "request": "import"}
+    for request in planned.requests:
+        MODELS[request["path"]].model_validate(request["body"])
+    again = plan_record(Record("orders.ndjson", 7, "$", order)).requests
+    assert orjson.dumps(again) == orjson.dumps(planned.requests)  # same input, same plan
+
+
+def test_a_value_the_request_model_refuses_rejects_the_order_before_anything_is_sent(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    order["lineItems"][0]["quantity"] = 0
+    order["fulfillments"][0]["lineItems"][0]["quantity"] = 0
+    source = tmp_path / "order.json"
+    source.write_text(json.dumps(order), encoding="utf-8")
+    code, plan, rejects, err = plan_files(tmp_path, source)
+    assert code == 1 and plan == []
+    errors = {e["path"]: e["message"] for e in rejects[0]["errors"]}
+    assert errors["$.order.lineItems[0].quantity"].startswith("Import Order would refuse it: ")
+    assert errors["$.fulfillments[0].lineItems[0].quantity"].startswith("Import Order would refuse it: ")
+    assert f"{source}::$.order.lineItems[0].quantity: Import Order would refuse it" in err
+
+
+def test_orders_without_numbers_set_no_counter(tmp_path: Path) -> None:
+    code, plan, _, _ = plan_files(tmp_path, FIXTURES / "stores" / "create_request_no_index.json")
+    assert code == 0 and "number" not in plan[0]["body"]["order"]
+    assert [r["path"] for r in plan] == [IMPORT_ORDER[1]]
