@@ -1,4 +1,4 @@
-"""mappings.yaml ships inside the wheel, so a non-editable install has its rules."""
+"""The wheel carries the rules and the license; the versions that shape the output are bounded and locked."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -15,32 +16,28 @@ from packaging.version import Version
 from conftest import ROOT
 
 
-def test_wheel_contains_the_mapping_table(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    """The wheel as pip builds it from this checkout (offline: --no-build-isolation)."""
+    out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
         capture_output=True,
         timeout=300,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr.decode()
-    (wheel,) = tmp_path.glob("orders_migrate-*.whl")
-    with zipfile.ZipFile(wheel) as zf:
-        shipped = zf.read("orders_migrate/mappings.yaml")
-    assert shipped == (ROOT / "mappings.yaml").read_bytes()
+    (built,) = out.glob("orders_migrate-*.whl")
+    return zipfile.ZipFile(built)
 
 
-def test_wheel_carries_the_license(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr.decode()
-    (wheel,) = tmp_path.glob("orders_migrate-*.whl")
-    with zipfile.ZipFile(wheel) as zf:
-        licenses = [n for n in zf.namelist() if n.endswith("/LICENSE")]
-        assert licenses and zf.read(licenses[0]) == (ROOT / "LICENSE").read_bytes()
+def test_wheel_contains_the_mapping_table(wheel: zipfile.ZipFile) -> None:
+    assert wheel.read("orders_migrate/mappings.yaml") == (ROOT / "mappings.yaml").read_bytes()
+
+
+def test_wheel_carries_the_license(wheel: zipfile.ZipFile) -> None:
+    licenses = [n for n in wheel.namelist() if n.endswith("/LICENSE")]
+    assert licenses and wheel.read(licenses[0]) == (ROOT / "LICENSE").read_bytes()
 
 
 # ---- the versions that shape the output are bounded, locked and checked at both ends ------------------
