@@ -23,6 +23,7 @@ from orders_migrate import convert_many, convert_order, default_plan
 from orders_migrate.batch import KILL_AFTER_ENV
 from orders_migrate.progress import QuietProgress, RichProgress, Stats, make_progress, print_summary, report_plain
 from orders_migrate.render import report_text
+from orders_migrate.report import Entry, Report
 from orders_migrate.run import run_convert
 
 
@@ -115,8 +116,7 @@ def test_rejects_file_names_file_line_path_and_the_record(tmp_path: Path) -> Non
     assert proc.returncode == 1
     err = proc.stderr.decode()
     assert f"{src}:4::$.lineItems[0].quantity: expected an integer, got 'two'" in err  # the old stderr lines stay
-    assert "8 records in, 5 converted, 3 rejected" in err
-    assert "3 record(s) failed, 5 converted" in err
+    assert "8 records in, 5 converted, 3 rejected" in err  # the closing line
     lines = [json.loads(line) for line in rejects.read_bytes().splitlines()]
     assert [(r["source"], r["line"], r["path"]) for r in lines] == [
         (str(src), 2, "$"),
@@ -315,7 +315,7 @@ def test_summary_counts_report_kinds_and_fetches_by_api() -> None:
     assert code == 0
     text = stderr.getvalue()
     assert text.startswith("orders-migrate convert: 2 records in, 2 converted, 0 rejected\n")
-    assert "fetch" in text and "from eCommerce Order Transactions" in text
+    assert "  to fetch: 2 orders from eCommerce Order Transactions\n" in text  # calls to plan, not fields
     assert text.splitlines()[-1].startswith("  written with: orders-migrate ")
     assert "babel 2.19.0, cldr 49, pycountry 26.2.16" in text
     stats = Stats(3, 2, 1, {"fetch": 4}, {"eCommerce Order Fulfillments": 4})
@@ -323,6 +323,31 @@ def test_summary_counts_report_kinds_and_fetches_by_api() -> None:
     print_summary(stats, table, rejects="rejects.ndjson", versions="babel 2.19.0, cldr 49")
     assert "records in" in table.getvalue() and "eCommerce Order Fulfillments" in table.getvalue()
     assert "written with: babel 2.19.0, cldr 49" in table.getvalue()
+
+
+def test_a_batch_reports_its_summary_by_default_and_every_entry_on_request(tmp_path: Path) -> None:
+    src = write_ndjson(tmp_path / "in.ndjson", orders(30), bad={7: "not json"})
+    default = cli("convert", str(src), "-o", str(tmp_path / "a.ndjson"), "--jobs", "1")
+    err = default.stderr.decode()
+    assert default.returncode == 1
+    assert err.splitlines()[0] == f"{src}:8::$: not valid JSON: Expecting value: line 1 column 1 (char 0)"
+    assert err.splitlines()[1] == "orders-migrate convert: 31 records in, 30 converted, 1 rejected"
+    assert "  dropped " not in err and "record(s) failed" not in err  # no order's entries, one closing line
+    every = cli("convert", str(src), "-o", str(tmp_path / "b.ndjson"), "--jobs", "1", "--report", "text")
+    assert every.stderr.decode().count(": stores_order (") == 30  # each order's report title
+    quiet = cli("convert", str(src), "-o", str(tmp_path / "c.ndjson"), "--jobs", "1", "-q")
+    assert quiet.returncode == 1
+    assert quiet.stderr.decode() == f"{src}:8::$: not valid JSON: Expecting value: line 1 column 1 (char 0)\n"
+    assert (tmp_path / "a.ndjson").read_bytes() == (tmp_path / "b.ndjson").read_bytes() == (tmp_path / "c.ndjson").read_bytes()
+
+
+def test_the_summary_counts_orders_per_api_not_fields() -> None:
+    fetch = {"api": "eCommerce Order Transactions", "endpoint": "GET x"}
+    stats = Stats()
+    three_fields = Report("stores_order", entries=[Entry("fetch", f"$.billingInfo.f{n}", "m", None, fetch) for n in range(3)])
+    stats.count_report(three_fields)
+    stats.count_report(Report("stores_order", entries=[Entry("fetch", "$.billingInfo.paidDate", "m", None, fetch)]))
+    assert stats.fetch == {"eCommerce Order Transactions": 2} and stats.kinds == {"fetch": 4}
 
 
 def test_one_order_keeps_its_single_json_report_file(tmp_path: Path) -> None:

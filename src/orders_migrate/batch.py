@@ -429,7 +429,7 @@ def _prepend(head: list[list[Item]], rest: Iterator[list[Item]]) -> Iterator[lis
 class BatchConfig:
     files: list[str]
     output: str | None = None
-    report: str = "text"
+    report: str = "auto"  # auto: one order's entries, a batch's summary; text: every order's entries
     report_out: str | None = None
     fmt: str = "auto"
     locale: str = DEFAULT_LOCALE
@@ -443,6 +443,7 @@ class BatchConfig:
     chunk_bytes: int = CHUNK_BYTES
     validate: bool = True
     plan: Plan | None = None  # --mappings: a user's own table
+    quiet: bool = False  # only the errors of failed records on stderr
 
 
 class FolderOutput:
@@ -907,21 +908,25 @@ class Run:
                 self.reports.add(result.report)
             if self.json_reports is not None:
                 self.json_reports.add(pretty(result.report).rstrip(b"\n"))
-        if self.cfg.report == "text":
+        if self.cfg.report in ("text", "auto") and not self.cfg.quiet:
             self._text_report(result)
         self.written += 1
         if self.kill_after and self.written >= self.kill_after:
             self._die()
 
     def _text_report(self, result: Result) -> None:
+        """One order's report is printed at the end (a table on a terminal); in a batch, ``text`` prints every
+        order's as it comes, ``auto`` none: 9 lines an order would bury the summary and slow the run."""
         self.reported += 1
         if self.reported == 1:
             self.held_report = (result.text, result.report or b"{}")
             return
         if self.held_report is not None:
-            self.progress.write(self.held_report[0])
+            if self.cfg.report == "text":
+                self.progress.write(self.held_report[0])
             self.held_report = None
-        self.progress.write(result.text)
+        if self.cfg.report == "text":
+            self.progress.write(result.text)
 
     def _die(self) -> None:
         for sink in self._file_sinks():
@@ -954,7 +959,7 @@ class Run:
             cfg.strict,
             cfg.kind,
             cfg.public_key,
-            reports=cfg.report in ("text", "json") or cfg.report_out is not None,
+            reports=(cfg.report in ("text", "json", "auto") and not cfg.quiet) or cfg.report_out is not None,
             text=cfg.report == "text",
             rejects=cfg.rejects is not None,
             validate=cfg.validate,
@@ -1055,9 +1060,10 @@ class Run:
         if self.held_report is not None:
             report_text([_report_from_dict(orjson.loads(self.held_report[1]))], err)
         stats = self.stats
-        if stats.records > 1 and self.cfg.report != "json":
+        summary = stats.records > 1 and self.cfg.report != "json" and not self.cfg.quiet
+        if summary:  # its first line counts the rejected records: one closing line, not two
             print_summary(stats, err, self.cfg.rejects, describe_versions(data_versions(self._table_text())))
-        if stats.failed and self.cfg.report != "json":  # the JSON document already holds each failure
+        elif stats.failed and self.cfg.report != "json" and not self.cfg.quiet:  # the JSON document holds each failure
             err.write(f"{stats.failed} record(s) failed, {stats.converted} converted\n")
         err.flush()
         return EXIT_BAD_INPUT if stats.failed else EXIT_OK

@@ -31,6 +31,13 @@ class ReportFormat(str, Enum):
     none = "none"
 
 
+class BatchReport(str, Enum):
+    auto = "auto"
+    text = "text"
+    json = "json"
+    none = "none"
+
+
 class OutputFormat(str, Enum):
     auto = "auto"
     json = "json"
@@ -125,7 +132,17 @@ def convert(
         str | None,
         typer.Option("--output", "-o", help="Write converted JSON to this file (or folder: one file per input), not stdout."),
     ] = None,
-    report: Annotated[ReportFormat, typer.Option("--report", help="Report on stderr: text, json or none.")] = ReportFormat.text,
+    report: Annotated[
+        BatchReport,
+        typer.Option(
+            "--report",
+            help="Report on stderr: auto (one order: its entries; a batch: the summary), text (every order's entries), "
+            "json or none.",
+        ),
+    ] = BatchReport.auto,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the errors of records that fail: no reports, no summary.")
+    ] = False,
     report_out: Annotated[
         str | None, typer.Option("--report-out", help="Also write the reports to this file (NDJSON, one per order).")
     ] = None,
@@ -195,6 +212,7 @@ def convert(
             resume=resume,
             chunk_records=chunk_size,
             plan=plan,
+            quiet=quiet,
         )
     )
 

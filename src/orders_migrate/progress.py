@@ -31,7 +31,7 @@ class Stats:
     converted: int = 0
     failed: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
-    fetch: dict[str, int] = field(default_factory=dict)  # report entries of kind "fetch", by API
+    fetch: dict[str, int] = field(default_factory=dict)  # orders with fields to fetch, by API: the calls to plan
 
     def add(self, other: Stats) -> None:
         self.records += other.records
@@ -42,11 +42,13 @@ class Stats:
                 mine[key] = mine.get(key, 0) + n
 
     def count_report(self, report: Report) -> None:
+        apis = set()
         for e in report.entries:
             self.kinds[e.kind] = self.kinds.get(e.kind, 0) + 1
             if e.fetch is not None:
-                api = e.fetch.get("api", "?")
-                self.fetch[api] = self.fetch.get(api, 0) + 1
+                apis.add(e.fetch.get("api", "?"))
+        for api in apis:  # one call per order and API, however many of its fields that call returns
+            self.fetch[api] = self.fetch.get(api, 0) + 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,7 +92,8 @@ def summary_text(stats: Stats, rejects: str | None = None, versions: str | None 
     if stats.kinds:
         lines.append("  report entries: " + ", ".join(f"{n} {k}" for k, n in sorted(stats.kinds.items())) + "\n")
     if stats.fetch:
-        lines.append("  fields to fetch: " + ", ".join(f"{n} from {api}" for api, n in sorted(stats.fetch.items())) + "\n")
+        calls = ", ".join(f"{_plural(n, 'order')} from {api}" for api, n in sorted(stats.fetch.items()))
+        lines.append(f"  to fetch: {calls}\n")
     if versions:
         lines.append(f"  written with: {versions}\n")
     return "".join(lines)
@@ -111,7 +114,7 @@ def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None, ver
     for kind, n in sorted(stats.kinds.items()):
         table.add_row(f"report entries: {kind}", str(n))
     for api, n in sorted(stats.fetch.items()):
-        table.add_row(f"to fetch from {api}", str(n))
+        table.add_row(f"orders to fetch from {api}", str(n))
     if versions:
         table.caption = f"written with: {versions}"
     console.print(table)

@@ -29,7 +29,7 @@ def _error(stream: IO[str], where: str, path: str, message: str) -> None:
 def run_convert(
     files: list[str],
     output: str | None = None,
-    report: str = "text",
+    report: str = "auto",
     report_out: str | None = None,
     fmt: str = "auto",
     locale: str = "en_US",
@@ -44,8 +44,13 @@ def run_convert(
     resume: bool = False,
     chunk_records: int = CHUNK_RECORDS,
     plan: Plan | None = None,
+    quiet: bool = False,
 ) -> int:
     """Convert every record of every input; keep going past bad records; exit 1 if any failed.
+
+    ``report``: ``auto`` prints one order's report entries, and for a batch only the closing summary;
+    ``text`` every order's entries; ``json`` one JSON document; ``none`` the summary alone. ``quiet``
+    prints nothing but the errors of failed records.
 
     Inputs stream (NDJSON line by line) through ``jobs`` worker processes (default: one per core) and come
     out in input order. Every converted order is validated against the eCommerce model (``invalid`` report
@@ -56,7 +61,7 @@ def run_convert(
     cfg = BatchConfig(
         files,
         output,
-        report,
+        "none" if quiet else report,
         report_out,
         fmt,
         locale,
@@ -69,6 +74,7 @@ def run_convert(
         chunk_records=chunk_records,
         validate=validate,
         plan=plan,
+        quiet=quiet,
     )
     return run_batch(cfg, stdout, stderr)
 
