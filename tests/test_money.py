@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
+from orders_migrate import ConversionError, convert_order
 from orders_migrate.money import MoneyError, computed_text, formatter, parse_amount
 
 # The texts the project stands behind: written once by fixtures/money/regenerate.py from the pinned
@@ -112,3 +113,15 @@ def test_parse_amount_keeps_the_text() -> None:
 @pytest.mark.parametrize("currency,expected", [("USD", "10.00"), ("JPY", "10"), ("KWD", "10.000"), (None, "10")])
 def test_computed_amounts_use_minor_units(currency: str | None, expected: str) -> None:
     assert computed_text(Decimal("10"), currency) == expected
+
+
+@pytest.mark.parametrize("text", ["1e999999999999999999", "1e-999999999999999999", "-1E+5000"])
+def test_an_exact_number_too_long_to_write_is_refused_not_a_crash(text: str) -> None:
+    """A Decimal holds 1e999999999999999999; written out it would be that many digits (a MemoryError)."""
+    with pytest.raises(MoneyError, match="more than 1000 digits"):
+        parse_amount(Decimal(text))
+    order = json.loads((FIXTURES / "stores" / "velo_order_paid.json").read_text(encoding="utf-8"), parse_float=Decimal)
+    order["totals"]["subtotal"] = Decimal(text)
+    with pytest.raises(ConversionError) as exc:
+        convert_order(order)
+    assert [p.path for p in exc.value.problems] == ["$.totals.subtotal"]

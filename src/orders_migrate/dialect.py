@@ -163,8 +163,8 @@ def decimal_text(value: Any) -> Any:
         number = value if isinstance(value, Decimal) else Decimal(repr(value))
     except InvalidOperation:
         return value
-    if not number.is_finite():
-        return value
+    if not number.is_finite() or not -1000 < number.adjusted() < 1000:
+        return value  # 1e999999999999999999 would be that many digits: the money rows refuse it at its path
     return format(number, "f")
 
 

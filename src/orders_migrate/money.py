@@ -56,6 +56,7 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise MoneyError(f"expected a finite amount, got {value}")
+        _check_size(value)
         return format(value, "f"), value
     if isinstance(value, float):
         raise MoneyError(f"expected a decimal string, got the JSON number {value!r} (a float cannot carry money exactly)")
@@ -66,9 +67,19 @@ def amount_value(value: Any) -> Decimal:
     """``parse_amount(value)[1]`` without the text: for sums, where only the value counts."""
     if value.__class__ is int:
         return Decimal(value)
-    if value.__class__ is Decimal and value.is_finite():
+    if value.__class__ is Decimal and value.is_finite() and -_MAX_DIGITS < value.adjusted() < _MAX_DIGITS:
         return value
     return parse_amount(value)[1]
+
+
+# An exact number read from JSON may be 1e999999999999999999: a Decimal holds it, but written out as an
+# amount it would be that many digits. No shop's amount comes near this bound.
+_MAX_DIGITS = 1000
+
+
+def _check_size(value: Decimal) -> None:
+    if not -_MAX_DIGITS < value.adjusted() < _MAX_DIGITS:
+        raise MoneyError(f"the amount {value} has more than {_MAX_DIGITS} digits before or after the point: not an amount")
 
 
 @lru_cache(maxsize=1)
