@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from accounting import lost_leaves
 from conftest import FIXTURES, STORES_FIXTURES, load_json, minimal_order
-from orders_migrate import ConversionError, convert_address, convert_many, convert_order, convert_query_response
+from orders_migrate import Conversion, ConversionError, convert_address, convert_many, convert_order, convert_query_response
 
 
 @pytest.mark.parametrize("path", STORES_FIXTURES, ids=lambda p: p.stem)
@@ -68,6 +69,18 @@ def test_a_bad_order_in_a_query_response_names_its_position() -> None:
 def test_convert_many_yields_errors_and_keeps_going() -> None:
     out = list(convert_many([minimal_order(), "not an order", minimal_order(number=7)]))
     assert [type(x).__name__ for x in out] == ["Conversion", "ConversionError", "Conversion"]
+    assert [x.position for x in out] == [1, 2, 3]  # the caller need not count
+
+
+def test_convert_many_names_each_record_by_its_position_or_key() -> None:
+    rows = [("order-17", minimal_order()), ("order-18", {"lineItems": "none"})]  # e.g. a table's primary keys
+    good, bad = convert_many(rows, keyed=True, source="shop.orders")
+    assert isinstance(good, Conversion) and good.position == "order-17"
+    assert good.report.source == "shop.orders:order-17"
+    assert isinstance(bad, ConversionError) and bad.position == "order-18"
+    assert [p.path for p in bad.problems] == ["$.lineItems"]
+    again = pickle.loads(pickle.dumps(good))  # noqa: S301 - our own object: results travel between processes
+    assert (again.order, again.report, again.position) == (good.order, good.report, good.position)
 
 
 # ---- bad input ---------------------------------------------------------------------------------------

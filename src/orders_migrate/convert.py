@@ -22,6 +22,7 @@ class Conversion:
 
     order: dict[str, Any]
     report: Report
+    position: Any = None  # where the record was, as convert_many numbers or keys it
 
 
 @dataclass(slots=True)
@@ -222,14 +223,25 @@ def convert_many(
     plan: Plan | None = None,
     source: str | None = None,
     validate: bool = False,
+    keyed: bool = False,
 ) -> Iterator[Conversion | ConversionError]:
     """Lazily convert many orders (each a dict, or its JSON bytes or text, such as the lines of an NDJSON
-    file); a bad one yields its error instead of stopping the rest."""
-    for payload in payloads:
+    file); a bad one yields its error instead of stopping the rest.
+
+    Each result carries its ``position``, so a caller need not count: the record's number from 1 (its line,
+    for the lines of a file), or with ``keyed`` the key of ``(key, payload)`` pairs (a table's primary key).
+    A report's ``source`` is then ``source:position``, as a batch run names a record."""
+    for n, item in enumerate(payloads, start=1):
+        position, payload = item if keyed else (n, item)
+        where = f"{source}:{position}" if source is not None else None
         try:
-            yield convert_order(payload, locale=locale, plan=plan, source=source, validate=validate)
+            conversion = convert_order(payload, locale=locale, plan=plan, source=where, validate=validate)
         except ConversionError as exc:
+            exc.position = position
             yield exc
+        else:
+            conversion.position = position
+            yield conversion
 
 
 def convert_address(address: Any, *, contact: bool = True, plan: Plan | None = None) -> AddressConversion:

@@ -89,6 +89,8 @@ class Problem:
 class ConversionError(Exception):
     """Bad input: every problem found in one record, each with its path."""
 
+    position: Any = None  # where the record was, when convert_many yields the error
+
     def __init__(self, problems: list[Problem]):
         # Two rows reading one bad field find the same problem: it is said once.
         self.problems = list(dict.fromkeys(problems))
