@@ -457,8 +457,20 @@ def _send_plan(
             tally.sent += 1
         else:
             tally.failed += 1
-            out.write(f"failed: {req.method} {path} ({ref_key(req.ref)}): HTTP {outcome.status} {entry.get('error') or ''}\n")
+            why = entry.get("error") or _response_message(outcome.response) or "see the log"
+            out.write(f"failed: {req.method} {path} ({ref_key(req.ref)}): HTTP {outcome.status}: {why}\n")
     return tally
+
+
+def _response_message(response: Any) -> str | None:
+    """What Wix (or the server) said, for the screen: its message, else the body's start."""
+    if isinstance(response, dict):
+        message = response.get("message")
+        if isinstance(message, str) and message:
+            return message[:200]
+    if response not in (None, "", {}):
+        return str(response)[:200]
+    return None
 
 
 def _chunks(ids: list[str]) -> Iterator[list[str]]:

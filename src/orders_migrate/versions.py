@@ -1,8 +1,8 @@
 """What shaped an output besides the input: the versions a user can check and a resumed run must match.
 
 Babel's CLDR data writes every ``formattedAmount``, pycountry's ISO data decides which country and
-subdivision codes are known, the mapping table holds the rules, and pydantic writes the ``invalid``
-messages. pyproject.toml pins or bounds each; these are the values of the running process.
+subdivision codes are known, the mapping table holds the rules, pydantic writes the ``invalid``
+messages, and orjson, msgspec, PyYAML and PyJWT read and write what the rest works on. pyproject.toml pins or bounds each; these are the values of the running process.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ def _versions(table_text: str) -> dict[str, str]:
         "pycountry": _installed("pycountry"),
         "pydantic": _installed("pydantic"),
         "orjson": _installed("orjson"),
+        "msgspec": _installed("msgspec"),
+        "pyyaml": _installed("pyyaml"),
+        "pyjwt": _installed("pyjwt"),
     }
 
 

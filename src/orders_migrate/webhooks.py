@@ -340,7 +340,7 @@ def _choose(payload: Any, kind: str | None, delivery: Delivery | None, specs: tu
             [
                 Problem(
                     "$",
-                    "an {order} body may be an Order Paid, Canceled, Declined or Address Updated webhook: pass --kind to say which",
+                    "an {order} body may be an Order Paid, Canceled, Declined or Address Updated webhook: say which with --kind (kind= in Python)",
                 )
             ]
         )
