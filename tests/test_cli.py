@@ -124,6 +124,16 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.stderr.decode() == f"orders-migrate: {tmp_path / 'nope.json'}: no such file\n"
 
 
+def test_a_folder_with_nothing_to_convert_is_a_usage_error_too(tmp_path: Path) -> None:
+    empty = tmp_path / "exports"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not an order")
+    proc = run("convert", str(empty), "-o", str(tmp_path / "out.ndjson"))
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == f"orders-migrate: {empty}: no .json, .ndjson or .jsonl file in this folder\n"
+    assert not (tmp_path / "out.ndjson").exists()
+
+
 @pytest.mark.parametrize(
     "args", [("convert",), ("convert", "x.json", "--report", "xml"), ("frobnicate",), ("convert", "x.json", "--locale", "zz_QQ")]
 )

@@ -644,6 +644,8 @@ class Run:
             if inp.name != "-" and not os.path.exists(inp.name):
                 what = "no file matches" if GLOB_CHARS & set(inp.name) else "no such file"
                 raise UsageError(f"{inp.source}: {what}")
+            if inp.name != "-" and os.path.isdir(inp.name):  # a folder with nothing to convert, like a missing file
+                raise UsageError(f"{inp.source}: no .json, .ndjson or .jsonl file in this folder")
         # A device or pipe given as -o is written like stdout: straight, no checkpoint, no resume.
         self.out_stream = bool(out) and self.out_dir is None and is_stream(str(out))
         if cfg.resume and (not out or self.out_stream):
