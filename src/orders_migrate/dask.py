@@ -9,12 +9,13 @@ table's text and is compiled once per worker process).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 import dask.bag as db
 from dask.delayed import delayed
 
 from .money import DEFAULT_LOCALE
-from .partition import PartitionResult, convert_partition, partition_options
+from .partition import convert_partition, partition_options
 from .plan import Plan
 
 
@@ -29,19 +30,23 @@ class BagConversion:
 
     @property
     def orders(self) -> db.Bag:
-        return self.results.filter(_ok).map(_order)
+        return self._lines("order")
 
     @property
     def reports(self) -> db.Bag:
-        return self.results.filter(_has_report).map(_report)
+        return self._lines("report")
 
     @property
     def rejects(self) -> db.Bag:
-        return self.results.filter(_has_reject).map(_reject)
+        return self._lines("reject")
 
     @property
     def errors(self) -> db.Bag:
-        return self.results.filter(_failed).map(_errors)
+        return self._lines("errors")
+
+    def _lines(self, field: str) -> db.Bag:
+        # Each is absent (None, or "" for errors) on the results that have none, never empty when present.
+        return self.results.map(attrgetter(field)).filter(bool)
 
 
 def convert_bag(
@@ -78,38 +83,3 @@ def convert_bag(
     convert = delayed(convert_partition, pure=True)
     parts = [convert(part, options, f"{source} partition {n}") for n, part in enumerate(bag.to_delayed())]
     return BagConversion(db.from_delayed(parts))
-
-
-def _ok(r: PartitionResult) -> bool:
-    return r.order is not None
-
-
-def _failed(r: PartitionResult) -> bool:
-    return r.order is None
-
-
-def _has_report(r: PartitionResult) -> bool:
-    return r.report is not None
-
-
-def _has_reject(r: PartitionResult) -> bool:
-    return r.reject is not None
-
-
-def _order(r: PartitionResult) -> bytes:
-    assert r.order is not None
-    return r.order
-
-
-def _report(r: PartitionResult) -> bytes:
-    assert r.report is not None
-    return r.report
-
-
-def _reject(r: PartitionResult) -> bytes:
-    assert r.reject is not None
-    return r.reject
-
-
-def _errors(r: PartitionResult) -> str:
-    return r.errors

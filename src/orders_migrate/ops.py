@@ -684,12 +684,13 @@ def op_sum_check(spec: Spec) -> Step:
             if not carried:
                 ctx.report("not_derivable", path, f"there are no {over} to derive it from (a summary): not carried", spec.row.id)
             return
-        if complete and elements is not None and sum(1 for _, v in each.values(elements) if v is not None) < len(elements):
+        values = each.values(elements) if elements is not None else []
+        if complete and elements is not None and sum(1 for _, v in values if v is not None) < len(elements):
             return
         factors = dict(times.values(elements)) if times is not None and elements is not None else {}
         total = Decimal(0)
         with localcontext(EXACT):
-            for n, value in each.values(elements) if elements is not None else ():
+            for n, value in values:
                 if value is None:
                     continue
                 try:
