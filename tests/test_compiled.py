@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from conftest import REFERENCE_DIR
 from orders_migrate import convert_order
+from orders_migrate.engine import compile_table, default_plan
+from orders_migrate.engine.unmapped import unmapped
 from orders_migrate.jsonio import Number
-from orders_migrate.plan import compile_table, default_plan
 from orders_migrate.report import ConversionError
-from orders_migrate.unmapped import unmapped
 from strategies import replace_fields, stores_order
 
 ROOT = Path(__file__).resolve().parents[1]

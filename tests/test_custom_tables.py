@@ -14,8 +14,8 @@ import pytest
 
 from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import ConversionError, compile_table, convert_order, default_plan, load_table
-from orders_migrate.plan import Plan, plan_of
-from orders_migrate.table import default_table_text
+from orders_migrate.engine import Plan, plan_of
+from orders_migrate.engine.table import default_table_text
 
 COUPON = FIXTURES / "stores" / "coupon_partially_fulfilled.json"  # paymentStatus PARTIALLY_PAID
 PAID_QUERY = FIXTURES / "queries" / "seed_paid_orders.stores.json"  # filters on paymentStatus
@@ -166,7 +166,7 @@ def test_plan_from_file_is_the_library_door(custom: Path) -> None:
 
 
 def _payment_status_in_this_process(plan: Plan, payload: Any) -> tuple[str, bool]:
-    from orders_migrate.plan import plan_of as cache
+    from orders_migrate.engine import plan_of as cache
 
     return convert_order(payload, plan=plan).order["paymentStatus"], cache.cache_info().currsize > 0
 

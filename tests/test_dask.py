@@ -15,8 +15,8 @@ from distributed import Client, LocalCluster
 
 from conftest import ROOT
 from orders_migrate.dask import convert_bag
+from orders_migrate.engine import plan_of
 from orders_migrate.partition import convert_partition, partition_options
-from orders_migrate.plan import plan_of
 from test_batch import orders, write_ndjson
 from test_custom_tables import CUSTOM
 

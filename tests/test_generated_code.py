@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from orders_migrate import codegen, compile_table, convert_order, default_plan, load_table
-from orders_migrate.generated import note_row, row_lines
-from orders_migrate.table import default_table_text
+from orders_migrate import compile_table, convert_order, default_plan, load_table
+from orders_migrate.engine.generated import note_row, row_lines
+from orders_migrate.engine.ops import copying
+from orders_migrate.engine.table import default_table_text
 
 
 def _all_rows() -> list[Any]:
@@ -29,7 +30,7 @@ def test_a_failure_inside_generated_code_shows_the_line_and_the_row(
         raise RuntimeError("an operation failed")
 
     # The generator binds its helpers when it compiles: a plan compiled now calls the broken one.
-    monkeypatch.setattr(codegen, "_wrong_type", broken)
+    monkeypatch.setattr(copying, "_wrong_type", broken)
     plan = compile_table(load_table(*default_table_text()))
     order = coupon_order
     order["lineItems"][0]["name"] = 5  # a wrong type: the line-name row calls _wrong_type

@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from orders_migrate import MappingError, compile_table, default_plan, load_table
+from orders_migrate.engine.table import default_table_text
 from orders_migrate.render import mappings_markdown
-from orders_migrate.table import default_table_text
 
 
 def _table(order_rows: str, address_rows: str = "") -> str:
@@ -147,7 +147,7 @@ def test_a_misspelled_row_key_is_refused_not_ignored() -> None:
     ids=["param-of-another-op", "search-on-an-unsearchable-op", "path-param-of-another-op"],
 )
 def test_a_key_the_rows_operation_does_not_read_is_refused(row: str, key: str) -> None:
-    """Each operation declares the keys it reads (ops.OPERATIONS); a key of another one is a mistake."""
+    """Each operation declares the keys it reads (engine.ops.OPERATIONS); a key of another one is a mistake."""
     text, _ = default_table_text()
     text = text.replace("\norder:\n", "\norder:\n" + "\n".join("  " + line for line in row.splitlines()) + "\n", 1)
     with pytest.raises(MappingError, match=rf"row 'x'.*unknown key '{key}' for operation"):

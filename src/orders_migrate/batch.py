@@ -30,6 +30,7 @@ import orjson
 
 from .convert import Conversion
 from .convert import convert_parsed_order as convert_order  # records arrive parsed: never a text to parse again
+from .engine import Plan, default_plan
 from .jsonio import dumps, number_text
 from .money import DEFAULT_LOCALE
 from .outfiles import (
@@ -43,7 +44,6 @@ from .outfiles import (
     refuse_overwrites,
     write_target,
 )
-from .plan import Plan, default_plan
 from .progress import BatchProgress, Stats, make_progress, print_summary, report_plain
 from .reader import ReadError, Record, read_line, read_records
 from .render import report_text

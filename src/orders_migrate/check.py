@@ -21,11 +21,11 @@ import orjson
 
 from .convert import convert_parsed_order
 from .detect import detect_kind, mixed_keys
+from .engine import Plan, default_plan
 from .jsonio import describe_error, json_dumps_exact, loads
 from .models.validate import validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse, parse_rendered
-from .plan import Plan, default_plan
 from .reader import NDJSON_SUFFIXES
 from .report import ConversionError, Problem
 from .webhooks import convert_parsed_webhook, detect_webhook, is_ecom_event, payload_records

@@ -10,10 +10,10 @@ from babel import Locale, UnknownLocaleError
 
 from . import __version__
 from .batch import CHUNK_RECORDS
-from .plan import Plan, default_plan, plan_from_file
+from .engine import Plan, default_plan, plan_from_file
+from .engine.table import MappingError
 from .query_fields import build_query_fields
 from .run import run_check, run_convert, run_mappings, run_query, run_schema
-from .table import MappingError
 from .webhooks import load_public_key
 
 app = typer.Typer(

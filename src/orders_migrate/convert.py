@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .detect import detect_kind, mixed_keys
-from .dialect import Dialect, detect_dialect, restore_path
+from .engine import Plan, default_plan
+from .engine.context import Ctx
+from .engine.dialect import Dialect, detect_dialect, restore_path
 from .jsonio import load_record
 from .money import DEFAULT_LOCALE, formatter, is_currency
-from .ops import Ctx, describe
 from .paths import MISSING, get, is_empty, parse
-from .plan import Plan, default_plan
-from .report import ConversionError, Entry, Problem, Report
+from .report import ConversionError, Entry, Problem, Report, describe
 
 
 @dataclass(slots=True)

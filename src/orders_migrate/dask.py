@@ -14,9 +14,9 @@ from operator import attrgetter
 import dask.bag as db
 from dask.delayed import delayed
 
+from .engine import Plan
 from .money import DEFAULT_LOCALE
 from .partition import convert_partition, partition_options
-from .plan import Plan
 
 
 @dataclass(frozen=True)

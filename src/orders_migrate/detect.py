@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .plan import default_plan
-from .table import Table
+from .engine import default_plan
+from .engine.table import Table
 
 PayloadKind = Literal["stores_order", "ecom_order", "mixed", "unknown"]
 

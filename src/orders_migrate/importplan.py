@@ -24,12 +24,12 @@ import orjson
 
 from .batch import write_decimal
 from .convert import Conversion, convert_order
+from .engine import Plan, default_plan
+from .engine.context import Ctx
 from .money import DEFAULT_LOCALE, formatter
-from .ops import Ctx, describe
 from .paths import get
-from .plan import Plan, default_plan
 from .reader import ReadError, Record, read_bytes, read_records
-from .report import ConversionError, Entry, Problem
+from .report import ConversionError, Entry, Problem, describe
 from .sources import expand_inputs
 from .webhooks import decode_delivery, detect_webhook, is_ecom_event, is_jwt
 

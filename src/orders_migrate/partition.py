@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import orjson
 
 from .batch import Options, convert_chunk, convert_record
+from .engine import Plan
 from .jsonio import dumps
 from .money import DEFAULT_LOCALE
-from .plan import Plan
 from .reader import Record
 from .report import ConversionError, Problem
 from .sources import LINE, Item, Position

@@ -28,11 +28,11 @@ from typing import IO, Any, Literal
 
 import orjson
 
+from .engine.context import TYPES as _TYPES
 from .jsonio import loads, number_text
-from .ops import _TYPES, describe
 from .paths import index_step, key_step
 from .query_fields import QueryField, Target, default_query_fields
-from .report import ConversionError, Entry, Problem
+from .report import ConversionError, Entry, Problem, describe
 
 STORES_OPERATORS = ("$eq", "$ne", "$hasSome", "$hasAll", "$lt", "$lte", "$gt", "$gte", "$contains", "$startsWith")
 _RANGE = frozenset({"$lt", "$lte", "$gt", "$gte"})

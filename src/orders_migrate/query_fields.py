@@ -20,10 +20,10 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .ops import OPERATIONS
+from .engine import default_plan
+from .engine.ops import OPERATIONS
+from .engine.table import MappingError, Row, Table
 from .paths import Path
-from .plan import default_plan
-from .table import MappingError, Row, Table
 
 Shape = Literal["scalar", "list", "split", "parts"]
 ValueRule = Literal["same", "epoch_millis", "to_string", "enum"]
@@ -158,10 +158,11 @@ def _plain_field(table: Table, row: Row) -> list[QueryField]:
     hint = _Hint(table, row, writes)
     target = Target(writes[0], hint.of(writes[0]))
     shape: Shape = "list" if any(p.has_each for p in sources) else "scalar"
-    value: ValueRule = hint.value or ("to_string" if row.op == "to_string" else "enum" if row.op == "enum" else "same")
+    search = OPERATIONS[row.op].search
+    value: ValueRule = hint.value or ("to_string" if search == "to_string" else "enum" if search == "enum" else "same")
     enum: Mapping[str, Any] = MappingProxyType({})
     not_derivable: Mapping[str, str] = MappingProxyType({})
-    if row.op == "enum":
+    if search == "enum":
         mapping = row.params.get("map", {})
         if any(isinstance(v, dict) for v in mapping.values()):
             raise _fail(table, row, "an enum row that writes objects cannot be searched")
@@ -199,7 +200,7 @@ def _address_fields(table: Table, row: Row) -> list[QueryField]:
     full: dict[str, tuple[str, str]] = {}
     for sub in table.address:
         reads, writes = sub.reads.get("value", ()), sub.writes.get("value", ())
-        if sub.op == "copy" and len(reads) == 1 and len(writes) == 1:
+        if OPERATIONS[sub.op].search == "same" and len(reads) == 1 and len(writes) == 1:
             full[f"{host.text}.{writes[0].text}"] = (f"{query_name(outer)}.{query_name(reads[0])}", sub.id)
     hint = _Hint(table, row, list(full))
     fields: list[QueryField] = []
@@ -234,19 +235,20 @@ def build_query_fields(table: Table) -> Mapping[str, QueryField]:
     fields: dict[str, QueryField] = {}
     derived: dict[str, list[Derived]] = {}
     for row in table.order:
-        if row.op == "first_match":
+        search = OPERATIONS[row.op].search
+        if search == "derived":
             for name, rules in _derived(table, row).items():
                 derived.setdefault(name, []).extend(rules)
             continue
         if "search" not in row.params:
             continue
-        if not OPERATIONS[row.op].searchable:
+        if search is None:
             raise _fail(table, row, f"'search' is not supported on a {row.op} row")
         built = (
             _split_field(table, row)
-            if row.op == "split"
+            if search == "split"
             else _address_fields(table, row)
-            if row.op == "address"
+            if search == "address"
             else _plain_field(table, row)
         )
         for qf in built:

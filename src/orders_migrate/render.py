@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from .engine.table import Row, Table
 from .report import Report
-from .table import Row, Table
 
 
 def report_json(reports: list[Report]) -> bytes:

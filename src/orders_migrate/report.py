@@ -101,3 +101,16 @@ class ConversionError(Exception):
         if prefix == "$":
             return self
         return ConversionError([Problem(prefix + p.path[1:], p.message) for p in self.problems])
+
+
+def describe(value: Any) -> str:
+    """A value as a message names it: a short repr, ``null``, ``true``, "an object"."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "an array"
+    return str(value)

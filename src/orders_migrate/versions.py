@@ -11,7 +11,7 @@ import hashlib
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
-from .table import default_table_text
+from .engine.table import default_table_text
 
 
 def _installed(name: str) -> str:

@@ -23,14 +23,14 @@ from typing import Any
 import orjson
 
 from .convert import Conversion, convert_parsed_order, records
-from .dialect import detect_dialect, restore_path
+from .engine import Plan, Section, default_plan
+from .engine.context import Ctx
+from .engine.dialect import detect_dialect, restore_path
+from .engine.webhook_table import WebhookSpec, norm_event_type
 from .jsonio import load_record, loads
 from .money import DEFAULT_LOCALE, formatter
-from .ops import Ctx, describe
 from .paths import MISSING, get, is_empty, key_step, put, render_steps
-from .plan import Plan, Section, default_plan
-from .report import ConversionError, Entry, Problem, Report
-from .webhook_table import WebhookSpec, norm_event_type
+from .report import ConversionError, Entry, Problem, Report, describe
 
 # Event ids are uuid5 in this namespace over the webhook kind and the body: a replay gets the same id.
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/orders-migrate/events")

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, load_json
 from orders_migrate import convert_order
-from orders_migrate.ops import line_item_guid
-from orders_migrate.plan import compile_table, default_plan
+from orders_migrate.engine import compile_table, default_plan
+from orders_migrate.engine.ops.line_items import line_item_guid
 from orders_migrate.report import ConversionError
 from orders_migrate.webhooks import convert_webhook
 

@@ -8,207 +8,25 @@ unknown operation, a malformed path, two rows writing one target, an enum map wi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
 
-from .codegen import Item, fuse
-from .dialect import Normaliser, compile_velo
+from ..paths import Each, Path, parse
+from ..report import Entry
+from .context import Spec, Step
+from .dialect import compile_velo
+from .fuse import Item, fuse
 from .generated import collecting
-from .ops import OPERATIONS, Ctx, Operation, Spec, Step, describe
-from .paths import MISSING, Each, Path, get, is_empty, iter_each, parse, put
-from .report import Entry
+from .operation import Operation
+from .ops import OPERATIONS
+from .ops.address import dropped_contact
+from .plan import Plan, Section
+from .scopes import guard, identity, join, loop, relative, scope_name, scope_of, sequence, spec_of
 from .table import PATH_PARAMS, MappingError, Row, Table, default_table_text, load_table
 from .unmapped import COVERED, Walk, compile_walk, unmapped
-from .webhook_table import WebhookSpec, compile_webhooks
-
-# Operations that walk `[i]` paths themselves and so may read list elements from the order's root.
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    table: Table
-    steps: tuple[Step, ...]
-    reads: Mapping[str, Any]  # trie of every Stores path some row reads
-    walk: Walk  # the unmapped report over that trie, as generated code
-    required: tuple[Path, ...]
-    standalone_address: Mapping[bool, tuple[Step, ...]]
-    address_reads: Mapping[str, Any]
-    address_walk: Walk
-    velo: Normaliser
-    fulfillment: Section
-    refund: Section
-    checks: tuple[Step, ...]
-    webhooks: tuple[WebhookSpec, ...]
-    generate: bool = True
-    code: tuple[tuple[str, str], ...] = ()  # (file name in tracebacks, generated source), in compile order
-
-    def __reduce__(self) -> tuple[Callable[[str, str, bool], Plan], tuple[str, str, bool]]:
-        """A plan travels as its table's text (to a worker process, say) and is compiled again there,
-        once per process: generated functions themselves cannot be pickled."""
-        if not self.table.text:
-            raise TypeError("cannot pickle a plan whose table was not loaded from text (load_table)")
-        return plan_of, (self.table.text, self.table.source, self.generate)
-
-    def source(self) -> dict[str, str]:
-        """The generated Python of every scope, by the file name a traceback from inside shows."""
-        return dict(self.code)
-
-    def address_steps(self, contact: bool) -> tuple[Step, ...]:
-        return self.standalone_address[contact]
-
-    def apply(self, order: dict[str, Any], ctx: Ctx, checks: bool = True) -> None:
-        out = ctx.root_out
-        for step in self.steps:
-            step(order, out, ctx, ())
-        if checks:
-            for step in self.checks:
-                step(order, out, ctx, ())
-
-
-def _join(outer: Path, inner: Path) -> Path:
-    return parse(f"{outer.text}.{inner.text}")
-
-
-def _scope_of(row: Row, op_name: str) -> Path | None:
-    """The list a row runs over, when every path of the row sits in the same list element."""
-    paths = list(row.all_reads()) + list(row.all_writes())
-    paths += [p for p in (row.if_present, row.unless_present) if p is not None]
-    paths += [p for p, _ in row.when + row.unless]
-    heads = set()
-    for p in paths:
-        split = p.split_each()
-        heads.add(split[0].text if split else None)
-    operation = OPERATIONS.get(op_name)
-    if len(heads) == 1 and None not in heads and not (operation is not None and operation.rooted):
-        return parse(heads.pop())
-    return None
-
-
-def _relative(path: Path, scope: Path | None = None) -> Path:
-    if scope is None:
-        return path
-    split = path.split_each()
-    assert split is not None
-    return split[1]
-
-
-def _spec(
-    row: Row,
-    scope: Path | None,
-    prefix: Path | None,
-    address_steps: Mapping[bool, tuple[Step, ...]],
-    source: str = "mappings.yaml",
-) -> Spec:
-    full: dict[Path, Path] = {}
-
-    def rel(p: Path, is_read: bool) -> Path:
-        r = _relative(p, scope)
-        if is_read:
-            full[r] = _join(prefix, p) if prefix is not None else p
-        return r
-
-    reads = {role: tuple(rel(p, True) for p in ps) for role, ps in row.reads.items()}
-    writes = {role: tuple(rel(p, False) for p in ps) for role, ps in row.writes.items()}
-    return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps, source)
-
-
-def _guard(step: Step, row: Row, scope: Path | None) -> Step:
-    """Run a row only when its conditions hold (``if_present``, ``unless_present``, ``when``, ``unless``)."""
-    need = _relative(row.if_present, scope) if row.if_present is not None else None
-    avoid = _relative(row.unless_present, scope) if row.unless_present is not None else None
-    when = tuple((_relative(p, scope), values) for p, values in row.when)
-    unless = tuple((_relative(p, scope), values) for p, values in row.unless)
-    if need is None and avoid is None and not when and not unless:
-        return step
-
-    def condition(path: Path, values: tuple[Any, ...]) -> Callable[[Any], bool]:
-        """Built once per row: does the value at ``path`` lie in ``values`` (~ meaning absent or null)?"""
-        allowed = frozenset(v for v in values if v is not None)
-        if path.has_each:  # every element of the list (and there is at least one)
-
-            def every(src: Any) -> bool:
-                found = [v for _, v in iter_each(src, path)]
-                return bool(found) and all(isinstance(v, str) and v in allowed for v in found)
-
-            return every
-        empty_ok = None in values
-
-        def one(src: Any) -> bool:
-            value = get(src, path)
-            if value is MISSING or value is None:
-                return empty_ok
-            return isinstance(value, str) and value in allowed  # an object or a list is never a listed value
-
-        return one
-
-    musts = tuple(condition(p, v) for p, v in when)
-    must_nots = tuple(condition(p, v) for p, v in unless)
-
-    def guarded(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        if need is not None and get(src, need) in (MISSING, None):
-            return
-        if avoid is not None and get(src, avoid) not in (MISSING, None):
-            return
-        for must in musts:
-            if not must(src):
-                return
-        for must_not in must_nots:
-            if must_not(src):
-                return
-        step(src, out, ctx, idx)
-
-    return guarded
-
-
-def _loop(src_list: Path, out_list: Path, steps: tuple[Step, ...], report_shape: bool = True) -> Step:
-    """Run steps once per list element; ``report_shape`` is off for a second pass over the same list."""
-    where = src_list.render()
-
-    def each(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        items = get(src, src_list)
-        if items is MISSING or items is None:
-            return
-        if not isinstance(items, list):
-            if report_shape:
-                ctx.problem(where, f"expected an array, got {describe(items)}")
-            return
-        out_items = get(out, out_list)
-        if not isinstance(out_items, list):
-            out_items = []
-            put(out, out_list, out_items)
-        for n, item in enumerate(items):
-            while len(out_items) <= n:
-                out_items.append({})
-            if not isinstance(item, dict):
-                if report_shape:
-                    ctx.problem(f"{where}[{n}]", f"expected an object, got {describe(item)}")
-                continue
-            target = out_items[n]
-            for step in steps:
-                step(item, target, ctx, idx + (n,))
-
-    return each
-
-
-def _dropped_contact(spec: Spec) -> Step:
-    sources = spec.one_read()
-
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        for p in sources:
-            value = get(src, p)
-            if is_empty(value):
-                continue
-            ctx.report(
-                "dropped",
-                spec.render(p, idx),
-                "this eCommerce address has no contact details (a pickup address is the store's)",
-                spec.row.id,
-            )
-
-    return step
+from .webhook_table import compile_webhooks
 
 
 def _compile_row(
@@ -218,7 +36,7 @@ def _compile_row(
     the conditions out)."""
     operation = operation_of(row, table)
     address_steps: dict[bool, tuple[Step, ...]] = {}
-    if row.op == "address":
+    if operation.nests:
         contact = row.params.get("contact")
         if not isinstance(contact, bool) or len(row.reads.get("value", ())) != 1 or len(row.writes.get("value", ())) != 1:
             raise MappingError(
@@ -227,17 +45,17 @@ def _compile_row(
         (outer,) = row.reads["value"]
         (host,) = row.writes["value"]
         address_steps[contact] = _address_steps(table, outer, host, contact, targets, generate)
-    spec = _spec(row, scope, prefix, MappingProxyType(address_steps), table.source)
+    spec = spec_of(row, scope, prefix, MappingProxyType(address_steps), table.source)
     if row.section != "checks" and scope is None and not operation.iterates:
         for p in row.all_reads() + row.all_writes():
             if p.has_each:
                 raise MappingError(
                     table.source, row.line, row.id, f"path {p.text!r} has [i] but the row does not run inside that list"
                 )
-    if row.section != "checks" and row.op != "address":
+    if row.section != "checks" and not operation.nests:
         _claim(row, [p.text for p in row.all_writes()], targets, table, agree=row.agree)
     bare = _build(operation.build, spec)
-    return _guard(bare, row, scope), bare
+    return guard(bare, row, scope), bare
 
 
 def _address_steps(
@@ -248,21 +66,21 @@ def _address_steps(
     items: list[Item] = []
 
     def full(p: Path) -> Path:
-        return _join(outer, p) if outer is not None else p
+        return join(outer, p) if outer is not None else p
 
     for sub in table.address:
-        sub_spec = _spec(sub, None, outer, {}, table.source)
+        sub_spec = spec_of(sub, None, outer, {}, table.source)
         is_contact = any(p.segments[:1] == ("contactDetails",) for p in sub.all_writes())
         if is_contact and not contact:
-            dropped = _dropped_contact(sub_spec)
-            items.append((None, dropped, dropped, _identity, full))
+            dropped = dropped_contact(sub_spec)
+            items.append((None, dropped, dropped, identity, full))
             continue
         if targets is not None and host is not None:
             rooted = operation_of(sub, table).rooted
-            written = [p.text if rooted else _join(host, p).text for p in sub.all_writes()]
+            written = [p.text if rooted else join(host, p).text for p in sub.all_writes()]
             _claim(sub, written, targets, table, agree=rooted)
         bare = _build(operation_of(sub, table).build, sub_spec)
-        items.append((sub, _guard(bare, sub, None), bare, _identity, full))
+        items.append((sub, guard(bare, sub, None), bare, identity, full))
     if not generate:
         return tuple(guarded for _, guarded, _, _, _ in items)
     where = f"address at {outer.text}" if outer is not None else "address"
@@ -330,17 +148,8 @@ def _trie(paths: list[Path]) -> dict[str, Any]:
     return root
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
-    """The compiled rows of one table section (a fulfillment, a refund), applied to one object."""
-
-    steps: tuple[Step, ...]
-    reads: Mapping[str, Any]
-    walk: Walk
-
-    def apply(self, src: dict[str, Any], ctx: Ctx, out: dict[str, Any]) -> None:
-        for step in self.steps:
-            step(src, out, ctx, ())
+def _trie_keys(path: Path) -> tuple[str, ...]:
+    return tuple("[]" if isinstance(s, (Each, int)) else s for s in path.segments)
 
 
 def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) -> tuple[list[Step], list[Path]]:
@@ -356,13 +165,13 @@ def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) ->
     def flush() -> None:
         nonlocal group, group_scope, in_list
         if group:
-            name = _scope_name(rows[0].section, group_scope if in_list else None)
-            fused = fuse(group, name, table.source) if generate else _sequence(tuple(guarded for _, guarded, _, _, _ in group))
-            steps.append(_loop(group_scope, group_scope, (fused,)) if in_list and group_scope is not None else fused)
+            name = scope_name(rows[0].section, group_scope if in_list else None)
+            fused = fuse(group, name, table.source) if generate else sequence(tuple(guarded for _, guarded, _, _, _ in group))
+            steps.append(loop(group_scope, group_scope, (fused,)) if in_list and group_scope is not None else fused)
         group, group_scope, in_list = [], None, False
 
     for row in rows:
-        scope = _scope_of(row, row.op)
+        scope = scope_of(row, row.op)
         if scope is not None:
             for p in row.all_writes():
                 split = p.split_each()
@@ -375,30 +184,18 @@ def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) ->
         if (scope is not None) != in_list or scope != group_scope:
             flush()
         group_scope, in_list = scope, scope is not None
-        group.append((row, step, bare, partial(_relative, scope=scope), _identity))
+        group.append((row, step, bare, partial(relative, scope=scope), identity))
     flush()
     return steps, read_paths
-
-
-def _identity(path: Path) -> Path:
-    return path
-
-
-def _scope_name(section: str, scope: Path | None) -> str:
-    """What the generated code of a section's rows is called: ``order``, ``lineItems[i]``, ``refund``."""
-    if scope is None:
-        return section
-    each = f"{scope.text}[i]"
-    return each if section == "order" else f"{section} {each}"
 
 
 def _accounted_reads(row: Row, table: Table) -> list[Path]:
     """The input paths a row carries, for the unmapped report: a whole subtree only where the row
     really takes all of it."""
-    if row.op == "address":
+    if OPERATIONS[row.op].nests:
         # Only the address table's fields: anything else in an address is reported as unmapped.
         (outer,) = row.reads["value"]
-        return [_join(outer, p) for sub in table.address for p in sub.all_reads()]
+        return [join(outer, p) for sub in table.address for p in sub.all_reads()]
     if OPERATIONS[row.op].report is not None and (row.if_present or row.unless_present or row.when or row.unless):
         return []  # a guarded report row covers what it reported, when it ran (see convert._unmapped)
     pairs = row.params.get("pairs")
@@ -428,14 +225,10 @@ def _reportable(rows: tuple[Row, ...], table: Table) -> frozenset[tuple[str, ...
         conditions += [p for p, _ in row.when + row.unless]
         places.update(_trie_keys(p) for p in (*row.all_reads(), *conditions))
     for row in rows:
-        if row.op == "address":
+        if OPERATIONS[row.op].nests:
             (outer,) = row.reads["value"]
-            places.update(_trie_keys(_join(outer, p)) for sub in table.address for p in sub.all_reads())
+            places.update(_trie_keys(join(outer, p)) for sub in table.address for p in sub.all_reads())
     return frozenset(places)
-
-
-def _trie_keys(path: Path) -> tuple[str, ...]:
-    return tuple("[]" if isinstance(s, (Each, int)) else s for s in path.segments)
 
 
 def _compile_checks(table: Table, generate: bool) -> list[Step]:
@@ -445,26 +238,18 @@ def _compile_checks(table: Table, generate: bool) -> list[Step]:
     group: list[Item] = []
     group_scope: Path | None = None
     for row in (*table.checks, None):
-        scope = _scope_of(row, row.op) if row is not None else None
+        scope = scope_of(row, row.op) if row is not None else None
         if group and (row is None or scope != group_scope):
-            name = _scope_name("checks", group_scope)
-            fused = fuse(group, name, table.source) if generate else _sequence(tuple(guarded for _, guarded, _, _, _ in group))
-            checks.append(_loop(group_scope, group_scope, (fused,), report_shape=False) if group_scope is not None else fused)
+            name = scope_name("checks", group_scope)
+            fused = fuse(group, name, table.source) if generate else sequence(tuple(guarded for _, guarded, _, _, _ in group))
+            checks.append(loop(group_scope, group_scope, (fused,), report_shape=False) if group_scope is not None else fused)
             group = []
         if row is None:
             break
         step, bare = _compile_row(row, scope, None, table, {}, generate)
-        group.append((row, step, bare, partial(_relative, scope=scope), _identity))
+        group.append((row, step, bare, partial(relative, scope=scope), identity))
         group_scope = scope
     return checks
-
-
-def _sequence(steps: tuple[Step, ...]) -> Step:
-    def run(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        for step in steps:
-            step(src, out, ctx, idx)
-
-    return run
 
 
 def _walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]], generate: bool, scope: str) -> Walk:

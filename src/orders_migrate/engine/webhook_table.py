@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .paths import Path, parse
+from ..paths import Path, parse
 from .table import MappingError, Table
 
 

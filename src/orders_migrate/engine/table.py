@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .paths import Path, PathError, parse
+from ..paths import Path, PathError, parse
 
 
 class MappingError(Exception):
@@ -77,7 +77,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 # Row keys that name paths: read like `from`, so the plan knows every path a row reads. Which operation
-# takes which of them, and every other key, is the operation's own declaration (ops.OPERATIONS).
+# takes which of them, and every other key, is the operation's own declaration (engine.ops.OPERATIONS).
 PATH_PARAMS = frozenset({"by", "sum", "times"})
 _ROW_KEYS = {"id", "op", "from", "to", "note", "agree", "if_present", "unless_present", "when", "unless", "__line__"}
 
@@ -87,7 +87,7 @@ def default_table_text() -> tuple[str, str]:
     packaged = resources.files("orders_migrate").joinpath("mappings.yaml")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8"), "mappings.yaml"
-    root = FsPath(__file__).resolve().parents[2] / "mappings.yaml"
+    root = FsPath(__file__).resolve().parents[3] / "mappings.yaml"
     return root.read_text(encoding="utf-8"), "mappings.yaml"
 
 

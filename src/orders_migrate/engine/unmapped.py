@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..paths import MISSING, index_step, key_step
+from ..report import Entry, describe
 from .generated import register
-from .ops import describe
-from .paths import MISSING, index_step, key_step
-from .report import Entry
 
 COVERED = True  # a read-trie node that covers its whole subtree
 

@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .ops import Ctx, Spec, describe
-from .paths import EACH, MISSING, Path, get, is_empty, key_step
-from .report import ConversionError, Problem
+from ..paths import EACH, MISSING, Path, get, is_empty, key_step
+from ..report import ConversionError, Problem, describe
+from .context import Ctx, Spec
 from .table import MappingError, Row, Table
 
 Dialect = Literal["rest", "velo"]

@@ -1,0 +1,13 @@
+"""The conversion engine, in the order data flows through it.
+
+``table`` loads and checks mappings.yaml; ``ops/`` holds the named operations (each declared once with its
+reference step and its code emitter); ``compile`` turns the table into a ``Plan``: rows grouped by scope
+(``scopes``) and fused into generated code (``fuse``, ``code``, ``generated``), the unmapped walk
+(``unmapped``), the Velo normaliser (``dialect``) and the webhook specs (``webhook_table``).
+"""
+
+from .compile import compile_table, default_plan, plan_from_file, plan_of
+from .plan import Plan, Section
+from .table import MappingError, Table, load_table
+
+__all__ = ["MappingError", "Plan", "Section", "Table", "compile_table", "default_plan", "load_table", "plan_from_file", "plan_of"]

@@ -1,0 +1,191 @@
+"""The text of one generated function, built by the code emitters of the operations (``ops/``) and by
+``fuse`` (compile once, apply many).
+
+Calling a closure per row, then a writer, then a generic path walker costs several function calls a
+field. Here the rows of one scope (the order, or one line item) become one function: every input path
+the rows read is looked up once at the top, each row's conditions and its common case are spelled out
+as straight-line code, and only the rare cases (a wrong type, a bad amount, a mismatch) call back into
+the operations. The generated function keeps all per-order state in locals and arguments, like the steps.
+"""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+from ..paths import MISSING, Path
+from ..report import Entry, describe
+from .context import EXACT, SKIP, TYPES, ZERO, At, pick
+from .generated import note_row
+from .table import Row
+
+
+def _copied(value: Any) -> Any:
+    # From the second target on: two output fields never share one object.
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+
+class CodeBuilder:
+    """The generated function's text: a prologue reading every input path once, then the rows. An
+    operation's emitter adds its own helpers to the namespace with ``use``."""
+
+    def __init__(self) -> None:
+        self.prologue: list[str] = []
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {
+            "MISSING": MISSING,
+            "SKIP": SKIP,
+            "At": At,
+            "Entry": Entry,
+            "Decimal": Decimal,
+            "_copied": _copied,
+            "_pick": pick,
+            "describe": describe,
+            "EXACT": EXACT,
+            "ZERO": ZERO,
+            "_note_row": note_row,
+        }
+        self.counter = 0
+        self.reads: dict[tuple[str, ...], str] = {}
+        self.extra: list[str] = []  # helper functions the rows call, generated beside ``fused``
+
+    def use(self, **helpers: Any) -> None:
+        """Name the functions an operation's generated code calls (one name, one function, plan-wide)."""
+        for name, helper in helpers.items():
+            if self.names.setdefault(name, helper) is not helper:
+                raise ValueError(f"two helpers are both called {name!r} in generated code")
+
+    def const(self, value: Any) -> str:
+        self.counter += 1
+        name = f"K{self.counter}"
+        self.names[name] = value
+        return name
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    def holder(self, keys: tuple[str, ...]) -> str:
+        """A local holding the object at ``keys`` (None when absent or not an object)."""
+        if not keys:
+            return "src"
+        var = self.reads.get(keys)
+        if var is None:
+            parent = self.holder(keys[:-1])
+            var = self.reads[keys] = f"h{len(self.reads)}"
+            if parent == "src":
+                self.prologue.append(f"    {var} = src.get({keys[-1]!r})")
+            else:
+                self.prologue.append(f"    {var} = {parent}.get({keys[-1]!r}) if {parent} is not None else None")
+            self.prologue.append(f"    if {var}.__class__ is not dict and not isinstance({var}, dict):")
+            self.prologue.append(f"        {var} = None")
+        return var
+
+    def read(self, path: Path) -> str:
+        """A local holding the value at a plain path, ``MISSING`` when any step is absent."""
+        keys = tuple(str(s) for s in path.segments)
+        var = self.reads.get(keys + ("",))
+        if var is None:
+            parent = self.holder(keys[:-1])
+            var = self.reads[keys + ("",)] = f"v{len(self.reads)}"
+            if parent == "src":
+                self.prologue.append(f"    {var} = src.get({keys[-1]!r}, MISSING)")
+            else:
+                self.prologue.append(f"    {var} = {parent}.get({keys[-1]!r}, MISSING) if {parent} is not None else MISSING")
+        return var
+
+    def put(self, indent: int, value: str, path: Path) -> None:
+        keys = path.segments
+        holder = "out"
+        for key in keys[:-1]:
+            self.counter += 1
+            child = f"d{self.counter}"
+            self.emit(indent, f"{child} = {holder}.get({key!r})")
+            self.emit(indent, f"if {child} is None:")
+            self.emit(indent + 1, f"{child} = {holder}[{key!r}] = {{}}")
+            holder = child
+        self.emit(indent, f"{holder}[{keys[-1]!r}] = {value}")
+
+    def put_all(self, indent: int, value: str, targets: list[Path], copied: str = "_copied({})") -> None:
+        for n, target in enumerate(targets):
+            self.put(indent, value if n == 0 else copied.format(value), target)
+
+    def code(self) -> str:
+        """The helpers, then ``fused``: its body inside a ``try`` (free when nothing is raised) whose
+        ``except`` notes which row's block a failure came from (``ROWS``, from the row comments)."""
+        body = ["    fm = ctx.fmt", *self.prologue, *(self.lines or ["    pass"])]
+        handler = ["    except Exception as e:", "        _note_row(e, ROWS)", "        raise"]
+        lines = [*self.extra, "def fused(src, out, ctx, idx):", "    try:", *("    " + line for line in body), *handler]
+        return "\n".join(lines) + "\n"
+
+    def call(self, at: int, callee: str, args: list[str], closing: str = ")") -> None:
+        """``callee(args)``, one argument a line when they do not fit on one."""
+        one = f"{callee}({', '.join(args)}{closing}"
+        if len(one) + 4 * at <= 110:
+            self.emit(at, one)
+            return
+        self.emit(at, f"{callee}(")
+        for arg in args:
+            self.emit(at + 1, f"{arg},")
+        self.emit(at, closing)
+
+    def entry(self, at: int, args: list[str]) -> None:
+        """A report entry appended to the order's report."""
+        self.call(at, "ctx.entries.append(Entry", args, "))")
+
+    def emit_if(self, at: int, parts: list[str], joiner: str, keyword: str = "if") -> None:
+        """``if a or b ...:``, one condition a line when they do not fit on one."""
+        one = f"{keyword} {f' {joiner} '.join(parts)}:"
+        if len(parts) == 1 or len(one) + 4 * at <= 110:
+            self.emit(at, one)
+            return
+        self.emit(at, f"{keyword} (")
+        for n, part in enumerate(parts):
+            self.emit(at + 1, part if n == 0 else f"{joiner} {part}")
+        self.emit(at, "):")
+
+    def fresh(self, stem: str) -> str:
+        self.counter += 1
+        return f"{stem}{self.counter}"
+
+    def first(self, row: Row, values: list[str], paths: list[Path], at: int, key: str = "None") -> tuple[str, str]:
+        """Emit the choice among alternatives (the first present; a later one that differs is a
+        mismatch, which ``pick`` words); returns the locals holding the value and its path."""
+        if len(values) == 1:
+            return values[0], self.const(paths[0])
+        v, w = self.fresh("f"), self.fresh("p")
+        everything = f"({', '.join(values)},)"
+        call = f"{v}, {w} = _pick({self.const(_ReportSpec(row))}, {everything}, {self.const(tuple(paths))}, ctx, idx, {key})"
+        self.emit(at, f"{v}, {w} = MISSING, None")
+        for n, value in enumerate(values):
+            self.emit(at, f"{'if' if n == 0 else 'elif'} {value} is not MISSING:")
+            self.emit(at + 1, f"{v}, {w} = {value}, {self.const(paths[n])}")
+            later = [
+                f"({x} is not MISSING and not ({x}.__class__ is {value}.__class__ and {x} == {value}))" for x in values[n + 1 :]
+            ]
+            if later:
+                self.emit_if(at + 1, later, "or")
+                self.emit(at + 2, call)
+        return v, w
+
+
+class _ReportSpec:
+    """What ``pick`` needs of a spec to word a mismatch: the row id and full paths (already full here)."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: Row):
+        self.row = row
+
+    def render(self, path: Path, idx: tuple[int, ...]) -> str:
+        return path.render(idx)
+
+
+# The common JSON class first (one identity test), then the general check for the rare rest.
+_CLASS_OF_TYPE = {"string": "str", "integer": "int", "boolean": "bool", "object": "dict", "array": "list"}
+
+
+def type_test(src: CodeBuilder, type_name: str, v: str) -> str:
+    general = f"{src.const(TYPES[type_name][0])}({v})"
+    cls = _CLASS_OF_TYPE.get(type_name)
+    return f"{v}.__class__ is {cls} or {general}" if cls else general

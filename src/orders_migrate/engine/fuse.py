@@ -1,0 +1,95 @@
+"""Fuse the rows of one scope (the order, a line item, an address) into one generated function: each
+row's conditions, then its operation's spelling of its common case, or a call to its own step when the
+operation has none. Every operation keeps one meaning whichever way it runs (tests/test_compiled.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..paths import Path
+from .code import CodeBuilder
+from .context import Step
+from .generated import register, row_lines
+from .operation import RowCode, emit_read_step, emit_value_step
+from .ops import OPERATIONS
+from .table import Row
+
+# (row or None for a step of its own, its guarded step, its bare step, path relative to the scope, full path)
+Item = tuple[Row | None, Step, Step, Callable[[Path], Path], Callable[[Path], Path]]
+
+
+def _condition(src: CodeBuilder, row: Row, relative: Callable[[Path], Path]) -> list[str] | None:
+    """The row's conditions, all of which must hold; none when it has none, None when one is not spelled
+    out (a condition over every element of a list)."""
+    parts = []
+    for path, negate in ((row.if_present, False), (row.unless_present, True)):
+        if path is None:
+            continue
+        rel = relative(path)
+        if not rel.plain:
+            return None
+        v = src.read(rel)
+        parts.append(f"({v} is MISSING or {v} is None)" if negate else f"({v} is not MISSING and {v} is not None)")
+    for conds, negate in ((row.when, False), (row.unless, True)):
+        for path, values in conds:
+            rel = relative(path)
+            if not rel.plain:
+                return None
+            v = src.read(rel)
+            allowed = src.const(frozenset(x for x in values if x is not None))
+            test = f"(({v}.__class__ is str or isinstance({v}, str)) and {v} in {allowed})"
+            if None in values:
+                test = f"({v} is MISSING or {v} is None or {test})"
+            parts.append(f"not {test}" if negate else test)
+    return parts
+
+
+def emit_row(
+    src: CodeBuilder, row: Row, bare: Step, relative: Callable[[Path], Path], full: Callable[[Path], Path], at: int
+) -> bool:
+    """Spell out one row's common case at indent ``at``; False when the row stays a call."""
+    if row.agree:
+        return False
+    reads = {role: [relative(p) for p in ps] for role, ps in row.reads.items()}
+    writes = {role: [relative(p) for p in ps] for role, ps in row.writes.items()}
+    if not all(p.plain for ps in (*reads.values(), *writes.values()) for p in ps):
+        return False
+    fulls = {relative(p): full(p) for ps in row.reads.values() for p in ps}
+    # The path as the user's file spells it, for messages.
+    rc = RowCode(row, bare, reads, writes, fulls.__getitem__, at)
+    emit = OPERATIONS[row.op].emit
+    if emit is not None:
+        return emit(src, rc)
+    return emit_read_step(src, rc) or emit_value_step(src, rc)
+
+
+def fuse(items: Sequence[Item], scope: str = "order", source: str = "mappings.yaml") -> Step:
+    """One step running ``items`` in order: (row or None, its guarded step, its bare step, path relative
+    to the scope, full path for messages). Rows with a spelling are spelled out, the rest called. Each
+    row's block opens with a comment naming the row and its line in ``source``, which a failure inside
+    the block is noted with; ``scope`` names the code for tracebacks and ``mappings --code``."""
+    src = CodeBuilder()
+    for row, guarded, bare, relative, full in items:
+        if row is None:
+            src.emit(1, "# a step of its own")  # so a failure here is not put down to the row before
+            src.emit(1, f"{src.const(guarded)}(src, out, ctx, idx)")
+            continue
+        src.emit(1, f"# row {row.id} ({source}:{row.line})")
+        cond = _condition(src, row, relative)
+        if cond is None:
+            src.emit(1, f"{src.const(guarded)}(src, out, ctx, idx)")
+            continue
+        at = 1
+        if cond:
+            src.emit_if(1, cond, "and")
+            at = 2
+        mark = len(src.lines)
+        if not emit_row(src, row, bare, relative, full, at):
+            del src.lines[mark:]
+            src.emit(at, f"{src.const(bare)}(src, out, ctx, idx)")
+    code = src.code()
+    namespace = dict(src.names)
+    namespace["ROWS"] = row_lines(code)
+    exec(compile(code, register("plan", scope, code), "exec"), namespace)  # noqa: S102 - our own generated code
+    fused: Step = namespace["fused"]
+    return fused

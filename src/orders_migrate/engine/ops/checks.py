@@ -1,0 +1,213 @@
+"""Operations that check what Stores states against what its parts add up to, or that one value is the
+same wherever the order repeats it: a broken identity is a ``mismatch`` at the Stores path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, localcontext
+from typing import Any, cast
+
+from ...money import MoneyError, amount_value
+from ...paths import MISSING, Path, get, iter_each
+from ...report import describe
+from ..context import (
+    EXACT,
+    ONE,
+    ZERO,
+    Ctx,
+    Spec,
+    Step,
+    read_money,
+    type_check,
+    writer,
+)
+from ..operation import Operation
+
+
+class _Each:
+    """A path over one list, compiled once: the list's keys and the keys inside one element. Reading it
+    gives (position, value) for every element holding a value, as ``iter_each`` does."""
+
+    __slots__ = ("head", "plain", "values")
+
+    def __init__(self, path: Path):
+        split = path.split_each()
+        self.plain = split is not None and split[0].plain and split[1].plain
+        self.head = split[0] if split else path
+        self.values: Callable[[list[Any]], list[tuple[int, Any]]] = _values_of(
+            tuple(str(s) for s in split[1].segments) if split and self.plain else ()
+        )
+
+    def items(self, src: Any) -> Any:
+        value = get(src, self.head)
+        return value if isinstance(value, list) else None
+
+
+def _values_of(tail: tuple[str, ...]) -> Callable[[list[Any]], list[tuple[int, Any]]]:
+    """``values(items)``: (position, value) of every element holding a value at ``tail``, as generated
+    code (one lookup a key, no loop over the keys)."""
+    lines = ["def values(items):", "    found = []", "    for n, v in enumerate(items):"]
+    for key in tail:
+        lines.append(f"        v = v.get({key!r}, MISSING) if v.__class__ is dict or isinstance(v, dict) else MISSING")
+    lines.append("        if v is not MISSING:")
+    lines.append("            found.append((n, v))")
+    lines.append("    return found")
+    namespace: dict[str, Any] = {"MISSING": MISSING}
+    exec(compile("\n".join(lines) + "\n", "<orders-migrate each>", "exec"), namespace)  # noqa: S102 - our own generated code
+    values: Callable[[list[Any]], list[tuple[int, Any]]] = namespace["values"]
+    return values
+
+
+def op_sum_check(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    term = spec.one_read("sum")[0]
+    factor = spec.reads.get("times", (None,))[0]
+    items = term.split_each()
+    each = _Each(term)
+    times = _Each(factor) if factor is not None else None
+    if not each.plain or (times is not None and (not times.plain or times.head != each.head)):
+        raise spec.fail("'sum' and 'times' read object keys inside the same list, e.g. lineItems[i].weight")
+    # A stated value that is copied as it is (a subtotal) is only checked; one that eCommerce derives
+    # (total weight) is replaced. `complete`: a sum over elements that lack the term proves nothing.
+    carried = spec.param("carried", bool, required=False, default=False)
+    complete = spec.param("complete", bool, required=False, default=False)
+    over = spec.param("over", str, required=False, default="line items")
+    fate = "kept as stated" if carried else f"eCommerce derives it from the {over}, so the stated value is not carried"
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        stated = get(src, source)
+        if stated is MISSING or stated is None:
+            return
+        path = spec.at(source, idx)
+        parsed = read_money(stated, path, ctx)
+        if parsed is None:
+            return
+        elements = each.items(src)
+        if items is not None and elements is None:
+            if not carried:
+                ctx.report("not_derivable", path, f"there are no {over} to derive it from (a summary): not carried", spec.row.id)
+            return
+        values = each.values(elements) if elements is not None else []
+        if complete and elements is not None and sum(1 for _, v in values if v is not None) < len(elements):
+            return
+        factors = dict(times.values(elements)) if times is not None and elements is not None else {}
+        total = Decimal(0)
+        with localcontext(EXACT):
+            for n, value in values:
+                if value is None:
+                    continue
+                try:
+                    amount = amount_value(value)
+                    mult = amount_value(factors.get(n, 1)) if times is not None else ONE
+                except MoneyError:
+                    return  # the line-item rows report the bad value itself
+                total += amount * mult
+        if total != parsed[1]:
+            ctx.report(
+                "mismatch",
+                path,
+                f"Stores states {describe(stated)} but the {over} add up to {format(total.normalize(), 'f')}; {fate}",
+                spec.row.id,
+            )
+
+    return step
+
+
+def op_total_check(spec: Spec) -> Step:
+    """The Stores identity total = subtotal + shipping + tax - discount, where tax counts only when prices
+    do not include it. Totals are copied as stated (PRODUCT 11); a broken identity is reported."""
+    (total_path,) = spec.one_read("total")
+    (subtotal_path,) = spec.one_read("subtotal")
+    added = spec.reads.get("shipping", ())
+    (tax_path,) = spec.one_read("tax")
+    taken = spec.reads.get("discount", ())
+    included = spec.reads.get("included", ())
+
+    def amount(src: Any, path: Path) -> Decimal | None:
+        value = get(src, path)
+        if value is MISSING or value is None:
+            return ZERO
+        try:
+            return amount_value(value)
+        except MoneyError:
+            return None  # the row that copies the amount reports it
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        stated = get(src, total_path)
+        if stated is MISSING or stated is None or get(src, subtotal_path) in (MISSING, None):
+            return
+        parts = [amount(src, p) for p in (total_path, subtotal_path, tax_path, *added, *taken)]
+        if any(part is None for part in parts):
+            return
+        total, subtotal, tax, *rest = cast("list[Decimal]", parts)
+        flags = [v for v in (get(src, p) for p in included) if v.__class__ is bool]
+        tax_included = bool(flags) and flags[0]
+        with localcontext(EXACT):
+            expected = subtotal + sum(rest[: len(added)], ZERO) - sum(rest[len(added) :], ZERO)
+            if not tax_included:
+                expected += tax
+        if expected != total:
+            how = "tax included in prices" if tax_included else "tax not included in prices"
+            ctx.report(
+                "mismatch",
+                spec.at(total_path, idx),
+                f"Stores states {describe(stated)} but subtotal + shipping {'' if tax_included else '+ tax '}- discount "
+                f"= {format(expected.normalize(), 'f')} ({how}); kept as stated",
+                spec.row.id,
+            )
+
+    return step
+
+
+def op_same_value(spec: Spec) -> Step:
+    sources = spec.one_read()
+    (target,) = spec.one_write()
+    write = writer(spec, target)
+    check = type_check(spec)
+    places = tuple((p, _Each(p) if p.has_each else None) for p in sources)
+
+    def present(src: Any, p: Path, each: _Each | None, idx: tuple[int, ...]) -> list[tuple[tuple[int, ...], Any]]:
+        if each is None or not each.plain:
+            return list(iter_each(src, p, idx))
+        items = each.items(src)
+        return [((*idx, n), v) for n, v in each.values(items)] if items is not None else []
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        found = [(p, sub_idx, v) for p, each in places for sub_idx, v in present(src, p, each, idx) if v is not None]
+        if not found:
+            return
+        p, sub_idx, first = found[0]
+        if (check is None or check[0](first)) and all(v == first and (check is None or check[0](v)) for _, _, v in found):
+            write(out, first, ctx, idx, spec.at(p, sub_idx))  # one value throughout: the common case
+            return
+        first = MISSING
+        first_at: tuple[Path, tuple[int, ...]] | None = None
+        for p, each in places:
+            for sub_idx, value in present(src, p, each, idx):
+                if value is None:
+                    continue
+                if check is not None and not check[0](value):
+                    ctx.problem(spec.at(p, sub_idx), f"expected {check[1]}, got {describe(value)}")
+                    continue
+                if first_at is None:
+                    first, first_at = value, (p, sub_idx)
+                elif value != first:
+                    ctx.report(
+                        "mismatch",
+                        spec.at(p, sub_idx),
+                        f"{describe(value)} disagrees with {spec.at(*first_at)} = {describe(first)}; eCommerce holds one value per order",
+                        spec.row.id,
+                    )
+        if first_at is not None:
+            write(out, first, ctx, idx, spec.at(*first_at))
+
+    return step
+
+
+OPERATIONS = (
+    Operation(
+        "sum_check", op_sum_check, None, frozenset({"carried", "complete", "over"}), frozenset({"sum", "times"}), iterates=True
+    ),
+    Operation("total_check", op_total_check),
+    Operation("same_value", op_same_value, None, frozenset({"type"}), iterates=True),
+)

@@ -1,0 +1,88 @@
+"""Operations that write ISO codes: a country (3166-1 alpha-2), a subdivision (3166-2) and a currency (4217);
+a value that is no code is kept and reported, never guessed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pycountry
+
+from ...money import is_currency
+from ...paths import get
+from ...report import describe
+from ..context import (
+    SKIP,
+    At,
+    Ctx,
+    Spec,
+    Step,
+)
+from ..operation import Operation, value_op
+
+
+def _country_alpha2(value: str) -> str | None:
+    if len(value) == 2:
+        return value.upper() if pycountry.countries.get(alpha_2=value.upper()) else None
+    if len(value) == 3:
+        country = pycountry.countries.get(alpha_3=value.upper())
+        return country.alpha_2 if country else None
+    return None
+
+
+def op_country_code(spec: Spec) -> Step:
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
+        if value is None or value == "":
+            return value
+        if not isinstance(value, str):
+            ctx.problem(path, f"expected a country code, got {describe(value)}")
+            return SKIP
+        code = _country_alpha2(value)
+        if code is None:
+            ctx.report("unknown_value", path, f"{describe(value)} is not an ISO 3166-1 country code; kept as it is", spec.row.id)
+            return value
+        return code
+
+    return value_op(spec, convert)
+
+
+def op_currency_code(spec: Spec) -> Step:
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
+        if value is not None and not is_currency(value):
+            ctx.report(
+                "unknown_value",
+                path,
+                f"{describe(value)} is not an ISO 4217 currency code: copied, but no amount is formatted",
+                spec.row.id,
+            )
+        return value
+
+    return value_op(spec, convert)
+
+
+def op_subdivision_code(spec: Spec) -> Step:
+    (country_path,) = spec.one_read("country")
+
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
+        if not isinstance(value, str) or not value or "-" in value:
+            return value  # already ISO 3166-2 ("US-NY"), or empty
+        country = get(src, country_path)
+        alpha2 = _country_alpha2(country) if isinstance(country, str) else None
+        code = f"{alpha2}-{value.upper()}" if alpha2 else None
+        if code is None or pycountry.subdivisions.get(code=code) is None:  # type: ignore[no-untyped-call]
+            ctx.report(
+                "not_derivable",
+                path,
+                f"{describe(value)} is not a subdivision of country {describe(country)}; kept as it is, not ISO 3166-2",
+                spec.row.id,
+            )
+            return value
+        return code
+
+    return value_op(spec, convert, role="subdivision")
+
+
+OPERATIONS = (
+    Operation("country_code", op_country_code),
+    Operation("currency_code", op_currency_code),
+    Operation("subdivision_code", op_subdivision_code),
+)

@@ -1,0 +1,189 @@
+"""Operations that map a Stores value to eCommerce's: through an enum map, to one of several fields by a
+discriminator (``split``), or the first rule whose conditions hold (``first_match``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...paths import MISSING, Path, get
+from ...report import Entry, describe
+from ..code import CodeBuilder
+from ..context import (
+    Ctx,
+    Spec,
+    Step,
+    first_of,
+    writer,
+    writers,
+)
+from ..operation import Operation, RowCode
+
+
+def op_enum(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    targets = spec.one_write(required=False)
+    values = spec.param("values", list)
+    mapping = spec.param("map", dict)
+    not_derivable = spec.param("not_derivable", dict, required=False, default={})
+    for v in values:
+        if v not in mapping and v not in not_derivable:
+            raise spec.fail(f"enum map has no entry for the source value {v!r}")
+    for v in list(mapping) + list(not_derivable):
+        if v not in values:
+            raise spec.fail(f"enum map entry {v!r} is not one of the listed source values")
+    if any(mapping[v] is not None for v in mapping) and not targets:
+        raise spec.fail("enum map writes values but the row has no 'to'")
+    writes = writers(spec, targets)
+    documented = ", ".join(values)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING:
+            return
+        path = spec.at(source, idx)
+        if value is None:
+            for w in writes:
+                w(out, None, ctx, idx, path)
+            return
+        if isinstance(value, str) and value in mapping:
+            target_value = mapping[value]
+            if target_value is None:
+                return
+            if isinstance(target_value, dict):
+                target_value = dict(target_value)
+            for w in writes:
+                w(out, target_value, ctx, idx, path)
+        elif isinstance(value, str) and value in not_derivable:
+            ctx.report("not_derivable", path, not_derivable[value], spec.row.id)
+        else:
+            ctx.report(
+                "unknown_value", path, f"{describe(value)} is not a documented value ({documented}); not carried", spec.row.id
+            )
+
+    return step
+
+
+def _unknown(ctx: Ctx, where: Path, idx: tuple[int, ...], value: Any, documented: str, row: str) -> None:
+    ctx.entries.append(
+        Entry("unknown_value", where.render(idx), f"{describe(value)} is not a documented value ({documented}); not carried", row)
+    )
+
+
+def emit_enum(src: CodeBuilder, rc: RowCode) -> bool:
+    if len(rc.sources) != 1:
+        return False
+    row, source, targets, full, at = rc.row, rc.sources[0], rc.targets, rc.full, rc.at
+    mapping = row.params.get("map")
+    not_derivable = row.params.get("not_derivable") or {}
+    values = row.params.get("values")
+    if not isinstance(mapping, dict) or not isinstance(not_derivable, dict) or not isinstance(values, list):
+        return False
+    src.use(_unknown=_unknown)
+    v = src.read(source)
+    where = src.const(full(source))
+    src.emit(at, f"if {v} is None:")
+    src.put_all(at + 1, "None", targets, "{}")
+    if not targets:
+        src.emit(at + 1, "pass")
+    src.emit(at, f"elif {v} is not MISSING:")
+    src.emit(at + 1, f"t = {src.const(mapping)}.get({v}, SKIP) if {v}.__class__ is str or isinstance({v}, str) else SKIP")
+    src.emit(at + 1, "if t is SKIP:")
+    unknown_at = at + 2
+    if not_derivable:
+        reasons = src.const(not_derivable)
+        src.emit(at + 2, f"if isinstance({v}, str) and {v} in {reasons}:")
+        src.entry(at + 3, ["'not_derivable'", f"{where}.render(idx)", f"{reasons}[{v}]", repr(row.id)])
+        src.emit(at + 2, "else:")
+        unknown_at = at + 3
+    documented = ", ".join(values)
+    # A long list of values is the row's own `values` (see the row's line): named, not spelled out.
+    listed = repr(documented) if len(documented) <= 60 else src.const(documented)
+    src.call(unknown_at, "_unknown", ["ctx", where, "idx", v, listed, repr(row.id)])
+    if targets:
+        src.emit(at + 1, "elif t is not None:")
+        src.emit(at + 2, "if t.__class__ is dict: t = dict(t)")
+        src.put_all(at + 2, "t", targets)
+    return True
+
+
+def op_split(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    by = spec.one_read("by")
+    values = spec.param("values", list)
+    cases = spec.param("cases", dict)
+    for v in values:
+        if v not in cases:
+            raise spec.fail(f"split has no case for the discriminator value {v!r}")
+    targets: dict[str, Any] = {}
+    for value, case in cases.items():
+        if isinstance(case, dict):
+            if set(case) != {"not_derivable"}:
+                raise spec.fail(f"case {value!r} must be a path or {{not_derivable: reason}}")
+            targets[value] = case["not_derivable"]
+        else:
+            (target,) = spec.writes[f"case:{value}"]
+            targets[value] = writer(spec, target)
+    documented = ", ".join(values)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING or value is None:
+            return
+        path = spec.at(source, idx)
+        kind, where = first_of(spec, src, by, ctx, idx)
+        if where is None:
+            ctx.report("not_derivable", path, f"no {by[0].text} says which eCommerce field this id belongs to", spec.row.id)
+            return
+        target = targets.get(kind) if isinstance(kind, str) else None
+        if target is None:
+            ctx.report(
+                "unknown_value",
+                path,
+                f"{spec.render(where, idx)} = {describe(kind)} is not a documented value ({documented}); the id is not carried",
+                spec.row.id,
+            )
+        elif isinstance(target, str):
+            ctx.report("not_derivable", path, target, spec.row.id)
+        else:
+            if not isinstance(value, str):
+                ctx.problem(path, f"expected a string, got {describe(value)}")
+                return
+            target(out, value, ctx, idx, path)
+
+    return step
+
+
+def op_first_match(spec: Spec) -> Step:
+    (target,) = spec.one_write()
+    write = writer(spec, target)
+    rules_raw = spec.param("rules", list)
+    default = spec.param("default", str)
+    readable = {p.text: p for p in spec.one_read()}
+    rules: list[tuple[tuple[tuple[Path, Any], ...], Any]] = []
+    for rule in rules_raw:
+        if not isinstance(rule, dict) or "when" not in rule or "value" not in rule:
+            raise spec.fail("each rule needs 'when' and 'value'")
+        conds = []
+        for p, v in rule["when"].items():
+            if p not in readable:
+                raise spec.fail(f"rule condition on {p!r}, which the row does not read ('from')")
+            conds.append((readable[p], v))
+        rules.append((tuple(conds), rule["value"]))
+    first = spec.render(spec.one_read()[0], ())
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        for conds, value in rules:
+            if all(get(src, p) == v for p, v in conds):
+                write(out, value, ctx, idx, first)
+                return
+        if any(get(src, p) not in (MISSING, None) for p in readable.values()):
+            write(out, default, ctx, idx, first)  # with neither status known, no status is invented
+
+    return step
+
+
+OPERATIONS = (
+    Operation("enum", op_enum, emit_enum, frozenset({"map", "values", "not_derivable"}), search="enum"),
+    Operation("split", op_split, None, frozenset({"cases", "values"}), frozenset({"by"}), search="split"),
+    Operation("first_match", op_first_match, None, frozenset({"rules", "default"}), search="derived"),
+)

@@ -1,0 +1,278 @@
+"""Operations of the line items: Wix's id from the Stores index, the description lines and catalog options
+from the option lists, and which items a coupon's discount applies to."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from ...money import MoneyError, parse_amount
+from ...paths import MISSING, Path, get, index_step, is_empty, key_step
+from ...report import describe
+from ..code import CodeBuilder
+from ..context import (
+    Ctx,
+    Spec,
+    Step,
+    is_int,
+    writer,
+    writers,
+)
+from ..operation import Operation, ReadStep, RowCode, emit_read_step
+
+# The last group of a GUID holds 12 digits: a larger index would make an id that is not a GUID.
+MAX_LINE_ITEM_INDEX: Final = 999_999_999_999
+
+
+def line_item_guid(index: int) -> str:
+    """Wix's own rule: Stores line-item index 1 is eCommerce id 00000000-0000-0000-0000-000000000001."""
+    if not 0 <= index <= MAX_LINE_ITEM_INDEX:
+        raise ValueError(f"line-item index {index} has no GUID: it must be 0 to {MAX_LINE_ITEM_INDEX}")
+    return f"00000000-0000-0000-0000-{index:012d}"
+
+
+def _index_of(item: Any, position: int) -> int:
+    # An index the line-item-id row refuses fails the order; the position only stands in for a missing one.
+    index = item.get("index") if isinstance(item, dict) else None
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index <= MAX_LINE_ITEM_INDEX:
+        return index
+    return position + 1
+
+
+class _LineItemId(ReadStep):
+    __slots__ = ("writes", "seen_key")
+
+    def __init__(self, spec: Spec):
+        super().__init__(spec, ("value",))
+        if len(self.paths[0]) != 1:
+            raise spec.fail("line_item_id reads one 'from' path")
+        self.writes = writers(spec, spec.one_write())
+        self.seen_key = f"{spec.row.id}:seen"
+
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec = self.spec
+        ((index,),) = values
+        path = spec.at(self.paths[0][0], idx)
+        position = idx[-1] if idx else 0
+        if index is MISSING or index is None:
+            index = position + 1
+            ctx.report(
+                "not_derivable",
+                path,
+                f"no index: the id follows the position ({line_item_guid(index)}); Wix's own id cannot be known",
+                spec.row.id,
+            )
+        elif not is_int(index) or index < 0:
+            ctx.problem(path, f"expected a non-negative integer, got {describe(index)}")
+            return
+        elif index > MAX_LINE_ITEM_INDEX:
+            ctx.problem(
+                path, f"index {index} is too large for a line-item id: its GUID holds 12 digits (at most {MAX_LINE_ITEM_INDEX})"
+            )
+            return
+        seen = ctx.seen.get(self.seen_key)
+        if seen is None:
+            seen = ctx.seen[self.seen_key] = {}
+        if index in seen:
+            ctx.problem(path, f"index {index} repeats {seen[index]}: line-item ids would collide")
+            return
+        seen[index] = path
+        guid = line_item_guid(index)
+        for w in self.writes:
+            w(out, guid, ctx, idx, path)
+
+
+def op_line_item_id(spec: Spec) -> Step:
+    return _LineItemId(spec)
+
+
+def emit_line_item_id(src: CodeBuilder, rc: RowCode) -> bool:
+    """Wix's id from the index, inline for an index not seen before in the order; anything else (no
+    index, a bad one, a repeat) is the step's own call."""
+    row, step, at = rc.row, rc.bare, rc.at
+    if not isinstance(step, _LineItemId) or len(step.paths[0]) != 1:
+        return emit_read_step(src, rc)
+    (path,) = step.paths[0]
+    targets = list(step.spec.writes.get("value", ()))
+    if not path.plain or len(targets) != 1 or not targets[0].plain:
+        return False
+    v = src.read(path)
+    key = src.const(f"{row.id}:seen")
+    # Only an index that makes a GUID is spelled out; the step's own call refuses the others.
+    valid = f"{v}.__class__ is int and 0 <= {v} <= {MAX_LINE_ITEM_INDEX}"
+    src.emit(at, f"s = ctx.seen.get({key}) if {valid} else None")
+    src.emit(at, f"if s is None and {valid}:")
+    src.emit(at + 1, f"s = ctx.seen[{key}] = {{}}")
+    src.emit(at, f"if s is None or {v} in s:")
+    src.emit(at + 1, f"{src.const(step)}.run((({v},),), out, ctx, idx)")
+    src.emit(at, "else:")
+    src.emit(at + 1, f"s[{v}] = At({src.const(step.spec.full.get(path, path))}, idx)")
+    src.put(at + 1, f"{src.const(line_item_guid)}({v})", targets[0])
+    return True
+
+
+def _text(value: Any) -> dict[str, str]:
+    return {"original": value, "translated": value}
+
+
+def _pairs(
+    spec: Spec, items: Any, path: Path | None, keys: tuple[str, str], ctx: Ctx, idx: tuple[int, ...]
+) -> list[tuple[str, str]] | None:
+    """``[{option, selection}]``-style lists (the value ``items`` read at ``path``) as (name, value)
+    pairs; None when absent."""
+    if path is None or items is MISSING or items is None:
+        return None
+    if not isinstance(items, list):
+        ctx.problem(spec.render(path, idx), f"expected an array, got {describe(items)}")
+        return None
+    pairs = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict):
+            ctx.problem(
+                spec.render(path, idx) + index_step(n), f"expected {{{keys[0]}: string, {keys[1]}: string}}, got {describe(item)}"
+            )
+            continue
+        name, value = item.get(keys[0], ""), item.get(keys[1], "")
+        wrong = [key for key, v in zip(keys, (name, value), strict=True) if not isinstance(v, str)]
+        for key in wrong:  # at the field itself, the deepest path that explains it
+            ctx.problem(spec.render(path, idx) + index_step(n) + key_step(key), f"expected a string, got {describe(item[key])}")
+        if not wrong:
+            pairs.append((name, value))
+    return pairs
+
+
+def _one(paths: tuple[Path, ...]) -> Path | None:
+    return paths[0] if paths else None
+
+
+def _only(values: tuple[Any, ...]) -> Any:
+    return values[0] if values else MISSING
+
+
+def _pair_keys(spec: Spec, role: str) -> tuple[str, str]:
+    """The two keys of a ``[{name, value}]`` list (``option``/``selection``), from the row's ``pairs``."""
+    keys = spec.param("pairs", dict).get(role)
+    if not (isinstance(keys, list) and len(keys) == 2 and all(isinstance(k, str) for k in keys)):
+        raise spec.fail(f"'pairs' needs {role}: [name key, value key]")
+    return keys[0], keys[1]
+
+
+class _DescriptionLines(ReadStep):
+    __slots__ = ("keys", "write", "line_type", "anchor")
+
+    def __init__(self, spec: Spec):
+        super().__init__(spec, ("options", "customTextFields", "notes"))
+        self.keys = (_pair_keys(spec, "options"), _pair_keys(spec, "customTextFields"))
+        self.write = writer(spec, spec.one_write()[0])
+        self.line_type = spec.param("line_type", str)
+        anchor = next((ps[0] for ps in self.paths if ps), None)
+        if anchor is None:
+            raise spec.fail("description_lines needs options, customTextFields or notes in 'from'")
+        self.anchor = anchor
+
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec, line_type = self.spec, self.line_type
+        lines: list[dict[str, Any]] = []
+        present = False
+        for n in (0, 1):
+            items = values[n][0] if values[n] else MISSING
+            if items is MISSING or items is None:
+                continue
+            pairs = _pairs(spec, items, self.paths[n][0], self.keys[n], ctx, idx)
+            if pairs is not None:
+                present = True
+                lines.extend(
+                    {
+                        "name": {"original": name, "translated": name},
+                        "plainText": {"original": value, "translated": value},
+                        "lineType": line_type,
+                    }
+                    for name, value in pairs
+                )
+        notes = _one(self.paths[2])
+        note = _only(values[2])
+        if isinstance(note, str) and note:
+            present = True
+            lines.append({"name": _text(""), "plainText": _text(note), "lineType": line_type})
+        elif notes is not None and not is_empty(note):
+            ctx.problem(spec.render(notes, idx), f"expected a string, got {describe(note)}")
+        if present:  # only an agreeing write names the path
+            self.write(out, lines, ctx, idx, spec.at(self.anchor, idx) if spec.row.agree else "")
+
+
+def op_description_lines(spec: Spec) -> Step:
+    return _DescriptionLines(spec)
+
+
+class _CatalogOptions(ReadStep):
+    __slots__ = ("keys", "write")
+
+    def __init__(self, spec: Spec):
+        super().__init__(spec, ("options", "variantId", "customTextFields"))
+        self.keys = (_pair_keys(spec, "options"), _pair_keys(spec, "customTextFields"))
+        self.write = writer(spec, spec.one_write()[0])
+
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec = self.spec
+        (options, variant, fields) = self.paths
+        result: dict[str, Any] = {}
+        opts = _pairs(spec, _only(values[0]), _one(options), self.keys[0], ctx, idx)
+        if opts is not None:
+            result["options"] = dict(opts)
+        vid = _only(values[1])
+        if vid is not MISSING and vid is not None:
+            if not isinstance(vid, str):
+                ctx.problem(spec.render(variant[0], idx), f"expected a string, got {describe(vid)}")
+            else:
+                result["variantId"] = vid
+        texts = _pairs(spec, _only(values[2]), _one(fields), self.keys[1], ctx, idx)
+        if texts:
+            result["customTextFields"] = dict(texts)
+        # An empty options list alone says nothing: a custom-amount item keeps an empty catalogReference.
+        if result.get("options") or "variantId" in result or texts:
+            self.write(out, result, ctx, idx, "")
+
+
+def op_catalog_options(spec: Spec) -> Step:
+    return _CatalogOptions(spec)
+
+
+def op_discount_scope(spec: Spec) -> Step:
+    (discount,) = spec.one_read("discounts")
+    split = discount.split_each()
+    if split is None:
+        raise spec.fail("'discounts' must name a line-item field, e.g. lineItems[i].discount")
+    items_path, amount_path = split
+    write_ids = writer(spec, spec.one_write("ids")[0])
+    types = spec.param("types", dict)
+    some_items, no_items = types.get("some_items"), types.get("no_items")
+    if not (isinstance(some_items, str) and isinstance(no_items, str)):
+        raise spec.fail("'types' needs some_items and no_items: the discountType for each case")
+    write_type = writer(spec, spec.one_write("type")[0])
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        items = get(src, items_path)
+        if not isinstance(items, list):
+            return
+        ids = []
+        for n, item in enumerate(items):
+            value = get(item, amount_path)
+            if value is MISSING or value is None:
+                continue
+            try:
+                if parse_amount(value)[1] > 0:
+                    ids.append(line_item_guid(_index_of(item, n)))
+            except MoneyError:
+                continue  # line-discount reports it
+        if ids:
+            write_ids(out, ids, ctx, idx, "")
+        write_type(out, some_items if ids else no_items, ctx, idx, "")
+
+    return step
+
+
+OPERATIONS = (
+    Operation("line_item_id", op_line_item_id, emit_line_item_id),
+    Operation("description_lines", op_description_lines, None, frozenset({"pairs", "line_type"})),
+    Operation("catalog_options", op_catalog_options, None, frozenset({"pairs"})),
+    Operation("discount_scope", op_discount_scope, None, frozenset({"types"}), iterates=True),
+)

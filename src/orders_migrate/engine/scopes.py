@@ -1,0 +1,159 @@
+"""Where a row runs: the list element its paths sit in (its scope), its paths relative to that scope, and
+the steps that run rows under their conditions and once per list element."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ..paths import MISSING, Path, get, iter_each, parse, put
+from ..report import describe
+from .context import Ctx, Spec, Step
+from .ops import OPERATIONS
+from .table import Row
+
+
+def join(outer: Path, inner: Path) -> Path:
+    return parse(f"{outer.text}.{inner.text}")
+
+
+def scope_of(row: Row, op_name: str) -> Path | None:
+    """The list a row runs over, when every path of the row sits in the same list element."""
+    paths = list(row.all_reads()) + list(row.all_writes())
+    paths += [p for p in (row.if_present, row.unless_present) if p is not None]
+    paths += [p for p, _ in row.when + row.unless]
+    heads = set()
+    for p in paths:
+        split = p.split_each()
+        heads.add(split[0].text if split else None)
+    operation = OPERATIONS.get(op_name)
+    if len(heads) == 1 and None not in heads and not (operation is not None and operation.rooted):
+        return parse(heads.pop())
+    return None
+
+
+def relative(path: Path, scope: Path | None = None) -> Path:
+    if scope is None:
+        return path
+    split = path.split_each()
+    assert split is not None
+    return split[1]
+
+
+def spec_of(
+    row: Row,
+    scope: Path | None,
+    prefix: Path | None,
+    address_steps: Mapping[bool, tuple[Step, ...]],
+    source: str = "mappings.yaml",
+) -> Spec:
+    full: dict[Path, Path] = {}
+
+    def rel(p: Path, is_read: bool) -> Path:
+        r = relative(p, scope)
+        if is_read:
+            full[r] = join(prefix, p) if prefix is not None else p
+        return r
+
+    reads = {role: tuple(rel(p, True) for p in ps) for role, ps in row.reads.items()}
+    writes = {role: tuple(rel(p, False) for p in ps) for role, ps in row.writes.items()}
+    return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps, source)
+
+
+def guard(step: Step, row: Row, scope: Path | None) -> Step:
+    """Run a row only when its conditions hold (``if_present``, ``unless_present``, ``when``, ``unless``)."""
+    need = relative(row.if_present, scope) if row.if_present is not None else None
+    avoid = relative(row.unless_present, scope) if row.unless_present is not None else None
+    when = tuple((relative(p, scope), values) for p, values in row.when)
+    unless = tuple((relative(p, scope), values) for p, values in row.unless)
+    if need is None and avoid is None and not when and not unless:
+        return step
+
+    def condition(path: Path, values: tuple[Any, ...]) -> Callable[[Any], bool]:
+        """Built once per row: does the value at ``path`` lie in ``values`` (~ meaning absent or null)?"""
+        allowed = frozenset(v for v in values if v is not None)
+        if path.has_each:  # every element of the list (and there is at least one)
+
+            def every(src: Any) -> bool:
+                found = [v for _, v in iter_each(src, path)]
+                return bool(found) and all(isinstance(v, str) and v in allowed for v in found)
+
+            return every
+        empty_ok = None in values
+
+        def one(src: Any) -> bool:
+            value = get(src, path)
+            if value is MISSING or value is None:
+                return empty_ok
+            return isinstance(value, str) and value in allowed  # an object or a list is never a listed value
+
+        return one
+
+    musts = tuple(condition(p, v) for p, v in when)
+    must_nots = tuple(condition(p, v) for p, v in unless)
+
+    def guarded(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        if need is not None and get(src, need) in (MISSING, None):
+            return
+        if avoid is not None and get(src, avoid) not in (MISSING, None):
+            return
+        for must in musts:
+            if not must(src):
+                return
+        for must_not in must_nots:
+            if must_not(src):
+                return
+        step(src, out, ctx, idx)
+
+    return guarded
+
+
+def loop(src_list: Path, out_list: Path, steps: tuple[Step, ...], report_shape: bool = True) -> Step:
+    """Run steps once per list element; ``report_shape`` is off for a second pass over the same list."""
+    where = src_list.render()
+
+    def each(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        items = get(src, src_list)
+        if items is MISSING or items is None:
+            return
+        if not isinstance(items, list):
+            if report_shape:
+                ctx.problem(where, f"expected an array, got {describe(items)}")
+            return
+        out_items = get(out, out_list)
+        if not isinstance(out_items, list):
+            out_items = []
+            put(out, out_list, out_items)
+        for n, item in enumerate(items):
+            while len(out_items) <= n:
+                out_items.append({})
+            if not isinstance(item, dict):
+                if report_shape:
+                    ctx.problem(f"{where}[{n}]", f"expected an object, got {describe(item)}")
+                continue
+            target = out_items[n]
+            for step in steps:
+                step(item, target, ctx, idx + (n,))
+
+    return each
+
+
+def sequence(steps: tuple[Step, ...]) -> Step:
+    def run(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        for step in steps:
+            step(src, out, ctx, idx)
+
+    return run
+
+
+def identity(path: Path) -> Path:
+    return path
+
+
+def scope_name(section: str, scope: Path | None) -> str:
+    """What the generated code of a section's rows is called: ``order``, ``lineItems[i]``, ``refund``."""
+    if scope is None:
+        return section
+    each = f"{scope.text}[i]"
+    return each if section == "order" else f"{section} {each}"
