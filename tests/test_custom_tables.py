@@ -117,6 +117,54 @@ def test_a_bad_custom_table_is_a_usage_error_naming_file_line_and_row(tmp_path: 
         assert "Traceback" not in err
 
 
+def test_a_custom_table_writing_what_ecommerce_refuses_is_a_usage_error(tmp_path: Path) -> None:
+    # Validity by construction: a value the table spells out is checked against the model as it compiles.
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        _table(
+            "map: {UNSPECIFIED_WEIGHT_UNIT: UNSPECIFIED_WEIGHT_UNIT, KG: KG, LB: LB}",
+            "map: {UNSPECIFIED_WEIGHT_UNIT: UNSPECIFIED_WEIGHT_UNIT, KG: KILO, LB: LB}",
+        )
+    )
+    line = next(n for n, text in enumerate(bad.read_text().splitlines(), start=1) if text == "  - id: weight-unit")
+    for args in (("convert", str(COUPON)), ("check", str(COUPON)), ("mappings",)):
+        proc = run(*args, "--mappings", str(bad))
+        err = proc.stderr.decode()
+        assert proc.returncode == 2, (args, err)
+        assert f"{bad}:{line}: row 'weight-unit' writes 'KILO' to weightUnit, which the eCommerce order does not allow" in err, (
+            err
+        )
+        assert '"KG"' in err and "Traceback" not in err
+
+
+def test_every_value_the_shipped_table_spells_out_is_one_ecommerce_allows() -> None:
+    from orders_migrate.engine.conformance import model_problems, written
+
+    table = default_plan().table
+    assert model_problems(table) == []
+    checked = {(row.id, path.text) for row, path, _ in written(table)}
+    # Enum maps, constants, rules, line types and discount types, the address rows at each of their hosts.
+    assert ("payment-status", "paymentStatus") in checked
+    assert ("address-vat-type", "shippingInfo.logistics.shippingDestination.contactDetails.vatId.type") in checked
+    assert ("line-description-lines", "lineItems[i].descriptionLines") in checked
+    assert len(checked) >= 12
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "row"),
+    [
+        ("line_type: PLAIN_TEXT", "line_type: PLAIN", "line-description-lines"),
+        ("types: {some_items: SPECIFIC_ITEMS, no_items: GLOBAL}", "types: {some_items: SOME, no_items: GLOBAL}", "coupon-scope"),
+        ("default: APPROVED", "default: DONE", "order-status"),
+    ],
+)
+def test_each_kind_of_spelled_out_value_is_checked(old: str, new: str, row: str) -> None:
+    from orders_migrate.engine.conformance import model_problems
+
+    problems = model_problems(load_table(_table(old, new), "mine.yaml"))
+    assert [p.row_id for p in problems] == [row], problems
+
+
 def test_a_missing_custom_table_is_a_usage_error(tmp_path: Path) -> None:
     proc = run("mappings", "--mappings", str(tmp_path / "nope.yaml"))
     assert proc.returncode == 2

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..paths import Each, Path, parse
 from ..report import Entry
+from .conformance import model_problems
 from .context import Spec, Step
 from .dialect import compile_velo
 from .fuse import Item, fuse
@@ -301,9 +302,13 @@ def plan_of(text: str, source: str = "mappings.yaml", generate: bool = True) -> 
 
 
 def plan_from_file(path: str) -> Plan:
-    """The plan of a user's own table; ``MappingError`` names the file, line and row of a bad row,
-    ``OSError`` a file that cannot be read."""
-    return plan_of(FsPath(path).read_text(encoding="utf-8"), path, True)
+    """The plan of a user's own table; ``MappingError`` names the file, line and row of a bad row (one
+    that writes a value the eCommerce order does not allow, too), ``OSError`` a file that cannot be read."""
+    plan = plan_of(FsPath(path).read_text(encoding="utf-8"), path, True)
+    problems = model_problems(plan.table)
+    if problems:
+        raise problems[0]
+    return plan
 
 
 @lru_cache(maxsize=1)

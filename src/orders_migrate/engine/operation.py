@@ -7,7 +7,7 @@ one touches its own module under ``ops/`` and the rows that use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -53,6 +53,10 @@ class RowCode:
 # Spell out a row's common case into the builder; False when it has no spelling (the row is then a call).
 Emitter = Callable[["CodeBuilder", RowCode], bool]
 
+# The values a row's own keys spell out (an enum map's targets, a constant), each with the path it is
+# written to: checked against the eCommerce model when a table is compiled (conformance.py).
+Constants = Callable[[Row], Iterable[tuple[Path, Any]]]
+
 
 @dataclass(frozen=True, slots=True)
 class Operation:
@@ -66,6 +70,7 @@ class Operation:
     search: Search | None = None  # Search Orders can filter on what it writes: the row may say how (`search`)
     rooted: bool = False  # its `to` is written from the order's root, not relative to the row's object
     nests: bool = False  # applies the address table at the object it reads: its reads are the table's
+    constants: Constants | None = None  # what it writes that the row spells out, for the model check
 
     def allowed(self) -> frozenset[str]:
         return self.params | {"search"} if self.search is not None else self.params

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..context import (
     writers,
 )
 from ..operation import Operation, RowCode, emit_value_step, value_op
+from ..table import Row
 
 
 def op_copy(spec: Spec) -> Step:
@@ -172,10 +174,14 @@ def op_plain_value(spec: Spec) -> Step:
     return value_op(spec, convert)
 
 
+def _constant_constants(row: Row) -> Iterable[tuple[Path, Any]]:
+    return [(target, row.params.get("value")) for target in row.writes.get("value", ())]
+
+
 OPERATIONS = (
     Operation("copy", op_copy, emit_copy, frozenset({"type", "minimum"}), search="same"),
     Operation("to_string", op_to_string, search="to_string"),
     Operation("to_number", op_to_number, emit_to_number),
-    Operation("constant", op_constant, emit_constant, frozenset({"value"})),
+    Operation("constant", op_constant, emit_constant, frozenset({"value"}), constants=_constant_constants),
     Operation("plain_value", op_plain_value),
 )

@@ -3,6 +3,7 @@ discriminator (``split``), or the first rule whose conditions hold (``first_matc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ...paths import MISSING, Path, get
@@ -17,6 +18,7 @@ from ..context import (
     writers,
 )
 from ..operation import Operation, RowCode
+from ..table import Row
 
 
 def op_enum(spec: Spec) -> Step:
@@ -182,8 +184,23 @@ def op_first_match(spec: Spec) -> Step:
     return step
 
 
+def _enum_constants(row: Row) -> Iterable[tuple[Path, Any]]:
+    mapping = row.params.get("map")
+    values = [v for v in mapping.values() if v is not None] if isinstance(mapping, dict) else []
+    return [(target, value) for target in row.writes.get("value", ()) for value in values]
+
+
+def _rule_constants(row: Row) -> Iterable[tuple[Path, Any]]:
+    rules = row.params.get("rules")
+    values = [rule["value"] for rule in rules if isinstance(rule, dict) and "value" in rule] if isinstance(rules, list) else []
+    values.append(row.params.get("default"))
+    return [(target, value) for target in row.writes.get("value", ()) for value in values]
+
+
 OPERATIONS = (
-    Operation("enum", op_enum, emit_enum, frozenset({"map", "values", "not_derivable"}), search="enum"),
+    Operation(
+        "enum", op_enum, emit_enum, frozenset({"map", "values", "not_derivable"}), search="enum", constants=_enum_constants
+    ),
     Operation("split", op_split, None, frozenset({"cases", "values"}), frozenset({"by"}), search="split"),
-    Operation("first_match", op_first_match, None, frozenset({"rules", "default"}), search="derived"),
+    Operation("first_match", op_first_match, None, frozenset({"rules", "default"}), search="derived", constants=_rule_constants),
 )

@@ -3,6 +3,7 @@ from the option lists, and which items a coupon's discount applies to."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final
 
 from ...money import MoneyError, parse_amount
@@ -18,6 +19,7 @@ from ..context import (
     writers,
 )
 from ..operation import Operation, ReadStep, RowCode, emit_read_step
+from ..table import Row
 
 # The last group of a GUID holds 12 digits: a larger index would make an id that is not a GUID.
 MAX_LINE_ITEM_INDEX: Final = 999_999_999_999
@@ -270,9 +272,20 @@ def op_discount_scope(spec: Spec) -> Step:
     return step
 
 
+def _line_constants(row: Row) -> Iterable[tuple[Path, Any]]:
+    line = {"name": _text("a"), "plainText": _text("b"), "lineType": row.params.get("line_type")}
+    return [(target, [line]) for target in row.writes.get("value", ())]
+
+
+def _scope_constants(row: Row) -> Iterable[tuple[Path, Any]]:
+    types = row.params.get("types")
+    values = list(types.values()) if isinstance(types, dict) else []
+    return [(target, value) for target in row.writes.get("type", ()) for value in values]
+
+
 OPERATIONS = (
     Operation("line_item_id", op_line_item_id, emit_line_item_id),
-    Operation("description_lines", op_description_lines, None, frozenset({"pairs", "line_type"})),
+    Operation("description_lines", op_description_lines, None, frozenset({"pairs", "line_type"}), constants=_line_constants),
     Operation("catalog_options", op_catalog_options, None, frozenset({"pairs"})),
-    Operation("discount_scope", op_discount_scope, None, frozenset({"types"}), iterates=True),
+    Operation("discount_scope", op_discount_scope, None, frozenset({"types"}), iterates=True, constants=_scope_constants),
 )
