@@ -48,11 +48,12 @@ from .progress import BatchProgress, Stats, make_progress, print_summary, report
 from .reader import ReadError, Record, read_line, read_records
 from .render import report_text
 from .report import ConversionError, Entry, Problem, Report
+from .route import route
 from .sinks import AUTO, JSON, LINES, FileSink, StreamSink, partial_path, pretty
 from .sources import END, GLOB_CHARS, LINE, Input, Item, Position, expand_inputs, input_size, is_ndjson_name, read_items
 from .versions import data_versions, describe_versions, version_changes
 from .webhooks import convert_parsed_webhook as convert_webhook  # as above
-from .webhooks import detect_webhook, is_ecom_event, is_jwt, refuse_unsigned
+from .webhooks import refuse_unsigned
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 CHECKPOINT_VERSION = 2
@@ -81,15 +82,11 @@ def convert_record(
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     payload = rec.payload
     refuse_unsigned(payload, public_key)
-    if (
-        kind not in (None, "order")
-        or is_jwt(payload)
-        or is_ecom_event(payload)
-        or detect_webhook(payload, (plan or default_plan()).webhooks)
-    ):
-        return convert_webhook(
-            payload, kind=kind if kind != "order" else None, public_key=public_key, locale=locale, source=source, plan=plan
-        )
+    routed = route(payload, plan, kind)
+    if routed.event:
+        # The body's webhook as the router recognised it, so the converter need not look again.
+        named = routed.webhook.id if routed.webhook is not None else kind if kind != "order" else None
+        return convert_webhook(payload, kind=named, public_key=public_key, locale=locale, source=source, plan=plan)
     conversion = convert_order(payload, locale=locale, source=source, validate=validate or strict, plan=plan)
     if strict:
         from .models.validate import strict_problems

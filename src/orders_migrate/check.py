@@ -20,15 +20,16 @@ from typing import Any
 import orjson
 
 from .convert import convert_parsed_order
-from .detect import detect_kind, mixed_keys
 from .engine import Plan, default_plan
+from .engine.detect import mixed_keys
 from .jsonio import describe_error, json_dumps_exact, loads
 from .models.validate import validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse, parse_rendered
 from .reader import NDJSON_SUFFIXES
 from .report import ConversionError, Problem
-from .webhooks import convert_parsed_webhook, detect_webhook, is_ecom_event, payload_records
+from .route import payload_records, route
+from .webhooks import convert_parsed_webhook
 
 JSON_SUFFIXES = frozenset({".json"}) | NDJSON_SUFFIXES
 
@@ -183,15 +184,9 @@ def _check_doc(doc: Any, where: str, fix: bool, locale: str, plan: Plan, result:
     or None when one could not be converted (then the whole file stays as it is)."""
     replacements: list[tuple[str, Any]] = []
     failed = False
-    for prefix, payload in payload_records(doc):
-        webhook = detect_webhook(payload, plan.webhooks)
-        kind: str = (
-            "stores_webhook"
-            if webhook is not None
-            else "ecom_event"
-            if is_ecom_event(payload)
-            else detect_kind(payload, plan.table)
-        )
+    for prefix, payload in payload_records(doc, plan=plan):
+        routed = route(payload, plan)
+        kind, webhook = routed.kind, routed.webhook
         if kind == "ecom_order":
             result.orders += 1
             result.findings.extend(_at(where, prefix, p) for p in validate_ecom_order(payload))

@@ -25,13 +25,13 @@ import orjson
 from .batch import write_decimal
 from .convert import Conversion, convert_order
 from .engine import Plan, default_plan
-from .engine.context import Ctx
-from .money import DEFAULT_LOCALE, formatter
+from .money import DEFAULT_LOCALE
 from .paths import get
 from .reader import ReadError, Record, read_bytes, read_records
 from .report import ConversionError, Entry, Problem, describe
+from .route import detect_webhook, is_ecom_event, is_jwt
 from .sources import expand_inputs
-from .webhooks import decode_delivery, detect_webhook, is_ecom_event, is_jwt
+from .webhooks import decode_delivery
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 1
 
@@ -203,12 +203,11 @@ def _fulfillment_body(raw: Any, n: int, plan: Plan, locale: str) -> tuple[dict[s
     where = f"$.fulfillments[{n}]"
     if not isinstance(raw, dict):
         return {}, [], [Problem(where, f"expected a fulfillment object, got {describe(raw)}")]
-    out: dict[str, Any] = {}
-    ctx = Ctx(formatter(None, locale), None, out)
-    plan.fulfillment.apply(raw, ctx, out)
-    plan.fulfillment.walk(raw, ctx.entries)
-    problems = [Problem(where + p.path[1:], p.message) for p in ctx.problems]
-    entries = [e.with_path(where + e.path[1:]) for e in ctx.entries]
+    try:
+        out, entries = plan.fulfillment.convert(raw, prefix=where, locale=locale, currency=None)
+    except ConversionError as exc:
+        return {}, [], exc.problems
+    problems: list[Problem] = []
     for key, why in FULFILLMENT_LEFT_OUT.items():
         if _present(out.pop(key, None)):
             entries.append(Entry("dropped", f"{where}.{key}", f"left out of Create Fulfillment: {why}", "import-plan"))

@@ -12,7 +12,7 @@ import orjson
 
 from .jsonio import describe_error, loads
 from .report import Problem
-from .webhooks import JWT_RE, payload_records
+from .route import JWT_RE, payload_records
 
 NDJSON_SUFFIXES = frozenset({".ndjson", ".jsonl"})
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path as FsPath
@@ -22,20 +20,18 @@ from typing import Any
 
 import orjson
 
-from .convert import Conversion, convert_parsed_order, records
-from .engine import Plan, Section, default_plan
-from .engine.context import Ctx
+from .convert import Conversion
+from .engine import Plan, default_plan
 from .engine.dialect import detect_dialect, restore_path
 from .engine.webhook_table import WebhookSpec, norm_event_type
 from .jsonio import load_record, loads
-from .money import DEFAULT_LOCALE, formatter
+from .money import DEFAULT_LOCALE
 from .paths import MISSING, get, is_empty, key_step, put, render_steps
 from .report import ConversionError, Entry, Problem, Report, describe
+from .route import JWT_RE, detect_webhook, is_ecom_event, is_jwt
 
 # Event ids are uuid5 in this namespace over the webhook kind and the body: a replay gets the same id.
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/orders-migrate/events")
-
-JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 # Under a public key only a signed body is trusted: plain JSON would otherwise look more trusted than an
 # unverified JWT (it carries no "unverified" entry).
@@ -53,36 +49,6 @@ def find_spec(specs: tuple[WebhookSpec, ...], kind: str) -> WebhookSpec:
         if spec.id == kind:
             return spec
     raise KeyError(kind)
-
-
-def detect_webhook(payload: Any, specs: tuple[WebhookSpec, ...]) -> WebhookSpec | None:
-    """The Stores webhook a stored body is, by its keys; a bare {order} is ambiguous and gives None."""
-    if not isinstance(payload, dict):
-        return None
-    for spec in specs:
-        shaped = spec.has and all(k in payload for k in spec.has) and not any(k in payload for k in spec.lacks)
-        if shaped and all(payload.get(k) == v for k, v in spec.requires.items()):
-            return spec
-    return None
-
-
-def payload_records(doc: Any, kind: str | None = None, plan: Plan | None = None) -> Iterator[tuple[str, Any]]:
-    """The records of a JSON document: a webhook body (or a JWT, or an eCommerce event) is one record;
-    otherwise the orders it holds (see ``records``). A named webhook ``kind`` keeps the body whole."""
-    specs = (plan or default_plan()).webhooks
-    whole = (kind is not None and kind != "order") or is_jwt(doc)
-    if whole or is_ecom_event(doc) or detect_webhook(doc, specs) is not None:
-        yield "$", doc
-    else:
-        yield from records(doc)
-
-
-def is_jwt(payload: Any) -> bool:
-    return isinstance(payload, str) and JWT_RE.fullmatch(payload.strip()) is not None
-
-
-def is_ecom_event(payload: Any) -> bool:
-    return isinstance(payload, dict) and isinstance(payload.get("entityFqdn"), str) and "slug" in payload
 
 
 # ---- JWT bodies ------------------------------------------------------------------------------------
@@ -382,7 +348,7 @@ def _order_body(
     try:
         # The dialect is the body's own: a summary's orderId renamed to id must not look like REST.
         dialect = detect_dialect(stores_order, plan.table, lenient=spec.summary)
-        converted = convert_parsed_order(order, locale=locale, plan=plan, source=source, partial=spec.summary, dialect=dialect)
+        converted = plan.convert(order, locale=locale, source=source, partial=spec.summary, dialect=dialect)
     except ConversionError as exc:
         raise ConversionError([Problem(prefix + restore_path(p.path, moved)[1:], p.message) for p in exc.problems]) from None
     entries.extend(_prefix([e.with_path(restore_path(e.path, moved)) for e in converted.report.entries], prefix))
@@ -401,18 +367,6 @@ def _order_body(
         converted.order["status"] = spec.order_status
     body = converted.order if spec.key is None else {spec.key: converted.order}
     return converted.order.get("id"), body
-
-
-def _section_apply(
-    section: Section, src: dict[str, Any], prefix: str, locale: str, currency: str | None
-) -> tuple[dict[str, Any], list[Entry]]:
-    out: dict[str, Any] = {}
-    ctx = Ctx(formatter(currency, locale), currency, out)
-    section.apply(src, ctx, out)
-    if ctx.problems:
-        raise ConversionError([Problem(prefix + p.path[1:], p.message) for p in ctx.problems])
-    section.walk(src, ctx.entries)
-    return out, _prefix(ctx.entries, prefix)
 
 
 def _fulfillment_body(
@@ -437,7 +391,7 @@ def _fulfillment_body(
     else:
         part = {k: v for k, v in payload.items() if k in ("fulfillmentId", "dateCreated", "trackingInfo", "lineItems")}
         consumed.update(part)
-        fulfillment, found = _section_apply(plan.fulfillment, part, "$", locale, None)
+        fulfillment, found = plan.fulfillment.convert(part, prefix="$", locale=locale, currency=None)
         entries.extend(found)
         body["fulfillments"] = [fulfillment]
         if "lineItems" not in part:
@@ -488,7 +442,7 @@ def _transactions_body(
     for n, refund in enumerate(raw_refunds):
         if not isinstance(refund, dict):
             raise ConversionError([Problem(f"$.order.refunds[{n}]", f"expected an object, got {describe(refund)}")])
-        converted, found = _section_apply(plan.refund, refund, f"$.order.refunds[{n}]", locale, currency)
+        converted, found = plan.refund.convert(refund, prefix=f"$.order.refunds[{n}]", locale=locale, currency=currency)
         refunds.append(converted)
         entries.extend(found)
     transactions: dict[str, Any] = {"orderId": order_id, "refunds": refunds}

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .engine import default_plan
-from .engine.table import Table
+from .table import Table
 
 PayloadKind = Literal["stores_order", "ecom_order", "mixed", "unknown"]
 
 
-def _kinds(table: Table | None) -> Any:
-    return (table.payload_kinds if table is not None else None) or default_plan().table.payload_kinds
+def _kinds(table: Table) -> Any:
+    if table.payload_kinds:
+        return table.payload_kinds
+    from .compile import default_plan  # a partial table (a test's, say) recognises payloads by the shipped keys
+
+    return default_plan().table.payload_kinds
 
 
-def detect_kind(payload: Any, table: Table | None = None) -> PayloadKind:
+def detect_kind(payload: Any, table: Table) -> PayloadKind:
     """Which order a payload is, by the keys the table's ``payload_kinds`` say only one side has."""
     if not isinstance(payload, dict):
         return "unknown"
@@ -33,7 +36,7 @@ def detect_kind(payload: Any, table: Table | None = None) -> PayloadKind:
     return "unknown"
 
 
-def mixed_keys(payload: dict[str, Any], table: Table | None = None) -> tuple[str, str]:
+def mixed_keys(payload: dict[str, Any], table: Table) -> tuple[str, str]:
     """One Stores-only and one eCommerce-only key of a mixed record, to name in the error."""
     kinds = _kinds(table)
     stores = sorted(kinds["stores_order"]["keys"].intersection(payload)) or ["lineItems[0] (Stores shape)"]

@@ -7,9 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..money import DEFAULT_LOCALE
 from ..paths import Path
-from .context import Ctx, Step
-from .dialect import Normaliser
+from ..report import Entry
+from . import apply
+from .apply import AddressConversion, Conversion
+from .context import Step
+from .dialect import Dialect, Normaliser
 from .table import Table
 from .unmapped import Walk
 from .webhook_table import WebhookSpec
@@ -46,16 +50,30 @@ class Plan:
         """The generated Python of every scope, by the file name a traceback from inside shows."""
         return dict(self.code)
 
-    def address_steps(self, contact: bool) -> tuple[Step, ...]:
-        return self.standalone_address[contact]
+    def convert(
+        self,
+        payload: Any,
+        *,
+        locale: str = DEFAULT_LOCALE,
+        source: str | None = None,
+        validate: bool = False,
+        partial: bool = False,
+        dialect: Dialect | None = None,
+    ) -> Conversion:
+        """Convert one parsed Stores order (REST or Velo) to an eCommerce order dict and its report: the one
+        apply step every front door (convert_order, webhooks, batches, check) comes through.
 
-    def apply(self, order: dict[str, Any], ctx: Ctx, checks: bool = True) -> None:
-        out = ctx.root_out
-        for step in self.steps:
-            step(order, out, ctx, ())
-        if checks:
-            for step in self.checks:
-                step(order, out, ctx, ())
+        ``locale`` formats ``formattedAmount``; ``source`` is named in the report; ``validate`` checks the
+        result against the eCommerce model and reports each problem as an ``invalid`` entry; ``partial`` is
+        for a webhook's summary (no line items required, no input rules checked); ``dialect`` is ``"rest"``
+        or ``"velo"`` when known. An eCommerce order passes through unchanged, so a second run is harmless.
+        Raises ``ConversionError`` with every problem found, each with its ``$.path``.
+        """
+        return apply.convert(self, payload, locale=locale, source=source, validate=validate, partial=partial, dialect=dialect)
+
+    def convert_address(self, address: Any, *, contact: bool = True) -> AddressConversion:
+        """One Stores address alone: the eCommerce address, its contactDetails (``contact``) and the buyer email."""
+        return apply.convert_address(self, address, contact=contact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +84,9 @@ class Section:
     reads: Mapping[str, Any]
     walk: Walk
 
-    def apply(self, src: dict[str, Any], ctx: Ctx, out: dict[str, Any]) -> None:
-        for step in self.steps:
-            step(src, out, ctx, ())
+    def convert(
+        self, src: dict[str, Any], *, prefix: str, locale: str, currency: str | None
+    ) -> tuple[dict[str, Any], list[Entry]]:
+        """One object of the section (a fulfillment, a refund) converted, with its report entries; ``prefix``
+        is where it sits in the record, for the paths of entries and errors."""
+        return apply.convert_section(self, src, prefix=prefix, locale=locale, currency=currency)

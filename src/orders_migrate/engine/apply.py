@@ -1,0 +1,180 @@
+"""Apply a plan to one record: the one place a Stores order, an address or a webhook's fulfillment or
+refund is converted (``Plan.convert``, ``Plan.convert_address``, ``Section.convert``).
+
+An order goes: recognised (Stores, eCommerce, or a half-converted mix), checked for what the table
+requires, rewritten into the REST shape when it is a Velo order, run through the plan's steps and input
+rules, walked for what no row read, and, on request, validated against the eCommerce model. Every report
+entry and error names the path of the user's own file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..money import DEFAULT_LOCALE, formatter, is_currency
+from ..paths import MISSING, get, is_empty, parse
+from ..report import ConversionError, Entry, Problem, Report, describe
+from .context import Ctx
+from .detect import detect_kind, mixed_keys
+from .dialect import Dialect, detect_dialect, restore_path
+
+if TYPE_CHECKING:
+    from .plan import Plan, Section
+
+
+@dataclass(slots=True)
+class Conversion:
+    """One converted order: ``order`` is a plain dict ready to dump, ``report`` says what it left out."""
+
+    order: dict[str, Any]
+    report: Report
+    position: Any = None  # where the record was, as convert_many numbers or keys it
+
+
+@dataclass(slots=True)
+class AddressConversion:
+    address: dict[str, Any]
+    contact_details: dict[str, Any]
+    email: str | None
+    entries: list[Entry] = field(default_factory=list)
+
+
+def convert(
+    plan: Plan,
+    payload: Any,
+    *,
+    locale: str = DEFAULT_LOCALE,
+    source: str | None = None,
+    validate: bool = False,
+    partial: bool = False,
+    dialect: Dialect | None = None,
+) -> Conversion:
+    """``Plan.convert``: see there."""
+    try:
+        return _convert(plan, payload, locale, source, validate, partial, dialect)
+    except RecursionError:
+        raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
+
+
+def _convert(
+    plan: Plan, payload: Any, locale: str, source: str | None, validate: bool, partial: bool, dialect: Dialect | None
+) -> Conversion:
+    if not isinstance(payload, dict):
+        raise ConversionError([Problem("$", f"expected an order object, got {describe(payload)}")])
+    kind = detect_kind(payload, plan.table)
+    order_id = payload.get("id") if isinstance(payload.get("id"), str) else None
+    if kind == "ecom_order":
+        report = Report("ecom_order", order_id, source)
+        report.entries.append(Entry("passed_through", "$", "already an eCommerce order: passed through unchanged"))
+        if validate:
+            report.entries.extend(_invalid_entries(payload))
+        return Conversion(payload, report)
+    if kind == "mixed":
+        stores_key, ecom_key = mixed_keys(payload, plan.table)
+        raise ConversionError(
+            [
+                Problem(
+                    "$",
+                    f"mixes Stores ({stores_key}) and eCommerce ({ecom_key}) order fields: a half-converted record is neither converted nor passed through",
+                )
+            ]
+        )
+    if kind != "stores_order" and not partial:
+        raise ConversionError([Problem("$", "not a Stores order: no lineItems, totals or other order fields")])
+    dialect = dialect or detect_dialect(payload, plan.table)
+    problems = [] if partial else _check_required(payload, plan)
+    if problems:
+        raise ConversionError(problems)
+    currency = payload.get("currency")
+    currency = currency if is_currency(currency) else None  # the currency row reports an unknown one
+    out: dict[str, Any] = {}
+    ctx = Ctx(formatter(currency, locale), currency, out)
+    moved: dict[str, str] = {}
+    if dialect == "velo":
+        payload, moved = plan.velo.apply(payload, ctx)
+        order_id = payload.get("id") if isinstance(payload.get("id"), str) else None
+    first_plan_entry = len(ctx.entries)
+    if currency is None and is_empty(payload.get("currency")):
+        ctx.report("not_derivable", "$.currency", "the order has no currency: Price objects carry no formattedAmount", None)
+    for step in plan.steps:
+        step(payload, out, ctx, ())
+    if not partial:  # a webhook's summary is not held to the Stores API's input rules
+        for step in plan.checks:
+            step(payload, out, ctx, ())
+    plan.walk(payload, ctx.entries)
+    if moved:
+        # The report and the errors name the paths of the user's own (Velo) file.
+        ctx.entries[first_plan_entry:] = [e.with_path(restore_path(e.path, moved)) for e in ctx.entries[first_plan_entry:]]
+        ctx.problems[:] = [Problem(restore_path(p.path, moved), p.message) for p in ctx.problems]
+    if ctx.problems:
+        raise ConversionError(ctx.problems)
+    if validate:
+        ctx.entries.extend(_invalid_entries(out))
+    return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect))
+
+
+def _check_required(order: Mapping[str, Any], plan: Plan) -> list[Problem]:
+    problems = []
+    for p in plan.required:
+        value = get(order, p)
+        if value is MISSING or value is None:
+            problems.append(Problem(p.render(), "required field is missing"))
+        elif value == [] or value == {}:
+            problems.append(Problem(p.render(), "must not be empty"))
+    for p, limit in plan.table.max_items.items():
+        value = get(order, p)
+        if isinstance(value, list) and len(value) > limit:
+            noun = p.text.rsplit(".", 1)[-1]
+            problems.append(
+                Problem(
+                    p.render(),
+                    f"at most {limit} {'line items' if noun == 'lineItems' else 'items'} (the schema's maximum), got {len(value)}",
+                )
+            )
+    return problems
+
+
+def _invalid_entries(order: dict[str, Any]) -> list[Entry]:
+    # Imported on first use: building the pydantic models is most of the import time of the package.
+    from ..models.validate import invalid_entries
+
+    return invalid_entries(order)
+
+
+def convert_address(plan: Plan, address: Any, *, contact: bool = True) -> AddressConversion:
+    """``Plan.convert_address``: see there."""
+    if not isinstance(address, dict):
+        raise ConversionError([Problem("$", f"expected an address object, got {describe(address)}")])
+    root: dict[str, Any] = {}
+    ctx = Ctx(None, None, root)
+    host: dict[str, Any] = {"address": {}}
+    for step in plan.standalone_address[contact]:
+        step(address, host, ctx, ())
+    if ctx.problems:
+        raise ConversionError(ctx.problems)
+    plan.address_walk(address, ctx.entries)
+    email = get(root, parse("buyerInfo.email"))
+    return AddressConversion(
+        host.get("address", {}),
+        host.get("contactDetails", {}),
+        email if isinstance(email, str) else None,
+        ctx.entries,
+    )
+
+
+def convert_section(
+    section: Section, src: dict[str, Any], *, prefix: str, locale: str, currency: str | None
+) -> tuple[dict[str, Any], list[Entry]]:
+    """``Section.convert``: see there."""
+    out: dict[str, Any] = {}
+    ctx = Ctx(formatter(currency, locale), currency, out)
+    for step in section.steps:
+        step(src, out, ctx, ())
+    if ctx.problems:
+        raise ConversionError([Problem(prefix + p.path[1:], p.message) for p in ctx.problems])
+    section.walk(src, ctx.entries)
+    if prefix == "$":
+        return out, ctx.entries
+    return out, [e.with_path(prefix + e.path[1:]) for e in ctx.entries]
