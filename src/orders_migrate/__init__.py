@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .convert import AddressConversion, Conversion, convert_address, convert_many, convert_order, convert_query_response, records
 from .jsonio import loads
 from .plan import Plan, compile_table, default_plan, plan_from_file
-from .query import QueryTranslation, translate_query
+from .query.translate import QueryTranslation, translate_query
 from .report import ConversionError, Entry, Problem, Report
 from .table import MappingError, load_table
 from .webhooks import convert_webhook

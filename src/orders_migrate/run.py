@@ -13,7 +13,7 @@ from .batch import CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig, convert_record, run
 from .jsonio import dumps
 from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
 from .plan import Plan, default_plan
-from .query import load_query, query_report_text, translate_query
+from .query.translate import load_query, query_report_text, translate_query
 from .query_fields import build_query_fields
 from .reader import read_bytes
 from .render import mappings_markdown
