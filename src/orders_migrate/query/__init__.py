@@ -19,6 +19,6 @@ walk.py        the report entries and problems of one translation; folding AND/O
 filter.py      $and/$or/$not and each field's operators
 shapes.py      one condition by field shape: one value, line item, split by a discriminator, enum
 name_parts.py  a full name against first and last name
-sort.py        sort -> sort
+sort.py        the Stores sort -> the eCommerce sort list (at most 4 fields)
 paging.py      paging (limit, offset) -> cursorPaging
 """
