@@ -18,19 +18,18 @@ from pydantic import ValidationError
 
 from conftest import FIXTURES, REFERENCE_DIR, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import convert_order
-from orders_migrate.importplan import (
+from orders_migrate.importplan.requests import (
     CREATE_FULFILLMENT,
     IMPORT_ORDER,
     LEFT_OUT,
-    REQUIRED,
     SET_ORDER_NUMBER_COUNTER,
     Rejected,
-    check_import,
     import_body,
     payment_requests,
     plan_record,
-    run_import_plan,
 )
+from orders_migrate.importplan.required import REQUIRED, check_import
+from orders_migrate.importplan.writer import run_import_plan
 from orders_migrate.models.importing import CreateFulfillmentRequest, ImportOrderRequest, SetOrderNumberCounterRequest
 from orders_migrate.reader import Record
 from strategies import stores_order

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import FIXTURES, REFERENCE_DIR, ROOT, load_json
 from orders_migrate import ConversionError, MappingError, QueryTranslation, default_plan, load_table, translate_query
-from orders_migrate.query_fields import build_query_fields, default_query_fields
+from orders_migrate.query.fields import build_query_fields, default_query_fields
 
 QUERIES = FIXTURES / "queries"
 SEED_EXAMPLES = sorted(QUERIES.glob("*.stores.json"))
@@ -891,10 +891,10 @@ def test_non_ascii_digits_are_not_an_order_number(digits: str) -> None:
 
 
 def test_value_types_are_the_converters_own() -> None:
-    from orders_migrate import query
     from orders_migrate.engine import context
+    from orders_migrate.query import values
 
-    assert query._TYPES is context.TYPES
+    assert values._TYPES is context.TYPES
     assert problems({"query": {"filter": {"id": 7, "archived": "yes"}}}) == [
         "$.query.filter.id: expected a string, got 7",
         "$.query.filter.archived: expected true or false, got 'yes'",

@@ -18,8 +18,11 @@ import pytest
 
 from conftest import FIXTURES, REFERENCE_DIR, ROOT
 from fake_wix import FakeWix, serve
-from orders_migrate.importplan import run_import_plan
-from orders_migrate.send import KILL_AFTER_ENV, RateLimit, Request, Response, check_path, retry_after, run_send
+from orders_migrate.importplan.writer import run_import_plan
+from orders_migrate.send.client import RateLimit, Response, retry_after
+from orders_migrate.send.log import KILL_AFTER_ENV
+from orders_migrate.send.plan_file import Request, check_path
+from orders_migrate.send.run import run_send
 
 TOKEN = "test-token-8c1f"  # noqa: S105 - a fake token for the fake site
 TOKEN_ENV = "ORDERS_MIGRATE_TEST_TOKEN"  # noqa: S105

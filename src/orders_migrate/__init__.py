@@ -13,7 +13,7 @@ from .convert import AddressConversion, Conversion, convert_address, convert_man
 from .engine import Plan, compile_table, default_plan, plan_from_file
 from .engine.table import MappingError, load_table
 from .jsonio import loads
-from .query import QueryTranslation, translate_query
+from .query.translate import QueryTranslation, translate_query
 from .report import ConversionError, Entry, Problem, Report
 from .webhooks import convert_webhook
 

@@ -12,7 +12,7 @@ from . import __version__
 from .batch import CHUNK_RECORDS
 from .engine import Plan, default_plan, plan_from_file
 from .engine.table import MappingError
-from .query_fields import build_query_fields
+from .query.fields import build_query_fields
 from .run import run_check, run_convert, run_mappings, run_query, run_schema
 from .webhooks import load_public_key
 
@@ -277,7 +277,7 @@ def import_plan(
     """Plan the eCommerce requests that import stored Stores orders into a Wix site: per order an Import
     Order request and its fulfillments, then one Set Order Number Counter; orders Import Order would
     refuse are reported (exit 1) and the rest planned."""
-    from .importplan import run_import_plan
+    from .importplan.writer import run_import_plan
 
     raise typer.Exit(run_import_plan(files, output, rejects, report_out, locale, plan=_plan(mappings)))
 
@@ -307,7 +307,7 @@ def send(
 ) -> None:
     """Send a plan to a site in order, once: results and the crosswalk (Stores id -> new id) go to --log,
     so a re-run sends only what is left."""
-    from .send import run_send
+    from .send.run import run_send
 
     raise typer.Exit(
         run_send(plan, base_url, token_env, log, rate, dry_run=dry_run, undo=undo, retry_failed=retry_failed, site_id=site_id)

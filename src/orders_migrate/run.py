@@ -13,8 +13,8 @@ from .batch import CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig, convert_record, run
 from .engine import Plan, default_plan
 from .jsonio import dumps
 from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
-from .query import load_query, query_report_text, translate_query
-from .query_fields import build_query_fields
+from .query.fields import build_query_fields
+from .query.translate import load_query, query_report_text, translate_query
 from .reader import read_bytes
 from .render import mappings_markdown
 from .report import ConversionError, Report

@@ -17,7 +17,7 @@ from orders_migrate import convert_order
 from orders_migrate.check import check_file
 from orders_migrate.engine import compile_table, default_plan
 from orders_migrate.paths import PathError, parse, parse_rendered, render_steps
-from orders_migrate.query import translate_query
+from orders_migrate.query.translate import translate_query
 from orders_migrate.report import ConversionError
 from orders_migrate.webhooks import convert_webhook
 from strategies import replace_fields

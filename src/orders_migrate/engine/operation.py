@@ -18,7 +18,7 @@ from .table import Row
 if TYPE_CHECKING:
     from .code import CodeBuilder
 
-# How Search Orders can use the field a row writes (query_fields reads it): compared as it is, as the
+# How Search Orders can use the field a row writes (query/fields.py reads it): compared as it is, as the
 # number text to_string makes, through the row's enum map, split by a discriminator, per address field,
 # or a status derived from several fields by rules.
 Search = Literal["same", "to_string", "enum", "split", "address", "derived"]

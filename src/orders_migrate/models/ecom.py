@@ -6,6 +6,12 @@ Money is a ``Price`` object whose ``amount`` is a decimal string; ``number`` is 
 ``physicalProperties.weight`` is a JSON number; dates are ISO strings; ``customFields[].value`` is any
 JSON value. Formats Wix checks server-side (GUID, COUNTRY, EMAIL) are left out: stored orders carry ids
 and codes Wix itself once accepted, and a shape check must not reject them.
+
+Why one module over the ~400-line guide: it holds no logic, only the declarations of one published type
+(the Order and every type it reaches), a quarter of its lines enum spellings. Split by section (line items,
+totals, addresses, the order), the parts every section shares (``Price``, ``TranslatableString``, the tax
+details, ``JurisdictionType``) would sit apart from all of them, and checking a field against the
+published type would mean moving between files; read whole, each model is above the models using it.
 """
 
 from __future__ import annotations

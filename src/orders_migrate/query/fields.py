@@ -20,10 +20,10 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from .engine import default_plan
-from .engine.ops import OPERATIONS
-from .engine.table import MappingError, Row, Table
-from .paths import Path
+from ..engine import default_plan
+from ..engine.ops import OPERATIONS
+from ..engine.table import MappingError, Row, Table
+from ..paths import Path
 
 Shape = Literal["scalar", "list", "split", "parts"]
 ValueRule = Literal["same", "epoch_millis", "to_string", "enum"]

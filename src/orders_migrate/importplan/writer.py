@@ -1,0 +1,154 @@
+"""``orders-migrate import-plan``: every record of every input planned, in input order, into the plan (one
+request a line, then the order number counter); each order that cannot be imported reported with its
+problems and written to the rejects; the same order twice planned once. The files are written whole.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path as FsPath
+from typing import IO, Any
+
+import orjson
+
+from ..batch import write_decimal
+from ..engine import Plan
+from ..money import DEFAULT_LOCALE
+from ..reader import ReadError, Record, read_bytes, read_records
+from ..report import ConversionError, Problem
+from ..sources import expand_inputs
+from .requests import CREATE_FULFILLMENT, MAX_ORDER_NUMBER_COUNTER, Rejected, counter_request, plan_record
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 1
+
+
+def _dumps(doc: Any) -> bytes:
+    return orjson.dumps(doc, default=write_decimal)
+
+
+def _reject_line(rec: Record | ReadError, problems: list[Problem], stores_id: str | None) -> bytes:
+    doc: dict[str, Any] = {"source": rec.source, "line": rec.line}
+    if isinstance(rec, Record):
+        doc["path"] = rec.prefix
+        if stores_id is not None:
+            doc["storesOrderId"] = stores_id
+    doc["errors"] = [{"path": p.path, "message": p.message} for p in problems]
+    if isinstance(rec, Record):
+        doc["record"] = rec.payload
+    try:
+        return _dumps(doc)
+    except (orjson.JSONEncodeError, TypeError):
+        doc["record"] = None  # e.g. an integer beyond 64 bits: the errors still say where the record is
+        return _dumps(doc)
+
+
+def _stores_id(rec: Record) -> str | None:
+    payload = rec.payload
+    if isinstance(payload, dict):
+        for key in ("id", "_id"):
+            if isinstance(payload.get(key), str):
+                return str(payload[key])
+    return None
+
+
+def _atomic_write(path: FsPath, chunks: list[bytes]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.writelines(chunks)
+    tmp.replace(path)
+
+
+def run_import_plan(
+    files: list[str],
+    output: str,
+    rejects: str | None = None,
+    report_out: str | None = None,
+    locale: str = DEFAULT_LOCALE,
+    plan: Plan | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    """Plan every order of every input into ``output``; a bad order is reported (and written to
+    ``rejects``) and the rest are planned; exit 1 if any was rejected."""
+    err = stderr if stderr is not None else sys.stderr
+    lines: list[bytes] = []
+    reject_lines: list[bytes] = []
+    report_lines: list[bytes] = []
+    seen: dict[str, str] = {}
+    highest: int | None = None
+    orders = requests = fulfillments = 0
+    failed = 0
+
+    def reject(rec: Record | ReadError, problems: list[Problem], stores_id: str | None) -> None:
+        nonlocal failed
+        failed += 1
+        where = rec.where()
+        prefix = rec.prefix if isinstance(rec, Record) else "$"
+        for p in problems:
+            if prefix == "$":
+                err.write(f"{where}::{p.path}: {p.message}\n")
+            elif p.path.startswith("$.order"):  # a path in the request body: the record is named first
+                err.write(f"{where}::{prefix}: {p.path}: {p.message}\n")
+            else:
+                err.write(f"{where}::{prefix}{p.path[1:]}: {p.message}\n")
+        reject_lines.append(_reject_line(rec, problems, stores_id) + b"\n")
+
+    for inp in expand_inputs(files, exclude=None):
+        try:
+            data = read_bytes(inp.name)
+        except OSError as exc:
+            failed += 1
+            err.write(f"{inp.source}::$: cannot read: {exc.strerror or exc}\n")
+            continue
+        for rec in read_records(inp.name, data):
+            if isinstance(rec, ReadError):
+                reject(rec, [rec.problem], None)
+                continue
+            stores_id = _stores_id(rec)
+            try:
+                planned = plan_record(rec, plan, locale)
+            except (Rejected, ConversionError) as exc:
+                reject(rec, exc.problems, stores_id)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch or show a traceback
+                reject(rec, [Problem("$", f"internal error, please report it: {type(exc).__name__}: {exc}")], stores_id)
+                continue
+            key = planned.conversion.report.order_id
+            if key is not None and key in seen:
+                message = f"the same order as {seen[key]}, planned once: a second import would make a second order"
+                reject(rec, [Problem("$.id", message)], stores_id)
+                continue
+            if key is not None:
+                seen[key] = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
+            orders += 1
+            for request in planned.requests:
+                lines.append(_dumps(request) + b"\n")
+                requests += 1
+                if request["path"] == CREATE_FULFILLMENT[1]:
+                    fulfillments += 1
+            if planned.number is not None:
+                highest = planned.number if highest is None else max(highest, planned.number)
+            if report_out is not None:
+                report = planned.conversion.report.to_dict()
+                report["entries"].extend(e.to_dict() for e in planned.entries)
+                report_lines.append(_dumps({"ref": planned.ref, "report": report}) + b"\n")
+    if highest is not None and highest < MAX_ORDER_NUMBER_COUNTER:
+        lines.append(_dumps(counter_request(highest)) + b"\n")
+        requests += 1
+    elif highest is not None:
+        err.write(
+            f"orders-migrate import-plan: the highest order number {highest} leaves no counter to set (at most {MAX_ORDER_NUMBER_COUNTER})\n"
+        )
+    for name, chunks in ((output, lines), (rejects, reject_lines), (report_out, report_lines)):
+        if name is None:
+            continue
+        try:
+            _atomic_write(FsPath(name), chunks)
+        except OSError as exc:
+            err.write(f"orders-migrate import-plan: cannot write {name}: {exc.strerror or exc}\n")
+            return EXIT_BAD_INPUT
+    err.write(
+        f"orders-migrate import-plan: {orders} order(s) planned in {requests} request(s) "
+        f"({orders} import(s), {fulfillments} fulfillment(s), {requests - orders - fulfillments} other); "
+        f"{failed} rejected\n"
+    )
+    return EXIT_BAD_INPUT if failed else EXIT_OK
