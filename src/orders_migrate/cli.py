@@ -229,6 +229,28 @@ def mappings(
 
 
 @app.command()
+def explain(
+    file: Annotated[str, typer.Argument(help="A Stores order (JSON, NDJSON, a Query Orders response); '-' reads stdin.")],
+    path: Annotated[
+        str | None, typer.Option("--path", help="Only this field: the input or output path, e.g. $.totals.subtotal.")
+    ] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="text (two columns) or json (one document).")] = ReportFormat.text,
+    record: Annotated[int, typer.Option("--record", min=1, help="Which record of the file, from 1.")] = 1,
+    locale: Annotated[
+        str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
+    ] = "en_US",
+    mappings: MappingsFile = None,
+) -> None:
+    """Say where every value of one conversion came from and went: each output field with the row and the
+    input paths that wrote it, each input field carried, consumed (a condition, a checked total) or reported."""
+    from .explain_cmd import run_explain
+
+    if fmt == ReportFormat.none:
+        raise typer.BadParameter("explain writes text or json", param_hint="--format")
+    raise typer.Exit(run_explain(file, path=path, fmt=fmt.value, record=record, locale=locale, plan=_plan(mappings)))
+
+
+@app.command()
 def schema(which: Annotated[SchemaName, typer.Argument(help="stores (input) or ecom (output).")]) -> None:
     """Print the JSON Schema of the Stores or the eCommerce order model."""
     raise typer.Exit(run_schema(which.value))

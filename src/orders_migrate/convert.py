@@ -25,6 +25,7 @@ def convert_order(
     validate: bool = False,
     partial: bool = False,
     dialect: Dialect | None = None,
+    explain: bool = False,
 ) -> Conversion:
     """Convert one Stores order to an eCommerce order dict and its report.
 
@@ -33,15 +34,20 @@ def convert_order(
     the float 30.1). ``locale`` (of formattedAmount), ``plan`` (a compiled table; the shipped one by
     default), ``source`` (named in the report), ``validate`` (check the result against the eCommerce
     model and report ``invalid`` entries), ``partial`` (a webhook's summary: no line items required, no
-    input rules checked), ``dialect`` (``"rest"`` or ``"velo"`` when known; recognised otherwise).
-    Raises ``ConversionError`` with every problem found, each with its ``$.path``. An eCommerce order
+    input rules checked), ``dialect`` (``"rest"`` or ``"velo"`` when known; recognised otherwise),
+    ``explain`` (also give the ledger: where every value came from and went, ``Conversion.ledger``). Raises ``ConversionError`` with every problem found, each with its ``$.path``. An eCommerce order
     passes through unchanged, so a second run is harmless.
     """
     if isinstance(payload, (bytes, str)):
         payload = load_record(payload, "a JSON order")
-    return convert_parsed_order(
+    conversion = convert_parsed_order(
         payload, locale=locale, plan=plan, source=source, validate=validate, partial=partial, dialect=dialect
     )
+    if explain:
+        from .explain import explain_order  # only when asked: explaining costs the conversion nothing
+
+        conversion.ledger = explain_order(payload, plan=plan, locale=locale)
+    return conversion
 
 
 def convert_parsed_order(

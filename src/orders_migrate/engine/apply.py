@@ -21,6 +21,7 @@ from .detect import detect_kind, mixed_keys
 from .dialect import Dialect, detect_dialect, restore_path
 
 if TYPE_CHECKING:
+    from ..explain import Ledger
     from .plan import Plan, Section
 
 
@@ -31,6 +32,7 @@ class Conversion:
     order: dict[str, Any]
     report: Report
     position: Any = None  # where the record was, as convert_many numbers or keys it
+    ledger: Ledger | None = None  # with convert_order(..., explain=True): where every value came from and went
 
 
 @dataclass(slots=True)

@@ -1,0 +1,288 @@
+"""Explain one conversion: which row wrote every output leaf and from which input paths, and what became
+of every non-empty input leaf (carried to the output, consumed by a rule, or reported).
+
+The engine knows each row's reads and writes, and the table lets only one row own a target, so the
+ledger is derived from the table and the conversion's own output and report: explaining runs apart from
+the fast path and costs it nothing. Paths are those of the user's file (Velo paths for a Velo order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal
+
+from .engine import Plan, default_plan
+from .engine.ops import OPERATIONS
+from .engine.table import Row
+from .money import DEFAULT_LOCALE
+from .paths import EACH, MISSING, Each, Path, is_empty, parse, parse_rendered, render_steps
+from .report import Entry
+
+Fate = Literal["output", "consumed", "report"]
+Steps = tuple[str | int, ...]
+Pattern = tuple[str | int | Each, ...]
+Indices = tuple[int, ...]  # what the [i] of a pattern took, in order
+
+# Kinds of report entry that say a value was not carried (a mismatch or an input rule may sit beside a
+# value that was carried as stated).
+NOT_CARRIED = frozenset({"fetch", "dropped", "not_derivable", "unknown_value", "unmapped", "invalid"})
+
+
+@dataclass(frozen=True, slots=True)
+class OutputLeaf:
+    path: str
+    row: str | None
+    op: str | None
+    inputs: tuple[str, ...]
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"path": self.path, "row": self.row, "op": self.op, "inputs": list(self.inputs)}
+        if self.note:
+            doc["note"] = self.note
+        return doc
+
+
+@dataclass(frozen=True, slots=True)
+class InputLeaf:
+    path: str
+    fate: Fate
+    rows: tuple[str, ...] = ()
+    kind: str | None = None  # the report entry's kind, for fate "report"
+    row: str | None = None  # the row that reported it
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"path": self.path, "fate": self.fate}
+        if self.fate == "report":
+            doc["kind"] = self.kind
+            doc["row"] = self.row
+        if self.rows:
+            doc["rows"] = list(self.rows)
+        return doc
+
+
+@dataclass(slots=True)
+class Ledger:
+    outputs: list[OutputLeaf] = field(default_factory=list)
+    inputs: list[InputLeaf] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outputs": [o.to_dict() for o in self.outputs], "inputs": [i.to_dict() for i in self.inputs]}
+
+    def narrowed(self, path: str) -> Ledger:
+        """Only the entries at ``path`` or inside it, and the outputs that came from there."""
+
+        def within(p: str) -> bool:
+            return p == path or p.startswith((path + ".", path + "["))
+
+        return Ledger(
+            [o for o in self.outputs if within(o.path) or any(within(i) for i in o.inputs)],
+            [i for i in self.inputs if within(i.path)],
+        )
+
+    def write_text(self, stream: IO[str]) -> None:
+        width = max((len(o.path) for o in self.outputs), default=0)
+        stream.write("output leaf" + " " * max(width - 11, 0) + "  written by row (operation) from\n")
+        for o in self.outputs:
+            source = ", ".join(o.inputs) if o.inputs else "-"
+            stream.write(f"{o.path.ljust(width)}  {o.row} ({o.op}) <- {source}\n")
+        width = max((len(i.path) for i in self.inputs), default=0)
+        stream.write("\ninput leaf" + " " * max(width - 10, 0) + "  became\n")
+        for i in self.inputs:
+            if i.fate == "report":
+                fate = f"reported: {i.kind} (row {i.row})" if i.row else f"reported: {i.kind}"
+            else:
+                fate = f"{i.fate}: {', '.join(i.rows)}" if i.rows else i.fate
+            stream.write(f"{i.path.ljust(width)}  {fate}\n")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """One row's place in the ledger: the output it writes and the input it reads, as patterns."""
+
+    row: Row
+    writes: tuple[Pattern, ...]
+    reads: tuple[Pattern, ...]
+    via: str | None = None  # the address row an address-table row runs under
+
+
+def explain_order(payload: Any, *, plan: Plan | None = None, locale: str = DEFAULT_LOCALE) -> Ledger:
+    """The ledger of converting one Stores order (a parsed dict). Raises ``ConversionError`` as
+    ``Plan.convert`` does for an order that cannot be converted."""
+    plan = plan or default_plan()
+    conversion = plan.convert(payload, locale=locale)
+    if conversion.report.payload_kind != "stores_order":
+        # Passed through unchanged: every leaf is carried as it is.
+        leaves = list(_leaves(payload, ()))
+        return Ledger(
+            [OutputLeaf(_render(s), None, None, (_render(s),), "passed through") for s, _ in leaves],
+            [InputLeaf(_render(s), "output") for s, v in leaves if not is_empty(v)],
+        )
+    moved: dict[str, str] = {}
+    normalised = payload
+    if conversion.report.dialect == "velo":
+        from .engine.context import Ctx
+
+        normalised, moved = plan.velo.apply(payload, Ctx(None, None, {}))
+    to_user = moved  # a REST path -> the path in the user's file
+    to_rest = {v: k for k, v in moved.items()}
+    rules = _rules(plan)
+    ledger = Ledger()
+    wrote: dict[str, set[Indices]] = {}  # row id -> the index tuples it wrote output at
+    for steps, _ in _leaves(conversion.order, ()):
+        rule, idx = _owner(rules, steps)
+        if rule is None:
+            ledger.outputs.append(OutputLeaf(_render(steps), None, None, (), "no row writes here"))
+            continue
+        wrote.setdefault(rule.row.id, set()).add(idx)
+        inputs = tuple(_restore(p, to_user) for pattern in rule.reads for p in _present(normalised, pattern, idx))
+        note = f"address table, under row {rule.via}" if rule.via else None
+        ledger.outputs.append(OutputLeaf(_render(steps), rule.row.id, rule.row.op, inputs, note))
+    entries = conversion.report.entries
+    for steps, value in _leaves(payload, ()):
+        if is_empty(value):
+            continue
+        user_path = _render(steps)
+        rest_path = _restore(user_path, to_rest)
+        rest_steps = steps if rest_path == user_path else parse_rendered(rest_path)
+        readers = [(r, idx) for r in rules for idx in _matches(r.reads, rest_steps)]
+        carried = tuple(dict.fromkeys(r.row.id for r, idx in readers if _wrote_at(wrote.get(r.row.id), idx)))
+        entry = _entry_at(entries, user_path)
+        if entry is not None and (entry.kind in NOT_CARRIED or not carried):
+            ledger.inputs.append(InputLeaf(user_path, "report", carried, entry.kind, entry.row))
+        elif carried:
+            ledger.inputs.append(InputLeaf(user_path, "output", carried))
+        else:
+            consumed = tuple(dict.fromkeys(r.row.id for r, _ in readers)) or _conditions(plan, rest_steps)
+            ledger.inputs.append(InputLeaf(user_path, "consumed", consumed))
+    return ledger
+
+
+def _rules(plan: Plan) -> list[_Rule]:
+    table = plan.table
+    rules = []
+    for row in (*table.order, *table.checks):
+        reads = tuple(_pattern(p) for p in row.all_reads())
+        writes = tuple(_pattern(p) for p in row.all_writes()) if row.section != "checks" else ()
+        if OPERATIONS[row.op].nests:
+            (outer,) = row.reads["value"]
+            for host in row.writes["value"]:
+                for sub in table.address:
+                    rooted = OPERATIONS[sub.op].rooted
+                    sub_writes = tuple(_pattern(w if rooted else parse(f"{host.text}.{w.text}")) for w in sub.all_writes())
+                    sub_reads = tuple(_pattern(parse(f"{outer.text}.{r.text}")) for r in sub.all_reads())
+                    rules.append(_Rule(sub, sub_writes, sub_reads, row.id))
+            continue
+        rules.append(_Rule(row, () if row.agree else writes, reads))
+    return rules
+
+
+def _conditions(plan: Plan, steps: Steps) -> tuple[str, ...]:
+    """The rows whose conditions (if_present, when, ...) read ``steps``: it chose which rows ran."""
+    found = []
+    for row in (*plan.table.order, *plan.table.checks):
+        paths = [p for p in (row.if_present, row.unless_present) if p is not None] + [p for p, _ in row.when + row.unless]
+        if any(_match(_pattern(p), steps) is not None for p in paths):
+            found.append(row.id)
+    return tuple(found)
+
+
+def _owner(rules: list[_Rule], steps: Steps) -> tuple[_Rule | None, Indices]:
+    """The rule whose write pattern is the longest prefix of the output leaf ``steps``."""
+    best: tuple[int, _Rule | None, Indices] = (-1, None, ())
+    for rule in rules:
+        for pattern in rule.writes:
+            idx = _match(pattern, steps)
+            if idx is not None and len(pattern) > best[0]:
+                best = (len(pattern), rule, idx)
+    return best[1], best[2]
+
+
+def _match(pattern: Pattern, steps: Steps) -> Indices | None:
+    """The indices ``[i]`` took when ``pattern`` is a prefix of ``steps``; None when it is not."""
+    if len(pattern) > len(steps):
+        return None
+    idx: list[int] = []
+    for want, got in zip(pattern, steps, strict=False):
+        if isinstance(want, Each):
+            if not isinstance(got, int):
+                return None
+            idx.append(got)
+        elif want != got:
+            return None
+    return tuple(idx)
+
+
+def _matches(patterns: tuple[Pattern, ...], steps: Steps) -> Iterator[Indices]:
+    for pattern in patterns:
+        idx = _match(pattern, steps)
+        if idx is not None:
+            yield idx
+
+
+def _wrote_at(written: set[Indices] | None, idx: Indices) -> bool:
+    # A row over a list wrote at the same element; a row that reads a list for the order wrote anywhere.
+    return bool(written) and any(w[: len(idx)] == idx or not w for w in written or ())
+
+
+def _present(doc: Any, pattern: Pattern, idx: Indices) -> Iterator[str]:
+    """The rendered paths of ``pattern`` present in ``doc``, its ``[i]`` filled from ``idx`` in order and
+    every element where ``idx`` runs out."""
+
+    def walk(value: Any, rest: Pattern, known: Indices, done: Steps) -> Iterator[Steps]:
+        if not rest:
+            if value is not MISSING and not is_empty(value):
+                yield done
+            return
+        head, tail = rest[0], rest[1:]
+        if isinstance(head, Each):
+            if not isinstance(value, list):
+                return
+            positions = [known[0]] if known else range(len(value))
+            for n in positions:
+                if 0 <= n < len(value):
+                    yield from walk(value[n], tail, known[1:], (*done, n))
+        elif isinstance(head, int):
+            if isinstance(value, list) and 0 <= head < len(value):
+                yield from walk(value[head], tail, known, (*done, head))
+        elif isinstance(value, dict) and head in value:
+            yield from walk(value[head], tail, known, (*done, head))
+
+    for steps in walk(doc, pattern, idx, ()):
+        yield _render(steps)
+
+
+def _leaves(value: Any, steps: Steps) -> Iterator[tuple[Steps, Any]]:
+    """Every leaf (a scalar, or an empty object or list) with its steps from the root."""
+    if isinstance(value, dict) and value:
+        for k, v in value.items():
+            yield from _leaves(v, (*steps, k))
+    elif isinstance(value, list) and value:
+        for n, v in enumerate(value):
+            yield from _leaves(v, (*steps, n))
+    else:
+        yield steps, value
+
+
+def _entry_at(entries: list[Entry], path: str) -> Entry | None:
+    """The report entry at ``path`` or at an object holding it (the deepest one)."""
+    best: Entry | None = None
+    for e in entries:
+        if (path == e.path or path.startswith((e.path + ".", e.path + "["))) and (best is None or len(e.path) > len(best.path)):
+            best = e
+    return best
+
+
+def _pattern(path: Path) -> Pattern:
+    return tuple(EACH if isinstance(s, Each) else s for s in path.segments)
+
+
+def _render(steps: Steps) -> str:
+    return render_steps(steps)
+
+
+def _restore(path: str, moved: dict[str, str]) -> str:
+    from .engine.dialect import restore_path
+
+    return restore_path(path, moved)
