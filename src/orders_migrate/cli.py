@@ -250,6 +250,25 @@ def explain(
     raise typer.Exit(run_explain(file, path=path, fmt=fmt.value, record=record, locale=locale, plan=_plan(mappings)))
 
 
+@app.command("diff-mappings")
+def diff_mappings(
+    old: Annotated[str, typer.Argument(help="The table as it is (e.g. mappings.yaml).")],
+    new: Annotated[str, typer.Argument(help="The edited table.")],
+    files: Annotated[list[str], typer.Argument(help="Stores order files (JSON, NDJSON) or folders to convert with both.")],
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="text or json.")] = ReportFormat.text,
+    locale: Annotated[
+        str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
+    ] = "en_US",
+) -> None:
+    """Convert the records with both tables and say which rows' output changed, in how many records, with
+    examples; exit 1 when anything changed (review a table edit in CI before it is used)."""
+    from .diff_mappings import run_diff_mappings
+
+    if fmt == ReportFormat.none:
+        raise typer.BadParameter("diff-mappings writes text or json", param_hint="--format")
+    raise typer.Exit(run_diff_mappings(old, new, files, fmt=fmt.value, locale=locale))
+
+
 @app.command()
 def schema(which: Annotated[SchemaName, typer.Argument(help="stores (input) or ecom (output).")]) -> None:
     """Print the JSON Schema of the Stores or the eCommerce order model."""
