@@ -20,7 +20,7 @@ import orjson
 
 from .engine import Plan, plan_from_file
 from .engine.table import MappingError
-from .explain import explain_order
+from .explain import explain_order, leaves_of
 from .jsonio import dumps
 from .paths import render_steps
 from .reader import ReadError, Record, read_bytes, read_records
@@ -115,24 +115,13 @@ def _outcome(payload: Any, plan: Plan, locale: str) -> tuple[dict[str, Any], dic
         conversion = plan.convert(payload, locale=locale)
     except ConversionError as exc:
         return "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
-    leaves = dict(_leaves(conversion.order, ()))
+    leaves = {render_steps(steps): value for steps, value in leaves_of(conversion.order)}
     entries = {(e.kind, e.path): (e.message, e.row) for e in conversion.report.entries}
     return leaves, entries
 
 
 def _owners(payload: Any, plan: Plan, locale: str) -> dict[str, str | None]:
     return {o.path: o.row for o in explain_order(payload, plan=plan, locale=locale).outputs}
-
-
-def _leaves(value: Any, steps: tuple[str | int, ...]) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict) and value:
-        for k, v in value.items():
-            yield from _leaves(v, (*steps, k))
-    elif isinstance(value, list) and value:
-        for n, v in enumerate(value):
-            yield from _leaves(v, (*steps, n))
-    else:
-        yield render_steps(steps), value
 
 
 def _inputs(names: list[str], err: IO[str]) -> Iterator[Record] | None:

@@ -114,7 +114,7 @@ def explain_order(payload: Any, *, plan: Plan | None = None, locale: str = DEFAU
     conversion = plan.convert(payload, locale=locale)
     if conversion.report.payload_kind != "stores_order":
         # Passed through unchanged: every leaf is carried as it is.
-        leaves = list(_leaves(payload, ()))
+        leaves = list(leaves_of(payload))
         return Ledger(
             [OutputLeaf(_render(s), None, None, (_render(s),), "passed through") for s, _ in leaves],
             [InputLeaf(_render(s), "output") for s, v in leaves if not is_empty(v)],
@@ -130,7 +130,7 @@ def explain_order(payload: Any, *, plan: Plan | None = None, locale: str = DEFAU
     rules = _rules(plan)
     ledger = Ledger()
     wrote: dict[str, set[Indices]] = {}  # row id -> the index tuples it wrote output at
-    for steps, _ in _leaves(conversion.order, ()):
+    for steps, _ in leaves_of(conversion.order):
         rule, idx = _owner(rules, steps)
         if rule is None:
             ledger.outputs.append(OutputLeaf(_render(steps), None, None, (), "no row writes here"))
@@ -140,7 +140,7 @@ def explain_order(payload: Any, *, plan: Plan | None = None, locale: str = DEFAU
         note = f"address table, under row {rule.via}" if rule.via else None
         ledger.outputs.append(OutputLeaf(_render(steps), rule.row.id, rule.row.op, inputs, note))
     entries = conversion.report.entries
-    for steps, value in _leaves(payload, ()):
+    for steps, value in leaves_of(payload):
         if is_empty(value):
             continue
         user_path = _render(steps)
@@ -253,14 +253,14 @@ def _present(doc: Any, pattern: Pattern, idx: Indices) -> Iterator[str]:
         yield _render(steps)
 
 
-def _leaves(value: Any, steps: Steps) -> Iterator[tuple[Steps, Any]]:
+def leaves_of(value: Any, steps: Steps = ()) -> Iterator[tuple[Steps, Any]]:
     """Every leaf (a scalar, or an empty object or list) with its steps from the root."""
     if isinstance(value, dict) and value:
         for k, v in value.items():
-            yield from _leaves(v, (*steps, k))
+            yield from leaves_of(v, (*steps, k))
     elif isinstance(value, list) and value:
         for n, v in enumerate(value):
-            yield from _leaves(v, (*steps, n))
+            yield from leaves_of(v, (*steps, n))
     else:
         yield steps, value
 
