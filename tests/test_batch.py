@@ -20,7 +20,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import convert_many, convert_order, default_plan
-from orders_migrate.batch import KILL_AFTER_ENV
+from orders_migrate.batch.config import KILL_AFTER_ENV
 from orders_migrate.progress import QuietProgress, RichProgress, Stats, make_progress, print_summary, report_plain
 from orders_migrate.render import report_text
 from orders_migrate.report import Entry, Report

@@ -9,7 +9,7 @@ import typer
 from babel import Locale, UnknownLocaleError
 
 from . import __version__
-from .batch import CHUNK_RECORDS
+from .batch.config import CHUNK_RECORDS
 from .plan import Plan, default_plan, plan_from_file
 from .query_fields import build_query_fields
 from .run import run_check, run_convert, run_mappings, run_query, run_schema

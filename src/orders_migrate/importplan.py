@@ -22,7 +22,7 @@ from typing import IO, Any, Final
 
 import orjson
 
-from .batch import write_decimal
+from .batch.chunks import write_decimal
 from .convert import Conversion, convert_order
 from .money import DEFAULT_LOCALE, formatter
 from .ops import Ctx, describe

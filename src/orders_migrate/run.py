@@ -9,7 +9,9 @@ from typing import IO
 
 import orjson
 
-from .batch import CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig, convert_record, run_batch, write_decimal
+from .batch.chunks import convert_record, write_decimal
+from .batch.config import CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig
+from .batch.driver import run_batch
 from .jsonio import dumps
 from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
 from .plan import Plan, default_plan
@@ -57,7 +59,7 @@ def run_convert(
     entries) unless ``validate`` is off; with ``strict`` (which always validates) a record whose input or output fails its schema is a failed record instead.
     With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
     ``resume`` continues a killed run from there. ``plan``: a user's own table (it travels to the workers
-    as its text). See ``batch.run_batch``."""
+    as its text). See ``batch.driver.run_batch``."""
     cfg = BatchConfig(
         files,
         output,
