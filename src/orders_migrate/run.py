@@ -10,7 +10,7 @@ from typing import IO
 import orjson
 
 from .batch.chunks import convert_record, write_decimal
-from .batch.config import CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig
+from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig
 from .batch.driver import run_batch
 from .jsonio import dumps
 from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
@@ -45,6 +45,7 @@ def run_convert(
     jobs: int | None = None,
     resume: bool = False,
     chunk_records: int = CHUNK_RECORDS,
+    checkpoint_bytes: int = CHECKPOINT_BYTES,
     plan: Plan | None = None,
     quiet: bool = False,
 ) -> int:
@@ -59,7 +60,8 @@ def run_convert(
     entries) unless ``validate`` is off; with ``strict`` (which always validates) a record whose input or output fails its schema is a failed record instead.
     With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
     ``resume`` continues a killed run from there. ``plan``: a user's own table (it travels to the workers
-    as its text). See ``batch.driver.run_batch``."""
+    as its text). ``checkpoint_bytes``: input between two checkpoints (0: after every chunk; for tests that crash
+    runs at many checkpoints). See ``batch.driver.run_batch``."""
     cfg = BatchConfig(
         files,
         output,
@@ -74,6 +76,7 @@ def run_convert(
         jobs=jobs if jobs is not None else default_jobs(),
         resume=resume,
         chunk_records=chunk_records,
+        checkpoint_bytes=checkpoint_bytes,
         validate=validate,
         plan=plan,
         quiet=quiet,

@@ -49,6 +49,8 @@ def _args(src: Path, folder: Path) -> list[str]:
         "--no-validate",
         "--chunk-size",
         "64",
+        "--checkpoint-bytes",
+        "0",  # a checkpoint after every chunk: the kills fall between many of them
     ]
 
 

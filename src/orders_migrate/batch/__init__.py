@@ -1,5 +1,6 @@
 """Batch conversion at scale: inputs streamed in chunks, chunks converted by worker processes and written
-back in input order, outputs built in partial files that a checkpoint commits after every chunk, so a run killed part-way continues with ``resume=True`` and ends byte for byte as an
+back in input order, outputs built in partial files that a checkpoint commits every few MB of input or
+seconds, so a run killed part-way continues with ``resume=True`` and ends byte for byte as an
 uninterrupted run would. Workers parse, convert and serialise; the parent only reads lines, writes bytes
 and keeps the checkpoint.
 

@@ -1,6 +1,6 @@
 """A run's checkpoint: the fsync'd state file that says how far each partial file and each input go, so
-``--resume`` continues a killed run and ends byte for byte as an uninterrupted run would. Here: what it
-records, how a resumed run checks it still fits (same command, same data versions, the
+``--resume`` continues a killed run and ends byte for byte as an uninterrupted run would. Here: when one
+is due, what it records, how a resumed run checks it still fits (same command, same data versions, the
 same inputs up to where it stands), and the digests of the inputs read so far."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path as FsPath
+from time import monotonic
 from typing import Any
 
 import orjson
@@ -32,6 +33,24 @@ class Mark:
     position: Position
     stats: dict[str, Any]
     sinks: dict[str, Any]
+
+
+class Cadence:
+    """When the next checkpoint is due: ``every_bytes`` of input or ``every_seconds`` after the last one,
+    whichever comes first (``every_bytes`` 0: after every chunk)."""
+
+    def __init__(self, every_bytes: int, every_seconds: float):
+        self.every_bytes, self.every_seconds = every_bytes, every_seconds
+        self.read = 0
+        self.since = monotonic()
+
+    def due(self, size: int) -> bool:
+        """Whether a checkpoint is due now that ``size`` more bytes of input were converted."""
+        self.read += size
+        return self.read >= self.every_bytes or monotonic() - self.since >= self.every_seconds
+
+    def restart(self) -> None:
+        self.read, self.since = 0, monotonic()
 
 
 class Checkpoint:

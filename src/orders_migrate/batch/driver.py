@@ -1,6 +1,6 @@
 """One ``convert`` run from start to end: its files laid out and locked, the checkpoint loaded when
 resuming, chunks converted (by worker processes with ``jobs`` > 1) and written in input order, a
-checkpoint committed after each, then the summary. And
+checkpoint committed at its cadence, at the end and when the run is stopped, then the summary. And
 ``run_batch``, which turns every way a run can end into its exit code and one message."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from ..outfiles import RunLock, StdoutClosed, UsageError, WriteError, display_na
 from ..progress import Stats, make_progress
 from ..sinks import StreamSink
 from ..sources import Item, Position, input_size, read_items
-from .checkpoint import Checkpoint, Mark
+from .checkpoint import Cadence, Checkpoint, Mark
 from .chunks import ChunkResult, Options, chunked
-from .config import EXIT_BAD_INPUT, EXIT_SIGINT, EXIT_SIGPIPE, EXIT_SIGTERM, EXIT_USAGE, BatchConfig
+from .config import CHECKPOINT_FILES, EXIT_BAD_INPUT, EXIT_SIGINT, EXIT_SIGPIPE, EXIT_SIGTERM, EXIT_USAGE, BatchConfig
 from .layout import Layout
 from .outputs import Outputs
 from .summary import close_run
@@ -45,6 +45,8 @@ class Run:
         self.stats = Stats()
         self.checkpoint: Checkpoint | None = None
         self.locks: list[RunLock] = []
+        self.mark: Mark | None = None  # where the last whole chunk left the run, until a checkpoint records it
+        self.committing = False
 
     def execute(self) -> int:
         layout = Layout(self.cfg)
@@ -119,6 +121,9 @@ class Run:
                     self._commit(self._mark(position), done=True)
             self._finish()
             finished = True
+        except (KeyboardInterrupt, BrokenProcessPool):
+            self._commit_on_stop()
+            raise
         finally:
             stack.close()
             outputs.progress.close()
@@ -128,6 +133,7 @@ class Run:
     def _convert(self, results: Iterator[tuple[list[Item], ChunkResult]], start: Position, base: list[int]) -> Position:
         """Write every chunk's results as they come, in input order; where the input ends."""
         outputs = self.outputs
+        cadence = Cadence(self.cfg.checkpoint_bytes, self.cfg.checkpoint_seconds)
         position = start
         for chunk, result in results:
             for r in result.results:
@@ -135,9 +141,15 @@ class Run:
             self.stats.add(result.stats)
             position = chunk[-1].after
             if self.checkpoint is not None:
-                self._commit(self._mark(position))
-            if outputs.folder is not None:
-                outputs.folder.finish_pending()
+                self.mark = self._mark(position)
+                folder = outputs.folder
+                if cadence.due(sum(item.size for item in chunk)) or (
+                    folder is not None and len(folder.pending) >= CHECKPOINT_FILES
+                ):
+                    self._commit(self.mark)
+                    cadence.restart()
+                    if folder is not None:
+                        folder.finish_pending()  # renamed only now that a checkpoint says they are done
             outputs.progress.update(base[min(position.input, len(base) - 1)] + position.offset, self.stats.records)
             if isinstance(outputs.output, StreamSink):
                 outputs.flush_stdout()  # a pipeline reading our stdout gets each chunk as it is done
@@ -152,8 +164,21 @@ class Run:
     def _commit(self, mark: Mark, done: bool = False) -> None:
         """Fsync every partial file, then record how far they go: the commit point of the run."""
         assert self.checkpoint is not None
+        self.committing = True
         self.outputs.sync()
         self.checkpoint.write(mark, done)
+        self.committing = False
+        self.mark = None
+
+    def _commit_on_stop(self) -> None:
+        """Ctrl-C, SIGTERM or a dead worker stopped the run between two checkpoints: commit where the last
+        whole chunk left it (the partial files may hold more; a resumed run cuts that off). Not when the
+        stop came in the middle of a commit, whose input digests may be half-advanced: the checkpoint
+        before it stands. Nor when the files cannot be written: the error the user sees is the first."""
+        if self.mark is None or self.committing or self.checkpoint is None:
+            return
+        with contextlib.suppress(WriteError):
+            self._commit(self.mark)
 
     def _finish(self) -> None:
         single_ok = self.stats.converted == 1 and self.stats.failed == 0
