@@ -15,6 +15,8 @@ class FolderOutput:
     def __init__(self, targets: list[FsPath], modes: list[str]):
         self.targets, self.modes = targets, modes
         self.current: tuple[int, FileSink] | None = None
+        # Inputs done, their files still partial: renamed (finish_pending) only once a checkpoint lists
+        # them here, so a resumed run knows to finish them rather than look for them as current.
         self.pending: list[tuple[int, FileSink]] = []
         self.failed: set[int] = set()  # inputs with a failed record, in this run
 
