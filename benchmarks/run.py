@@ -227,7 +227,7 @@ def python_floor_seconds(lines: list[bytes]) -> float:
 def engine_seconds(corpus: Path, validate: bool) -> tuple[float, int, int]:
     """The worker's own path, in this process: strict parse, convert (report on), optionally validate the
     output against the eCommerce model, serialise order and report."""
-    from orders_migrate.batch import Options, chunked, convert_chunk
+    from orders_migrate.batch.chunks import Options, chunked, convert_chunk
     from orders_migrate.sources import Position, expand_inputs, read_items
 
     opts = Options(reports=True, validate=validate)
@@ -248,7 +248,7 @@ def engine_seconds(corpus: Path, validate: bool) -> tuple[float, int, int]:
 
 def breakdown(lines: list[bytes]) -> dict[str, float]:
     """Microseconds per order for each step of the worker's path, to show where the time goes."""
-    from orders_migrate.batch import write_decimal
+    from orders_migrate.batch.chunks import write_decimal
     from orders_migrate.convert import convert_order
     from orders_migrate.jsonio import loads
     from orders_migrate.models.validate import invalid_entries

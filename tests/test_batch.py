@@ -20,7 +20,11 @@ import pytest
 
 from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import convert_many, convert_order, default_plan
-from orders_migrate.batch import KILL_AFTER_ENV
+from orders_migrate.batch import checkpoint
+from orders_migrate.batch.checkpoint import Cadence, Checkpoint, Mark
+from orders_migrate.batch.chunks import Result
+from orders_migrate.batch.config import CHECKPOINT_BYTES, CHUNK_BYTES, KILL_AFTER_ENV
+from orders_migrate.batch.outputs import Outputs
 from orders_migrate.progress import QuietProgress, RichProgress, Stats, make_progress, print_summary, report_plain
 from orders_migrate.render import report_text
 from orders_migrate.report import Entry, Report
@@ -210,6 +214,8 @@ def test_resume_after_sigkill_gives_the_bytes_of_an_uninterrupted_run(tmp_path: 
             "none",
             "--chunk-size",
             "4",
+            "--checkpoint-bytes",
+            "0",
         ]
 
     (tmp_path / "whole").mkdir()
@@ -239,7 +245,7 @@ def test_resume_an_output_folder(tmp_path: Path) -> None:
     write_ndjson(inputs / "a.ndjson", orders(9))
     (inputs / "sub" / "b.json").write_text(json.dumps({"orders": orders(5)}))
     (inputs / "c.json").write_text(json.dumps(orders(1)[0]))
-    common = ["--report", "none", "--chunk-size", "3"]
+    common = ["--report", "none", "--chunk-size", "3", "--checkpoint-bytes", "0"]
     assert cli("convert", str(inputs), "-o", f"{tmp_path / 'whole'}/", *common).returncode == 0
     killed = cli("convert", str(inputs), "-o", f"{tmp_path / 'out'}/", *common, env={KILL_AFTER_ENV: "11"})
     assert killed.returncode == -signal.SIGKILL
@@ -258,7 +264,7 @@ def test_resume_an_output_folder(tmp_path: Path) -> None:
 def test_resume_refuses_a_different_command(tmp_path: Path) -> None:
     src = write_ndjson(tmp_path / "in.ndjson", orders(6))
     out = tmp_path / "out.ndjson"
-    killed = cli("convert", str(src), "-o", str(out), "--chunk-size", "2", env={KILL_AFTER_ENV: "3"})
+    killed = cli("convert", str(src), "-o", str(out), "--chunk-size", "2", "--checkpoint-bytes", "0", env={KILL_AFTER_ENV: "3"})
     assert killed.returncode == -signal.SIGKILL
     proc = cli("convert", str(src), "-o", str(out), "--locale", "de_DE", "--resume")
     assert proc.returncode == 2
@@ -270,7 +276,7 @@ def test_resume_refuses_a_checkpoint_written_under_other_data_versions(tmp_path:
     """Another Babel (CLDR) formats amounts otherwise: the resumed half would not match the first."""
     src = write_ndjson(tmp_path / "in.ndjson", orders(6))
     out = tmp_path / "out.ndjson"
-    killed = cli("convert", str(src), "-o", str(out), "--chunk-size", "2", env={KILL_AFTER_ENV: "3"})
+    killed = cli("convert", str(src), "-o", str(out), "--chunk-size", "2", "--checkpoint-bytes", "0", env={KILL_AFTER_ENV: "3"})
     assert killed.returncode == -signal.SIGKILL
     checkpoint = tmp_path / ".out.ndjson.checkpoint"
     state = json.loads(checkpoint.read_bytes())
@@ -281,6 +287,149 @@ def test_resume_refuses_a_checkpoint_written_under_other_data_versions(tmp_path:
     assert proc.returncode == 2
     assert "written under other versions (cldr 48 -> 49)" in proc.stderr.decode()
     assert not out.exists()
+
+
+LINE_BYTES = CHUNK_BYTES // 2  # two lines a chunk
+
+
+def write_padded(path: Path, n: int) -> Path:
+    """``n`` orders, one a line, each line padded with blanks to half a chunk: many MB of input (what the
+    checkpoint cadence counts) for little conversion work."""
+    with path.open("wb") as f:
+        for order in orders(n):
+            line = json.dumps(order).encode()
+            f.write(line + b" " * (LINE_BYTES - 1 - len(line)) + b"\n")
+    return path
+
+
+def test_a_checkpoint_is_due_after_its_bytes_or_its_seconds_whichever_comes_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    monkeypatch.setattr(checkpoint, "monotonic", lambda: now[0])
+    cadence = Cadence(every_bytes=100, every_seconds=2.0)
+    assert not cadence.due(60)
+    assert cadence.due(40)  # 100 bytes since the start
+    cadence.restart()
+    now[0] = 1.5
+    assert not cadence.due(99)
+    now[0] = 2.0
+    assert cadence.due(0)  # 2 s since the restart, with 99 bytes
+    cadence.restart()
+    assert not cadence.due(99)  # the restart counts bytes and time afresh
+    assert Cadence(every_bytes=0, every_seconds=2.0).due(0)  # 0 bytes: after every chunk
+
+
+def test_at_the_default_cadence_a_run_commits_far_fewer_checkpoints_than_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 orders of half a chunk each: 20 chunks, 20 MB. With the clock frozen (so only the input counts),
+    checkpoints come after 8 MB, after 16 MB and at the end: 3, where every chunk's would be 20."""
+    src = write_padded(tmp_path / "in.ndjson", 40)
+    monkeypatch.setattr(checkpoint, "monotonic", lambda: 0.0)
+    written: list[tuple[int, bool]] = []
+    write = Checkpoint.write
+
+    def spy(self: Checkpoint, mark: Mark, done: bool = False) -> None:
+        written.append((mark.sinks["output"]["count"], done))
+        write(self, mark, done)
+
+    monkeypatch.setattr(Checkpoint, "write", spy)
+    out, err = io.BytesIO(), io.StringIO()
+    code = run_convert([str(src)], output=str(tmp_path / "out.ndjson"), report="none", jobs=1, stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    per_checkpoint = CHECKPOINT_BYTES // LINE_BYTES
+    assert written == [(per_checkpoint, False), (2 * per_checkpoint, False), (40, True)]
+    assert notes((tmp_path / "out.ndjson").read_bytes()) == [f"order {i}" for i in range(40)]
+
+
+def test_at_the_default_cadence_kill_9_and_resume_still_give_every_record_once(tmp_path: Path) -> None:
+    src = write_padded(tmp_path / "in.ndjson", 40)
+
+    def args(name: str) -> list[str]:
+        d = tmp_path / name
+        return ["convert", str(src), "-o", str(d / "out.ndjson"), "--report-out", str(d / "reports.ndjson"), "--report", "none"]
+
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "killed").mkdir()
+    assert cli(*args("whole"), "--jobs", "1").returncode == 0
+    # Killed right after writing the 30th order, before the checkpoint its chunk would have been due.
+    killed = cli(*args("killed"), "--jobs", "2", env={KILL_AFTER_ENV: "30"})
+    assert killed.returncode == -signal.SIGKILL
+    state = json.loads((tmp_path / "killed" / ".out.ndjson.checkpoint").read_bytes())
+    assert 0 < state["sinks"]["output"]["count"] < 30  # committed part-way (8 MB in at the latest), not per chunk
+    assert state["sinks"]["output"]["size"] < (tmp_path / "killed" / ".out.ndjson.partial").stat().st_size
+    resumed = cli(*args("killed"), "--jobs", "1", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "40 records in, 40 converted" in resumed.stderr.decode()
+    for name in ("out.ndjson", "reports.ndjson"):
+        assert (tmp_path / "killed" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "killed").iterdir()) == ["out.ndjson", "reports.ndjson"]
+
+
+def test_ctrl_c_between_checkpoints_commits_the_last_whole_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopped part-way through a chunk, long before a checkpoint was due: the checkpoint left covers every
+    chunk written whole, so --resume converts only the rest, and the output is the uninterrupted one."""
+    src = write_ndjson(tmp_path / "in.ndjson", orders(12))
+    whole, out = tmp_path / "whole.ndjson", tmp_path / "out.ndjson"
+    assert run_convert([str(src)], output=str(whole), report="none", jobs=1, stderr=io.StringIO()) == 0
+    take = Outputs.take
+
+    def stop(self: Outputs, result: Result) -> None:
+        take(self, result)
+        if self.written == 8:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Outputs, "take", stop)
+    err = io.StringIO()
+    assert run_convert([str(src)], output=str(out), report="none", jobs=1, chunk_records=3, stderr=err) == 130
+    monkeypatch.undo()
+    assert "run it again with --resume" in err.getvalue()
+    state = json.loads((tmp_path / ".out.ndjson.checkpoint").read_bytes())
+    assert (state["stats"]["records"], state["sinks"]["output"]["count"], state["done"]) == (6, 6, False)
+    err = io.StringIO()
+    assert run_convert([str(src)], output=str(out), report="none", jobs=1, resume=True, stderr=err) == 0, err.getvalue()
+    assert out.read_bytes() == whole.read_bytes()
+    assert "12 records in, 12 converted" in err.getvalue()
+
+
+def test_an_output_folder_renames_finished_files_at_checkpoints_and_resumes_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files of an output folder wait for a checkpoint before they are renamed, at most 32 of them (each
+    holds its file open), however little input they are; a Ctrl-C after 37 leaves 32 renamed and the
+    next 4 pending in the checkpoint, and --resume finishes the same tree as an uninterrupted run."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i, order in enumerate(orders(40)):
+        (inputs / f"{i:02}.json").write_text(json.dumps(order))
+    monkeypatch.setattr(checkpoint, "monotonic", lambda: 0.0)  # only input and waiting files count
+    whole, out = tmp_path / "whole", tmp_path / "out"
+    assert run_convert([str(inputs)], output=f"{whole}/", report="none", jobs=1, chunk_records=2, stderr=io.StringIO()) == 0
+    pending: list[int] = []
+    write, take = Checkpoint.write, Outputs.take
+
+    def spy(self: Checkpoint, mark: Mark, done: bool = False) -> None:
+        pending.append(len(mark.sinks["output"]["pending"]))
+        write(self, mark, done)
+
+    def stop(self: Outputs, result: Result) -> None:
+        take(self, result)
+        if self.written == 37:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Checkpoint, "write", spy)
+    monkeypatch.setattr(Outputs, "take", stop)
+    assert run_convert([str(inputs)], output=f"{out}/", report="none", jobs=1, chunk_records=2, stderr=io.StringIO()) == 130
+    monkeypatch.setattr(Outputs, "take", take)
+    assert pending == [32, 4]  # 32 files waiting; then Ctrl-C in chunk 19: the 4 finished since, pending
+    assert len(list(out.glob("*.json"))) == 32
+    err = io.StringIO()
+    code = run_convert([str(inputs)], output=f"{out}/", report="none", jobs=1, chunk_records=2, resume=True, stderr=err)
+    assert code == 0, err.getvalue()
+    assert tree(out) == tree(whole) and len(tree(whole)) == 40
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 # ---- progress and summary ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from .batch import Options, convert_chunk, convert_record
+from .batch.chunks import Options, convert_chunk, convert_record
 from .engine import Plan
 from .jsonio import dumps
 from .money import DEFAULT_LOCALE

@@ -9,7 +9,9 @@ from typing import IO
 
 import orjson
 
-from .batch import CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig, convert_record, run_batch, write_decimal
+from .batch.chunks import convert_record, write_decimal
+from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig
+from .batch.driver import run_batch
 from .engine import Plan, default_plan
 from .jsonio import dumps
 from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
@@ -43,6 +45,7 @@ def run_convert(
     jobs: int | None = None,
     resume: bool = False,
     chunk_records: int = CHUNK_RECORDS,
+    checkpoint_bytes: int = CHECKPOINT_BYTES,
     plan: Plan | None = None,
     quiet: bool = False,
 ) -> int:
@@ -57,7 +60,8 @@ def run_convert(
     entries) unless ``validate`` is off; with ``strict`` (which always validates) a record whose input or output fails its schema is a failed record instead.
     With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
     ``resume`` continues a killed run from there. ``plan``: a user's own table (it travels to the workers
-    as its text). See ``batch.run_batch``."""
+    as its text). ``checkpoint_bytes``: input between two checkpoints (0: after every chunk; for tests that crash
+    runs at many checkpoints). See ``batch.driver.run_batch``."""
     cfg = BatchConfig(
         files,
         output,
@@ -72,6 +76,7 @@ def run_convert(
         jobs=jobs if jobs is not None else default_jobs(),
         resume=resume,
         chunk_records=chunk_records,
+        checkpoint_bytes=checkpoint_bytes,
         validate=validate,
         plan=plan,
         quiet=quiet,

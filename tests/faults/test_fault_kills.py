@@ -16,7 +16,7 @@ import pytest
 from faultkit import TIMEOUT, cli, command, digest, listing, orders, write_ndjson
 
 from conftest import ROOT
-from orders_migrate.batch import KILL_AFTER_ENV
+from orders_migrate.batch.config import KILL_AFTER_ENV
 
 RECORDS = 2000
 OUTPUTS = ("out.ndjson", "rejects.ndjson", "reports.ndjson")
@@ -49,6 +49,8 @@ def _args(src: Path, folder: Path) -> list[str]:
         "--no-validate",
         "--chunk-size",
         "64",
+        "--checkpoint-bytes",
+        "0",  # a checkpoint after every chunk: the kills fall between many of them
     ]
 
 

@@ -16,7 +16,9 @@ import pytest
 from faultkit import TIMEOUT, cli, command, convert, listing, orders, write_ndjson
 
 from conftest import ROOT
-from orders_migrate import batch, sinks
+from orders_migrate import sinks
+from orders_migrate.batch.chunks import Result
+from orders_migrate.batch.outputs import Outputs
 
 
 def _lock(path: Path, pid: int, host: str | None = None, **extra: object) -> Path:
@@ -103,13 +105,13 @@ def test_the_lock_is_held_during_the_run_and_removed_after(tmp_path: Path, monke
     src = write_ndjson(tmp_path / "in.ndjson", orders(6))
     out = tmp_path / "out.ndjson"
     seen: list[dict[str, object]] = []
-    take = batch.Run.take
+    take = Outputs.take
 
-    def spy(self: batch.Run, result: batch.Result) -> None:
+    def spy(self: Outputs, result: Result) -> None:
         seen.append(json.loads((tmp_path / ".out.ndjson.lock").read_text()))
         take(self, result)
 
-    monkeypatch.setattr(batch.Run, "take", spy)
+    monkeypatch.setattr(Outputs, "take", spy)
     code, _, err = convert(src, output=str(out), chunk_records=2)
     assert code == 0, err
     assert seen and all(s["pid"] == os.getpid() and s["host"] == socket.gethostname() for s in seen)
@@ -139,7 +141,8 @@ def test_the_lock_is_removed_however_the_run_ends(tmp_path: Path, monkeypatch: p
 
         monkeypatch.setattr(sinks.FileSink, "add", failing_add)
         expected = 130 if fault == "interrupt" else 1
-    code, _, err = convert(src, output=str(out), chunk_records=2, resume=fault.endswith("resume"))
+    # A checkpoint after every chunk: a write error commits none of its own (an interrupt does).
+    code, _, err = convert(src, output=str(out), chunk_records=2, checkpoint_bytes=0, resume=fault.endswith("resume"))
     assert code == expected, err
     assert not (tmp_path / ".out.ndjson.lock").exists()
     if fault != "usage error on resume":
@@ -224,16 +227,16 @@ def test_a_run_never_renames_a_partial_file_it_did_not_write(tmp_path: Path, mon
     """The last line of defence if the lock is bypassed (removed by hand): exit 0 means our own output."""
     src = write_ndjson(tmp_path / "in.ndjson", orders(4))
     out = tmp_path / "out.ndjson"
-    take = batch.Run.take
+    take = Outputs.take
 
-    def intruder(self: batch.Run, result: batch.Result) -> None:
+    def intruder(self: Outputs, result: Result) -> None:
         take(self, result)
         if self.written == 3:
             foreign = tmp_path / "foreign"
             foreign.write_text('{"buyerNote": "another run"}\n')
             foreign.replace(tmp_path / ".out.ndjson.partial")
 
-    monkeypatch.setattr(batch.Run, "take", intruder)
+    monkeypatch.setattr(Outputs, "take", intruder)
     code, _, err = convert(src, output=str(out))
     assert code == 1
     assert f"orders-migrate: {out}: .out.ndjson.partial was replaced by another process; nothing was renamed" in err

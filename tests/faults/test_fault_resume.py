@@ -10,20 +10,21 @@ from pathlib import Path
 import pytest
 from faultkit import convert, listing, orders, write_ndjson
 
-from orders_migrate import batch
+from orders_migrate.batch.chunks import Result
+from orders_migrate.batch.outputs import Outputs
 
 
 def _interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: list[Path], stop_after: int) -> Path:
     """A run stopped by Ctrl-C after ``stop_after`` orders, its checkpoint left for --resume."""
     out = tmp_path / "out.ndjson"
-    take = batch.Run.take
+    take = Outputs.take
 
-    def stop(self: batch.Run, result: batch.Result) -> None:
+    def stop(self: Outputs, result: Result) -> None:
         take(self, result)
         if self.written >= stop_after:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch.Run, "take", stop)
+    monkeypatch.setattr(Outputs, "take", stop)
     code, _, err = convert(*files, output=str(out), chunk_records=3)
     monkeypatch.undo()
     assert code == 130, err

@@ -18,7 +18,8 @@ import pytest
 from faultkit import TIMEOUT, cli, command, convert, listing, orders, write_ndjson
 
 from conftest import ROOT
-from orders_migrate import batch, sinks
+from orders_migrate import sinks
+from orders_migrate.batch import checkpoint
 from orders_migrate.run import run_query
 
 QUERY = b'{"query": {"filter": "{\\"paymentStatus\\": \\"PAID\\"}"}}\n'
@@ -138,7 +139,8 @@ def test_enospc_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget:
     code, _, _ = convert(src, output=str(tmp_path / "whole" / "out.ndjson"), rejects=str(tmp_path / "whole" / "rejects.ndjson"))
     assert code == 1
     _fill_disk(monkeypatch, sinks, budget, only="out.ndjson")
-    code, _, err = convert(src, output=str(out), rejects=str(rejects), chunk_records=3)
+    # A checkpoint after every chunk, so one stands when the disk fills (a write error commits none).
+    code, _, err = convert(src, output=str(out), rejects=str(rejects), chunk_records=3, checkpoint_bytes=0)
     monkeypatch.undo()
     assert code == 1
     last = err.splitlines()[-1]
@@ -162,7 +164,7 @@ def test_enospc_mid_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget:
 
 def test_enospc_on_the_checkpoint_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = write_ndjson(tmp_path / "in.ndjson", orders(6))
-    _fill_disk(monkeypatch, batch, 0)
+    _fill_disk(monkeypatch, checkpoint, 0)
     code, _, err = convert(src, output=str(tmp_path / "out.ndjson"), chunk_records=2)
     assert code == 1
     assert err == f"orders-migrate: {tmp_path / '.out.ndjson.checkpoint'}: No space left on device\n"

@@ -159,7 +159,7 @@ def test_a_query_sends_its_numbers_as_they_were_written(tmp_path: Path) -> None:
 
 
 def test_the_exported_orjson_hook_writes_numbers_as_they_were_read() -> None:
-    from orders_migrate.batch import write_decimal
+    from orders_migrate.batch.chunks import write_decimal
 
     doc = loads(b'{"a": 1e400, "b": 1.10, "c": 0.1234567890123456789012345678901234}')
     assert orjson.dumps(doc, default=write_decimal) == b'{"a":1e400,"b":1.10,"c":0.1234567890123456789012345678901234}'

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -73,14 +74,31 @@ def _unmapped(order: dict[str, Any], plan: Any = None) -> list[str]:
     return [e.path for e in result.report.entries if e.kind == "unmapped"]
 
 
+def _read_by_the_table(steps: tuple[str | int, ...]) -> bool:
+    node: Any = default_plan().reads
+    for step in steps:
+        if not isinstance(node, Mapping):
+            return True  # inside a field the table reads whole
+        node = node.get("[]" if isinstance(step, int) else step)
+        if node is None:
+            return False
+    return True
+
+
+def test_a_key_the_table_reads_is_not_taken_for_unknown() -> None:
+    # Hypothesis once drew `notes`: the example's line items lack it, yet the description-lines row reads it.
+    assert _read_by_the_table(("lineItems", 0, "notes"))
+    assert not _read_by_the_table(("lineItems", 0, "surprise"))
+
+
 @given(KEY, st.sampled_from(PLACES))
 def test_an_unknown_key_is_reported_once_at_a_path_naming_it(key: str, place: tuple[str | int, ...]) -> None:
     order = load_json(EXAMPLE)
     holder: Any = order
     for step in place:
         holder = holder[step]
-    if key in holder:
-        return  # a known field: not unknown
+    if key in holder or _read_by_the_table((*place, key)):
+        return  # a known field (one the example lacks, such as a line item's notes, too): not unknown
     holder[key] = "surprise"
     for plan in (None, REFERENCE):
         paths = _unmapped(order, plan)

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import orjson
 
-from ..batch import write_decimal
+from ..batch.chunks import write_decimal
 from ..engine import Plan
 from ..money import DEFAULT_LOCALE
 from ..reader import ReadError, Record, read_bytes, read_records

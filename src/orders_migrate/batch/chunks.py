@@ -1,0 +1,276 @@
+"""The worker side of a batch: chunks of input items, and each record of a chunk parsed, converted and
+serialised to the bytes the parent writes. A bad record is a failed ``Result``, never an exception."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path as FsPath
+from typing import Any
+
+import orjson
+
+from ..convert import Conversion
+from ..convert import convert_parsed_order as convert_order  # records arrive parsed: never a text to parse again
+from ..engine import Plan
+from ..jsonio import dumps, number_text
+from ..money import DEFAULT_LOCALE
+from ..progress import Stats, report_plain
+from ..reader import ReadError, Record, read_line, read_records
+from ..report import ConversionError, Problem
+from ..route import route
+from ..sources import END, LINE, Item
+from ..webhooks import convert_parsed_webhook as convert_webhook  # as above
+from ..webhooks import refuse_unsigned
+
+
+def convert_record(
+    rec: Record,
+    locale: str,
+    strict: bool = False,
+    kind: str | None = None,
+    public_key: str | None = None,
+    validate: bool = True,
+    plan: Plan | None = None,
+) -> Conversion:
+    """One record: a webhook body (named by ``kind``, its JWT eventType or its shape) becomes its
+    eCommerce event; anything else is converted as an order (checked against the eCommerce model
+    when ``validate`` or ``strict``), by ``plan`` (the shipped table's by default)."""
+    source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
+    payload = rec.payload
+    refuse_unsigned(payload, public_key)
+    routed = route(payload, plan, kind)
+    if routed.event:
+        # The body's webhook as the router recognised it, so the converter need not look again.
+        named = routed.webhook.id if routed.webhook is not None else kind if kind != "order" else None
+        return convert_webhook(payload, kind=named, public_key=public_key, locale=locale, source=source, plan=plan)
+    conversion = convert_order(payload, locale=locale, source=source, validate=validate or strict, plan=plan)
+    if strict:
+        from ..models.validate import strict_problems
+
+        problems = strict_problems(rec.payload, conversion.report)
+        if problems:
+            raise ConversionError(problems)
+    return conversion
+
+
+def write_decimal(value: object) -> object:
+    """An orjson ``default``: numbers read as Decimal are written back as the JSON numbers they were read as."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(number_text(value))
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+class _Token:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def json_exact(value: object) -> bytes:
+    """JSON for any value the reader can produce, where orjson refuses it: an integer beyond 64 bits, a
+    lone surrogate from a ``\\ud800`` escape, nesting deeper than orjson allows. Decimals are written
+    digit for digit. Iterative, so any depth the reader accepted can be written back."""
+    out: list[str] = []
+    stack: list[object] = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, _Token):
+            out.append(v.text)
+        elif isinstance(v, dict):
+            stack.append(_Token("}"))
+            pairs = list(v.items())
+            for i in range(len(pairs) - 1, -1, -1):
+                stack.append(pairs[i][1])
+                stack.append(_Token(("," if i else "") + json.dumps(str(pairs[i][0])) + ":"))
+            out.append("{")
+        elif isinstance(v, (list, tuple)):
+            stack.append(_Token("]"))
+            for i in range(len(v) - 1, -1, -1):
+                stack.append(v[i])
+                if i:
+                    stack.append(_Token(","))
+            out.append("[")
+        elif v is None or isinstance(v, bool):
+            out.append(json.dumps(v))
+        elif isinstance(v, int):
+            out.append(str(int(v)))
+        elif isinstance(v, Decimal):
+            out.append(str(v))
+        elif isinstance(v, float):
+            out.append(json.dumps(v))
+        else:
+            out.append(json.dumps(str(v)))
+    return "".join(out).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a worker needs to know, besides the items."""
+
+    locale: str = DEFAULT_LOCALE
+    strict: bool = False
+    kind: str | None = None
+    public_key: str | None = None
+    reports: bool = False  # each order's report as compact JSON
+    text: bool = False  # each order's report as plain text
+    rejects: bool = False  # a rejects-file line for each failed record
+    validate: bool = True  # check each converted order against the eCommerce model
+    plan: Plan | None = None  # a user's own table (pickled as its text); None: the shipped one
+    failures: bool = False  # each failed record as a JSON object (for --report json)
+
+
+@dataclass(slots=True)
+class Result:
+    """One record's outcome, or (``end``) the end of input number ``input``."""
+
+    input: int
+    out: bytes | None = None
+    report: bytes | None = None
+    text: str = ""
+    errors: str = ""
+    reject: bytes | None = None
+    failure: bytes | None = None  # the errors as one JSON object (--report json)
+    end: bool = False
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    results: list[Result] = field(default_factory=list)
+    stats: Stats = field(default_factory=Stats)
+
+
+def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
+    """Parse, convert and serialise every record of ``items``; a bad record is a failed ``Result``, never
+    an exception, so one bad order cannot stop a batch."""
+    chunk = ChunkResult()
+    for item in items:
+        if item.kind == END:
+            chunk.results.append(Result(item.input, end=True))
+            continue
+        if item.error is not None:
+            _fail(chunk, opts, item, item.source, None, "$", None, [Problem("$", item.error)])
+            continue
+        if item.kind == LINE:
+            assert item.data is not None and item.line is not None
+            records = read_line(item.source, item.line, item.data, opts.kind)
+        else:
+            try:
+                data = item.data if item.data is not None else FsPath(item.path or "").read_bytes()
+            except OSError as exc:
+                _fail(chunk, opts, item, item.source, None, "$", None, [Problem("$", f"cannot read: {exc.strerror or exc}")])
+                continue
+            records = read_records(item.path if item.path is not None else "-", data, opts.kind, item.source)
+        try:
+            for rec in records:
+                if isinstance(rec, ReadError):
+                    _fail(chunk, opts, item, rec.where(), rec.line, "$", None, [rec.problem])
+                else:
+                    _convert_one(chunk, opts, item, rec)
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the batch or show a traceback
+            where = f"{item.source}:{item.line}" if item.line is not None else item.source
+            problem = Problem("$", f"internal error, please report it: {type(exc).__name__}: {exc}")
+            _fail(chunk, opts, item, where, item.line, "$", None, [problem])
+    return chunk
+
+
+def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:
+    try:
+        conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan)
+        out = dumps(conv.order, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
+    except ConversionError as exc:
+        _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, exc.prefixed(rec.prefix).problems)
+        return
+    except orjson.JSONEncodeError as exc:
+        problem = Problem(rec.prefix, f"cannot write the converted record as JSON: {exc}")
+        _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, [problem])
+        return
+    except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch or show a traceback
+        problem = Problem(rec.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")
+        _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, [problem])
+        return
+    result = Result(item.input, out=out)
+    if opts.reports:
+        result.report = orjson.dumps(conv.report.to_dict())
+    if opts.text:
+        result.text = report_plain(conv.report)
+    chunk.stats.records += 1
+    chunk.stats.converted += 1
+    chunk.stats.count_report(conv.report)
+    chunk.results.append(result)
+
+
+def _fail(
+    chunk: ChunkResult,
+    opts: Options,
+    item: Item,
+    where: str,
+    line: int | None,
+    prefix: str,
+    rec: Record | None,
+    problems: list[Problem],
+) -> None:
+    result = Result(item.input, errors="".join(f"{where}::{p.path}: {p.message}\n" for p in problems))
+    if opts.rejects:
+        result.reject = _reject_line(item, line, prefix, rec, problems)
+    if opts.failures:
+        doc = {
+            "source": item.source,
+            "line": line,
+            "path": prefix,
+            "errors": [{"path": p.path, "message": p.message} for p in problems],
+        }
+        try:
+            result.failure = orjson.dumps(doc)
+        except TypeError:  # a lone surrogate quoted in a message
+            result.failure = json_exact(doc)
+    chunk.stats.records += 1
+    chunk.stats.failed += 1
+    chunk.results.append(result)
+
+
+def _reject_line(item: Item, line: int | None, prefix: str, rec: Record | None, problems: list[Problem]) -> bytes:
+    """The rejects-file line: where the record was, every problem with its ``$.path``, and the record as it
+    was read (an NDJSON line that is not JSON is kept as ``raw`` text)."""
+    doc: dict[str, Any] = {
+        "source": item.source,
+        "line": line,
+        "path": prefix,
+        "errors": [{"path": p.path, "message": p.message} for p in problems],
+    }
+    fragment = getattr(orjson, "Fragment", None)
+    if rec is None:
+        if item.kind == LINE and item.data is not None:
+            doc["raw"] = item.data.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+        else:
+            doc["record"] = None
+    elif item.kind == LINE and prefix == "$" and item.data is not None and fragment is not None:
+        doc["record"] = fragment(item.data.strip())  # the line as it was, byte for byte
+    else:
+        doc["record"] = rec.payload
+    try:
+        return dumps(doc)
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate, nesting deeper than orjson writes
+        if rec is not None:
+            doc["record"] = rec.payload
+        return json_exact(doc)
+
+
+def chunked(items: Iterator[Item], max_records: int, max_bytes: int) -> Iterator[list[Item]]:
+    """Items in chunks of at most ``max_records`` records or about ``max_bytes`` bytes. An ``END`` item joins
+    the chunk before it, so a checkpoint never falls between a document and the end of its input."""
+    chunk: list[Item] = []
+    records = size = 0
+    for item in items:
+        if item.kind != END and chunk and (records >= max_records or size >= max_bytes):
+            yield chunk
+            chunk, records, size = [], 0, 0
+        chunk.append(item)
+        if item.kind != END:
+            records += 1
+            size += item.size
+    if chunk:
+        yield chunk
