@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conftest import FIXTURES, load_json
 from orders_migrate import ConversionError
-from orders_migrate.webhooks import convert_webhook, load_public_key
+from orders_migrate.webhook_jwt import load_public_key
+from orders_migrate.webhooks import convert_webhook
 
 HOOKS = FIXTURES / "webhooks"
 ORDER_ID = "fedb19f5-bd4c-4bfc-b2d1-212538319611"

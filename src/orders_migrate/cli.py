@@ -14,7 +14,7 @@ from .engine import Plan, default_plan, plan_from_file
 from .engine.table import MappingError
 from .query.fields import build_query_fields
 from .run import run_check, run_convert, run_mappings, run_query, run_schema
-from .webhooks import load_public_key
+from .webhook_jwt import load_public_key
 
 app = typer.Typer(
     name="orders-migrate",

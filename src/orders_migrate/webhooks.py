@@ -9,13 +9,9 @@ its RS256 signature verified) first.
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path as FsPath
 from typing import Any
 
 import orjson
@@ -24,11 +20,12 @@ from .convert import Conversion
 from .engine import Plan, default_plan
 from .engine.dialect import detect_dialect, restore_path
 from .engine.webhook_table import WebhookSpec, norm_event_type
-from .jsonio import load_record, loads
+from .jsonio import load_record
 from .money import DEFAULT_LOCALE
 from .paths import MISSING, get, is_empty, key_step, put, render_steps
 from .report import ConversionError, Entry, Problem, Report, describe
 from .route import JWT_RE, detect_webhook, is_ecom_event, is_jwt
+from .webhook_jwt import Delivery, decode_delivery, delivery_entries, iso_time
 
 # Event ids are uuid5 in this namespace over the webhook kind and the body: a replay gets the same id.
 EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/orders-migrate/events")
@@ -51,99 +48,7 @@ def find_spec(specs: tuple[WebhookSpec, ...], kind: str) -> WebhookSpec:
     raise KeyError(kind)
 
 
-# ---- JWT bodies ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """What a stored JWT body held: the inner Stores payload and its wrapper."""
-
-    event_type: str | None
-    instance_id: str | None
-    body: Any
-    identity: Any
-    issued_at: int | None
-    verified: bool
-
-
-def load_public_key(value: str) -> str:
-    """A PEM file path, PEM text, or base64 of PEM text (as Wix's dashboard shows it)."""
-    text = value.strip()
-    if not text.startswith("-----BEGIN"):
-        try:
-            if FsPath(text).is_file():
-                text = FsPath(text).read_text(encoding="utf-8").strip()
-        except OSError:
-            pass  # not a path (too long for one, say): try it as base64 below
-    if not text.startswith("-----BEGIN"):
-        try:
-            text = base64.b64decode(text, validate=True).decode("utf-8").strip()
-        except (ValueError, UnicodeDecodeError):
-            raise ValueError("the public key is neither a PEM file, PEM text, nor base64 of PEM text") from None
-        if not text.startswith("-----BEGIN"):
-            raise ValueError("the public key's base64 does not hold PEM text")
-    return text
-
-
-def decode_delivery(token: str, public_key: str | None) -> Delivery:
-    """Decode a stored webhook JWT; with a key, verify RS256 first. Stored tokens are long expired."""
-    import jwt  # PyJWT and its cryptography cost 30 ms to import: paid only by a run that holds a JWT
-
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise ConversionError([Problem("$", f"not a valid JWT: {exc}")]) from None
-    if header.get("alg") != "RS256":
-        raise ConversionError([Problem("$", f"JWT algorithm {header.get('alg')!r} refused: Wix signs webhooks with RS256")])
-    try:
-        if public_key is not None:
-            claims = jwt.decode(token, public_key, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False})
-        else:
-            claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})
-    except jwt.InvalidSignatureError:
-        raise ConversionError(
-            [Problem("$", "JWT signature does not match the public key: the body was altered or signed by someone else")]
-        ) from None
-    except (jwt.PyJWTError, ValueError) as exc:
-        raise ConversionError([Problem("$", f"JWT cannot be verified: {exc}")]) from None
-    data = claims.get("data")
-    wrapper = _json_claim(data, "$.jwt.data")
-    if not isinstance(wrapper, dict):
-        raise ConversionError([Problem("$.jwt.data", f"expected a JSON object, got {describe(wrapper)}")])
-    body = _json_claim(wrapper.get("data"), "$.jwt.data.data")
-    identity = _json_claim(wrapper.get("identity"), "$.jwt.data.identity") if wrapper.get("identity") is not None else None
-    iat = claims.get("iat")
-    return Delivery(
-        event_type=wrapper.get("eventType") if isinstance(wrapper.get("eventType"), str) else None,
-        instance_id=wrapper.get("instanceId") if isinstance(wrapper.get("instanceId"), str) else None,
-        body=body,
-        identity=identity,
-        issued_at=iat if isinstance(iat, int) and not isinstance(iat, bool) else None,
-        verified=public_key is not None,
-    )
-
-
-def _json_claim(value: Any, path: str) -> Any:
-    """Wix nests JSON as strings inside the JWT: decode one layer."""
-    if isinstance(value, (dict, list)):
-        return value
-    if not isinstance(value, str):
-        raise ConversionError([Problem(path, f"expected a JSON string, got {describe(value)}")])
-    try:
-        return loads(value.encode("utf-8"))
-    except orjson.JSONDecodeError as exc:
-        raise ConversionError([Problem(path, f"not valid JSON: {exc}")]) from None
-
-
 # ---- conversion ------------------------------------------------------------------------------------
-
-
-def _iso(epoch_seconds: int) -> str | None:
-    try:
-        moment = datetime.fromtimestamp(epoch_seconds, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None  # an iat no calendar holds: the body's own dates are used instead
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _prefix(entries: list[Entry], prefix: str) -> list[Entry]:
@@ -222,7 +127,7 @@ def _convert_webhook(
         report.entries.append(Entry("passed_through", "$", "already an eCommerce event: passed through unchanged"))
         if delivery is not None:
             report.verified = delivery.verified
-            report.entries.extend(_delivery_entries(delivery, None))
+            report.entries.extend(delivery_entries(delivery, None))
         return Conversion(payload, report)
     spec = _choose(payload, kind, delivery, specs)
     if not isinstance(payload, dict):
@@ -248,7 +153,7 @@ def _convert_webhook(
         event["entityId"] = entity_id
     else:
         entries.append(Entry("not_derivable", "$", "the body names no order id, so the event has no entityId", spec.id))
-    event_time = _iso(delivery.issued_at) if delivery and delivery.issued_at is not None else None
+    event_time = iso_time(delivery.issued_at) if delivery and delivery.issued_at is not None else None
     event_time = event_time or _event_time(payload, spec)
     if event_time is not None:
         event["eventTime"] = event_time
@@ -270,7 +175,7 @@ def _convert_webhook(
                 )
             )
     if delivery is not None:
-        entries.extend(_delivery_entries(delivery, spec))
+        entries.extend(delivery_entries(delivery, spec))
     report = Report(f"stores_webhook:{spec.id}", entity_id, source, entries)
     if delivery is not None:
         report.verified = delivery.verified
@@ -469,35 +374,3 @@ def _transactions_body(
         )
     )
     return order_id if isinstance(order_id, str) else None, body
-
-
-def _delivery_entries(delivery: Delivery, spec: WebhookSpec | None) -> list[Entry]:
-    out = []
-    if not delivery.verified:
-        out.append(
-            Entry(
-                "unverified",
-                "$",
-                "the JWT signature was not verified (no public key given): do not trust this body blindly",
-                None,
-            )
-        )
-    if delivery.instance_id:
-        out.append(
-            Entry(
-                "dropped",
-                "$.jwt.data.instanceId",
-                f"the site instance {delivery.instance_id} belongs to the delivery, not to the event",
-                None,
-            )
-        )
-    if delivery.identity not in (None, {}, ""):
-        out.append(
-            Entry(
-                "dropped",
-                "$.jwt.data.identity",
-                f"the delivery's identity ({describe(delivery.identity)}) belongs to the JWT wrapper, not to the event",
-                None,
-            )
-        )
-    return out

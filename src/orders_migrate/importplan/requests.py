@@ -16,7 +16,7 @@ from ..paths import get
 from ..reader import Record
 from ..report import ConversionError, Entry, Problem, describe
 from ..route import detect_webhook, is_ecom_event, is_jwt
-from ..webhooks import decode_delivery
+from ..webhook_jwt import decode_delivery
 from .required import check_import, present
 
 IMPORT_ORDER: Final = ("POST", "/ecom/v1/orders/import")
