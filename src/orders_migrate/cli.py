@@ -12,8 +12,6 @@ from . import __version__
 from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS
 from .engine import Plan, default_plan, plan_from_file
 from .engine.table import MappingError
-from .query.fields import build_query_fields
-from .run import run_check, run_convert, run_mappings, run_query, run_schema
 from .webhook_jwt import load_public_key
 
 app = typer.Typer(
@@ -106,6 +104,8 @@ def _plan(mappings: str | None, query: bool = False) -> Plan | None:
     try:
         plan = plan_from_file(mappings)
         if query:
+            from .query.fields import build_query_fields
+
             build_query_fields(plan.table)  # its `search` rows, checked before the request is read
         return plan
     except MappingError as exc:
@@ -198,6 +198,8 @@ def convert(
     plan = _plan(mappings)
     if plan is not None and kind not in ("auto", "order", *(spec.id for spec in plan.webhooks)):
         raise typer.BadParameter(f"unknown kind {kind!r} in {mappings}", param_hint="'--kind'")
+    from .run import run_convert
+
     raise typer.Exit(
         run_convert(
             files,
@@ -229,6 +231,8 @@ def mappings(
     mappings: MappingsFile = None,
 ) -> None:
     """Print the mapping table as Markdown, generated from mappings.yaml (or --mappings FILE)."""
+    from .run import run_mappings
+
     raise typer.Exit(run_mappings(plan=_plan(mappings), code=code))
 
 
@@ -276,6 +280,8 @@ def diff_mappings(
 @app.command()
 def schema(which: Annotated[SchemaName, typer.Argument(help="stores (input) or ecom (output).")]) -> None:
     """Print the JSON Schema of the Stores or the eCommerce order model."""
+    from .run import run_schema
+
     raise typer.Exit(run_schema(which.value))
 
 
@@ -289,6 +295,8 @@ def check(
     mappings: MappingsFile = None,
 ) -> None:
     """Exit 1 if a file still holds Stores orders or invalid eCommerce orders (for pre-commit and CI)."""
+    from .run import run_check
+
     raise typer.Exit(run_check(files, fix, locale, plan=_plan(mappings)))
 
 
@@ -301,6 +309,8 @@ def query(
     mappings: MappingsFile = None,
 ) -> None:
     """Translate a Stores Query Orders request (stores/v2/orders/query) into an eCommerce Search Orders request."""
+    from .run import run_query
+
     raise typer.Exit(run_query(file, output, report.value, strict, plan=_plan(mappings, query=True)))
 
 

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path as FsPath
 from typing import IO
 
 import orjson
 
-from .batch.chunks import convert_record, write_decimal
 from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig
-from .batch.driver import run_batch
 from .engine import Plan, default_plan
 from .jsonio import dumps
 from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
-from .query.fields import build_query_fields
-from .query.translate import load_query, query_report_text, translate_query
 from .reader import read_bytes
-from .render import mappings_markdown
 from .report import ConversionError, Report
+
+# Each command imports what only it needs when it runs (the batch driver, the query translator, the
+# Markdown renderer), so `check one.json` or `query q.json` starts without building the rest.
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -81,6 +78,8 @@ def run_convert(
         plan=plan,
         quiet=quiet,
     )
+    from .batch.driver import run_batch
+
     return run_batch(cfg, stdout, stderr)
 
 
@@ -92,21 +91,13 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-# Kept under their old names for code that imported them from here.
-_convert = convert_record
-_decimal = write_decimal
-
-
-def _atomic_write(path: FsPath, data: bytes) -> None:
-    """Kept under its old name: see ``outfiles.write_atomically``."""
-    write_atomically(path, data)
-
-
 def run_mappings(stream: IO[str] | None = None, plan: Plan | None = None, code: bool = False) -> int:
     """Print the table as Markdown, or (``code``) the Python generated from it, scope by scope."""
     plan = plan or default_plan()
     out = stream or sys.stdout
     if not code:
+        from .render import mappings_markdown
+
         out.write(mappings_markdown(plan.table))
         return EXIT_OK
     for name, source in plan.source().items():
@@ -174,6 +165,9 @@ def run_query(
     except OSError as exc:
         _error(err, source, "$", f"cannot read: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
+    from .query.fields import build_query_fields
+    from .query.translate import load_query, query_report_text, translate_query
+
     try:
         fields = build_query_fields(plan.table) if plan is not None else None
         translation = translate_query(load_query(data), source, fields)

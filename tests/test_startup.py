@@ -1,0 +1,34 @@
+"""Start-up builds only what a command needs: the package name alone imports nothing heavy, the CLI
+imports the engine but not the batch driver, the query translator, the webhooks or the pydantic models."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def _loaded_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print('\\n'.join(sorted(sys.modules)))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120)
+    return set(proc.stdout.decode().split())
+
+
+def test_the_package_name_alone_imports_nothing_of_its_own() -> None:
+    loaded = _loaded_after("import orders_migrate")
+    assert {m for m in loaded if m.startswith("orders_migrate.")} == set()
+
+
+@pytest.mark.parametrize(
+    "heavy",
+    ["pydantic", "orders_migrate.batch.driver", "orders_migrate.query.translate", "orders_migrate.webhooks", "rich"],
+)
+def test_the_cli_starts_without_what_a_command_may_not_need(heavy: str) -> None:
+    assert heavy not in _loaded_after("import orders_migrate.cli")
+
+
+def test_a_name_of_the_package_is_imported_on_first_use() -> None:
+    loaded = _loaded_after("from orders_migrate import convert_order, translate_query")
+    assert {"orders_migrate.convert", "orders_migrate.query.translate"} <= loaded
+    assert "pydantic" not in loaded  # the models too are built only on first use
