@@ -190,6 +190,15 @@ def convert(
     # Input bytes between two checkpoints (0: after every chunk), so tests can kill and resume a small run
     # at many checkpoints; hidden, like --chunk-size: a user has no reason to trade speed for it.
     checkpoint_bytes: Annotated[int, typer.Option("--checkpoint-bytes", min=0, hidden=True)] = CHECKPOINT_BYTES,
+    order_filter: Annotated[
+        str | None,
+        typer.Option(
+            "--filter",
+            metavar="JSON",
+            help='Only the Stores orders this Query Orders filter matches, e.g. \'{"paymentStatus": "PAID"}\' '
+            "(seed 004's fields and operators; dates as ISO text or epoch ms).",
+        ),
+    ] = None,
     mappings: MappingsFile = None,
 ) -> None:
     """Convert Stores orders and webhooks (one order, a Query Orders response, an array, NDJSON, a webhook
@@ -198,6 +207,14 @@ def convert(
     plan = _plan(mappings)
     if plan is not None and kind not in ("auto", "order", *(spec.id for spec in plan.webhooks)):
         raise typer.BadParameter(f"unknown kind {kind!r} in {mappings}", param_hint="'--kind'")
+    compiled = None
+    if order_filter is not None:
+        from .order_filter import FilterError, compile_filter
+
+        try:
+            compiled = compile_filter(order_filter, plan)
+        except FilterError as exc:
+            raise typer.BadParameter(f"{exc.path}: {exc.message}", param_hint="'--filter'") from None
     from .run import run_convert
 
     raise typer.Exit(
@@ -219,6 +236,7 @@ def convert(
             checkpoint_bytes=checkpoint_bytes,
             plan=plan,
             quiet=quiet,
+            order_filter=compiled,
         )
     )
 

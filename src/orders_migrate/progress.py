@@ -30,6 +30,7 @@ class Stats:
     records: int = 0
     converted: int = 0
     failed: int = 0
+    filtered: int = 0  # Stores orders --filter left out
     kinds: dict[str, int] = field(default_factory=dict)
     fetch: dict[str, int] = field(default_factory=dict)  # orders with fields to fetch, by API: the calls to plan
 
@@ -37,6 +38,7 @@ class Stats:
         self.records += other.records
         self.converted += other.converted
         self.failed += other.failed
+        self.filtered += other.filtered
         for mine, theirs in ((self.kinds, other.kinds), (self.fetch, other.fetch)):
             for key, n in theirs.items():
                 mine[key] = mine.get(key, 0) + n
@@ -55,13 +57,15 @@ class Stats:
             "records": self.records,
             "converted": self.converted,
             "failed": self.failed,
+            "filtered": self.filtered,
             "kinds": self.kinds,
             "fetch": self.fetch,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Stats:
-        return cls(data["records"], data["converted"], data["failed"], dict(data["kinds"]), dict(data["fetch"]))
+        filtered = data.get("filtered", 0)
+        return cls(data["records"], data["converted"], data["failed"], filtered, dict(data["kinds"]), dict(data["fetch"]))
 
 
 def report_plain(report: Report) -> str:
@@ -87,7 +91,7 @@ def summary_text(stats: Stats, rejects: str | None = None, versions: str | None 
     where = f" (see {rejects})" if rejects and stats.failed else ""
     lines = [
         f"orders-migrate convert: {_plural(stats.records, 'record')} in, {stats.converted} converted, "
-        f"{stats.failed} rejected{where}\n"
+        f"{stats.failed} rejected{where}" + (f", {stats.filtered} left out by --filter" if stats.filtered else "") + "\n"
     ]
     if stats.kinds:
         lines.append("  report entries: " + ", ".join(f"{n} {k}" for k, n in sorted(stats.kinds.items())) + "\n")
@@ -111,6 +115,8 @@ def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None, ver
     table.add_row("records in", str(stats.records))
     table.add_row("converted", str(stats.converted))
     table.add_row("rejected" + (f" ({rejects})" if rejects and stats.failed else ""), str(stats.failed))
+    if stats.filtered:
+        table.add_row("left out by --filter", str(stats.filtered))
     for kind, n in sorted(stats.kinds.items()):
         table.add_row(f"report entries: {kind}", str(n))
     for api, n in sorted(stats.fetch.items()):

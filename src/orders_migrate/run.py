@@ -11,6 +11,7 @@ import orjson
 from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig
 from .engine import Plan, default_plan
 from .jsonio import dumps
+from .order_filter import OrderFilter
 from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
 from .reader import read_bytes
 from .report import ConversionError, Report
@@ -45,6 +46,7 @@ def run_convert(
     checkpoint_bytes: int = CHECKPOINT_BYTES,
     plan: Plan | None = None,
     quiet: bool = False,
+    order_filter: OrderFilter | None = None,
 ) -> int:
     """Convert every record of every input; keep going past bad records; exit 1 if any failed.
 
@@ -58,7 +60,7 @@ def run_convert(
     With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
     ``resume`` continues a killed run from there. ``plan``: a user's own table (it travels to the workers
     as its text). ``checkpoint_bytes``: input between two checkpoints (0: after every chunk; for tests that crash
-    runs at many checkpoints). See ``batch.driver.run_batch``."""
+    runs at many checkpoints). ``order_filter``: only the Stores orders it matches (``--filter``). See ``batch.driver.run_batch``."""
     cfg = BatchConfig(
         files,
         output,
@@ -77,6 +79,7 @@ def run_convert(
         validate=validate,
         plan=plan,
         quiet=quiet,
+        order_filter=order_filter,
     )
     from .batch.driver import run_batch
 

@@ -84,6 +84,8 @@ class Checkpoint:
             display_name(cfg.report_out or ""),
             display_name(cfg.rejects or ""),
         ]
+        if cfg.order_filter is not None:  # another filter would leave other orders out of one output
+            doc.append(["filter", cfg.order_filter.text])
         if cfg.plan is not None:  # resuming with another table would mix two conversions in one output
             doc.append(hashlib.sha256(cfg.plan.table.text.encode()).hexdigest())
         return hashlib.sha256(orjson.dumps(doc)).hexdigest()

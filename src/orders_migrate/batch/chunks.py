@@ -17,6 +17,7 @@ from ..convert import convert_parsed_order as convert_order  # records arrive pa
 from ..engine import Plan
 from ..jsonio import dumps, number_text
 from ..money import DEFAULT_LOCALE
+from ..order_filter import OrderFilter
 from ..progress import Stats, report_plain
 from ..reader import ReadError, Record, read_line, read_records
 from ..report import ConversionError, Problem
@@ -121,6 +122,7 @@ class Options:
     validate: bool = True  # check each converted order against the eCommerce model
     plan: Plan | None = None  # a user's own table (pickled as its text); None: the shipped one
     failures: bool = False  # each failed record as a JSON object (for --report json)
+    order_filter: OrderFilter | None = None  # --filter: a Stores order it does not match is left out
 
 
 @dataclass(slots=True)
@@ -135,6 +137,7 @@ class Result:
     reject: bytes | None = None
     failure: bytes | None = None  # the errors as one JSON object (--report json)
     end: bool = False
+    left_out: bool = False  # a Stores order --filter did not match
 
 
 @dataclass(slots=True)
@@ -178,6 +181,11 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
 
 
 def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:
+    if opts.order_filter is not None and _left_out(opts, rec):
+        chunk.stats.records += 1
+        chunk.stats.filtered += 1
+        chunk.results.append(Result(item.input, left_out=True))
+        return
     try:
         conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan)
         out = dumps(conv.order, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
@@ -201,6 +209,19 @@ def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> 
     chunk.stats.converted += 1
     chunk.stats.count_report(conv.report)
     chunk.results.append(result)
+
+
+def _left_out(opts: Options, rec: Record) -> bool:
+    # The filter speaks of Stores orders: an eCommerce order, a webhook body or a bad record passes to the
+    # converter, which says what it is.
+    assert opts.order_filter is not None
+    payload = rec.payload
+    if not isinstance(payload, dict) or route(payload, opts.plan, opts.kind).kind != "stores_order":
+        return False
+    try:
+        return not opts.order_filter.matches(payload, opts.plan)
+    except Exception:  # noqa: BLE001 - an order the filter cannot read is converted, and reports its own problem
+        return False
 
 
 def _fail(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..engine import Plan
 from ..money import DEFAULT_LOCALE
+from ..order_filter import OrderFilter
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 EXIT_SIGPIPE, EXIT_SIGINT, EXIT_SIGTERM = 141, 130, 143
@@ -49,3 +50,4 @@ class BatchConfig:
     validate: bool = True
     plan: Plan | None = None  # --mappings: a user's own table
     quiet: bool = False  # only the errors of failed records on stderr
+    order_filter: OrderFilter | None = None  # --filter: only the Stores orders it matches

@@ -98,6 +98,7 @@ class Run:
             validate=cfg.validate,
             plan=cfg.plan,
             failures=cfg.report == "json",
+            order_filter=cfg.order_filter,
         )
         sizes = [input_size(i) for i in inputs]
         base = [0]

@@ -19,6 +19,7 @@ class FolderOutput:
         # them here, so a resumed run knows to finish them rather than look for them as current.
         self.pending: list[tuple[int, FileSink]] = []
         self.failed: set[int] = set()  # inputs with a failed record, in this run
+        self.left_out: set[int] = set()  # inputs with a record --filter left out, in this run
 
     def _sink(self, index: int) -> FileSink:
         if self.current is None or self.current[0] != index:
@@ -29,8 +30,8 @@ class FolderOutput:
         self._sink(index).add(item)
 
     def end(self, index: int) -> None:
-        if (self.current is None or self.current[0] != index) and index in self.failed:
-            return  # nothing of this input converted: no output file, the errors say why
+        if (self.current is None or self.current[0] != index) and (index in self.failed or index in self.left_out):
+            return  # nothing of this input converted: no output file (the errors, or --filter, say why)
         self.pending.append((index, self._sink(index)))
         self.current = None
 

@@ -140,6 +140,10 @@ class Outputs:
             if self.folder is not None:
                 self.folder.end(result.input)
             return
+        if result.left_out:
+            if self.folder is not None:
+                self.folder.left_out.add(result.input)
+            return
         if result.errors:
             if self.json_reports is not None and result.failure is not None:
                 self.json_reports.add(pretty(result.failure).rstrip(b"\n"))
