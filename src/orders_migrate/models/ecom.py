@@ -385,6 +385,7 @@ class PriceSummary(WireModel):
     tax: Price | None = None
     discount: Price | None = None
     total: Price | None = None
+    totalPrice: Price | None = None  # the older name of total, which Wix still returns
     totalAdditionalFees: Price | None = None
 
 
