@@ -152,6 +152,8 @@ def test_convert_address_alone() -> None:
         "country": "US",
         "addressLine": "525 5th Avenue",
         "subdivision": "US-NY",
+        "countryFullname": "United States",  # as Wix writes them beside the codes
+        "subdivisionFullname": "New York",
     }
     assert result.contact_details == {
         "firstName": "Jane",

@@ -142,7 +142,8 @@ def test_tax_flags_that_disagree_are_reported() -> None:
 )
 def test_activity_types(stores: str, ecom: str) -> None:
     r = convert_order(minimal_order(activities=[{"type": stores, "timestamp": "2020-01-01T00:00:00Z"}]))
-    assert r.order["activities"] == [{"type": ecom, "createdDate": "2020-01-01T00:00:00Z"}]
+    # activityType beside the deprecated type, as Wix's current orders carry both.
+    assert r.order["activities"] == [{"type": ecom, "activityType": ecom, "createdDate": "2020-01-01T00:00:00Z"}]
 
 
 def test_merchant_comment_activity() -> None:
@@ -150,6 +151,7 @@ def test_merchant_comment_activity() -> None:
     r = convert_order(minimal_order(activities=[act]))
     assert r.order["activities"][0] == {
         "type": "MERCHANT_COMMENT",
+        "activityType": "MERCHANT_COMMENT",
         "authorEmail": "owner@example.com",
         "merchantComment": {"message": "Called back"},
         "createdDate": "t",
@@ -343,6 +345,8 @@ def test_billing_address_splits_contact_details_and_email(pickup_order: dict[str
             "addressLine2": "2nd floor",
             "streetAddress": {"number": "12", "name": "Musterstrasse"},
             "subdivision": "DE-BE",
+            "countryFullname": "Germany",
+            "subdivisionFullname": "Berlin",
         },
         "contactDetails": {
             "firstName": "Alex",

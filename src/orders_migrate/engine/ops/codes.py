@@ -1,5 +1,6 @@
 """Operations that write ISO codes: a country (3166-1 alpha-2), a subdivision (3166-2) and a currency (4217);
-a value that is no code is kept and reported, never guessed."""
+a value that is no code is kept and reported, never guessed. And the names Wix writes beside a country
+and a subdivision code (``countryFullname``, ``subdivisionFullname``), from the same ISO data."""
 
 from __future__ import annotations
 
@@ -81,8 +82,52 @@ def op_subdivision_code(spec: Spec) -> Step:
     return value_op(spec, convert, role="subdivision")
 
 
+def _subdivision(value: str, country: Any) -> Any:
+    """The pycountry subdivision of an ISO 3166-2 code, or of a bare code in the given country; None."""
+    code = value.upper()
+    if "-" not in code:
+        alpha2 = _country_alpha2(country) if isinstance(country, str) else None
+        if alpha2 is None:
+            return None
+        code = f"{alpha2}-{code}"
+    return pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+
+
+def op_country_name(spec: Spec) -> Step:
+    """The country's name as Wix writes ``countryFullname`` ("United States"): pycountry's common name
+    where it has one ("Taiwan", "South Korea"), else its name. A value that is no code gets none (the
+    country_code row reports it)."""
+
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
+        code = _country_alpha2(value) if isinstance(value, str) and value else None
+        if code is None:
+            return SKIP
+        country = pycountry.countries.get(alpha_2=code)
+        if country is None:
+            return SKIP
+        return getattr(country, "common_name", None) or country.name
+
+    return value_op(spec, convert)
+
+
+def op_subdivision_name(spec: Spec) -> Step:
+    """The subdivision's name as Wix writes ``subdivisionFullname`` ("New York"); none for a value that
+    is no subdivision (the subdivision_code row reports it)."""
+    (country_path,) = spec.one_read("country")
+
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            return SKIP
+        found = _subdivision(value, get(src, country_path))
+        return found.name if found is not None else SKIP
+
+    return value_op(spec, convert, role="subdivision")
+
+
 OPERATIONS = (
     Operation("country_code", op_country_code),
+    Operation("country_name", op_country_name),
     Operation("currency_code", op_currency_code),
     Operation("subdivision_code", op_subdivision_code),
+    Operation("subdivision_name", op_subdivision_name),
 )
