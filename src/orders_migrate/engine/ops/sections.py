@@ -1,0 +1,52 @@
+"""Operations that apply a whole table section: ``each`` runs another section's rows (a fulfillment's, a
+refund's) on every element of a list, so a companion object reuses the rows the webhooks already use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...paths import MISSING, get
+from ...report import Problem, describe
+from ..context import Ctx, Spec, Step, writers
+from ..operation import Operation
+
+
+def op_each(spec: Spec) -> Step:
+    (source,) = spec.one_read()
+    writes = writers(spec, spec.one_write())
+    name = spec.param("section", str)
+    section = spec.sections.get(name)
+    if section is None:
+        known = ", ".join(sorted(spec.sections)) or "none here"
+        raise spec.fail(f"'each' applies a section the table compiles before this one ({known}), not {name!r}")
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        items = get(src, source)
+        if items is MISSING or items is None:
+            return
+        where = spec.render(source, idx)
+        if not isinstance(items, list):
+            ctx.problem(where, f"expected an array, got {describe(items)}")
+            return
+        converted: list[dict[str, Any]] = []
+        for n, item in enumerate(items):
+            at = f"{where}[{n}]"
+            if not isinstance(item, dict):
+                ctx.problem(at, f"expected an object, got {describe(item)}")
+                continue
+            # The section's rows see the element as their root, as they do where the section is used alone.
+            inner = Ctx(ctx.fmt, ctx.currency, {})
+            for section_step in section.steps:
+                section_step(item, inner.root_out, inner, ())
+            ctx.entries.extend(e.with_path(at + e.path[1:]) for e in inner.entries)
+            ctx.problems.extend(Problem(at + p.path[1:], p.message) for p in inner.problems)
+            converted.append(inner.root_out)
+        if converted:
+            path = spec.at(source, idx)
+            for w in writes:
+                w(out, converted, ctx, idx, path)
+
+    return step
+
+
+OPERATIONS = (Operation("each", op_each, None, frozenset({"section"})),)
