@@ -288,6 +288,9 @@ class _AmountLess(ReadStep):
             if rest == 0:
                 return  # all of it was paid the other way: there is no amount left to write
             text, rounded = computed(rest, ctx.currency)
+            if rounded != rest:
+                # Amounts stated with more digits than the currency has: a payment keeps every one of them.
+                text, rounded = format(rest, "f"), rest
             result = price(text, rounded, ctx.fmt)
         for w in self.writes:
             w(out, result, ctx, idx, path)
@@ -314,7 +317,13 @@ def op_positive_money(spec: Spec) -> Step:
             return
         path = spec.at(source, idx)
         parsed = read_money(value, path, ctx)
-        if parsed is None or parsed[1] <= 0:
+        if parsed is None:
+            return
+        if parsed[1] == 0:
+            ctx.report("dropped", path, f"{parsed[0]} paid nothing: there is no payment to write for it", spec.row.id)
+            return
+        if parsed[1] < 0:
+            ctx.report("mismatch", path, f"{parsed[0]} is below zero: not a payment", spec.row.id)
             return
         result = price(parsed[0], parsed[1], ctx.fmt)
         for w in amount_writes:
