@@ -13,11 +13,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from accounting import lost_leaves
-from orders_migrate import ConversionError, convert_order, loads
+from orders_migrate import ConversionError, compile_table, convert_order, load_table, loads
+from orders_migrate.cli import app
 from orders_migrate.engine import default_plan
 from orders_migrate.engine.detect import detect_kind
+from orders_migrate.engine.table import default_table_text
+from orders_migrate.jsonio import dumps
 from strategies import IDS, money, stores_order
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -247,12 +251,59 @@ def test_companion_amounts_are_exact_and_line_items_are_the_orders(order: dict[s
 
 def test_the_reference_plan_builds_the_same_companions() -> None:
     # The companion sections are generated code too; the plan without it is the meaning they must keep.
-    from orders_migrate import compile_table, load_table
-    from orders_migrate.engine.table import default_table_text
-
     reference = compile_table(load_table(*default_table_text()), generate=False)
     for _, order in ORDERS:
         generated = convert_order(copy.deepcopy(order), companions=True)
         plain = convert_order(copy.deepcopy(order), companions=True, plan=reference)
         assert plain.companions == generated.companions
         assert plain.report.to_dict() == generated.report.to_dict()
+
+
+def _cli(*args: str) -> tuple[int, bytes, str]:
+    result = CliRunner().invoke(app, ["convert", "--jobs", "1", *args])
+    return result.exit_code, result.stdout_bytes, result.stderr
+
+
+def test_the_cli_writes_one_order_with_its_companions(tmp_path: Path) -> None:
+    source = EXPECTED / "cases" / "gift_card_refunded.input.json"
+    out, reports = tmp_path / "out.json", tmp_path / "reports.ndjson"
+    code, _, _ = _cli(str(source), "--companions", "-o", str(out), "--report-out", str(reports), "--report", "none")
+    assert code == 0
+    written = loads(out.read_bytes())
+    assert list(written) == ["order", "orderWithFulfillments", "orderTransactions"]
+    assert written["order"] == convert_order(source.read_bytes(), validate=True).order
+    assert {k: written[k] for k in ("orderWithFulfillments", "orderTransactions")} == loads(
+        (EXPECTED / "cases" / "gift_card_refunded.json").read_bytes()
+    )
+    report = loads(reports.read_bytes())
+    assert [e["path"] for e in report["entries"] if e["kind"] == "fetch"] == ["$.shippingInfo.shipmentDetails.trackingInfo"]
+
+
+def test_the_cli_writes_an_ndjson_line_per_order_and_rejects_a_bad_one(tmp_path: Path) -> None:
+    good = _case("gift_card_refunded")
+    bad = _case("gift_card_refunded")
+    bad["fulfillments"][0]["lineItems"][0]["quantity"] = "1"
+    plain = loads((FIXTURES / "stores" / "member_with_tax.json").read_bytes())
+    source = tmp_path / "orders.ndjson"
+    source.write_bytes(b"".join(dumps(o) + b"\n" for o in (good, bad, plain)))
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    code, _, _ = _cli(str(source), "--companions", "-o", str(out), "--rejects", str(rejects), "--report", "none")
+    assert code == 1  # one record failed, the others were written
+    lines = [loads(line) for line in out.read_bytes().splitlines()]
+    assert [sorted(line) for line in lines] == [
+        ["order", "orderTransactions", "orderWithFulfillments"],
+        ["order", "orderTransactions"],
+    ]
+    assert (
+        lines[1]["orderTransactions"] == loads((EXPECTED / "stores" / "member_with_tax.json").read_bytes())["orderTransactions"]
+    )
+    (reject,) = [loads(line) for line in rejects.read_bytes().splitlines()]
+    assert "$.fulfillments[0].lineItems[0].quantity" in dumps(reject).decode()
+
+
+def test_without_the_flag_the_cli_writes_the_order_alone(tmp_path: Path) -> None:
+    source = EXPECTED / "cases" / "gift_card_refunded.input.json"
+    out = tmp_path / "out.json"
+    code, _, _ = _cli(str(source), "-o", str(out), "--report", "none")
+    assert code == 0
+    assert loads(out.read_bytes()) == convert_order(source.read_bytes(), validate=True).order

@@ -75,10 +75,12 @@ def convert_record(
     public_key: str | None = None,
     validate: bool = True,
     plan: Plan | None = None,
+    companions: bool = False,
 ) -> Conversion:
     """One record: a webhook body (named by ``kind``, its JWT eventType or its shape) becomes its
     eCommerce event; anything else is converted as an order (checked against the eCommerce model
-    when ``validate`` or ``strict``), by ``plan`` (the shipped table's by default)."""
+    when ``validate`` or ``strict``), by ``plan`` (the shipped table's by default); an order with its
+    ``companions``."""
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     payload = rec.payload
     refuse_unsigned(payload, public_key)
@@ -87,7 +89,9 @@ def convert_record(
         # The body's webhook as the router recognised it, so the converter need not look again.
         named = routed.webhook.id if routed.webhook is not None else kind if kind != "order" else None
         return convert_webhook(payload, kind=named, public_key=public_key, locale=locale, source=source, plan=plan)
-    conversion = convert_order(payload, locale=locale, source=source, validate=validate or strict, plan=plan)
+    conversion = convert_order(
+        payload, locale=locale, source=source, validate=validate or strict, plan=plan, companions=companions
+    )
     if strict:
         from .models.validate import strict_problems
 
@@ -162,6 +166,7 @@ class Options:
     validate: bool = True  # check each converted order against the eCommerce model
     plan: Plan | None = None  # a user's own table (pickled as its text); None: the shipped one
     failures: bool = False  # each failed record as a JSON object (for --report json)
+    companions: bool = False  # an order is written as {"order", "orderWithFulfillments", "orderTransactions"}
 
 
 @dataclass(slots=True)
@@ -220,8 +225,16 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
 
 def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:
     try:
-        conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan)
-        out = dumps(conv.order, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
+        conv = convert_record(
+            rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan, opts.companions
+        )
+        # An event already holds what it carries: only an order is written with its companions.
+        written = (
+            {"order": conv.order, **conv.companions}
+            if opts.companions and conv.report.payload_kind != "ecom_event"
+            else conv.order
+        )
+        out = dumps(written, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
     except ConversionError as exc:
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, exc.prefixed(rec.prefix).problems)
         return
@@ -441,6 +454,7 @@ class BatchConfig:
     validate: bool = True
     plan: Plan | None = None  # --mappings: a user's own table
     quiet: bool = False  # only the errors of failed records on stderr
+    companions: bool = False  # each order with its companion objects (see Options.companions)
 
 
 class FolderOutput:
@@ -739,6 +753,8 @@ class Run:
             display_name(cfg.report_out or ""),
             display_name(cfg.rejects or ""),
         ]
+        if cfg.companions:  # resuming with or without them would mix two shapes in one output
+            doc.append("companions")
         if cfg.plan is not None:  # resuming with another table would mix two conversions in one output
             doc.append(hashlib.sha256(cfg.plan.table.text.encode()).hexdigest())
         return hashlib.sha256(orjson.dumps(doc)).hexdigest()
@@ -964,6 +980,7 @@ class Run:
             validate=cfg.validate,
             plan=cfg.plan,
             failures=cfg.report == "json",
+            companions=cfg.companions,
         )
         sizes = [input_size(i) for i in self.inputs]
         base = [0]

@@ -188,6 +188,14 @@ def convert(
     ] = False,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, hidden=True)] = CHUNK_RECORDS,
     mappings: MappingsFile = None,
+    companions: Annotated[
+        bool,
+        typer.Option(
+            "--companions",
+            help='Write each order with its payments, refunds and fulfillments: {"order", "orderWithFulfillments", '
+            '"orderTransactions"} (an NDJSON line each; the last two when the order has them).',
+        ),
+    ] = False,
 ) -> None:
     """Convert Stores orders and webhooks (one order, a Query Orders response, an array, NDJSON, a webhook
     body or the JWT Wix delivered; files, folders or globs) to eCommerce orders and events, streaming and in
@@ -213,6 +221,7 @@ def convert(
             chunk_records=chunk_size,
             plan=plan,
             quiet=quiet,
+            companions=companions,
         )
     )
 

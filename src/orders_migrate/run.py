@@ -45,6 +45,7 @@ def run_convert(
     chunk_records: int = CHUNK_RECORDS,
     plan: Plan | None = None,
     quiet: bool = False,
+    companions: bool = False,
 ) -> int:
     """Convert every record of every input; keep going past bad records; exit 1 if any failed.
 
@@ -57,7 +58,8 @@ def run_convert(
     entries) unless ``validate`` is off; with ``strict`` (which always validates) a record whose input or output fails its schema is a failed record instead.
     With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
     ``resume`` continues a killed run from there. ``plan``: a user's own table (it travels to the workers
-    as its text). See ``batch.run_batch``."""
+    as its text). ``companions``: each order is written as ``{"order", "orderWithFulfillments",
+    "orderTransactions"}`` (the last two when the order has something for them). See ``batch.run_batch``."""
     cfg = BatchConfig(
         files,
         output,
@@ -75,6 +77,7 @@ def run_convert(
         validate=validate,
         plan=plan,
         quiet=quiet,
+        companions=companions,
     )
     return run_batch(cfg, stdout, stderr)
 
