@@ -307,3 +307,13 @@ def test_without_the_flag_the_cli_writes_the_order_alone(tmp_path: Path) -> None
     code, _, _ = _cli(str(source), "-o", str(out), "--report", "none")
     assert code == 0
     assert loads(out.read_bytes()) == convert_order(source.read_bytes(), validate=True).order
+
+
+def test_a_fulfillment_of_a_line_item_the_order_lacks_is_a_mismatch() -> None:
+    order = _case("gift_card_refunded")
+    order["fulfillments"][1]["lineItems"][0]["index"] = 7
+    entries = convert_order(order, companions=True).report.entries
+    assert [(e.kind, e.path) for e in entries if e.row == "fulfillment-names-a-line-item"] == [
+        ("mismatch", "$.fulfillments[1].lineItems[0].index")
+    ]
+    assert not [e for e in convert_order(_case("gift_card_refunded"), companions=True).report.entries if e.kind == "mismatch"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..paths import MISSING, PathError, get, parse
+from ..paths import PathError, get, parse
 from ..report import Entry
 from .context import Ctx
 from .unmapped import COVERED, unmapped
@@ -83,7 +83,7 @@ def _pruned(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _pruned(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_pruned(v) for v in value if v != {} and v is not MISSING]
+        return [_pruned(v) for v in value if v != {}]
     return value
 
 

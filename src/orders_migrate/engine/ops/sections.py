@@ -1,11 +1,12 @@
 """Operations that apply a whole table section: ``each`` runs another section's rows (a fulfillment's, a
-refund's) on every element of a list, so a companion object reuses the rows the webhooks already use."""
+refund's) on every element of a list, so a companion object reuses the rows the webhooks already use;
+``one_of`` checks that what one list names (a fulfillment's line items) is among what another holds."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...paths import MISSING, get
+from ...paths import MISSING, get, iter_each
 from ...report import Problem, describe
 from ..context import Ctx, Spec, Step, writers
 from ..operation import Operation
@@ -49,4 +50,23 @@ def op_each(spec: Spec) -> Step:
     return step
 
 
-OPERATIONS = (Operation("each", op_each, None, frozenset({"section"})),)
+def op_one_of(spec: Spec) -> Step:
+    """Each value at ``from`` (``value``) must be one of the values at ``from`` (``among``); one that is not
+    is reported as a mismatch at its own path. Only reports: the value is carried by the rows that read it."""
+    (source,) = spec.one_read()
+    (among,) = spec.one_read("among")
+    reason = spec.param("reason", str)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        known = [v for _, v in iter_each(src, among, idx) if v is not None]
+        for at, value in iter_each(src, source, idx):
+            if value is not None and value not in known:
+                ctx.report("mismatch", spec.render(source, at), f"{describe(value)}: {reason}", spec.row.id)
+
+    return step
+
+
+OPERATIONS = (
+    Operation("each", op_each, None, frozenset({"section"})),
+    Operation("one_of", op_one_of, None, frozenset({"reason"}), iterates=True),
+)
