@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from accounting import lost_leaves
-from orders_migrate import ConversionError, compile_table, convert_order, load_table, loads
+from orders_migrate import ConversionError, MappingError, compile_table, convert_order, load_table, loads
 from orders_migrate.cli import app
 from orders_migrate.engine import default_plan
 from orders_migrate.engine.detect import detect_kind
@@ -317,3 +317,11 @@ def test_a_fulfillment_of_a_line_item_the_order_lacks_is_a_mismatch() -> None:
         ("mismatch", "$.fulfillments[1].lineItems[0].index")
     ]
     assert not [e for e in convert_order(_case("gift_card_refunded"), companions=True).report.entries if e.kind == "mismatch"]
+
+
+def test_a_companion_row_applying_an_unknown_section_is_refused() -> None:
+    text, _ = default_table_text()
+    broken = text.replace("    section: fulfillment\n", "    section: fulfilment\n", 1)
+    assert broken != text
+    with pytest.raises(MappingError, match="order-fulfillments.*not 'fulfilment'"):
+        compile_table(load_table(broken, "custom.yaml"))

@@ -201,7 +201,7 @@ def _compile_rows(
 def _accounted_reads(row: Row, table: Table, sections: Mapping[str, Section] = MappingProxyType({})) -> list[Path]:
     """The input paths a row carries, for the unmapped report: a whole subtree only where the row
     really takes all of it."""
-    if row.op == "each":
+    if OPERATIONS[row.op].applies:
         # The section's own reads, inside each element of the list the row applies it to.
         section = sections.get(str(row.params.get("section")))
         if section is None:

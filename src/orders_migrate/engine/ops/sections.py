@@ -67,6 +67,6 @@ def op_one_of(spec: Spec) -> Step:
 
 
 OPERATIONS = (
-    Operation("each", op_each, None, frozenset({"section"})),
+    Operation("each", op_each, None, frozenset({"section"}), applies=True),
     Operation("one_of", op_one_of, None, frozenset({"reason"}), iterates=True),
 )
