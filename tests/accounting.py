@@ -7,7 +7,8 @@ from typing import Any
 
 # Leaves a row consumes without copying their value: discriminators of a split, enum values a row
 # renames, line indexes turned into GUIDs, totals derived from and checked against the line items,
-# codes rewritten to ISO forms, Velo media sources parsed into an image.
+# codes rewritten to ISO forms, Velo media sources parsed into an image, a flag a companion row turns
+# round (refundableByPaymentProvider -> refundDisabled).
 CONSUMED_BY_ROWS = (
     "identityType",
     ".type",
@@ -26,6 +27,7 @@ CONSUMED_BY_ROWS = (
     "country",
     "subdivision",
     "mediaItem.src",
+    "refundableByPaymentProvider",
 )
 
 

@@ -200,6 +200,14 @@ def convert(
         ),
     ] = None,
     mappings: MappingsFile = None,
+    companions: Annotated[
+        bool,
+        typer.Option(
+            "--companions",
+            help='Write each order with its payments, refunds and fulfillments: {"order", "orderWithFulfillments", '
+            '"orderTransactions"} (an NDJSON line each; the last two when the order has them).',
+        ),
+    ] = False,
 ) -> None:
     """Convert Stores orders and webhooks (one order, a Query Orders response, an array, NDJSON, a webhook
     body or the JWT Wix delivered; files, folders or globs) to eCommerce orders and events, streaming and in
@@ -237,6 +245,7 @@ def convert(
             plan=plan,
             quiet=quiet,
             order_filter=compiled,
+            companions=companions,
         )
     )
 

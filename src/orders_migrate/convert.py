@@ -26,6 +26,7 @@ def convert_order(
     partial: bool = False,
     dialect: Dialect | None = None,
     explain: bool = False,
+    companions: bool = False,
 ) -> Conversion:
     """Convert one Stores order to an eCommerce order dict and its report.
 
@@ -35,13 +36,24 @@ def convert_order(
     default), ``source`` (named in the report), ``validate`` (check the result against the eCommerce
     model and report ``invalid`` entries), ``partial`` (a webhook's summary: no line items required, no
     input rules checked), ``dialect`` (``"rest"`` or ``"velo"`` when known; recognised otherwise),
-    ``explain`` (also give the ledger: where every value came from and went, ``Conversion.ledger``). Raises ``ConversionError`` with every problem found, each with its ``$.path``. An eCommerce order
+    ``explain`` (also give the ledger: where every value came from and went, ``Conversion.ledger``),
+    ``companions`` (also build ``Conversion.companions``: the order's ``"orderWithFulfillments"`` and
+    ``"orderTransactions"``, each only when the order has something for it; the report then names as
+    carried what they carry).
+    Raises ``ConversionError`` with every problem found, each with its ``$.path``. An eCommerce order
     passes through unchanged, so a second run is harmless.
     """
     if isinstance(payload, (bytes, str)):
         payload = load_record(payload, "a JSON order")
     conversion = convert_parsed_order(
-        payload, locale=locale, plan=plan, source=source, validate=validate, partial=partial, dialect=dialect
+        payload,
+        locale=locale,
+        plan=plan,
+        source=source,
+        validate=validate,
+        partial=partial,
+        dialect=dialect,
+        companions=companions,
     )
     if explain:
         from .explain import explain_order  # only when asked: explaining costs the conversion nothing
@@ -59,11 +71,12 @@ def convert_parsed_order(
     validate: bool = False,
     partial: bool = False,
     dialect: Dialect | None = None,
+    companions: bool = False,
 ) -> Conversion:
     """``convert_order`` for a value already parsed, as the readers hand them over: a string here is a
     JSON string (not an order), never a text to parse a second time."""
     return (plan or default_plan()).convert(
-        payload, locale=locale, source=source, validate=validate, partial=partial, dialect=dialect
+        payload, locale=locale, source=source, validate=validate, partial=partial, dialect=dialect, companions=companions
     )
 
 

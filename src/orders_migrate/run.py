@@ -47,6 +47,7 @@ def run_convert(
     plan: Plan | None = None,
     quiet: bool = False,
     order_filter: OrderFilter | None = None,
+    companions: bool = False,
 ) -> int:
     """Convert every record of every input; keep going past bad records; exit 1 if any failed.
 
@@ -60,7 +61,9 @@ def run_convert(
     With ``output`` a file (or a folder: one file per input), the run keeps a checkpoint beside it and
     ``resume`` continues a killed run from there. ``plan``: a user's own table (it travels to the workers
     as its text). ``checkpoint_bytes``: input between two checkpoints (0: after every chunk; for tests that crash
-    runs at many checkpoints). ``order_filter``: only the Stores orders it matches (``--filter``). See ``batch.driver.run_batch``."""
+    runs at many checkpoints). ``order_filter``: only the Stores orders it matches (``--filter``).
+    ``companions``: each order is written as ``{"order", "orderWithFulfillments", "orderTransactions"}``
+    (the last two when the order has something for them). See ``batch.driver.run_batch``."""
     cfg = BatchConfig(
         files,
         output,
@@ -80,6 +83,7 @@ def run_convert(
         plan=plan,
         quiet=quiet,
         order_filter=order_filter,
+        companions=companions,
     )
     from .batch.driver import run_batch
 

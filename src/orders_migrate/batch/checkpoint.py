@@ -84,6 +84,8 @@ class Checkpoint:
             display_name(cfg.report_out or ""),
             display_name(cfg.rejects or ""),
         ]
+        if cfg.companions:  # resuming with or without them would mix two shapes in one output
+            doc.append("companions")
         if cfg.order_filter is not None:  # another filter would leave other orders out of one output
             doc.append(["filter", cfg.order_filter.text])
         if cfg.plan is not None:  # resuming with another table would mix two conversions in one output

@@ -35,10 +35,12 @@ def convert_record(
     public_key: str | None = None,
     validate: bool = True,
     plan: Plan | None = None,
+    companions: bool = False,
 ) -> Conversion:
     """One record: a webhook body (named by ``kind``, its JWT eventType or its shape) becomes its
     eCommerce event; anything else is converted as an order (checked against the eCommerce model
-    when ``validate`` or ``strict``), by ``plan`` (the shipped table's by default)."""
+    when ``validate`` or ``strict``), by ``plan`` (the shipped table's by default); an order with its
+    ``companions``."""
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     payload = rec.payload
     refuse_unsigned(payload, public_key)
@@ -47,7 +49,9 @@ def convert_record(
         # The body's webhook as the router recognised it, so the converter need not look again.
         named = routed.webhook.id if routed.webhook is not None else kind if kind != "order" else None
         return convert_webhook(payload, kind=named, public_key=public_key, locale=locale, source=source, plan=plan)
-    conversion = convert_order(payload, locale=locale, source=source, validate=validate or strict, plan=plan)
+    conversion = convert_order(
+        payload, locale=locale, source=source, validate=validate or strict, plan=plan, companions=companions
+    )
     if strict:
         from ..models.validate import strict_problems
 
@@ -123,6 +127,7 @@ class Options:
     plan: Plan | None = None  # a user's own table (pickled as its text); None: the shipped one
     failures: bool = False  # each failed record as a JSON object (for --report json)
     order_filter: OrderFilter | None = None  # --filter: a Stores order it does not match is left out
+    companions: bool = False  # an order is written as {"order", "orderWithFulfillments", "orderTransactions"}
 
 
 @dataclass(slots=True)
@@ -187,8 +192,16 @@ def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> 
         chunk.results.append(Result(item.input, left_out=True))
         return
     try:
-        conv = convert_record(rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan)
-        out = dumps(conv.order, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
+        conv = convert_record(
+            rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan, opts.companions
+        )
+        # An event already holds what it carries: only an order is written with its companions.
+        written = (
+            {"order": conv.order, **conv.companions}
+            if opts.companions and conv.report.payload_kind != "ecom_event"
+            else conv.order
+        )
+        out = dumps(written, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
     except ConversionError as exc:
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, exc.prefixed(rec.prefix).problems)
         return

@@ -51,3 +51,4 @@ class BatchConfig:
     plan: Plan | None = None  # --mappings: a user's own table
     quiet: bool = False  # only the errors of failed records on stderr
     order_filter: OrderFilter | None = None  # --filter: only the Stores orders it matches
+    companions: bool = False  # each order with its companion objects (see chunks.Options.companions)

@@ -99,6 +99,7 @@ class Run:
             plan=cfg.plan,
             failures=cfg.report == "json",
             order_filter=cfg.order_filter,
+            companions=cfg.companions,
         )
         sizes = [input_size(i) for i in inputs]
         base = [0]

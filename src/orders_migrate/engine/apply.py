@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..money import DEFAULT_LOCALE, formatter, is_currency
 from ..paths import MISSING, get, is_empty, parse
 from ..report import ConversionError, Entry, Problem, Report, describe
+from .companions import build_companions
 from .context import Ctx
 from .detect import detect_kind, mixed_keys
 from .dialect import Dialect, detect_dialect, restore_path
@@ -33,6 +34,8 @@ class Conversion:
     report: Report
     position: Any = None  # where the record was, as convert_many numbers or keys it
     ledger: Ledger | None = None  # with convert_order(..., explain=True): where every value came from and went
+    # With ``companions=True``: "orderWithFulfillments" and "orderTransactions", each when there is something to carry.
+    companions: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -52,16 +55,24 @@ def convert(
     validate: bool = False,
     partial: bool = False,
     dialect: Dialect | None = None,
+    companions: bool = False,
 ) -> Conversion:
     """``Plan.convert``: see there."""
     try:
-        return _convert(plan, payload, locale, source, validate, partial, dialect)
+        return _convert(plan, payload, locale, source, validate, partial, dialect, companions)
     except RecursionError:
         raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
 
 
 def _convert(
-    plan: Plan, payload: Any, locale: str, source: str | None, validate: bool, partial: bool, dialect: Dialect | None
+    plan: Plan,
+    payload: Any,
+    locale: str,
+    source: str | None,
+    validate: bool,
+    partial: bool,
+    dialect: Dialect | None,
+    companions: bool = False,
 ) -> Conversion:
     if not isinstance(payload, dict):
         raise ConversionError([Problem("$", f"expected an order object, got {describe(payload)}")])
@@ -106,6 +117,8 @@ def _convert(
         for step in plan.checks:
             step(payload, out, ctx, ())
     plan.walk(payload, ctx.entries)
+    # Built from the REST shape, before the report is given the Velo paths back.
+    built = build_companions(plan, payload, ctx) if companions else {}
     if moved:
         # The report and the errors name the paths of the user's own (Velo) file.
         ctx.entries[first_plan_entry:] = [e.with_path(restore_path(e.path, moved)) for e in ctx.entries[first_plan_entry:]]
@@ -114,7 +127,7 @@ def _convert(
         raise ConversionError(ctx.problems)
     if validate:
         ctx.entries.extend(_invalid_entries(out))
-    return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect))
+    return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect), companions=built)
 
 
 def _check_required(order: Mapping[str, Any], plan: Plan) -> list[Problem]:

@@ -23,7 +23,7 @@ from .generated import collecting
 from .operation import Operation
 from .ops import OPERATIONS
 from .ops.address import dropped_contact
-from .plan import Plan, Section
+from .plan import COMPANION_SECTIONS, Plan, Section
 from .scopes import guard, identity, join, loop, relative, scope_name, scope_of, sequence, spec_of
 from .table import PATH_PARAMS, MappingError, Row, Table, default_table_text, load_table
 from .unmapped import COVERED, Walk, compile_walk, unmapped
@@ -31,7 +31,13 @@ from .webhook_table import compile_webhooks
 
 
 def _compile_row(
-    row: Row, scope: Path | None, prefix: Path | None, table: Table, targets: dict[str, Row], generate: bool = True
+    row: Row,
+    scope: Path | None,
+    prefix: Path | None,
+    table: Table,
+    targets: dict[str, Row],
+    generate: bool = True,
+    sections: Mapping[str, Section] = MappingProxyType({}),
 ) -> tuple[Step, Step]:
     """The row's step with its conditions, and without them (for the code generator, which spells
     the conditions out)."""
@@ -46,7 +52,7 @@ def _compile_row(
         (outer,) = row.reads["value"]
         (host,) = row.writes["value"]
         address_steps[contact] = _address_steps(table, outer, host, contact, targets, generate)
-    spec = spec_of(row, scope, prefix, MappingProxyType(address_steps), table.source)
+    spec = spec_of(row, scope, prefix, MappingProxyType(address_steps), table.source, sections)
     if row.section != "checks" and scope is None and not operation.iterates:
         for p in row.all_reads() + row.all_writes():
             if p.has_each:
@@ -153,7 +159,9 @@ def _trie_keys(path: Path) -> tuple[str, ...]:
     return tuple("[]" if isinstance(s, (Each, int)) else s for s in path.segments)
 
 
-def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) -> tuple[list[Step], list[Path]]:
+def _compile_rows(
+    rows: tuple[Row, ...], table: Table, generate: bool = True, sections: Mapping[str, Section] = MappingProxyType({})
+) -> tuple[list[Step], list[Path]]:
     """Steps in row order: consecutive rows of the order fused into one generated function, consecutive
     rows over the same list into one function run per element; and every path read."""
     targets: dict[str, Row] = {}
@@ -180,8 +188,8 @@ def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) ->
                     raise MappingError(
                         table.source, row.line, row.id, f"writes {p.text!r} outside the list {scope.text!r} it reads"
                     )
-        step, bare = _compile_row(row, scope, None, table, targets, generate)
-        read_paths.extend(_accounted_reads(row, table))
+        step, bare = _compile_row(row, scope, None, table, targets, generate, sections)
+        read_paths.extend(_accounted_reads(row, table, sections))
         if (scope is not None) != in_list or scope != group_scope:
             flush()
         group_scope, in_list = scope, scope is not None
@@ -190,9 +198,16 @@ def _compile_rows(rows: tuple[Row, ...], table: Table, generate: bool = True) ->
     return steps, read_paths
 
 
-def _accounted_reads(row: Row, table: Table) -> list[Path]:
+def _accounted_reads(row: Row, table: Table, sections: Mapping[str, Section] = MappingProxyType({})) -> list[Path]:
     """The input paths a row carries, for the unmapped report: a whole subtree only where the row
     really takes all of it."""
+    if OPERATIONS[row.op].applies:
+        # The section's own reads, inside each element of the list the row applies it to.
+        section = sections.get(str(row.params.get("section")))
+        if section is None:
+            return []
+        (outer,) = row.reads["value"]
+        return [parse(f"{outer.text}[i].{p.text}") for p in section.read_paths]
     if OPERATIONS[row.op].nests:
         # Only the address table's fields: anything else in an address is reported as unmapped.
         (outer,) = row.reads["value"]
@@ -211,11 +226,14 @@ def _accounted_reads(row: Row, table: Table) -> list[Path]:
     return out
 
 
-def compile_section(rows: tuple[Row, ...], table: Table, generate: bool = True) -> Section:
-    steps, reads = _compile_rows(rows, table, generate)
+def compile_section(
+    rows: tuple[Row, ...], table: Table, generate: bool = True, sections: Mapping[str, Section] = MappingProxyType({})
+) -> Section:
+    """A section's rows; ``sections`` are the compiled sections its ``each`` rows may apply."""
+    steps, reads = _compile_rows(rows, table, generate, sections)
     trie = MappingProxyType(_trie(reads))
     name = rows[0].section if rows else "section"
-    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate, name))
+    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate, name), tuple(reads))
 
 
 def _reportable(rows: tuple[Row, ...], table: Table) -> frozenset[tuple[str, ...]]:
@@ -276,6 +294,13 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
         address_walk = _walk(address_reads, _reportable(table.address, table), generate, "address")
         fulfillment = compile_section(table.fulfillment, table, generate)
         refund = compile_section(table.refund, table, generate)
+        reusable = MappingProxyType({"fulfillment": fulfillment, "refund": refund})
+        companions = MappingProxyType(
+            {
+                name: compile_section(getattr(table, section), table, generate, reusable)
+                for name, section in COMPANION_SECTIONS.items()
+            }
+        )
     return Plan(
         table,
         tuple(steps),
@@ -292,6 +317,7 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
         compile_webhooks(table),
         generate,
         tuple(dict.fromkeys(code)),  # two places an address occurs may generate the very same code
+        companions,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from types import MappingProxyType
 from typing import Any, Final, TypeGuard
@@ -73,6 +73,7 @@ class Spec:
     full: Mapping[Path, Path]
     address_steps: Mapping[bool, tuple[Step, ...]]
     source: str = "mappings.yaml"  # the table file, named in compile errors
+    sections: Mapping[str, Any] = field(default_factory=dict)  # compiled table sections a row may apply (``each``)
 
     def fail(self, message: str) -> MappingError:
         return MappingError(self.source, self.row.line, self.row.id, message)

@@ -70,6 +70,7 @@ class Operation:
     search: Search | None = None  # Search Orders can filter on what it writes: the row may say how (`search`)
     rooted: bool = False  # its `to` is written from the order's root, not relative to the row's object
     nests: bool = False  # applies the address table at the object it reads: its reads are the table's
+    applies: bool = False  # runs a section's rows on each element of the list it reads: its reads are the section's
     constants: Constants | None = None  # what it writes that the row spells out, for the model check
 
     def allowed(self) -> frozenset[str]:

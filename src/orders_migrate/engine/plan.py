@@ -4,7 +4,8 @@ table's text."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ..money import DEFAULT_LOCALE
@@ -17,6 +18,12 @@ from .dialect import Dialect, Normaliser
 from .table import Table
 from .unmapped import Walk
 from .webhook_table import WebhookSpec
+
+# The companion objects a converted order may carry beside it, by their eCommerce name, and the table
+# section whose rows build each (relative to the Stores order).
+COMPANION_SECTIONS: Mapping[str, str] = MappingProxyType(
+    {"orderWithFulfillments": "order_fulfillments", "orderTransactions": "order_transactions"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,7 @@ class Plan:
     webhooks: tuple[WebhookSpec, ...]
     generate: bool = True
     code: tuple[tuple[str, str], ...] = ()  # (file name in tracebacks, generated source), in compile order
+    companions: Mapping[str, Section] = field(default_factory=dict)  # by COMPANION_SECTIONS name
 
     def __reduce__(self) -> tuple[Callable[[str, str, bool], Plan], tuple[str, str, bool]]:
         """A plan travels as its table's text (to a worker process, say) and is compiled again there,
@@ -59,6 +67,7 @@ class Plan:
         validate: bool = False,
         partial: bool = False,
         dialect: Dialect | None = None,
+        companions: bool = False,
     ) -> Conversion:
         """Convert one parsed Stores order (REST or Velo) to an eCommerce order dict and its report: the one
         apply step every front door (convert_order, webhooks, batches, check) comes through.
@@ -66,10 +75,21 @@ class Plan:
         ``locale`` formats ``formattedAmount``; ``source`` is named in the report; ``validate`` checks the
         result against the eCommerce model and reports each problem as an ``invalid`` entry; ``partial`` is
         for a webhook's summary (no line items required, no input rules checked); ``dialect`` is ``"rest"``
-        or ``"velo"`` when known. An eCommerce order passes through unchanged, so a second run is harmless.
+        or ``"velo"`` when known; ``companions`` also builds the order's companion objects
+        (``Conversion.companions``) and reports the Stores fields they carry as carried. An eCommerce order
+        passes through unchanged, so a second run is harmless.
         Raises ``ConversionError`` with every problem found, each with its ``$.path``.
         """
-        return apply.convert(self, payload, locale=locale, source=source, validate=validate, partial=partial, dialect=dialect)
+        return apply.convert(
+            self,
+            payload,
+            locale=locale,
+            source=source,
+            validate=validate,
+            partial=partial,
+            dialect=dialect,
+            companions=companions,
+        )
 
     def convert_address(self, address: Any, *, contact: bool = True) -> AddressConversion:
         """One Stores address alone: the eCommerce address, its contactDetails (``contact``) and the buyer email."""
@@ -83,6 +103,7 @@ class Section:
     steps: tuple[Step, ...]
     reads: Mapping[str, Any]
     walk: Walk
+    read_paths: tuple[Path, ...] = ()  # what ``reads`` is the trie of, for a section applied inside another
 
     def convert(
         self, src: dict[str, Any], *, prefix: str, locale: str, currency: str | None

@@ -47,6 +47,7 @@ def spec_of(
     prefix: Path | None,
     address_steps: Mapping[bool, tuple[Step, ...]],
     source: str = "mappings.yaml",
+    sections: Mapping[str, Any] = MappingProxyType({}),
 ) -> Spec:
     full: dict[Path, Path] = {}
 
@@ -58,7 +59,7 @@ def spec_of(
 
     reads = {role: tuple(rel(p, True) for p in ps) for role, ps in row.reads.items()}
     writes = {role: tuple(rel(p, False) for p in ps) for role, ps in row.writes.items()}
-    return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps, source)
+    return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps, source, sections)
 
 
 def guard(step: Step, row: Row, scope: Path | None) -> Step:

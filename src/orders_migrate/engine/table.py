@@ -57,6 +57,9 @@ class Table:
     checks: tuple[Row, ...] = ()
     fulfillment: tuple[Row, ...] = ()
     refund: tuple[Row, ...] = ()
+    # The companion objects of an order (OrderWithFulfillments, OrderTransactions), relative to the order.
+    order_fulfillments: tuple[Row, ...] = ()
+    order_transactions: tuple[Row, ...] = ()
     webhooks: tuple[Mapping[str, Any], ...] = ()
     max_items: Mapping[Path, int] = field(default_factory=dict)
     payload_kinds: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
@@ -102,7 +105,7 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         raise MappingError(source, 1, None, "the table must be a mapping with 'order' and 'address' lists")
     rows: dict[str, tuple[Row, ...]] = {}
     seen_ids: dict[str, int] = {}
-    for section in ("order", "address", "velo", "checks", "fulfillment", "refund"):
+    for section in ("order", "address", "velo", "checks", "fulfillment", "refund", "order_fulfillments", "order_transactions"):
         raw = doc.get(section, [] if section not in ("order", "address") else None)
         if not isinstance(raw, list):
             raise MappingError(source, doc.get("__line__"), None, f"'{section}' must be a list of rows")
@@ -134,6 +137,8 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         checks=rows["checks"],
         fulfillment=rows["fulfillment"],
         refund=rows["refund"],
+        order_fulfillments=rows["order_fulfillments"],
+        order_transactions=rows["order_transactions"],
         webhooks=tuple(webhooks),
         markers=markers,
         max_items={_path(k, source, None, None): int(v) for k, v in _strip(doc.get("max_items") or {}).items()},

@@ -174,6 +174,18 @@ def op_plain_value(spec: Spec) -> Step:
     return value_op(spec, convert)
 
 
+def op_negate(spec: Spec) -> Step:
+    """A flag turned round: Stores says what may be done (refundable), eCommerce what may not (refundDisabled)."""
+
+    def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
+        if value is None or isinstance(value, bool):
+            return None if value is None else not value
+        ctx.problem(path, f"expected true or false, got {describe(value)}")
+        return SKIP
+
+    return value_op(spec, convert)
+
+
 def _constant_constants(row: Row) -> Iterable[tuple[Path, Any]]:
     return [(target, row.params.get("value")) for target in row.writes.get("value", ())]
 
@@ -184,4 +196,5 @@ OPERATIONS = (
     Operation("to_number", op_to_number, emit_to_number),
     Operation("constant", op_constant, emit_constant, frozenset({"value"}), constants=_constant_constants),
     Operation("plain_value", op_plain_value),
+    Operation("negate", op_negate),
 )

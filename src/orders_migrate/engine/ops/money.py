@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...money import MoneyError, computed, parse_amount, price
-from ...paths import MISSING, Path
+from ...paths import MISSING, Path, get
 from ..code import CodeBuilder
 from ..context import (
     EXACT,
@@ -243,7 +243,102 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
     return True
 
 
+class _AmountLess(ReadStep):
+    """An amount less another (a payment: the total less what a gift card paid). Without the other, the
+    amount as stated; with it, the exact difference in the currency's minor units. Nothing is written
+    when nothing is left, and a difference below zero is reported, not written."""
+
+    __slots__ = ("writes", "missing")
+
+    def __init__(self, spec: Spec):
+        super().__init__(spec, ("value", "less"))
+        spec.one_read("value")
+        self.writes = writers(spec, spec.one_write())
+        self.missing = spec.param("missing", str, required=False)
+
+    def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec = self.spec
+        value, where = pick(spec, values[0], self.paths[0], ctx, idx, key=money_key)
+        if where is None or value is None:
+            return
+        parsed = read_money(value, spec.at(where, idx), ctx)
+        if parsed is None:
+            return
+        less_value, less_where = pick(spec, values[1], self.paths[1], ctx, idx, key=money_key)
+        less = ZERO
+        if less_where is not None and less_value is not None:
+            found = amount_at(less_value, spec, less_where, idx, ctx)
+            if found is None:
+                return
+            less = found
+        path = spec.at(where, idx)
+        if less == 0:
+            result = price(parsed[0], parsed[1], ctx.fmt)
+        else:
+            rest = EXACT.subtract(parsed[1], less)
+            if rest < 0:
+                ctx.report(
+                    "mismatch",
+                    path,
+                    f"{spec.render(less_where or where, idx)} = {format(less, 'f')} exceeds {format(parsed[1], 'f')}: "
+                    "the amount left is not derivable",
+                    spec.row.id,
+                )
+                return
+            if rest == 0:
+                return  # all of it was paid the other way: there is no amount left to write
+            text, rounded = computed(rest, ctx.currency)
+            if rounded != rest:
+                # Amounts stated with more digits than the currency has: a payment keeps every one of them.
+                text, rounded = format(rest, "f"), rest
+            result = price(text, rounded, ctx.fmt)
+        for w in self.writes:
+            w(out, result, ctx, idx, path)
+        if self.missing:
+            ctx.report("not_derivable", path, self.missing, spec.row.id)
+
+
+def op_amount_less(spec: Spec) -> Step:
+    return _AmountLess(spec)
+
+
+def op_positive_money(spec: Spec) -> Step:
+    """An amount as stated, only when above zero (a gift card of "0" paid nothing); ``to: {kind: ...}``
+    gets an empty object that says what sort of payment it is, and ``missing`` what the stored order
+    does not say about it."""
+    (source,) = spec.one_read()
+    amount_writes = writers(spec, spec.one_write())
+    kind_writes = writers(spec, spec.one_write("kind", required=False))
+    missing = spec.param("missing", str, required=False)
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        value = get(src, source)
+        if value is MISSING or value is None:
+            return
+        path = spec.at(source, idx)
+        parsed = read_money(value, path, ctx)
+        if parsed is None:
+            return
+        if parsed[1] == 0:
+            ctx.report("dropped", path, f"{parsed[0]} paid nothing: there is no payment to write for it", spec.row.id)
+            return
+        if parsed[1] < 0:
+            ctx.report("mismatch", path, f"{parsed[0]} is below zero: not a payment", spec.row.id)
+            return
+        result = price(parsed[0], parsed[1], ctx.fmt)
+        for w in amount_writes:
+            w(out, result, ctx, idx, path)
+        for w in kind_writes:
+            w(out, {}, ctx, idx, path)
+        if missing:
+            ctx.report("not_derivable", path, missing, spec.row.id)
+
+    return step
+
+
 OPERATIONS = (
     Operation("money", op_money, emit_money),
     Operation("line_totals", op_line_totals, emit_line_totals),
+    Operation("amount_less", op_amount_less, None, frozenset({"missing"})),
+    Operation("positive_money", op_positive_money, None, frozenset({"missing"})),
 )

@@ -1,0 +1,92 @@
+"""An order's companion objects (OrderWithFulfillments, OrderTransactions), built by the table's
+companion sections from the Stores order, and the report made to say what they carry.
+
+The order rows report payments, refunds and fulfillments as ``fetch``: the eCommerce order has no place
+for them. Once a companion carries one, that entry would say the opposite of what was produced, so it
+goes, and whatever inside it no companion row reads is reported as ``unmapped`` in its place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..paths import PathError, get, parse
+from ..report import Entry
+from .context import Ctx
+from .unmapped import COVERED, unmapped
+
+if TYPE_CHECKING:
+    from .plan import Plan
+
+# The key every companion names its order by: a companion holding nothing else has nothing to carry.
+_ORDER_KEY = "orderId"
+
+
+def build_companions(plan: Plan, payload: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
+    """Each companion the order has something for, by its eCommerce name; its entries and problems go to
+    ``ctx``, and the order's ``fetch`` entries for what a companion read are replaced."""
+    built: dict[str, Any] = {}
+    found: list[Entry] = []
+    for name, section in plan.companions.items():
+        inner = Ctx(ctx.fmt, ctx.currency, {})
+        for step in section.steps:
+            step(payload, inner.root_out, inner, ())
+        ctx.problems.extend(inner.problems)
+        found.extend(inner.entries)
+        companion = _without_empty_lists(_pruned(inner.root_out))
+        if set(companion) - {_ORDER_KEY}:
+            built[name] = companion
+    tries = [section.reads for section in plan.companions.values()]
+    kept: list[Entry] = []
+    claimed: list[tuple[Entry, Any]] = []
+    for entry in ctx.entries:
+        node = _claimed(tries, entry.path) if entry.kind == "fetch" else None
+        if node is None:
+            kept.append(entry)
+        else:
+            claimed.append((entry, node))
+    reported = frozenset(e.path for e in (*kept, *found))
+    for entry, node in claimed:
+        if node is not COVERED:
+            value = get(payload, parse(entry.path[2:]))
+            unmapped(value, node, entry.path, found, reported)
+    ctx.entries[:] = [*kept, *found]
+    return built
+
+
+def _claimed(tries: list[Mapping[str, Any]], path: str) -> Any:
+    """The node of a companion's read trie at ``path`` (``COVERED`` for a field read whole); None when no
+    companion reads it."""
+    if not path.startswith("$."):
+        return None
+    try:
+        segments = parse(path[2:]).segments
+    except PathError:
+        return None
+    keys = ["[]" if not isinstance(s, str) else s for s in segments]
+    for trie in tries:
+        node: Any = trie
+        for key in keys:
+            if node is COVERED:
+                break
+            node = node.get(key) if isinstance(node, Mapping) else None
+            if node is None:
+                break
+        if node is not None:
+            return node
+    return None
+
+
+def _pruned(value: Any) -> Any:
+    """Without the list elements no row wrote into (a gift-card payment with no regular one before it)."""
+    if isinstance(value, dict):
+        return {k: _pruned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value if v != {}]
+    return value
+
+
+def _without_empty_lists(companion: dict[str, Any]) -> dict[str, Any]:
+    # A list with nothing in it (an order's refunds: []) carries nothing; the companion leaves it out.
+    return {k: v for k, v in companion.items() if v != []}

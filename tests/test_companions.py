@@ -1,0 +1,327 @@
+"""Companions: the OrderWithFulfillments and OrderTransactions built from a stored Stores order, held to
+reviewed fixtures (fixtures/companions/, rewritten by fixtures/regenerate_companions.sh), and the report
+saying what they carry."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from accounting import lost_leaves
+from orders_migrate import ConversionError, MappingError, compile_table, convert_order, load_table, loads
+from orders_migrate.cli import app
+from orders_migrate.engine import default_plan
+from orders_migrate.engine.detect import detect_kind
+from orders_migrate.engine.table import default_table_text
+from orders_migrate.jsonio import dumps
+from strategies import IDS, money, stores_order
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+EXPECTED = FIXTURES / "companions"
+
+
+def _orders() -> list[tuple[Path, Any]]:
+    """Every stored Stores order of the fixtures (a file, or the order a Stores webhook holds), with the
+    path its expected companions are kept at; the same walk as fixtures/regenerate_companions.sh."""
+    table = default_plan().table
+    found: list[tuple[Path, Any]] = []
+    for folder in ("reference/examples", "reference/realworld", "stores"):
+        for path in sorted((FIXTURES / folder).glob("*.json")):
+            doc = loads(path.read_bytes())
+            rel = path.relative_to(FIXTURES).with_suffix("")
+            if isinstance(doc, dict) and detect_kind(doc, table) == "stores_order":
+                found.append((EXPECTED / f"{rel}.json", doc))
+            elif (
+                isinstance(doc, dict)
+                and isinstance(doc.get("order"), dict)
+                and detect_kind(doc["order"], table) == "stores_order"
+            ):
+                found.append((EXPECTED / f"{rel}.order.json", doc["order"]))
+    for path in sorted((EXPECTED / "cases").glob("*.input.json")):
+        found.append((path.with_name(path.name.removesuffix(".input.json") + ".json"), loads(path.read_bytes())))
+    return found
+
+
+def _whole_orders() -> list[tuple[Path, Any]]:
+    out = []
+    for expected, order in _orders():
+        try:
+            convert_order(order)
+        except ConversionError:
+            continue  # a webhook's summary (no line items) is not an order to build companions for
+        out.append((expected, order))
+    return out
+
+
+ORDERS = _whole_orders()
+IDS_OF = [str(p.relative_to(EXPECTED)) for p, _ in ORDERS]
+
+
+@pytest.mark.parametrize(("expected", "order"), ORDERS, ids=IDS_OF)
+def test_companions_match_the_reviewed_fixture(expected: Path, order: Any) -> None:
+    companions = convert_order(copy.deepcopy(order), companions=True).companions
+    if not companions:
+        assert not expected.exists()
+        return
+    assert companions == loads(expected.read_bytes())
+
+
+def test_every_expected_fixture_has_its_order() -> None:
+    # A fixture whose order went away (or was renamed) would otherwise never be compared again.
+    kept = {p for p in EXPECTED.rglob("*.json") if not p.name.endswith(".input.json")}
+    assert kept == {p for p, _ in ORDERS if p.exists()}
+    assert len(kept) >= 40  # the shared examples, the real orders and the project's own
+
+
+@pytest.mark.parametrize(("expected", "order"), ORDERS, ids=IDS_OF)
+def test_without_companions_nothing_changes(expected: Path, order: Any) -> None:
+    plain = convert_order(copy.deepcopy(order))
+    off = convert_order(copy.deepcopy(order), companions=False)
+    on = convert_order(copy.deepcopy(order), companions=True)
+    assert off.companions == {} and plain.companions == {}
+    assert off.order == plain.order == on.order
+    assert off.report.to_dict() == plain.report.to_dict()
+
+
+@pytest.mark.parametrize(("expected", "order"), ORDERS, ids=IDS_OF)
+def test_the_report_names_no_fetch_for_what_a_companion_carries(expected: Path, order: Any) -> None:
+    off = convert_order(copy.deepcopy(order))
+    on = convert_order(copy.deepcopy(order), companions=True)
+    carried = ("$.billingInfo.payment", "$.billingInfo.paidDate", "$.billingInfo.externalTransactionId")
+    carried += ("$.billingInfo.refundable", "$.fulfillments", "$.refunds", "$.totals.giftCard")
+    assert not [e.path for e in on.report.entries if e.kind == "fetch" and e.path.startswith(carried)]
+    # Every other entry of the plain report is still there.
+    gone = [e for e in off.report.entries if e not in on.report.entries]
+    assert all(e.kind == "fetch" and e.path.startswith(carried) for e in gone)
+    assert not lost_leaves(order, SimpleNamespace(order={"order": on.order, **on.companions}, report=on.report))
+
+
+def _case(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = loads((EXPECTED / "cases" / f"{name}.input.json").read_bytes())
+    return data
+
+
+def test_a_gift_card_pays_beside_the_regular_payment() -> None:
+    result = convert_order(_case("gift_card_refunded"), companions=True)
+    payments = result.companions["orderTransactions"]["payments"]
+    assert [p["amount"]["amount"] for p in payments] == ["45.00", "20.00"]  # 65.00 total less the 20.00 gift card
+    assert "giftcardPaymentDetails" in payments[1] and "regularPaymentDetails" not in payments[1]
+    assert payments[0]["refundDisabled"] is False  # refundableByPaymentProvider: true
+    not_derivable = [(e.path, e.row) for e in result.report.entries if e.kind == "not_derivable"]
+    assert ("$.totals.total", "payment-amount") in not_derivable
+    assert ("$.totals.giftCard", "gift-card-payment") in not_derivable
+    assert ("$.refunds[0].amount", "refund-not-derivable") in not_derivable
+    assert ("$.refunds[1].amount", "refund-not-derivable") in not_derivable
+    # The tracking info of the shipment is still only a copy of the fulfillment's: not carried yet.
+    assert [e.path for e in result.report.entries if e.kind == "fetch"] == ["$.shippingInfo.shipmentDetails.trackingInfo"]
+
+
+def test_a_gift_card_that_paid_everything_leaves_no_regular_amount() -> None:
+    result = convert_order(_case("gift_card_whole_order"), companions=True)
+    payments = result.companions["orderTransactions"]["payments"]
+    assert "amount" not in payments[0]
+    assert payments[1]["amount"]["amount"] == "15"
+
+
+def test_a_zero_gift_card_is_no_payment() -> None:
+    order = _case("gift_card_refunded")
+    order["totals"]["giftCard"] = "0.00"
+    payments = convert_order(order, companions=True).companions["orderTransactions"]["payments"]
+    assert len(payments) == 1 and payments[0]["amount"]["amount"] == "65.00"
+    assert ("dropped", "$.totals.giftCard") in [(e.kind, e.path) for e in convert_order(order, companions=True).report.entries]
+
+
+def test_a_gift_card_above_the_total_is_a_mismatch() -> None:
+    order = _case("gift_card_refunded")
+    order["totals"]["giftCard"] = "70"
+    result = convert_order(order, companions=True)
+    assert "amount" not in result.companions["orderTransactions"]["payments"][0]
+    assert [(e.kind, e.path) for e in result.report.entries if e.row == "payment-amount"] == [("mismatch", "$.totals.total")]
+
+
+def test_a_partly_paid_order_gets_no_invented_amount() -> None:
+    order = _case("gift_card_refunded")
+    order["paymentStatus"] = "PARTIALLY_PAID"
+    result = convert_order(order, companions=True)
+    regular = result.companions["orderTransactions"]["payments"][0]
+    assert "amount" not in regular and "status" not in regular["regularPaymentDetails"]
+    assert any(e.kind == "not_derivable" and e.path == "$.paymentStatus" for e in result.report.entries)
+
+
+def test_an_unpaid_order_without_payment_fields_has_no_transactions() -> None:
+    order = _case("gift_card_whole_order")
+    order["paymentStatus"] = "NOT_PAID"
+    del order["totals"]["giftCard"]
+    del order["billingInfo"]["paidDate"]
+    assert "orderTransactions" not in convert_order(order, companions=True).companions
+
+
+def test_what_no_companion_row_reads_in_a_fulfillment_is_reported() -> None:
+    order = _case("gift_card_refunded")
+    order["fulfillments"][1]["carrierNote"] = "left at the door"
+    off = convert_order(copy.deepcopy(order))
+    on = convert_order(order, companions=True)
+    assert ("fetch", "$.fulfillments") in [(e.kind, e.path) for e in off.report.entries]
+    assert ("unmapped", "$.fulfillments[1].carrierNote") in [(e.kind, e.path) for e in on.report.entries]
+    assert "carrierNote" not in on.companions["orderWithFulfillments"]["fulfillments"][1]
+
+
+def test_a_bad_fulfillment_is_an_error_at_its_path() -> None:
+    order = _case("gift_card_refunded")
+    order["fulfillments"][0]["lineItems"][0]["quantity"] = "1"
+    convert_order(copy.deepcopy(order))  # not read without companions: reported as fetch, as before
+    with pytest.raises(ConversionError) as caught:
+        convert_order(order, companions=True)
+    assert [p.path for p in caught.value.problems] == ["$.fulfillments[0].lineItems[0].quantity"]
+
+
+def test_provider_transaction_ids_that_disagree_are_reported() -> None:
+    order = _case("gift_card_refunded")
+    order["billingInfo"]["externalTransactionId"] = "tx_other"
+    result = convert_order(order, companions=True)
+    regular = result.companions["orderTransactions"]["payments"][0]["regularPaymentDetails"]
+    assert regular["providerTransactionId"] == "tx_1806"
+    assert ("mismatch", "$.billingInfo.externalTransactionId") in [(e.kind, e.path) for e in result.report.entries]
+
+
+def test_an_ecommerce_order_passes_through_without_companions() -> None:
+    ecom = loads((FIXTURES / "reference/examples/ecom_order_3.json").read_bytes())
+    assert convert_order(ecom, companions=True).companions == {}
+
+
+@st.composite
+def _order_with_companions(draw: st.DrawFn) -> dict[str, Any]:
+    order: dict[str, Any] = draw(stores_order())
+    indices = [item["index"] for item in order["lineItems"]]
+    total = Decimal(order["totals"]["total"])
+    if draw(st.booleans()):
+        order["totals"]["giftCard"] = draw(money(max_value=int(total) + 5))
+    order["billingInfo"]["paymentMethod"] = draw(st.sampled_from(["PayPal", "Stripe", "In Person"]))
+    order["billingInfo"]["paymentProviderTransactionId"] = draw(IDS)
+    order["fulfillments"] = [
+        {
+            "id": draw(IDS),
+            "dateCreated": "2023-03-08T09:00:00.000Z",
+            "lineItems": [
+                {"index": index, "quantity": draw(st.integers(min_value=1, max_value=5))}
+                for index in draw(st.lists(st.sampled_from(indices), min_size=1, max_size=3, unique=True))
+            ],
+        }
+        for _ in range(draw(st.integers(min_value=0, max_value=2)))
+    ]
+    order["refunds"] = [
+        {
+            "id": draw(IDS),
+            "dateCreated": "2023-03-09T09:00:00.000Z",
+            "amount": draw(money(max_value=100)),
+            "externalRefund": False,
+        }
+        for _ in range(draw(st.integers(min_value=0, max_value=2)))
+    ]
+    return order
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_order_with_companions())
+def test_companion_amounts_are_exact_and_line_items_are_the_orders(order: dict[str, Any]) -> None:
+    result = convert_order(copy.deepcopy(order), companions=True)
+    line_ids = {item["id"] for item in result.order["lineItems"]}
+    for fulfillment in result.companions.get("orderWithFulfillments", {}).get("fulfillments", []):
+        assert {item["id"] for item in fulfillment["lineItems"]} <= line_ids
+    transactions = result.companions.get("orderTransactions", {})
+    total = Decimal(order["totals"]["total"])
+    gift = Decimal(order["totals"].get("giftCard", "0"))
+    paid = [Decimal(p["amount"]["amount"]) for p in transactions.get("payments", []) if "amount" in p]
+    if order["paymentStatus"] not in ("NOT_PAID", "PARTIALLY_PAID") and gift <= total:
+        assert sum(paid, Decimal(0)) == total  # the regular payment and the gift card together, to the digit
+    if gift > 0:
+        assert Decimal(transactions["payments"][-1]["amount"]["amount"]) == gift
+    refunded = [t["amount"]["amount"] for r in transactions.get("refunds", []) for t in r["transactions"]]
+    assert refunded == [r["amount"] for r in order["refunds"]]  # as stated, never recomputed
+    assert not lost_leaves(order, SimpleNamespace(order={"order": result.order, **result.companions}, report=result.report))
+
+
+def test_the_reference_plan_builds_the_same_companions() -> None:
+    # The companion sections are generated code too; the plan without it is the meaning they must keep.
+    reference = compile_table(load_table(*default_table_text()), generate=False)
+    for _, order in ORDERS:
+        generated = convert_order(copy.deepcopy(order), companions=True)
+        plain = convert_order(copy.deepcopy(order), companions=True, plan=reference)
+        assert plain.companions == generated.companions
+        assert plain.report.to_dict() == generated.report.to_dict()
+
+
+def _cli(*args: str) -> tuple[int, bytes, str]:
+    result = CliRunner().invoke(app, ["convert", "--jobs", "1", *args])
+    return result.exit_code, result.stdout_bytes, result.stderr
+
+
+def test_the_cli_writes_one_order_with_its_companions(tmp_path: Path) -> None:
+    source = EXPECTED / "cases" / "gift_card_refunded.input.json"
+    out, reports = tmp_path / "out.json", tmp_path / "reports.ndjson"
+    code, _, _ = _cli(str(source), "--companions", "-o", str(out), "--report-out", str(reports), "--report", "none")
+    assert code == 0
+    written = loads(out.read_bytes())
+    assert list(written) == ["order", "orderWithFulfillments", "orderTransactions"]
+    assert written["order"] == convert_order(source.read_bytes(), validate=True).order
+    assert {k: written[k] for k in ("orderWithFulfillments", "orderTransactions")} == loads(
+        (EXPECTED / "cases" / "gift_card_refunded.json").read_bytes()
+    )
+    report = loads(reports.read_bytes())
+    assert [e["path"] for e in report["entries"] if e["kind"] == "fetch"] == ["$.shippingInfo.shipmentDetails.trackingInfo"]
+
+
+def test_the_cli_writes_an_ndjson_line_per_order_and_rejects_a_bad_one(tmp_path: Path) -> None:
+    good = _case("gift_card_refunded")
+    bad = _case("gift_card_refunded")
+    bad["fulfillments"][0]["lineItems"][0]["quantity"] = "1"
+    plain = loads((FIXTURES / "stores" / "member_with_tax.json").read_bytes())
+    source = tmp_path / "orders.ndjson"
+    source.write_bytes(b"".join(dumps(o) + b"\n" for o in (good, bad, plain)))
+    out, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    code, _, _ = _cli(str(source), "--companions", "-o", str(out), "--rejects", str(rejects), "--report", "none")
+    assert code == 1  # one record failed, the others were written
+    lines = [loads(line) for line in out.read_bytes().splitlines()]
+    assert [sorted(line) for line in lines] == [
+        ["order", "orderTransactions", "orderWithFulfillments"],
+        ["order", "orderTransactions"],
+    ]
+    assert (
+        lines[1]["orderTransactions"] == loads((EXPECTED / "stores" / "member_with_tax.json").read_bytes())["orderTransactions"]
+    )
+    (reject,) = [loads(line) for line in rejects.read_bytes().splitlines()]
+    assert "$.fulfillments[0].lineItems[0].quantity" in dumps(reject).decode()
+
+
+def test_without_the_flag_the_cli_writes_the_order_alone(tmp_path: Path) -> None:
+    source = EXPECTED / "cases" / "gift_card_refunded.input.json"
+    out = tmp_path / "out.json"
+    code, _, _ = _cli(str(source), "-o", str(out), "--report", "none")
+    assert code == 0
+    assert loads(out.read_bytes()) == convert_order(source.read_bytes(), validate=True).order
+
+
+def test_a_fulfillment_of_a_line_item_the_order_lacks_is_a_mismatch() -> None:
+    order = _case("gift_card_refunded")
+    order["fulfillments"][1]["lineItems"][0]["index"] = 7
+    entries = convert_order(order, companions=True).report.entries
+    assert [(e.kind, e.path) for e in entries if e.row == "fulfillment-names-a-line-item"] == [
+        ("mismatch", "$.fulfillments[1].lineItems[0].index")
+    ]
+    assert not [e for e in convert_order(_case("gift_card_refunded"), companions=True).report.entries if e.kind == "mismatch"]
+
+
+def test_a_companion_row_applying_an_unknown_section_is_refused() -> None:
+    text, _ = default_table_text()
+    broken = text.replace("    section: fulfillment\n", "    section: fulfilment\n", 1)
+    assert broken != text
+    with pytest.raises(MappingError, match="order-fulfillments.*not 'fulfilment'"):
+        compile_table(load_table(broken, "custom.yaml"))
