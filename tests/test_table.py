@@ -129,6 +129,19 @@ def test_markdown_has_a_line_per_row() -> None:
     assert len(rows) >= 110
     assert "| `line-item-id` |" in md
     assert "TRACKING_LINK_ADDED" in md
+    # Every section with rows, the companions' too: the docs show every rule the converter has.
+    table = default_plan().table
+    sections = (
+        table.order,
+        table.address,
+        table.checks,
+        table.fulfillment,
+        table.refund,
+        table.order_fulfillments,
+        table.order_transactions,
+    )
+    assert len(rows) == sum(len(s) for s in sections)
+    assert "## OrderTransactions (companion):" in md and "## OrderWithFulfillments (companion):" in md
 
 
 def test_a_misspelled_row_key_is_refused_not_ignored() -> None:

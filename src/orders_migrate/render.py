@@ -61,7 +61,14 @@ def mappings_markdown(table: Table) -> str:
     for rows, title in (
         (table.order, "Order object"),
         (table.address, "Address object (applied at every address: billing, shipment, pickup)"),
+        (table.checks, "Input rules (the Stores API's own rules, reported)"),
+        (table.fulfillment, "Fulfillment (one Stores fulfillment: webhooks and companions)"),
+        (table.refund, "Refund (one Stores refund: webhooks and companions)"),
+        (table.order_fulfillments, "OrderWithFulfillments (companion)"),
+        (table.order_transactions, "OrderTransactions (companion)"),
     ):
+        if not rows:
+            continue
         lines.append(f"## {title}: {len(rows)} rows\n")
         lines.append("| id | Stores (reads) | eCommerce (writes) | operation | note |")
         lines.append("|---|---|---|---|---|")
