@@ -133,6 +133,23 @@ def test_cancel_refund_event_becomes_order_canceled() -> None:
     assert "unmapped" not in kinds(result)
 
 
+def test_a_refund_event_that_cancels_nothing_becomes_payment_status_updated() -> None:
+    # The same Stores event type with isCancel false: a refund, the order not canceled (issue 14).
+    body = hook("order_refund_event")
+    assert body["isCancel"] is False
+    result = convert_webhook(body)
+    event = result.order
+    assert (event["entityFqdn"], event["slug"]) == ("wix.ecom.v1.order", "payment_status_updated")
+    order = event["actionEvent"]["body"]["order"]
+    assert order["paymentStatus"] == "PARTIALLY_REFUNDED" and order["status"] != "CANCELED"
+    assert event["eventTime"] == body["issueDate"]
+    assert result.report.payload_kind == "stores_webhook:refund-event"
+    assert "unmapped" not in kinds(result)
+    # Named as the cancel webhook it is refused, naming what that one needs.
+    with pytest.raises(ConversionError, match="needs isCancel = true"):
+        convert_webhook(body, kind="cancel-refund-event")
+
+
 def test_every_example_webhook_accounts_for_every_field() -> None:
     for path in sorted(HOOKS.glob("*.json")):
         kind = {
@@ -205,6 +222,15 @@ def test_without_a_key_the_body_is_decoded_but_marked_unverified(keys: tuple[Any
     assert kinds(result)["unverified"] == ["$"]
 
 
+@pytest.mark.parametrize(
+    ("name", "slug"), [("order_cancel_refund_event", "canceled"), ("order_refund_event", "payment_status_updated")]
+)
+def test_one_jwt_event_type_is_two_webhooks_told_apart_by_the_body(keys: tuple[Any, str], name: str, slug: str) -> None:
+    private, public_pem = keys
+    token = sign(hook(name), private, event_type="OrderCancelRefundEvent")
+    assert convert_webhook(token, public_key=public_pem).order["slug"] == slug
+
+
 def test_a_tampered_token_is_rejected(keys: tuple[Any, str]) -> None:
     private, public_pem = keys
     header, payload, signature = sign(hook("order_paid"), private).split(".")
@@ -260,6 +286,7 @@ def cli(*args: str) -> Any:
         "fulfillment_updated",
         "fulfillment_deleted",
         "order_cancel_refund_event",
+        "order_refund_event",
     ],
 )
 def test_cli_detects_webhook_bodies(name: str) -> None:

@@ -200,9 +200,14 @@ def _choose(payload: Any, kind: str | None, delivery: Delivery | None, specs: tu
             ) from None
     if delivery is not None and delivery.event_type:
         wanted = norm_event_type(delivery.event_type)
-        for spec in specs:
-            if wanted in spec.event_types:
+        typed = [spec for spec in specs if wanted in spec.event_types]
+        # One Stores event type can be two webhooks told apart by a field (isCancel): the one whose
+        # required values the body has, else the first (whose requirement then names what is missing).
+        for spec in typed:
+            if isinstance(payload, dict) and all(payload.get(k) == v for k, v in spec.requires.items()):
                 return spec
+        if typed:
+            return typed[0]
     found = detect_webhook(payload, specs)
     if found is not None:
         return found
