@@ -301,6 +301,19 @@ def test_the_cli_writes_an_ndjson_line_per_order_and_rejects_a_bad_one(tmp_path:
     assert "$.fulfillments[0].lineItems[0].quantity" in dumps(reject).decode()
 
 
+@pytest.mark.parametrize(
+    "source", ["webhooks/order_created.json", "webhooks/fulfillment_created.json", "ecom/coupon_partially_fulfilled.json"]
+)
+def test_an_event_or_an_ecommerce_order_is_written_as_it_is_with_companions(source: str, tmp_path: Path) -> None:
+    # Only a converted Stores order has companions to write beside it (a newcomer's finding).
+    out = tmp_path / "out.json"
+    code, _, _ = _cli(str(FIXTURES / source), "--companions", "-o", str(out), "--report", "none")
+    assert code == 0
+    written = loads(out.read_bytes())
+    assert "order" not in written and "orderTransactions" not in written  # not wrapped
+    assert ("entityFqdn" in written) is source.startswith("webhooks/")
+
+
 def test_without_the_flag_the_cli_writes_the_order_alone(tmp_path: Path) -> None:
     source = EXPECTED / "cases" / "gift_card_refunded.input.json"
     out = tmp_path / "out.json"

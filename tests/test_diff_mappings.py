@@ -47,6 +47,24 @@ def test_an_enum_edit_names_its_row_the_records_and_the_values(tmp_path: Path) -
     ]
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "inputs", "row"),
+    [
+        ("to: trackingInfo.trackingNumber", "to: trackingInfo.trackingNo", "fixtures/stores", "(the orderWithFulfillments rows)"),
+        ("slug: approved,", "slug: approved_x,", "fixtures/webhooks", "webhook order-created"),
+    ],
+)
+def test_an_edit_of_companion_or_webhook_rows_is_seen(tmp_path: Path, old: str, new: str, inputs: str, row: str) -> None:
+    # A newcomer's finding: these edits once went unseen, "0 changes" with exit 0.
+    text, _ = default_table_text()
+    assert text.count(old) >= 1
+    path = tmp_path / "new.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    proc = run("diff-mappings", "mappings.yaml", str(path), inputs, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert row in [r["row"] for r in json.loads(proc.stdout)["rows"]]
+
+
 def test_the_same_table_changes_nothing_and_exits_0() -> None:
     proc = run("diff-mappings", "mappings.yaml", "mappings.yaml", "fixtures/stores")
     assert proc.returncode == 0, proc.stderr

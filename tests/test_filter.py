@@ -82,6 +82,11 @@ def test_the_filter_as_stores_took_it_a_json_text_works_too() -> None:
         ("[1]", "$", "expected a filter object"),
         ("{", "$", "not valid JSON"),
         ('{"a": 1, "a": 2}', "$", "duplicate"),
+        # A value the field can never hold is a mistake, not an empty result (a newcomer's finding).
+        ('{"paymentStatus": "PAYED"}', "$.paymentStatus", "'PAYED' is not a value of paymentStatus"),
+        ('{"paymentStatus": {"$hasSome": ["PAID", "X"]}}', "$.paymentStatus.$hasSome[1]", "'X' is not a value"),
+        ('{"number": {"$gt": "ten"}}', "$.number.$gt", "number is a number, got 'ten'"),
+        ('{"archived": "yes"}', "$.archived", "archived is true or false"),
     ],
 )
 def test_a_bad_filter_is_refused_at_its_path(text: str, path: str, message: str) -> None:
@@ -96,7 +101,7 @@ def test_a_filter_travels_to_workers_as_its_text() -> None:
     assert again.text == flt.text and again.matches(COUPON)
 
 
-@given(stores_order(), st.sampled_from(["PAID", "NOT_PAID", "PARTIALLY_PAID", "REFUNDED"]))
+@given(stores_order(), st.sampled_from(["PAID", "NOT_PAID", "PARTIALLY_PAID", "FULLY_REFUNDED"]))
 def test_eq_and_not_agree_with_the_order_on_generated_orders(order: dict[str, Any], status: str) -> None:
     eq = matches({"paymentStatus": status}, order)
     assert eq is (order.get("paymentStatus") == status)
@@ -137,6 +142,17 @@ def test_a_batch_converts_only_the_orders_the_filter_matches_and_says_how_many_i
     assert "6 records in, 3 converted, 0 rejected, 3 left out by --filter" in proc.stderr.decode()
 
 
+def test_an_ndjson_output_holds_one_line_even_for_one_order(tmp_path: Path) -> None:
+    # out.ndjson is NDJSON whatever the count: one match once wrote an indented document (a newcomer's finding).
+    src = tmp_path / "in.ndjson"
+    src.write_text("".join(json.dumps(o) + "\n" for o in _orders(4)))
+    out = tmp_path / "out.ndjson"
+    proc = cli("convert", str(src), "-o", str(out), "--filter", '{"number": 20001}', "--report", "none")
+    assert proc.returncode == 0, proc.stderr
+    (line,) = out.read_text().splitlines()
+    assert json.loads(line)["number"] == "20001"
+
+
 def test_a_folder_output_writes_no_file_for_an_input_the_filter_left_out(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -165,7 +181,7 @@ def test_the_filter_is_part_of_the_checkpoint(tmp_path: Path) -> None:
     assert killed.returncode == -signal.SIGKILL
     other = cli(*common, "--filter", '{"paymentStatus": "NOT_PAID"}', "--resume")
     assert other.returncode == 2 and "different command" in other.stderr.decode()
-    same = cli(*common, "--filter", '{"paymentStatus": "PAID"}', "--resume")
+    same = cli(*common, "--filter", '{"paymentStatus":"PAID"}', "--resume")  # the same filter, spaced otherwise
     assert same.returncode == 0, same.stderr
     assert [json.loads(line)["number"] for line in out.read_text().splitlines()] == ["20001", "20003", "20005", "20007"]
     assert "4 left out by --filter" in same.stderr.decode()

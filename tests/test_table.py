@@ -139,8 +139,11 @@ def test_markdown_has_a_line_per_row() -> None:
         table.refund,
         table.order_fulfillments,
         table.order_transactions,
+        table.velo,
+        table.webhooks,
     )
     assert len(rows) == sum(len(s) for s in sections)
+    assert "## Webhooks:" in md and "| `refund-event` |" in md
     assert "## OrderTransactions (companion):" in md and "## OrderWithFulfillments (companion):" in md
 
 

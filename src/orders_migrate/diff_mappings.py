@@ -1,6 +1,7 @@
 """``orders-migrate diff-mappings OLD NEW FILE...``: what an edit of the mapping table changes, on real records.
 
-Every order of the files is converted with both tables. Each output leaf or report entry that differs is
+Every record of the files is converted with both tables: an order with its companions, a webhook body as
+its event. Each output leaf or report entry that differs is
 put down to the row that wrote it (the ledger of ``explain``, under the table that has the leaf), so a
 reviewer sees per row how many records the edit changes and a few examples with the old and new values;
 exit 1 when anything changed, so a table edit can be held up in CI before it is used.
@@ -80,26 +81,29 @@ def _show(value: Any) -> str:
 
 
 def diff_tables(old: Plan, new: Plan, records: Iterator[Record], locale: str = "en_US") -> TableDiff:
+    """Every record under both tables: an order with its companions (so an edit of their rows shows), a
+    webhook body as its event."""
     diff = TableDiff()
     for rec in records:
-        if route(rec.payload, new).event:
-            continue  # orders only: a webhook body's event is held to the same rows through its order
         name = rec.where() + ("" if rec.prefix == "$" else f"::{rec.prefix}")
         diff.records += 1
-        before, after = _outcome(rec.payload, old, locale), _outcome(rec.payload, new, locale)
+        event = route(rec.payload, new).event
+        before, after = _outcome(rec.payload, old, locale, event), _outcome(rec.payload, new, locale, event)
         if before == after:
             continue
         if isinstance(before, str) or isinstance(after, str):  # converted under one table only, or errors differ
             outcome = before if isinstance(before, str) else "converted"
             diff.change("(the record's errors)", name, "$", outcome, after if isinstance(after, str) else "converted")
             continue
-        (old_order, old_report), (new_order, new_report) = before, after
-        # A leaf is the row's that writes it under the new table, or under the old one when it is gone.
-        new_owners, old_owners = _owners(rec.payload, new, locale), _owners(rec.payload, old, locale)
-        for path in sorted(set(old_order) | set(new_order)):
-            was, now = old_order.get(path, _ABSENT), new_order.get(path, _ABSENT)
+        (old_out, old_report, old_kind), (new_out, new_report, new_kind) = before, after
+        owners: dict[str, str | None] = {}
+        if not event:
+            # A leaf is the row's that writes it under the new table, or under the old one when it is gone.
+            owners = _owners(rec.payload, old, locale) | {k: v for k, v in _owners(rec.payload, new, locale).items() if v}
+        for path in sorted(set(old_out) | set(new_out)):
+            was, now = old_out.get(path, _ABSENT), new_out.get(path, _ABSENT)
             if was != now:
-                diff.change(new_owners.get(path) or old_owners.get(path), name, path, was, now)
+                diff.change(owners.get(path) or _section_of(path, new_kind or old_kind), name, path, was, now)
         for key in sorted(set(old_report) | set(new_report)):
             was, now = old_report.get(key, _ABSENT), new_report.get(key, _ABSENT)
             if was != now:
@@ -109,15 +113,35 @@ def diff_tables(old: Plan, new: Plan, records: Iterator[Record], locale: str = "
     return diff
 
 
-def _outcome(payload: Any, plan: Plan, locale: str) -> tuple[dict[str, Any], dict[tuple[str, str], tuple[str, str | None]]] | str:
-    """The output leaves by path and the report entries by (kind, path), or the errors as one text."""
+Outcome = tuple[dict[str, Any], dict[tuple[str, str], tuple[str, str | None]], str]
+
+
+def _outcome(payload: Any, plan: Plan, locale: str, event: bool) -> Outcome | str:
+    """The output leaves by path (a companion's under its name), the report entries by (kind, path) and
+    the payload kind; or the errors as one text."""
     try:
-        conversion = plan.convert(payload, locale=locale)
+        if event:
+            from .webhooks import convert_parsed_webhook
+
+            conversion = convert_parsed_webhook(payload, locale=locale, plan=plan)
+        else:
+            conversion = plan.convert(payload, locale=locale, companions=True)
     except ConversionError as exc:
         return "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
     leaves = {render_steps(steps): value for steps, value in leaves_of(conversion.order)}
+    for companion, doc in conversion.companions.items():
+        leaves.update({f"{companion}:{render_steps(steps)}": value for steps, value in leaves_of(doc)})
     entries = {(e.kind, e.path): (e.message, e.row) for e in conversion.report.entries}
-    return leaves, entries
+    return leaves, entries, conversion.report.payload_kind
+
+
+def _section_of(path: str, payload_kind: str) -> str:
+    """Whose rows wrote a leaf the order's ledger does not own: a companion's, or a webhook's."""
+    if ":" in path.split("$", 1)[0]:
+        return f"(the {path.split(':', 1)[0]} rows)"
+    if payload_kind.startswith("stores_webhook:"):
+        return f"webhook {payload_kind.split(':', 1)[1]}"
+    return "(no row)"
 
 
 def _owners(payload: Any, plan: Plan, locale: str) -> dict[str, str | None]:

@@ -70,6 +70,19 @@ class Ledger:
     def to_dict(self) -> dict[str, Any]:
         return {"outputs": [o.to_dict() for o in self.outputs], "inputs": [i.to_dict() for i in self.inputs]}
 
+    def rerooted(self, prefix: str) -> Ledger:
+        """The input paths as the file spells them when the order sits at ``prefix`` (``$.orders[1]``)."""
+        if prefix == "$":
+            return self
+
+        def at(path: str) -> str:
+            return prefix + path[1:]
+
+        return Ledger(
+            [OutputLeaf(o.path, o.row, o.op, tuple(at(i) for i in o.inputs), o.note) for o in self.outputs],
+            [InputLeaf(at(i.path), i.fate, i.rows, i.kind, i.row) for i in self.inputs],
+        )
+
     def narrowed(self, path: str) -> Ledger:
         """Only the entries at ``path`` or inside it, and the outputs that came from there."""
 
@@ -82,19 +95,24 @@ class Ledger:
         )
 
     def write_text(self, stream: IO[str]) -> None:
-        width = max((len(o.path) for o in self.outputs), default=0)
-        stream.write("output leaf" + " " * max(width - 11, 0) + "  written by row (operation) from\n")
-        for o in self.outputs:
-            source = ", ".join(o.inputs) if o.inputs else "-"
-            stream.write(f"{o.path.ljust(width)}  {o.row} ({o.op}) <- {source}\n")
-        width = max((len(i.path) for i in self.inputs), default=0)
-        stream.write("\ninput leaf" + " " * max(width - 10, 0) + "  became\n")
-        for i in self.inputs:
-            if i.fate == "report":
-                fate = f"reported: {i.kind} (row {i.row})" if i.row else f"reported: {i.kind}"
-            else:
-                fate = f"{i.fate}: {', '.join(i.rows)}" if i.rows else i.fate
-            stream.write(f"{i.path.ljust(width)}  {fate}\n")
+        """Two columns: each output leaf and where it came from, then each input leaf and what it became
+        (a part with no entries, as a narrowed ledger may have, is left out)."""
+        if self.outputs:
+            width = max(len(o.path) for o in self.outputs)
+            stream.write("output leaf".ljust(width) + "  written by row (operation) from\n")
+            for o in self.outputs:
+                source = ", ".join(o.inputs) if o.inputs else "-"
+                who = f"{o.row} ({o.op})" if o.row is not None else (o.note or "-")
+                stream.write(f"{o.path.ljust(width)}  {who} <- {source}\n")
+        if self.inputs:
+            width = max(len(i.path) for i in self.inputs)
+            stream.write(("\n" if self.outputs else "") + "input leaf".ljust(width) + "  became\n")
+            for i in self.inputs:
+                if i.fate == "report":
+                    fate = f"reported: {i.kind} (row {i.row})" if i.row else f"reported: {i.kind}"
+                else:
+                    fate = f"{i.fate}: {', '.join(i.rows)}" if i.rows else i.fate
+                stream.write(f"{i.path.ljust(width)}  {fate}\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +149,11 @@ def explain_order(payload: Any, *, plan: Plan | None = None, locale: str = DEFAU
     ledger = Ledger()
     wrote: dict[str, set[Indices]] = {}  # row id -> the index tuples it wrote output at
     for steps, _ in leaves_of(conversion.order):
-        rule, idx = _owner(rules, steps)
+        rule, idx, inputs = _owner(rules, steps, normalised, to_user)
         if rule is None:
             ledger.outputs.append(OutputLeaf(_render(steps), None, None, (), "no row writes here"))
             continue
         wrote.setdefault(rule.row.id, set()).add(idx)
-        inputs = tuple(_restore(p, to_user) for pattern in rule.reads for p in _present(normalised, pattern, idx))
         note = f"address table, under row {rule.via}" if rule.via else None
         ledger.outputs.append(OutputLeaf(_render(steps), rule.row.id, rule.row.op, inputs, note))
     entries = conversion.report.entries
@@ -188,15 +205,26 @@ def _conditions(plan: Plan, steps: Steps) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _owner(rules: list[_Rule], steps: Steps) -> tuple[_Rule | None, Indices]:
-    """The rule whose write pattern is the longest prefix of the output leaf ``steps``."""
-    best: tuple[int, _Rule | None, Indices] = (-1, None, ())
-    for rule in rules:
+def _owner(rules: list[_Rule], steps: Steps, doc: Any, to_user: dict[str, str]) -> tuple[_Rule | None, Indices, tuple[str, ...]]:
+    """The rule whose write pattern is the longest prefix of the output leaf ``steps``, its indices and the
+    input paths it read. Of two rules writing one target (the buyer's email, written from the billing
+    address when the buyer has none) the one whose inputs are present wrote it."""
+    found: list[tuple[int, int, _Rule, Indices]] = []
+    for n, rule in enumerate(rules):
         for pattern in rule.writes:
             idx = _match(pattern, steps)
-            if idx is not None and len(pattern) > best[0]:
-                best = (len(pattern), rule, idx)
-    return best[1], best[2]
+            if idx is not None:
+                found.append((len(pattern), -n, rule, idx))
+    if not found:
+        return None, (), ()
+    longest = max(f[0] for f in found)
+    candidates = sorted((f for f in found if f[0] == longest), key=lambda f: -f[1])
+    for _, _, rule, idx in candidates:
+        inputs = tuple(_restore(p, to_user) for pattern in rule.reads for p in _present(doc, pattern, idx))
+        if inputs:
+            return rule, idx, inputs
+    _, _, rule, idx = candidates[0]
+    return rule, idx, ()
 
 
 def _match(pattern: Pattern, steps: Steps) -> Indices | None:

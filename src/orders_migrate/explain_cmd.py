@@ -58,7 +58,7 @@ def run_explain(
         err.write(f"{where}$: explain reads orders; this record is a webhook body or an event\n")
         return EXIT_BAD_INPUT
     try:
-        ledger = explain_order(rec.payload, plan=plan, locale=locale)
+        ledger = explain_order(rec.payload, plan=plan, locale=locale).rerooted(rec.prefix)
     except ConversionError as exc:
         for p in exc.prefixed(rec.prefix).problems:
             err.write(f"{rec.where()}::{p.path}: {p.message}\n")

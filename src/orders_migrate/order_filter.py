@@ -15,12 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from .engine import Plan, default_plan
-from .jsonio import load_record
+from .jsonio import dumps, load_record
 from .paths import key_step
 from .report import ConversionError, describe
+
+if TYPE_CHECKING:
+    from .query.fields import QueryField
 
 OPERATORS = ("$eq", "$ne", "$hasSome", "$hasAll", "$lt", "$lte", "$gt", "$gte", "$contains", "$startsWith")
 _LOGICAL = ("$and", "$or", "$not")
@@ -43,6 +48,7 @@ class OrderFilter:
     text: str
     test: Test
     plan: Plan | None = None  # whose fields it names (None: the shipped table's)
+    canonical: str = ""  # the filter with its keys sorted and no spacing: what a checkpoint records
 
     def __reduce__(self) -> tuple[Callable[[str, Plan | None], OrderFilter], tuple[str, Plan | None]]:
         return compile_filter, (self.text, self.plan)
@@ -72,16 +78,16 @@ def compile_filter(text: str, plan: Plan | None = None) -> OrderFilter:
     if isinstance(doc, str):  # the filter as Stores took it: a JSON text inside the JSON
         return compile_filter(doc, plan)
     fields = _fields(plan or default_plan())
-    return OrderFilter(text, _node(doc, "$", fields), plan)
+    return OrderFilter(text, _node(doc, "$", fields), plan, dumps(doc, option=orjson.OPT_SORT_KEYS).decode())
 
 
-def _fields(plan: Plan) -> dict[str, str]:
+def _fields(plan: Plan) -> dict[str, QueryField]:
     from .query.fields import build_query_fields
 
-    return {name: qf.value for name, qf in build_query_fields(plan.table).items()}
+    return dict(build_query_fields(plan.table))
 
 
-def _node(doc: Any, at: str, fields: dict[str, str]) -> Test:
+def _node(doc: Any, at: str, fields: dict[str, QueryField]) -> Test:
     if not isinstance(doc, dict):
         raise FilterError(at, f"expected a filter object, got {describe(doc)}")
     tests: list[Test] = []
@@ -103,6 +109,20 @@ def _node(doc: Any, at: str, fields: dict[str, str]) -> Test:
     return _all(tests)
 
 
+def _check_value(field: QueryField, value: Any, at: str) -> None:
+    """A value the field can never hold is the user's mistake, not an empty result: an enum value the
+    table does not list, a number for a number, true or false for a flag (dates are checked as instants)."""
+    documented = [*field.enum, *field.not_derivable]
+    if documented and value not in documented:
+        raise FilterError(at, f"{describe(value)} is not a value of {field.name} ({', '.join(documented)})")
+    integer = isinstance(value, int) and not isinstance(value, bool)
+    digits = isinstance(value, str) and value.isascii() and value.isdigit()
+    if field.value == "to_string" and not (integer or digits):
+        raise FilterError(at, f"{field.name} is a number, got {describe(value)}")
+    if field.value_type == "boolean" and not isinstance(value, bool):
+        raise FilterError(at, f"{field.name} is true or false, got {describe(value)}")
+
+
 def _negated(test: Test) -> Test:
     return lambda order: not test(order)
 
@@ -115,14 +135,17 @@ def _any(tests: list[Test]) -> Test:
     return lambda order: any(t(order) for t in tests)
 
 
-def _field(name: str, condition: Any, at: str, rule: str) -> Test:
+def _field(name: str, condition: Any, at: str, field: QueryField) -> Test:
     conditions = condition if isinstance(condition, dict) and condition else {"$eq": condition}
     checks: list[Callable[[list[Any]], bool]] = []
     for op, value in conditions.items():
         where = at + key_step(op) if isinstance(condition, dict) else at
         if op not in OPERATORS:
             raise FilterError(where, f"unknown operator {op!r} (one of {', '.join(OPERATORS)})")
-        checks.append(_operator(op, value, where, rule == "epoch_millis"))
+        listed = isinstance(value, list) and op in ("$hasSome", "$hasAll")
+        for n, one in enumerate(value if listed else [value]):
+            _check_value(field, one, f"{where}[{n}]" if listed else where)
+        checks.append(_operator(op, value, where, field.value == "epoch_millis"))
     keys = name.split(".")
     return lambda order: all(check(_values(order, keys)) for check in checks)
 

@@ -66,6 +66,7 @@ def mappings_markdown(table: Table) -> str:
         (table.refund, "Refund (one Stores refund: webhooks and companions)"),
         (table.order_fulfillments, "OrderWithFulfillments (companion)"),
         (table.order_transactions, "OrderTransactions (companion)"),
+        (table.velo, "Velo orders (rewritten into the REST shape before the order rows run)"),
     ):
         if not rows:
             continue
@@ -79,5 +80,16 @@ def mappings_markdown(table: Table) -> str:
                 op += f" ({fetch.get('api')})"
             reads, writes = _cell(_paths(row, "reads")), _cell(_paths(row, "writes")) or "-"
             lines.append(f"| `{row.id}` | {reads} | {writes} | {_cell(op)} | {_cell(row.note)} |")
+        lines.append("")
+    if table.webhooks:
+        lines.append(f"## Webhooks: {len(table.webhooks)} Stores webhooks\n")
+        lines.append("| id | Stores webhook | eCommerce event | note |")
+        lines.append("|---|---|---|---|")
+        for hook in table.webhooks:
+            event = hook.get("event") or {}
+            target = f"`{event.get('fqdn')}` / `{event.get('slug')}`, `{event.get('container')}`"
+            lines.append(
+                f"| `{hook.get('id')}` | {_cell(str(hook.get('stores', '')))} | {target} | {_cell(str(hook.get('note', '')))} |"
+            )
         lines.append("")
     return "\n".join(lines)

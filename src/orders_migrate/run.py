@@ -101,14 +101,25 @@ def default_jobs() -> int:
 def run_mappings(stream: IO[str] | None = None, plan: Plan | None = None, code: bool = False) -> int:
     """Print the table as Markdown, or (``code``) the Python generated from it, scope by scope."""
     plan = plan or default_plan()
-    out = stream or sys.stdout
     if not code:
         from .render import mappings_markdown
 
-        out.write(mappings_markdown(plan.table))
-        return EXIT_OK
-    for name, source in plan.source().items():
-        out.write(f"# ==== {name} ====\n{source}\n")
+        text = mappings_markdown(plan.table)
+    else:
+        text = "".join(f"# ==== {name} ====\n{source}\n" for name, source in plan.source().items())
+    return _print(text, stream)
+
+
+def _print(text: str, stream: IO[str] | None) -> int:
+    """Write a command's whole output; a reader that stopped early (``| head``) ends it quietly, exit 141."""
+    try:
+        out = stream or sys.stdout
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        if stream is None:
+            quiet_stdout()
+        return EXIT_SIGPIPE
     return EXIT_OK
 
 
@@ -120,8 +131,7 @@ def run_schema(name: str, stream: IO[str] | None = None) -> int:
         sys.stderr.write(f"orders-migrate: unknown schema {name!r}: expected one of {', '.join(MODELS)}\n")
         return EXIT_USAGE
     text = orjson.dumps(json_schema(name), option=orjson.OPT_INDENT_2).decode()
-    (stream or sys.stdout).write(text + "\n")
-    return EXIT_OK
+    return _print(text + "\n", stream)
 
 
 def run_check(

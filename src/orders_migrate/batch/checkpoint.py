@@ -87,7 +87,7 @@ class Checkpoint:
         if cfg.companions:  # resuming with or without them would mix two shapes in one output
             doc.append("companions")
         if cfg.order_filter is not None:  # another filter would leave other orders out of one output
-            doc.append(["filter", cfg.order_filter.text])
+            doc.append(["filter", cfg.order_filter.canonical])
         if cfg.plan is not None:  # resuming with another table would mix two conversions in one output
             doc.append(hashlib.sha256(cfg.plan.table.text.encode()).hexdigest())
         return hashlib.sha256(orjson.dumps(doc)).hexdigest()

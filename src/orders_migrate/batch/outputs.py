@@ -14,6 +14,7 @@ import orjson
 from ..outfiles import StdoutClosed, UsageError, WriteError, display_name, is_stream
 from ..progress import BatchProgress, make_progress
 from ..sinks import AUTO, JSON, LINES, FileSink, StreamSink, partial_path, pretty
+from ..sources import is_ndjson_name
 from .chunks import Result, json_exact
 from .config import KILL_AFTER_ENV, BatchConfig
 from .folder_output import FolderOutput, check_partial
@@ -74,13 +75,16 @@ class Outputs:
         else:
             mode = {"ndjson": LINES, "json": JSON}.get(cfg.fmt, AUTO)
             if layout.out_path is not None:
+                if mode == AUTO and is_ndjson_name(str(layout.out_path)):
+                    mode = LINES  # out.ndjson holds one order a line, however many orders there are
                 self.output = self._file_sink(layout.out_path, mode, sinks.get("output"), state is not None, done)
             else:
                 self.output = StreamSink(self._write_stdout, mode)
         if layout.rejects_path is not None:
             self.rejects = self._file_sink(layout.rejects_path, LINES, sinks.get("rejects"), state is not None, done)
         if layout.reports_path is not None:
-            self.reports = self._file_sink(layout.reports_path, AUTO, sinks.get("reports"), state is not None, done)
+            reports_mode = LINES if is_ndjson_name(str(layout.reports_path)) else AUTO
+            self.reports = self._file_sink(layout.reports_path, reports_mode, sinks.get("reports"), state is not None, done)
 
     def _file_sink(self, target: FsPath, mode: str, state: dict[str, Any] | None, resuming: bool, done: bool) -> FileSink | None:
         if not resuming or is_stream(target):
