@@ -11,7 +11,7 @@ import orjson
 
 from .engine import Plan
 from .explain import explain_order
-from .outfiles import display_name, quiet_stdout
+from .outfiles import display_name, write_out
 from .reader import ReadError, Record, read_bytes, read_records
 from .report import ConversionError
 from .route import route
@@ -74,11 +74,4 @@ def run_explain(
         text = io.StringIO()
         ledger.write_text(text)
         body = text.getvalue().encode("utf-8")
-    try:
-        out.write(body)
-        out.flush()
-    except BrokenPipeError:
-        if stdout is None:
-            quiet_stdout()
-        return EXIT_SIGPIPE
-    return EXIT_OK
+    return EXIT_OK if write_out(out, body, ours=stdout is None) else EXIT_SIGPIPE

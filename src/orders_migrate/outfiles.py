@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path as FsPath
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -145,6 +145,19 @@ def quiet_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+def write_out(stream: IO[bytes], body: bytes, ours: bool) -> bool:
+    """Write a command's whole output to ``stream``; False when its reader stopped early (``| head``),
+    which ends the command quietly with exit 141 (``ours``: the stream is the process's own stdout)."""
+    try:
+        stream.write(body)
+        stream.flush()
+    except BrokenPipeError:
+        if ours:
+            quiet_stdout()
+        return False
+    return True
 
 
 # ---- run locks --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS, EXIT_SIGPIPE, BatchCo
 from .engine import Plan, default_plan
 from .jsonio import dumps
 from .order_filter import OrderFilter
-from .outfiles import UsageError, WriteError, display_name, quiet_stdout, refuse_overwrites, write_atomically
+from .outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically, write_out
 from .reader import read_bytes
 from .report import ConversionError, Report
 
@@ -112,15 +112,10 @@ def run_mappings(stream: IO[str] | None = None, plan: Plan | None = None, code: 
 
 def _print(text: str, stream: IO[str] | None) -> int:
     """Write a command's whole output; a reader that stopped early (``| head``) ends it quietly, exit 141."""
-    try:
-        out = stream or sys.stdout
-        out.write(text)
-        out.flush()
-    except BrokenPipeError:
-        if stream is None:
-            quiet_stdout()
-        return EXIT_SIGPIPE
-    return EXIT_OK
+    if stream is not None:
+        stream.write(text)
+        return EXIT_OK
+    return EXIT_OK if write_out(sys.stdout.buffer, text.encode("utf-8"), ours=True) else EXIT_SIGPIPE
 
 
 def run_schema(name: str, stream: IO[str] | None = None) -> int:
@@ -196,13 +191,8 @@ def run_query(
     try:
         if output:
             write_atomically(output, body)
-        else:
-            out_stream.write(body)
-            out_stream.flush()
-    except BrokenPipeError:
-        if stdout is None:
-            quiet_stdout()
-        return EXIT_SIGPIPE
+        elif not write_out(out_stream, body, ours=stdout is None):
+            return EXIT_SIGPIPE
     except (OSError, WriteError) as exc:
         failed = exc if isinstance(exc, WriteError) else WriteError("<stdout>", exc)
         err.write(f"orders-migrate: {failed}\n")
