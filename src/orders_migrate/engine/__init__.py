@@ -1,9 +1,12 @@
 """The conversion engine, in the order data flows through it.
 
 ``table`` loads and checks mappings.yaml; ``ops/`` holds the named operations (each declared once with its
-reference step and its code emitter); ``compile`` turns the table into a ``Plan``: rows grouped by scope
-(``scopes``) and fused into generated code (``fuse``, ``code``, ``generated``), the unmapped walk
-(``unmapped``), the Velo normaliser (``dialect``) and the webhook specs (``webhook_table``).
+reference step and its code emitter, ``operation``); ``compile`` turns the table into a ``Plan``: rows
+grouped by scope (``scopes``) and fused into generated code (``fuse``, ``code``, ``generated``), the
+unmapped walk (``unmapped``), the Velo normaliser (``dialect``), the webhook specs (``webhook_table``), and
+a user's table held to the eCommerce model (``conformance``). ``apply`` is the one apply step
+(``Plan.convert``), with ``detect`` telling a Stores order from an eCommerce one and ``companions``
+building the objects Wix keeps beside the order.
 """
 
 from .compile import compile_table, default_plan, plan_from_file, plan_of
