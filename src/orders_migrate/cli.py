@@ -276,6 +276,10 @@ def explain(
     ] = None,
     fmt: Annotated[TextFormat, typer.Option("--format", help="text (two columns) or json (one document).")] = TextFormat.text,
     record: Annotated[int, typer.Option("--record", min=1, help="Which record of the file, from 1.")] = 1,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="A webhook the body alone cannot tell (order-paid, order-canceled, ...), or order."),
+    ] = None,
     locale: Annotated[
         str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
     ] = "en_US",
@@ -285,7 +289,7 @@ def explain(
     input paths that wrote it, each input field carried, consumed (a condition, a checked total) or reported."""
     from .explain_cmd import run_explain
 
-    raise typer.Exit(run_explain(file, path=path, fmt=fmt.value, record=record, locale=locale, plan=_plan(mappings)))
+    raise typer.Exit(run_explain(file, path=path, fmt=fmt.value, record=record, locale=locale, kind=kind, plan=_plan(mappings)))
 
 
 @app.command("diff-mappings")

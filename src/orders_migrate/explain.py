@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
 from .engine import Plan, default_plan
+from .engine.dialect import Dialect
 from .engine.ops import OPERATIONS
 from .engine.table import Row
 from .money import DEFAULT_LOCALE
@@ -125,11 +126,14 @@ class _Rule:
     via: str | None = None  # the address row an address-table row runs under
 
 
-def explain_order(payload: Any, *, plan: Plan | None = None, locale: str = DEFAULT_LOCALE) -> Ledger:
-    """The ledger of converting one Stores order (a parsed dict). Raises ``ConversionError`` as
-    ``Plan.convert`` does for an order that cannot be converted."""
+def explain_order(
+    payload: Any, *, plan: Plan | None = None, locale: str = DEFAULT_LOCALE, partial: bool = False, dialect: Dialect | None = None
+) -> Ledger:
+    """The ledger of converting one Stores order (a parsed dict; ``partial`` and ``dialect`` as for
+    ``Plan.convert``, for a webhook's summary). Raises ``ConversionError`` as ``Plan.convert`` does for an
+    order that cannot be converted."""
     plan = plan or default_plan()
-    conversion = plan.convert(payload, locale=locale)
+    conversion = plan.convert(payload, locale=locale, partial=partial, dialect=dialect)
     if conversion.report.payload_kind != "stores_order":
         # Passed through unchanged: every leaf is carried as it is.
         leaves = list(leaves_of(payload))
@@ -145,7 +149,7 @@ def explain_order(payload: Any, *, plan: Plan | None = None, locale: str = DEFAU
         normalised, moved = plan.velo.apply(payload, Ctx(None, None, {}))
     to_user = moved  # a REST path -> the path in the user's file
     to_rest = {v: k for k, v in moved.items()}
-    rules = _rules(plan)
+    rules = _rules(plan, checks=not partial)
     ledger = Ledger()
     wrote: dict[str, set[Indices]] = {}  # row id -> the index tuples it wrote output at
     for steps, _ in leaves_of(conversion.order):
@@ -176,10 +180,11 @@ def explain_order(payload: Any, *, plan: Plan | None = None, locale: str = DEFAU
     return ledger
 
 
-def _rules(plan: Plan) -> list[_Rule]:
+def _rules(plan: Plan, checks: bool = True) -> list[_Rule]:
     table = plan.table
-    rules = []
-    for row in (*table.order, *table.checks):
+    rules: list[_Rule] = []
+    agreeing: list[_Rule] = []
+    for row in (*table.order, *(table.checks if checks else ())):
         reads = tuple(_pattern(p) for p in row.all_reads())
         writes = tuple(_pattern(p) for p in row.all_writes()) if row.section != "checks" else ()
         if OPERATIONS[row.op].nests:
@@ -191,8 +196,10 @@ def _rules(plan: Plan) -> list[_Rule]:
                     sub_reads = tuple(_pattern(parse(f"{outer.text}.{r.text}")) for r in sub.all_reads())
                     rules.append(_Rule(sub, sub_writes, sub_reads, row.id))
             continue
-        rules.append(_Rule(row, () if row.agree else writes, reads))
-    return rules
+        (agreeing if row.agree else rules).append(_Rule(row, writes, reads))
+    # A row that only agrees with an earlier one wrote its target when that one had nothing to write (the
+    # buyer's name into the billing contact of a summary): it is asked last.
+    return rules + agreeing
 
 
 def _conditions(plan: Plan, steps: Steps) -> tuple[str, ...]:

@@ -26,12 +26,14 @@ def run_explain(
     fmt: str = "text",
     record: int = 1,
     locale: str = "en_US",
+    kind: str | None = None,
     plan: Plan | None = None,
     stdout: IO[bytes] | None = None,
     stderr: IO[str] | None = None,
 ) -> int:
-    """Explain record ``record`` (from 1) of ``file``: every output leaf with the row and inputs it came
-    from, every non-empty input leaf with its fate; ``path`` narrows it to one field."""
+    """Explain record ``record`` (from 1) of ``file`` (an order, or a webhook body: ``kind`` names one the
+    body alone cannot tell): every output leaf with the row and inputs it came from, every non-empty input
+    leaf with its fate; ``path`` narrows it to one field."""
     out = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
     source = "<stdin>" if file == "-" else display_name(file)
@@ -43,7 +45,7 @@ def run_explain(
     except OSError as exc:
         err.write(f"{source}::$: cannot read: {exc.strerror or exc}\n")
         return EXIT_BAD_INPUT
-    found = list(read_records(file, data, source=source))
+    found = list(read_records(file, data, kind if kind != "order" else None, source=source))
     for item in found:
         if isinstance(item, ReadError):
             err.write(f"{item.where()}::{item.problem.path}: {item.problem.message}\n")
@@ -54,11 +56,18 @@ def run_explain(
         return EXIT_USAGE
     rec = records[record - 1]
     where = f"{rec.where()}::" + ("" if rec.prefix == "$" else rec.prefix)
-    if route(rec.payload, plan).event:
-        err.write(f"{where}$: explain reads orders; this record is a webhook body or an event\n")
+    routed = route(rec.payload, plan, kind)
+    if routed.kind == "jwt":
+        err.write(f"{where}$: explain reads the body Wix signed, not the JWT: decode it first (convert does)\n")
         return EXIT_BAD_INPUT
     try:
-        ledger = explain_order(rec.payload, plan=plan, locale=locale).rerooted(rec.prefix)
+        if routed.event:
+            from .explain_webhooks import explain_webhook
+
+            ledger = explain_webhook(rec.payload, plan=plan, locale=locale, kind=kind if kind != "order" else None)
+        else:
+            ledger = explain_order(rec.payload, plan=plan, locale=locale)
+        ledger = ledger.rerooted(rec.prefix)
     except ConversionError as exc:
         for p in exc.prefixed(rec.prefix).problems:
             err.write(f"{rec.where()}::{p.path}: {p.message}\n")
