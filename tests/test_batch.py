@@ -261,6 +261,20 @@ def test_resume_an_output_folder(tmp_path: Path) -> None:
     assert [o["buyerNote"] for o in json.loads(whole["sub/b.json"])] == [f"order {i}" for i in range(5)]
 
 
+def test_dash_as_the_output_is_stdout(tmp_path: Path) -> None:
+    src = write_ndjson(tmp_path / "in.ndjson", orders(2))
+    proc = subprocess.run(
+        [sys.executable, "-m", "orders_migrate", "convert", str(src), "-o", "-", "--report", "none"],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["buyerNote"] for line in proc.stdout.splitlines()] == ["order 0", "order 1"]
+    assert not (tmp_path / "-").exists()  # not a file named "-" (a newcomer's finding)
+
+
 def test_resume_refuses_a_different_command(tmp_path: Path) -> None:
     src = write_ndjson(tmp_path / "in.ndjson", orders(6))
     out = tmp_path / "out.ndjson"
@@ -268,7 +282,7 @@ def test_resume_refuses_a_different_command(tmp_path: Path) -> None:
     assert killed.returncode == -signal.SIGKILL
     proc = cli("convert", str(src), "-o", str(out), "--locale", "de_DE", "--resume")
     assert proc.returncode == 2
-    assert "different command" in proc.stderr.decode()
+    assert "different command (--locale differ)" in proc.stderr.decode()  # it names what differs
     assert cli("convert", str(src), "--resume").returncode == 2  # nothing to resume on stdout
 
 

@@ -231,6 +231,13 @@ def test_one_jwt_event_type_is_two_webhooks_told_apart_by_the_body(keys: tuple[A
     assert convert_webhook(token, public_key=public_pem).order["slug"] == slug
 
 
+def test_a_public_key_file_that_is_not_there_is_named() -> None:
+    from orders_migrate.webhook_jwt import load_public_key
+
+    with pytest.raises(ValueError, match="nokey.pem: no such file"):
+        load_public_key("nokey.pem")
+
+
 def test_a_tampered_token_is_rejected(keys: tuple[Any, str]) -> None:
     private, public_pem = keys
     header, payload, signature = sign(hook("order_paid"), private).split(".")

@@ -66,7 +66,7 @@ def run_convert(
     (the last two when the order has something for them). See ``batch.driver.run_batch``."""
     cfg = BatchConfig(
         files,
-        output,
+        None if output == "-" else output,  # -o - is stdout, as for every Unix tool
         "none" if quiet else report,
         report_out,
         fmt,

@@ -42,6 +42,8 @@ def load_public_key(value: str) -> str:
         try:
             text = base64.b64decode(text, validate=True).decode("utf-8").strip()
         except (ValueError, UnicodeDecodeError):
+            if FsPath(text).suffix.lower() in (".pem", ".pub", ".key", ".txt") or "/" in text:
+                raise ValueError(f"{text}: no such file (the public key: a PEM file, PEM text or base64 of it)") from None
             raise ValueError("the public key is neither a PEM file, PEM text, nor base64 of PEM text") from None
         if not text.startswith("-----BEGIN"):
             raise ValueError("the public key's base64 does not hold PEM text")

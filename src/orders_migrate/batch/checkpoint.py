@@ -21,7 +21,7 @@ from ..sources import Input, Position
 from ..versions import data_versions, version_changes
 from .config import BatchConfig
 
-CHECKPOINT_VERSION = 2
+CHECKPOINT_VERSION = 3  # 3: the command is recorded option by option, so a refusal names what differs
 HASH_BLOCK = 1 << 20
 
 
@@ -68,29 +68,31 @@ class Checkpoint:
     def table_text(self) -> str | None:
         return self.cfg.plan.table.text if self.cfg.plan is not None else None
 
-    def fingerprint(self) -> str:
+    def command(self) -> dict[str, Any]:
+        """What the run was asked, option by option: a resumed run must be asked the same (a public key
+        and a table by their digests only)."""
         cfg = self.cfg
-        key = hashlib.sha256(cfg.public_key.encode()).hexdigest() if cfg.public_key else None
-        doc = [
-            CHECKPOINT_VERSION,
-            [i.source for i in self.inputs],
-            display_name(cfg.output or ""),
-            cfg.fmt,
-            cfg.locale,
-            cfg.strict,
-            cfg.validate,
-            cfg.kind,
-            key,
-            display_name(cfg.report_out or ""),
-            display_name(cfg.rejects or ""),
-        ]
-        if cfg.companions:  # resuming with or without them would mix two shapes in one output
-            doc.append("companions")
-        if cfg.order_filter is not None:  # another filter would leave other orders out of one output
-            doc.append(["filter", cfg.order_filter.canonical])
-        if cfg.plan is not None:  # resuming with another table would mix two conversions in one output
-            doc.append(hashlib.sha256(cfg.plan.table.text.encode()).hexdigest())
-        return hashlib.sha256(orjson.dumps(doc)).hexdigest()
+        doc: dict[str, Any] = {
+            "inputs": [i.source for i in self.inputs],
+            "-o": display_name(cfg.output or ""),
+            "--format": cfg.fmt,
+            "--locale": cfg.locale,
+            "--strict": cfg.strict,
+            "--validate": cfg.validate,
+            "--kind": cfg.kind,
+            "--public-key": hashlib.sha256(cfg.public_key.encode()).hexdigest() if cfg.public_key else None,
+            "--report-out": display_name(cfg.report_out or ""),
+            "--rejects": display_name(cfg.rejects or ""),
+            # With or without companions, another filter or another table: two shapes, slices or
+            # conversions would be mixed in one output.
+            "--companions": cfg.companions,
+            "--filter": cfg.order_filter.canonical if cfg.order_filter is not None else None,
+            "--mappings": hashlib.sha256(cfg.plan.table.text.encode()).hexdigest() if cfg.plan is not None else None,
+        }
+        return doc
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(orjson.dumps([CHECKPOINT_VERSION, self.command()])).hexdigest()
 
     def load(self, note: Callable[[str], None]) -> dict[str, Any] | None:
         """The state to resume from; None for a fresh run (an unfinished run's state is removed, with a
@@ -119,8 +121,11 @@ class Checkpoint:
                 "run it again without --resume to start over"
             )
         if state.get("fingerprint") != self.fingerprint():
+            then, now = state.get("command") or {}, self.command()
+            differ = [name for name in now if then.get(name, now[name]) != now[name]]
+            what = ", ".join(differ) if differ else "inputs or options"
             raise UsageError(
-                f"cannot resume: {shown} was written by a different command (inputs or options differ); "
+                f"cannot resume: {shown} was written by a different command ({what} differ); "
                 "run it again without --resume to start over"
             )
         self.digests = InputDigests.verified(self.inputs, state.get("inputs"), Position(*state["position"]))
@@ -135,6 +140,7 @@ class Checkpoint:
         state = {
             "version": CHECKPOINT_VERSION,
             "fingerprint": self.fingerprint(),
+            "command": self.command(),
             "versions": data_versions(self.table_text()),
             "position": [position.input, position.offset, position.line],
             "inputs": self.digests.state(),
