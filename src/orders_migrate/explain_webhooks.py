@@ -8,7 +8,6 @@ yet.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .engine import Plan, default_plan
@@ -16,7 +15,7 @@ from .engine.dialect import detect_dialect, restore_path
 from .engine.webhook_table import WebhookSpec
 from .explain import InputLeaf, Ledger, OutputLeaf, leaves_of
 from .money import DEFAULT_LOCALE
-from .paths import MISSING, get, is_empty, put, render_steps
+from .paths import MISSING, get, is_empty, render_steps
 from .report import ConversionError, Problem
 
 _WRAPPER = ("id", "entityFqdn", "slug", "entityId", "eventTime", "triggeredByAnonymizeRequest")
@@ -46,13 +45,9 @@ def _order_event(
 ) -> Ledger:
     stores_order = payload if spec.order is None else get(payload, spec.order)
     prefix = "$" if spec.order is None else spec.order.render()
-    order = copy.deepcopy(stores_order)
-    moved: dict[str, str] = {}
-    for src, dst in spec.rename:
-        value = order.pop(src.text, MISSING)
-        if value is not MISSING:
-            put(order, dst, value)
-            moved[dst.render()] = src.render()
+    from .webhooks import renamed
+
+    order, moved = renamed(stores_order, spec)
     dialect = detect_dialect(stores_order, plan.table, lenient=spec.summary)
     from .explain import explain_order
 

@@ -248,13 +248,7 @@ def _order_body(
         consumed.update(payload)
     else:
         consumed.add(spec.order.text.split(".")[0])
-    order = copy.deepcopy(stores_order)
-    moved: dict[str, str] = {}
-    for src, dst in spec.rename:
-        value = order.pop(src.text, MISSING)
-        if value is not MISSING:
-            put(order, dst, value)
-            moved[dst.render()] = src.render()
+    order, moved = renamed(stores_order, spec)
     try:
         # The dialect is the body's own: a summary's orderId renamed to id must not look like REST.
         dialect = detect_dialect(stores_order, plan.table, lenient=spec.summary)
@@ -277,6 +271,19 @@ def _order_body(
         converted.order["status"] = spec.order_status
     body = converted.order if spec.key is None else {spec.key: converted.order}
     return converted.order.get("id"), body
+
+
+def renamed(stores_order: dict[str, Any], spec: WebhookSpec) -> tuple[dict[str, Any], dict[str, str]]:
+    """A copy of the order a body carries with the spec's renames done (a summary's orderId -> id), and
+    the moved paths (new -> as the body has them)."""
+    order = copy.deepcopy(stores_order)
+    moved: dict[str, str] = {}
+    for src, dst in spec.rename:
+        value = order.pop(src.text, MISSING)
+        if value is not MISSING:
+            put(order, dst, value)
+            moved[dst.render()] = src.render()
+    return order, moved
 
 
 def _fulfillment_body(
