@@ -275,6 +275,13 @@ def test_dash_as_the_output_is_stdout(tmp_path: Path) -> None:
     assert not (tmp_path / "-").exists()  # not a file named "-" (a newcomer's finding)
 
 
+def test_resume_with_nothing_to_resume_says_so(tmp_path: Path) -> None:
+    src = write_ndjson(tmp_path / "in.ndjson", orders(2))
+    proc = cli("convert", str(src), "-o", str(tmp_path / "out.ndjson"), "--resume", "--report", "none")
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing to resume" in proc.stderr.decode() and "starting afresh" in proc.stderr.decode()
+
+
 def test_resume_refuses_a_different_command(tmp_path: Path) -> None:
     src = write_ndjson(tmp_path / "in.ndjson", orders(6))
     out = tmp_path / "out.ndjson"

@@ -255,6 +255,15 @@ def test_dry_run_prints_and_sends_nothing(plan: Path, tmp_path: Path) -> None:
     assert f"{url}/ecom/v1/fulfillments/orders/{{orderId}}/create-fulfillment" in out
 
 
+def test_a_dry_run_whose_reader_stops_ends_quietly_with_141(plan: Path, tmp_path: Path) -> None:
+    class Closed(io.StringIO):  # a pipe whose reader has gone (| head)
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    code = run_send(str(plan), "https://www.wixapis.com", TOKEN_ENV, str(tmp_path / "send.log"), dry_run=True, stdout=Closed())
+    assert code == 141
+
+
 def test_a_request_left_in_flight_is_not_sent_again_until_asked(plan: Path, tmp_path: Path) -> None:
     fake = FakeWix(TOKEN)
     log = tmp_path / "send.log"

@@ -45,7 +45,7 @@ def run_explain(
     except OSError as exc:
         err.write(f"{source}::$: cannot read: {exc.strerror or exc}\n")
         return EXIT_BAD_INPUT
-    found = list(read_records(file, data, kind if kind != "order" else None, source=source))
+    found = list(read_records(file, data, kind if kind != "order" else None, source=source, plan=plan))
     for item in found:
         if isinstance(item, ReadError):
             err.write(f"{item.where()}::{item.problem.path}: {item.problem.message}\n")

@@ -6,13 +6,16 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .jsonio import describe_error, loads
 from .report import Problem
 from .route import JWT_RE, payload_records
+
+if TYPE_CHECKING:
+    from .engine import Plan
 
 NDJSON_SUFFIXES = frozenset({".ndjson", ".jsonl"})
 
@@ -46,14 +49,16 @@ def read_bytes(name: str) -> bytes:
     return FsPath(name).read_bytes()
 
 
-def read_records(name: str, data: bytes, kind: str | None = None, source: str | None = None) -> Iterator[Record | ReadError]:
+def read_records(
+    name: str, data: bytes, kind: str | None = None, source: str | None = None, plan: Plan | None = None
+) -> Iterator[Record | ReadError]:
     """Every record of one input: a JSON document (order, Query Orders response, array, webhook body),
     NDJSON, or a stored webhook JWT. ``kind`` names the webhook when the body alone cannot tell;
     ``source`` is the name messages give the input (default: ``name``)."""
     if source is None:
         source = "<stdin>" if name == "-" else name
     if FsPath(name).suffix.lower() in NDJSON_SUFFIXES:
-        yield from _ndjson(source, data, kind)
+        yield from _ndjson(source, data, kind, plan)
         return
     stripped = data.strip()
     if not stripped:
@@ -73,26 +78,28 @@ def read_records(name: str, data: bytes, kind: str | None = None, source: str | 
             except orjson.JSONDecodeError:
                 pass
             else:
-                yield from _ndjson(source, data, kind)
+                yield from _ndjson(source, data, kind, plan)
                 return
         yield ReadError(source, None, Problem("$", describe_error(exc, data)))
         return
-    for prefix, payload in payload_records(doc, kind):
+    for prefix, payload in payload_records(doc, kind, plan):
         yield Record(source, None, prefix, payload)
 
 
-def _ndjson(source: str, data: bytes, kind: str | None) -> Iterator[Record | ReadError]:
+def _ndjson(source: str, data: bytes, kind: str | None, plan: Plan | None = None) -> Iterator[Record | ReadError]:
     for n, line in enumerate(data.split(b"\n"), start=1):
         if line.strip():
-            yield from read_line(source, n, line, kind)
+            yield from read_line(source, n, line, kind, plan)
 
 
-def read_line(source: str, n: int, line: bytes, kind: str | None = None) -> Iterator[Record | ReadError]:
+def read_line(
+    source: str, n: int, line: bytes, kind: str | None = None, plan: Plan | None = None
+) -> Iterator[Record | ReadError]:
     """The records of line ``n`` of an NDJSON input (a streaming reader hands lines over one at a time)."""
     try:
         doc = loads(line)
     except orjson.JSONDecodeError as exc:
         yield ReadError(source, n, Problem("$", describe_error(exc, line)))
         return
-    for prefix, payload in payload_records(doc, kind):
+    for prefix, payload in payload_records(doc, kind, plan):
         yield Record(source, n, prefix, payload)

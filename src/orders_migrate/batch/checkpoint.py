@@ -97,9 +97,11 @@ class Checkpoint:
     def load(self, note: Callable[[str], None]) -> dict[str, Any] | None:
         """The state to resume from; None for a fresh run (an unfinished run's state is removed, with a
         ``note``, unless ``--resume``). ``UsageError`` when it cannot be resumed."""
-        if not self.path.exists():
-            return None
         shown = display_name(str(self.path))
+        if not self.path.exists():
+            if self.cfg.resume:  # killed before its first checkpoint, or never run: nothing is kept
+                note(f"nothing to resume ({shown} is not there): starting afresh")
+            return None
         if not self.cfg.resume:
             note(f"starting over; {shown} was left by an unfinished run (use --resume)")
             self.path.unlink()

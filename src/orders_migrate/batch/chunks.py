@@ -164,14 +164,14 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
             continue
         if item.kind == LINE:
             assert item.data is not None and item.line is not None
-            records = read_line(item.source, item.line, item.data, opts.kind)
+            records = read_line(item.source, item.line, item.data, opts.kind, opts.plan)
         else:
             try:
                 data = item.data if item.data is not None else FsPath(item.path or "").read_bytes()
             except OSError as exc:
                 _fail(chunk, opts, item, item.source, None, "$", None, [Problem("$", f"cannot read: {exc.strerror or exc}")])
                 continue
-            records = read_records(item.path if item.path is not None else "-", data, opts.kind, item.source)
+            records = read_records(item.path if item.path is not None else "-", data, opts.kind, item.source, opts.plan)
         try:
             for rec in records:
                 if isinstance(rec, ReadError):

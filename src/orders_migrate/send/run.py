@@ -18,12 +18,14 @@ from urllib.parse import quote
 import orjson
 
 from ..importplan.requests import BULK_DELETE_IMPORTED_ORDERS, ORDER_ID
+from ..outfiles import quiet_stdout
 from .client import RateLimit, Sender, Site, Transport, UsageError, http_transport
 from .log import Log, LogState, read_log
 from .plan_file import PlanError, Request, fill_order_id, load_plan, ref_key
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # as a shell reports a run stopped by Ctrl-C
+EXIT_SIGPIPE = 141  # as a shell reports a run whose reader stopped
 MAX_DELETE_IDS: Final = 1000  # BulkDeleteImportedOrdersRequest.orderIds: @maxSize
 ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
@@ -212,13 +214,24 @@ def run_send(
     except KeyboardInterrupt:
         err.write("orders-migrate send: interrupted; every result so far is in the log: run the same command to continue\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout stopped (``| head``): stop quietly, as after Ctrl-C the log holds every result.
+        if stdout is None:
+            quiet_stdout()
+        return EXIT_SIGPIPE
     finally:
         if log is not None:
             log.close()
     verb = "would send" if dry_run else "sent"
-    out.write(
-        f"orders-migrate send: {verb} {tally.sent} request(s); {tally.done_before} done in an earlier run; "
-        f"{tally.failed} failed; {tally.failed_before} failed in an earlier run (--retry-failed sends them again); "
-        f"{tally.skipped} skipped (their order was not imported); {tally.in_doubt} in doubt\n"
-    )
+    try:
+        out.write(
+            f"orders-migrate send: {verb} {tally.sent} request(s); {tally.done_before} done in an earlier run; "
+            f"{tally.failed} failed; {tally.failed_before} failed in an earlier run (--retry-failed sends them again); "
+            f"{tally.skipped} skipped (their order was not imported); {tally.in_doubt} in doubt\n"
+        )
+        out.flush()
+    except BrokenPipeError:
+        if stdout is None:
+            quiet_stdout()
+        return EXIT_SIGPIPE
     return EXIT_FAILED if tally.failed or tally.failed_before or tally.skipped or tally.in_doubt else EXIT_OK
