@@ -90,6 +90,9 @@ def _check_kind(value: str) -> str:
     return value
 
 
+LocaleOption = Annotated[
+    str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
+]
 MappingsFile = Annotated[
     str | None,
     typer.Option(
@@ -154,9 +157,7 @@ def convert(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="auto: one order pretty-printed, several as NDJSON.")
     ] = OutputFormat.auto,
-    locale: Annotated[
-        str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
-    ] = "en_US",
+    locale: LocaleOption = "en_US",
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail a record whose input or output does not match its schema (exit 1).")
     ] = False,
@@ -280,9 +281,7 @@ def explain(
         str | None,
         typer.Option("--kind", help="A webhook the body alone cannot tell (order-paid, order-canceled, ...), or order."),
     ] = None,
-    locale: Annotated[
-        str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
-    ] = "en_US",
+    locale: LocaleOption = "en_US",
     mappings: MappingsFile = None,
 ) -> None:
     """Say where every value of one conversion came from and went: each output field with the row and the
@@ -298,9 +297,7 @@ def diff_mappings(
     new: Annotated[str, typer.Argument(help="The edited table.")],
     files: Annotated[list[str], typer.Argument(help="Stores order files (JSON, NDJSON) or folders to convert with both.")],
     fmt: Annotated[TextFormat, typer.Option("--format", help="text or json.")] = TextFormat.text,
-    locale: Annotated[
-        str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
-    ] = "en_US",
+    locale: LocaleOption = "en_US",
 ) -> None:
     """Convert the records with both tables and say which rows' output changed, in how many records, with
     examples; exit 1 when anything changed (review a table edit in CI before it is used)."""
@@ -356,9 +353,7 @@ def import_plan(
     report_out: Annotated[
         str | None, typer.Option("--report-out", help="Write each planned order's report here (NDJSON).")
     ] = None,
-    locale: Annotated[
-        str, typer.Option("--locale", callback=_check_locale, help="Locale of formattedAmount, e.g. en_US, de_DE.")
-    ] = "en_US",
+    locale: LocaleOption = "en_US",
     mappings: MappingsFile = None,
 ) -> None:
     """Plan the eCommerce requests that import stored Stores orders into a Wix site: per order an Import

@@ -135,12 +135,7 @@ def explain_order(
     plan = plan or default_plan()
     conversion = plan.convert(payload, locale=locale, partial=partial, dialect=dialect)
     if conversion.report.payload_kind != "stores_order":
-        # Passed through unchanged: every leaf is carried as it is.
-        leaves = list(leaves_of(payload))
-        return Ledger(
-            [OutputLeaf(_render(s), None, None, (_render(s),), "passed through") for s, _ in leaves],
-            [InputLeaf(_render(s), "output") for s, v in leaves if not is_empty(v)],
-        )
+        return passed_through(payload)
     moved: dict[str, str] = {}
     normalised = payload
     if conversion.report.dialect == "velo":
@@ -178,6 +173,15 @@ def explain_order(
             consumed = tuple(dict.fromkeys(r.row.id for r, _ in readers)) or _conditions(plan, rest_steps)
             ledger.inputs.append(InputLeaf(user_path, "consumed", consumed))
     return ledger
+
+
+def passed_through(payload: Any) -> Ledger:
+    """The ledger of a record passed through unchanged (an eCommerce order or event): every leaf carried."""
+    leaves = list(leaves_of(payload))
+    return Ledger(
+        [OutputLeaf(_render(s), None, None, (_render(s),), "passed through") for s, _ in leaves],
+        [InputLeaf(_render(s), "output") for s, v in leaves if not is_empty(v)],
+    )
 
 
 def _rules(plan: Plan, checks: bool = True) -> list[_Rule]:

@@ -13,7 +13,7 @@ from typing import Any
 from .engine import Plan, default_plan
 from .engine.dialect import detect_dialect, restore_path
 from .engine.webhook_table import WebhookSpec
-from .explain import InputLeaf, Ledger, OutputLeaf, leaves_of
+from .explain import InputLeaf, Ledger, OutputLeaf, leaves_of, passed_through
 from .money import DEFAULT_LOCALE
 from .paths import MISSING, get, is_empty, render_steps
 from .report import ConversionError, Problem
@@ -29,11 +29,7 @@ def explain_webhook(payload: Any, *, plan: Plan | None = None, locale: str = DEF
     conversion = convert_parsed_webhook(payload, kind=kind, locale=locale, plan=plan)
     kind_of = conversion.report.payload_kind
     if not kind_of.startswith("stores_webhook:"):
-        leaves = list(leaves_of(payload))
-        return Ledger(
-            [OutputLeaf(render_steps(s), None, None, (render_steps(s),), "passed through") for s, _ in leaves],
-            [InputLeaf(render_steps(s), "output") for s, v in leaves if not is_empty(v)],
-        )
+        return passed_through(payload)
     spec = find_spec(plan.webhooks, kind_of.split(":", 1)[1])
     if spec.fulfillment or spec.transactions:
         raise ConversionError([Problem("$", f"explain does not yet read a {spec.stores} body (its rows build no order)")])
