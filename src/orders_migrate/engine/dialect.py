@@ -50,7 +50,7 @@ class _Place:
     """A normaliser path compiled once: the list it runs over (when it has ``[i]``), the keys inside
     one element (or from the order's root), and the template its report path is rendered from."""
 
-    __slots__ = ("head", "keys", "template", "path")
+    __slots__ = ("head", "keys", "template", "path", "fixed")
 
     def __init__(self, path: Path, spec: Spec):
         split = path.split_each()
@@ -63,6 +63,8 @@ class _Place:
             raise spec.fail(f"Velo rows take object keys and one [i]: {path.text!r}")
         self.keys = tuple(str(s) for s in inner.segments)
         self.template = _template(path)
+        # A path outside any list renders the same for every order: once, here.
+        self.fixed = self.template.format() if self.head is None else None
 
     def scopes(self, order: dict[str, Any]) -> list[tuple[tuple[int, ...], dict[str, Any]]]:
         """The objects the path starts from, with the list indices that name them."""
@@ -74,7 +76,8 @@ class _Place:
         return [((n,), item) for n, item in enumerate(items) if isinstance(item, dict)]
 
     def render(self, idx: tuple[int, ...]) -> str:
-        return self.template.format(*idx)
+        fixed = self.fixed
+        return fixed if fixed is not None else self.template.format(*idx)
 
 
 def _template(path: Path) -> str:
@@ -127,33 +130,54 @@ def _norm_move(spec: Spec) -> NormStep:
         if source.head != target.head:
             raise spec.fail(f"'move' keeps a value in its list element: {source.path.text!r} -> {target.path.text!r}")
 
+    # Consecutive pairs reading from the same object outside any list (billingInfo.firstName, .lastName,
+    # ...) look that object up once; most of their keys are absent, and a key test is all they cost.
+    groups: list[tuple[_Place, list[tuple[_Place, _Place]]]] = []
+    for source, target in pairs:
+        last = groups[-1] if groups else None
+        if last is not None and source.head is None and last[0].head is None and last[0].keys[:-1] == source.keys[:-1]:
+            last[1].append((source, target))
+        else:
+            groups.append((source, [(source, target)]))
+    plan = tuple((first, tuple(group)) for first, group in groups)
+
     def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
-        for source, target in pairs:
-            skey, tkey = source.keys[-1], target.keys[-1]
-            for idx, scope in source.scopes(order):
-                holder = _holder(scope, source.keys)
-                if holder is None or skey not in holder:
+        for first, group in plan:
+            for idx, scope in first.scopes(order):
+                holder = _holder(scope, first.keys)
+                if holder is None:
                     continue
-                value = holder[skey]
-                existing = _holder(scope, target.keys)
-                if existing is not None and tkey in existing:
-                    ctx.problem(source.render(idx), f"mixes the REST and Velo dialects: {target.render(idx)} is there too")
-                    continue
-                dest = _make_holder(scope, target.keys)
-                if dest is None:
-                    ctx.problem(
-                        source.render(idx), f"cannot move it to {target.render(idx)}: a value on the way is not an object"
-                    )
-                    continue
-                dest[tkey] = value
-                holder.pop(skey, None)
-                moved[target.render(idx)] = source.render(idx)
+                for source, target in group:
+                    skey, tkey = source.keys[-1], target.keys[-1]
+                    if skey not in holder:
+                        continue
+                    value = holder[skey]
+                    existing = _holder(scope, target.keys)
+                    if existing is not None and tkey in existing:
+                        ctx.problem(source.render(idx), f"mixes the REST and Velo dialects: {target.render(idx)} is there too")
+                        continue
+                    dest = _make_holder(scope, target.keys)
+                    if dest is None:
+                        ctx.problem(
+                            source.render(idx), f"cannot move it to {target.render(idx)}: a value on the way is not an object"
+                        )
+                        continue
+                    dest[tkey] = value
+                    holder.pop(skey, None)
+                    moved[target.render(idx)] = source.render(idx)
 
     return step
 
 
 def decimal_text(value: Any) -> Any:
     """A JSON number as the decimal string REST would carry: 101.5 -> "101.5", 0 -> "0"."""
+    cls = value.__class__
+    if cls is int:
+        return str(value)
+    if cls is Decimal and value.is_finite() and -1000 < value.adjusted() < 1000:
+        # str() spells a Decimal as format "f" does unless it needs an exponent (1E+2, 1E-7).
+        text = str(value)
+        return text if "E" not in text else format(value, "f")
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return value
     if isinstance(value, int):
@@ -169,24 +193,30 @@ def decimal_text(value: Any) -> Any:
 
 
 def _norm_decimal_text(spec: Spec) -> NormStep:
-    # The paths grouped by the list they run over, so each list is walked once for all of them.
-    groups: dict[tuple[str, ...] | None, list[_Place]] = {}
+    # The paths grouped by the list they run over, then by the object holding them, so each list is
+    # walked once and each holder (totals, priceData) is looked up once for all its keys.
+    groups: dict[tuple[str, ...] | None, tuple[_Place, dict[tuple[str, ...], list[str]]]] = {}
     for p in spec.one_read():
         place = _Place(p, spec)
-        groups.setdefault(place.head, []).append(place)
-    plan = tuple((places[0], tuple((place.keys[:-1], place.keys[-1]) for place in places)) for places in groups.values())
+        first, holders = groups.setdefault(place.head, (place, {}))
+        holders.setdefault(place.keys[:-1], []).append(place.keys[-1])
+    plan = tuple(
+        (first, tuple((parents, tuple(keys)) for parents, keys in holders.items())) for first, holders in groups.values()
+    )
 
     def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
-        for first, fields in plan:
+        for first, holders in plan:
             for _, scope in first.scopes(order):
-                for parents, key in fields:
+                for parents, keys in holders:
                     holder: Any = scope
                     for parent in parents:
                         holder = holder.get(parent) if isinstance(holder, dict) else None
                     if not isinstance(holder, dict):
                         continue
-                    value = holder.get(key)
-                    if value is not None and value.__class__ is not str:
+                    for key in keys:
+                        value = holder.get(key)
+                        if value is None or value.__class__ is str:
+                            continue
                         text = decimal_text(value)
                         if text is not value:
                             holder[key] = text
