@@ -122,6 +122,41 @@ def test_the_generated_unmapped_walk_is_the_generic_one(order: dict[str, Any]) -
         assert generated == generic
 
 
+# Option and custom-text lists in every shape the spelled-out description lines and catalog options take
+# or hand back to their steps: pairs of strings, a missing or non-string half, a loose element, a
+# repeated name, empty lists, a note of another type.
+PAIR_LISTS = [
+    ("options", [{"option": "Size", "selection": "L"}, {"option": "Color", "selection": "Red"}]),
+    ("options", [{"option": "Size"}]),
+    ("options", [{"option": "Size", "selection": "L"}, "loose"]),
+    ("options", [{"option": "Size", "selection": "L"}, {"option": "Size", "selection": "M"}]),
+    ("options", [{"option": None, "selection": "L"}]),
+    ("options", []),
+    ("options", None),
+    ("customTextFields", [{"title": "Engraving", "value": "A"}, {"title": "Engraving", "value": "B"}]),
+    ("customTextFields", [{"title": "Engraving", "value": 7}]),
+    ("customTextFields", []),
+    ("customTextFields", {"title": "Engraving"}),
+    ("notes", "gift wrap"),
+    ("notes", ""),
+    ("notes", 5),
+    ("variantId", "00000000-0000-0000-0000-000000000007"),
+    ("variantId", 7),
+    ("variantId", None),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), [(a, b) for a in PAIR_LISTS for b in PAIR_LISTS if a[0] != b[0]][::3])
+def test_option_lists_of_every_shape_convert_the_same(first: tuple[str, Any], second: tuple[str, Any]) -> None:
+    order = json.loads((ROOT / "fixtures" / "stores" / "coupon_partially_fulfilled.json").read_text(encoding="utf-8"))
+    for item in order["lineItems"]:
+        for key in ("options", "customTextFields", "notes", "variantId"):
+            item.pop(key, None)
+    item = order["lineItems"][0]
+    item[first[0]], item[second[0]] = copy.deepcopy(first[1]), copy.deepcopy(second[1])
+    _same(order)
+
+
 class _Text(str):
     """A str subclass (numpy.str_ is one in the wild)."""
 

@@ -3,7 +3,7 @@ from the option lists, and which items a coupon's discount applies to."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from ...money import MoneyError, parse_amount
@@ -238,6 +238,127 @@ def op_catalog_options(spec: Spec) -> Step:
     return _CatalogOptions(spec)
 
 
+def _emit_pair_loop(g: CodeBuilder, at: int, items: str, keys: tuple[str, str], add: list[str]) -> None:
+    """A ``[{name, value}]`` list read in the common case (objects of two strings), ``add`` run for each
+    pair (``x``, ``y``); anything else clears ``ok`` and stops, for the step's own call to word."""
+    g.emit(at, f"for it in {items}:")
+    g.emit(at + 1, "if it.__class__ is not dict:")
+    g.emit(at + 2, "ok = False")
+    g.emit(at + 2, "break")
+    g.emit(at + 1, f"x = it.get({keys[0]!r}, '')")
+    g.emit(at + 1, f"y = it.get({keys[1]!r}, '')")
+    g.emit(at + 1, "if x.__class__ is not str or y.__class__ is not str:")
+    g.emit(at + 2, "ok = False")
+    g.emit(at + 2, "break")
+    for n, line in enumerate(add):
+        g.emit(at + 1 + (0 < n < len(add) - 1), line)
+
+
+def _pair_helper(src: CodeBuilder, rc: RowCode, stem: str, step: ReadStep, body: Callable[[CodeBuilder, list[str]], str]) -> bool:
+    """A generated helper ``stem(a, b, c, out, ctx, idx)`` of the values the scope read: ``body`` spells
+    the common case into ``r`` and ``ok`` and returns when ``r`` is to be written; where the case is not
+    common, the step's ``run`` is called, which words every problem."""
+    if any(len(ps) > 1 for ps in step.paths) or not all(p.plain for ps in step.paths for p in ps):
+        return False
+    (target,) = step.spec.one_write()
+    if not target.plain:
+        return False
+    name = src.fresh(stem)
+    args = ["a", "b", "c"]
+    g = CodeBuilder()
+    g.names = src.names
+    g.counter = src.counter
+    written = body(g, args)
+    g.emit(2, "if ok:")
+    g.emit(3, f"if {written}:")
+    g.put(4, "r", target)
+    g.emit(3, "return")
+    g.emit(1, f"{src.const(step)}.run(((a,), (b,), (c,)), out, ctx, idx)")
+    src.counter = g.counter
+    src.extra.append(f"def {name}(a, b, c, out, ctx, idx):")
+    src.extra.extend(g.lines)
+    inputs = ", ".join(src.read(ps[0]) if ps else "MISSING" for ps in step.paths)
+    src.emit(rc.at, f"{name}({inputs}, out, ctx, idx)")
+    return True
+
+
+def emit_description_lines(src: CodeBuilder, rc: RowCode) -> bool:
+    """Options, custom text fields and a note as description lines, spelled out when they are lists of
+    string pairs and a string; any other shape is the step's call."""
+    step = rc.bare
+    if not isinstance(step, _DescriptionLines):
+        return False
+    line_type = src.const(step.line_type)
+
+    def body(g: CodeBuilder, args: list[str]) -> str:
+        a, b, c = args
+        g.emit_if(
+            1,
+            [
+                f"({a} is MISSING or {a}.__class__ is list)",
+                f"({b} is MISSING or {b}.__class__ is list)",
+                f"({c} is MISSING or {c}.__class__ is str)",
+            ],
+            "and",
+        )
+        g.emit(2, "r = []")
+        g.emit(2, "ok = True")
+
+        def line(name: str, text: str) -> list[str]:
+            return [
+                "r.append({",
+                f"'name': {{'original': {name}, 'translated': {name}}},",
+                f"'plainText': {{'original': {text}, 'translated': {text}}},",
+                f"'lineType': {line_type},",
+                "})",
+            ]
+
+        for var, keys in ((a, step.keys[0]), (b, step.keys[1])):
+            g.emit(2, f"if ok and {var} is not MISSING:")
+            _emit_pair_loop(g, 3, var, keys, line("x", "y"))
+        g.emit(2, f"if ok and {c} is not MISSING and {c}:")
+        for n, text in enumerate(line("''", c)):
+            g.emit(3 + (0 < n < 4), text)
+        return f"{a} is not MISSING or {b} is not MISSING or r"
+
+    return _pair_helper(src, rc, "description_lines", step, body)
+
+
+def emit_catalog_options(src: CodeBuilder, rc: RowCode) -> bool:
+    """The catalog reference's options, variant and custom text fields, spelled out for lists of string
+    pairs and a string variant id; any other shape is the step's call."""
+    step = rc.bare
+    if not isinstance(step, _CatalogOptions):
+        return False
+
+    def body(g: CodeBuilder, args: list[str]) -> str:
+        a, b, c = args
+        g.emit_if(
+            1,
+            [
+                f"({a} is MISSING or {a}.__class__ is list)",
+                f"({b} is MISSING or {b}.__class__ is str)",
+                f"({c} is MISSING or {c}.__class__ is list)",
+            ],
+            "and",
+        )
+        g.emit(2, "r = {}")
+        g.emit(2, "ok = True")
+        g.emit(2, f"if {a} is not MISSING:")
+        g.emit(3, "o = r['options'] = {}")
+        _emit_pair_loop(g, 3, a, step.keys[0], ["o[x] = y"])
+        g.emit(2, f"if {b} is not MISSING:")
+        g.emit(3, f"r['variantId'] = {b}")
+        g.emit(2, f"if ok and {c} is not MISSING:")
+        g.emit(3, "t = {}")
+        _emit_pair_loop(g, 3, c, step.keys[1], ["t[x] = y"])
+        g.emit(3, "if t:")
+        g.emit(4, "r['customTextFields'] = t")
+        return "r.get('options') or 'variantId' in r or 'customTextFields' in r"
+
+    return _pair_helper(src, rc, "catalog_options", step, body)
+
+
 def op_discount_scope(spec: Spec) -> Step:
     (discount,) = spec.one_read("discounts")
     split = discount.split_each()
@@ -285,7 +406,13 @@ def _scope_constants(row: Row) -> Iterable[tuple[Path, Any]]:
 
 OPERATIONS = (
     Operation("line_item_id", op_line_item_id, emit_line_item_id),
-    Operation("description_lines", op_description_lines, None, frozenset({"pairs", "line_type"}), constants=_line_constants),
-    Operation("catalog_options", op_catalog_options, None, frozenset({"pairs"})),
+    Operation(
+        "description_lines",
+        op_description_lines,
+        emit_description_lines,
+        frozenset({"pairs", "line_type"}),
+        constants=_line_constants,
+    ),
+    Operation("catalog_options", op_catalog_options, emit_catalog_options, frozenset({"pairs"})),
     Operation("discount_scope", op_discount_scope, None, frozenset({"types"}), iterates=True, constants=_scope_constants),
 )
