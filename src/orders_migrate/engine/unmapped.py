@@ -90,8 +90,12 @@ class _Walker:
                 body.append(f"    if {path} in reported:")
                 body.append("        return")
             if child is not COVERED:
+                flat = self._flat(child, at + ("[]",))
                 walk = self._child(child, template + "[{}]", at + ("[]",))
                 body.append("    for n, v in enumerate(value):")
+                if flat is not None:
+                    body.append(f"        if v.__class__ is dict and v.keys() <= {flat}:")
+                    body.append("            continue")
                 body.append(f"        {walk}(v, idx + (n,), entries, reported)")
         else:
             skip = self.const(frozenset(k for k, c in node.items() if c is COVERED))
@@ -114,8 +118,12 @@ class _Walker:
             body.append("        before = len(entries)")
             body.append("        reporting = 0")
             for key, walk in walks.items():
+                flat = self._flat(node[key], at + (key,))
                 body.append(f"        v = value.get({key!r})")
-                body.append("        if v is not None:")
+                if flat is None:
+                    body.append("        if v is not None:")
+                else:
+                    body.append(f"        if v is not None and not (v.__class__ is dict and v.keys() <= {flat}):")
                 body.append("            n = len(entries)")
                 body.append(f"            {walk}(v, idx, entries, reported)")
                 body.append("            if len(entries) != n: reporting += 1")
@@ -132,6 +140,16 @@ class _Walker:
             body.append("            walk(v, idx, entries, reported)")
         self.lines.extend(body)
         return name
+
+    def _flat(self, child: Any, at: tuple[str, ...]) -> str | None:
+        """The known keys of an object node whose every key rows read whole (an option, ``priceData``):
+        an object of those keys alone has nothing to report, tested where it is met instead of by a
+        call. None for any other node, or one a row may report itself."""
+        if child is COVERED or "[]" in child or at in self.reportable or not child:
+            return None
+        if any(c is not COVERED for c in child.values()):
+            return None
+        return self.const(frozenset(child))
 
     def _child(self, child: Any, template: str, at: tuple[str, ...]) -> str:
         inner = self.node(child, template, at)
