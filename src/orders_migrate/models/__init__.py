@@ -5,13 +5,15 @@
 [Problem(path='$.number', message='expected a string, got 10012')]
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .ecom import EcomOrder
-from .stores import StoresOrder
 from .validate import (
-    MODELS,
+    SCHEMA_NAMES,
     SchemaName,
     invalid_entries,
     json_schema,
+    model_of,
     problems_from,
     render_path,
     strict_problems,
@@ -19,13 +21,25 @@ from .validate import (
     validate_stores_order,
 )
 
+if TYPE_CHECKING:
+    from .stores import StoresOrder
+
+
+def __getattr__(name: str) -> Any:
+    # The Stores model is built on first use (see validate.model_of).
+    if name == "StoresOrder":
+        return model_of("stores")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
-    "MODELS",
+    "SCHEMA_NAMES",
     "EcomOrder",
     "SchemaName",
     "StoresOrder",
     "invalid_entries",
     "json_schema",
+    "model_of",
     "problems_from",
     "render_path",
     "strict_problems",
