@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from .convert import convert_parsed_order
-from .engine import Plan, default_plan
+from .engine import Plan, default_routing
 from .engine.detect import mixed_keys
 from .jsonio import describe_error, json_dumps_exact, loads
 from .models.validate import validate_ecom_order
@@ -89,8 +89,8 @@ def iter_files(args: Iterable[str]) -> Iterator[str]:
 def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE, plan: Plan | None = None) -> FileCheck:
     """Check one file; with ``fix``, rewrite it (atomically, keeping its layout) when every Stores record in
     it converts to a valid eCommerce order or event. A file with broken JSON is never rewritten. ``plan``:
-    the table that tells the payloads apart and converts them (the shipped one by default)."""
-    plan = plan or default_plan()
+    the table that tells the payloads apart and converts them (the shipped one by default, compiled only
+    when a Stores record is to be converted)."""
     result = FileCheck(name)
     suffix = FsPath(name).suffix.lower()
     if suffix not in JSON_SUFFIXES and FsPath(name).exists():
@@ -136,7 +136,7 @@ def _parse(data: bytes) -> tuple[Any, str | None]:
         return None, describe_error(exc, data)
 
 
-def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan, result: FileCheck) -> bytes | None:
+def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan | None, result: FileCheck) -> bytes | None:
     doc, error = _parse(data)
     if error is not None:
         if _looks_like_ndjson(data):
@@ -152,7 +152,7 @@ def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan, resu
     return _splice(text, replacements, _Layout.of(text)).encode("utf-8")
 
 
-def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, plan: Plan, result: FileCheck) -> bytes | None:
+def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, plan: Plan | None, result: FileCheck) -> bytes | None:
     lines = data.split(b"\n")
     blocked = False
     converted = 0
@@ -179,13 +179,16 @@ def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, plan: Plan, re
     return b"\n".join(lines)
 
 
-def _check_doc(doc: Any, where: str, fix: bool, locale: str, plan: Plan, result: FileCheck) -> list[tuple[str, Any]] | None:
+def _check_doc(
+    doc: Any, where: str, fix: bool, locale: str, plan: Plan | None, result: FileCheck
+) -> list[tuple[str, Any]] | None:
     """Judge every record of one JSON document. With ``fix``: each Stores record's path and its conversion,
     or None when one could not be converted (then the whole file stays as it is)."""
     replacements: list[tuple[str, Any]] = []
     failed = False
-    for prefix, payload in payload_records(doc, plan=plan):
-        routed = route(payload, plan)
+    routing = plan or default_routing()
+    for prefix, payload in payload_records(doc, plan=routing):
+        routed = route(payload, routing)
         kind, webhook = routed.kind, routed.webhook
         if kind == "ecom_order":
             result.orders += 1
@@ -196,7 +199,7 @@ def _check_doc(doc: Any, where: str, fix: bool, locale: str, plan: Plan, result:
             # Half converted: --fix cannot tell which half to trust, so the file stays as it is.
             result.orders += 1
             failed = True
-            stores_key, ecom_key = mixed_keys(payload, plan.table)
+            stores_key, ecom_key = mixed_keys(payload, routing.table)
             message = f"mixes Stores ({stores_key}) and eCommerce ({ecom_key}) order fields: fix it by hand"
             result.findings.append(Finding(where, prefix, message))
         elif kind.startswith("stores"):
@@ -226,7 +229,7 @@ def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileChe
 
 
 def _convert(
-    payload: Any, locale: str, plan: Plan, replacements: list[tuple[str, Any]], prefix: str, webhook: str | None = None
+    payload: Any, locale: str, plan: Plan | None, replacements: list[tuple[str, Any]], prefix: str, webhook: str | None = None
 ) -> list[Problem]:
     try:
         if webhook is None:

@@ -10,7 +10,7 @@ from babel import Locale, UnknownLocaleError
 
 from . import __version__
 from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS
-from .engine import Plan, default_plan, plan_from_file
+from .engine import Plan, default_routing, plan_from_file
 from .engine.table import MappingError
 from .webhook_jwt import load_public_key
 
@@ -81,7 +81,7 @@ def _check_locale(value: str) -> str:
 
 
 def _webhook_kinds() -> list[str]:
-    return [spec.id for spec in default_plan().webhooks]
+    return [spec.id for spec in default_routing().webhooks]
 
 
 def _check_kind(value: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .engine import Plan, default_plan
+from .engine import Plan, Routing, default_routing
 from .engine.detect import detect_kind
 from .engine.webhook_table import WebhookSpec
 
@@ -35,10 +35,11 @@ class Route:
         return self.kind in ("stores_webhook", "jwt", "ecom_event")
 
 
-def route(payload: Any, plan: Plan | None = None, kind: str | None = None) -> Route:
-    """What ``payload`` is under ``plan``'s table; ``kind`` is the user's ``--kind`` (a webhook id, or
-    ``order`` to take a bare ``{"order": ...}`` as an order)."""
-    plan = plan or default_plan()
+def route(payload: Any, plan: Plan | Routing | None = None, kind: str | None = None) -> Route:
+    """What ``payload`` is under ``plan``'s table (the shipped one's routing by default: its rows need
+    not be compiled to tell); ``kind`` is the user's ``--kind`` (a webhook id, or ``order`` to take a
+    bare ``{"order": ...}`` as an order)."""
+    plan = plan or default_routing()
     if kind is not None and kind != "order":
         return Route("stores_webhook")  # the webhook converter looks the kind up (and names the known ones)
     if is_jwt(payload):
@@ -70,7 +71,7 @@ def detect_webhook(payload: Any, specs: tuple[WebhookSpec, ...]) -> WebhookSpec 
     return None
 
 
-def payload_records(doc: Any, kind: str | None = None, plan: Plan | None = None) -> Iterator[tuple[str, Any]]:
+def payload_records(doc: Any, kind: str | None = None, plan: Plan | Routing | None = None) -> Iterator[tuple[str, Any]]:
     """The records of a JSON document: a webhook body (or a JWT, or an eCommerce event) is one record;
     otherwise the orders it holds (see ``records``). A named webhook ``kind`` keeps the body whole."""
     if route(doc, plan, kind).event:

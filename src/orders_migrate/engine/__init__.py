@@ -9,8 +9,20 @@ a user's table held to the eCommerce model (``conformance``). ``apply`` is the o
 building the objects Wix keeps beside the order.
 """
 
-from .compile import compile_table, default_plan, plan_from_file, plan_of
-from .plan import Plan, Section
+from .compile import compile_table, default_plan, default_routing, plan_from_file, plan_of
+from .plan import Plan, Routing, Section
 from .table import MappingError, Table, load_table
 
-__all__ = ["MappingError", "Plan", "Section", "Table", "compile_table", "default_plan", "load_table", "plan_from_file", "plan_of"]
+__all__ = [
+    "MappingError",
+    "Plan",
+    "Routing",
+    "Section",
+    "Table",
+    "compile_table",
+    "default_plan",
+    "default_routing",
+    "load_table",
+    "plan_from_file",
+    "plan_of",
+]

@@ -27,6 +27,15 @@ COMPANION_SECTIONS: Mapping[str, str] = MappingProxyType(
 
 
 @dataclass(frozen=True, slots=True)
+class Routing:
+    """What telling records apart needs of a table (its dialect markers and order fields, its webhook
+    shapes), without its rows compiled: a ``Plan`` has the same two attributes and serves as well."""
+
+    table: Table
+    webhooks: tuple[WebhookSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     table: Table
     steps: tuple[Step, ...]

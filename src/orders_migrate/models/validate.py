@@ -38,6 +38,7 @@ def model_of(name: str) -> type[WireModel]:
         return StoresOrder
     raise KeyError(name)
 
+
 _SCHEMA_TITLES = {
     "stores": "Wix Stores order (stores/v2/orders), REST wire shape",
     "ecom": "Wix eCommerce order (ecom/v1/orders), REST wire shape",
