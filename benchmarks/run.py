@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -342,6 +343,31 @@ def run_floor_process(corpus: Path, out: Path) -> float:
     return time.perf_counter() - start
 
 
+def check_against_check_jsonschema(work: Path, repeats: int) -> str:
+    """``orders-migrate check`` of one converted order against check-jsonschema on the same file and the
+    eCommerce schema, start-up included (best of ``repeats``); check-jsonschema is not a dependency."""
+    tool = shutil.which("check-jsonschema")
+    if tool is None:
+        return "check one.json: check-jsonschema is not installed (pip install check-jsonschema), not measured"
+    example = str(FIXTURES / "coupon_partially_fulfilled.json")
+    order, schema = work / "check-one.json", work / "ecom.schema.json"
+    ours = [sys.executable, "-m", "orders_migrate"]
+    subprocess.run([*ours, "convert", example, "-o", str(order), "--report", "none"], check=True)  # noqa: S603
+    schema.write_bytes(subprocess.run([*ours, "schema", "ecom"], check=True, capture_output=True).stdout)  # noqa: S603
+
+    def best(cmd: list[str]) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    theirs = best([tool, "--schemafile", str(schema), str(order)])
+    mine = best([*ours, "check", str(order)])
+    return f"check one.json: {mine:.2f} s, {mine / theirs:.2f}x check-jsonschema's {theirs:.2f} s (target: at most 0.7x)"
+
+
 def run_cli(args: list[str]) -> tuple[float, int, int]:
     """Wall seconds, the peak RSS in KB of any process of the run (wait4), and the largest peak RSS of a
     worker alone (sampled from /proc, where there is one)."""
@@ -438,6 +464,8 @@ def main() -> None:
         print(f"CLI --jobs 2: {two:.2f} s, {len(lines) / two:,.0f} orders/s, {mb / two:.2f} MB/s")
         print(f"--jobs 2 speed-up: {one / two:.2f}x end to end (target: 1.7x)")
         print(f"  {(one - start) / (two - start):.2f}x without the {start:.2f} s start-up both pay (a one-order run)")
+
+        print(check_against_check_jsonschema(work, max(ns.repeats, 5)))
 
         big = work / "big.ndjson"
         big_size = repeat_file(corpus, big, (ns.big_mb * 1_000_000) or 4 * size)
