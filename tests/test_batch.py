@@ -25,10 +25,11 @@ from orders_migrate.batch.checkpoint import Cadence, Checkpoint, Mark
 from orders_migrate.batch.chunks import Result
 from orders_migrate.batch.config import CHECKPOINT_BYTES, CHUNK_BYTES, KILL_AFTER_ENV
 from orders_migrate.batch.outputs import Outputs
-from orders_migrate.progress import QuietProgress, RichProgress, Stats, make_progress, print_summary, report_plain
+from orders_migrate.progress import QuietProgress, Stats, make_progress, print_summary, report_plain
 from orders_migrate.render import report_text
 from orders_migrate.report import Entry, Report
 from orders_migrate.run import run_convert
+from orders_migrate.terminal import RichProgress
 
 
 def cli(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:

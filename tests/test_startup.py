@@ -64,3 +64,14 @@ def test_the_cli_lists_its_webhook_kinds_without_compiling_rows() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120, text=True)
     assert proc.stdout.split() == ["0"]
+
+
+def test_a_batch_off_a_terminal_never_loads_rich() -> None:
+    # The bar and the summary table are for a terminal (orders_migrate.terminal); a job runner's batch,
+    # a pipe or CI needs neither.
+    loaded = _loaded_after(
+        "from orders_migrate.batch.driver import run_batch; from orders_migrate.progress import make_progress, print_summary; "
+        "import io; make_progress(io.StringIO(), 10).close()"
+    )
+    assert "orders_migrate.batch.driver" in loaded
+    assert "rich" not in loaded

@@ -6,20 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table as RichTable
-from rich.text import Text
-
 from .report import Report
 
 
@@ -108,22 +94,9 @@ def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None, ver
     if not _isatty(stream):
         stream.write(summary_text(stats, rejects, versions))
         return
-    console = Console(file=stream, soft_wrap=True)
-    table = RichTable(title="orders-migrate convert", show_header=False)
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    table.add_row("records in", str(stats.records))
-    table.add_row("converted", str(stats.converted))
-    table.add_row("rejected" + (f" ({rejects})" if rejects and stats.failed else ""), str(stats.failed))
-    if stats.filtered:
-        table.add_row("left out by --filter", str(stats.filtered))
-    for kind, n in sorted(stats.kinds.items()):
-        table.add_row(f"report entries: {kind}", str(n))
-    for api, n in sorted(stats.fetch.items()):
-        table.add_row(f"orders to fetch from {api}", str(n))
-    if versions:
-        table.caption = f"written with: {versions}"
-    console.print(table)
+    from .terminal import print_summary_table  # rich is imported only for a terminal
+
+    print_summary_table(stats, stream, rejects, versions)
 
 
 class BatchProgress(Protocol):
@@ -150,43 +123,6 @@ class QuietProgress:
         self.stream.flush()
 
 
-class _RecordRate(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        elapsed = task.elapsed or 0.0
-        records = int(task.fields.get("records", 0))
-        rate = records / elapsed if elapsed > 0 else 0.0
-        return Text(f"{records:,} records, {rate:,.0f}/s")
-
-
-class RichProgress:
-    """On a terminal: a bar by input bytes (its ETA), records and records/s; text is printed above it."""
-
-    def __init__(self, stream: IO[str], total_bytes: int | None, done_bytes: int = 0):
-        self.console = Console(file=stream)
-        self.progress = Progress(
-            TextColumn("converting"),
-            BarColumn(),
-            TaskProgressColumn(),
-            _RecordRate(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            console=self.console,
-            transient=True,
-        )
-        self.task = self.progress.add_task("convert", total=total_bytes or None, completed=done_bytes, records=0)
-        self.progress.start()
-
-    def update(self, done_bytes: int, records: int) -> None:
-        self.progress.update(self.task, completed=done_bytes, records=records)
-
-    def write(self, text: str) -> None:
-        self.console.print(Text(text), end="", soft_wrap=True)
-
-    def close(self) -> None:
-        self.progress.stop()
-
-
 def _isatty(stream: IO[str]) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(callable(isatty) and isatty())
@@ -195,5 +131,7 @@ def _isatty(stream: IO[str]) -> bool:
 def make_progress(stream: IO[str], total_bytes: int | None, done_bytes: int = 0, enabled: bool = True) -> BatchProgress:
     """A rich bar when ``stream`` is a terminal (and the run wants one), else a silent pass-through."""
     if enabled and _isatty(stream):
+        from .terminal import RichProgress  # rich is imported only for a terminal
+
         return RichProgress(stream, total_bytes, done_bytes)
     return QuietProgress(stream)

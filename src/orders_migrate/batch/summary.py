@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 
 from ..progress import Stats, print_summary
-from ..render import report_text
 from ..report import Entry, Report
 from ..versions import data_versions, describe_versions
 from .config import EXIT_BAD_INPUT, EXIT_OK, BatchConfig
@@ -22,6 +21,8 @@ def close_run(outputs: Outputs, stats: Stats, cfg: BatchConfig) -> int:
         outputs.json_reports.finish(single_ok=True)
         outputs.json_reports = None
     if outputs.held_report is not None:
+        from ..render import report_text  # rich, for one order's report: a batch's own runs never need it
+
         report_text([_report_from_dict(orjson.loads(outputs.held_report[1]))], err)
     summary = stats.records > 1 and cfg.report != "json" and not cfg.quiet
     if summary:  # its first line counts the rejected records: one closing line, not two
