@@ -210,3 +210,20 @@ def test_resume_refuses_when_the_decisions_would_differ(tmp_path: Path) -> None:
     assert resumed.returncode == 2
     assert "cannot resume: the crosswalk's decisions differ" in resumed.stderr.decode()
     assert not (tmp_path / "out.ndjson").exists()
+
+
+def test_line_item_ids_are_unique_within_an_ecommerce_order_passed_through(tmp_path: Path) -> None:
+    """A Stores order's repeated index is refused already (item 11); an eCommerce order passes through, so
+    its own ids are checked: reported as invalid, refused under --strict."""
+    doc = load_json(FIXTURES / "reference" / "examples" / "ecom_order_3.json")
+    doc["lineItems"].append(copy.deepcopy(doc["lineItems"][0]))
+    path = tmp_path / "ecom.json"
+    path.write_text(json.dumps(doc))
+    line_id = doc["lineItems"][0]["id"]
+    message = f"not a valid eCommerce order: {line_id} repeats $.lineItems[0].id: line-item ids are unique within an order"
+    code, _, err = convert(path, report="text")
+    assert code == 0
+    assert f"invalid        $.lineItems[1].id: {message}" in err
+    code, out, err = convert(path, strict=True)
+    assert (code, out) == (1, b"")
+    assert f"{path}::$.lineItems[1].id: {message}\n" in err
