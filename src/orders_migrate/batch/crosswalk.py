@@ -18,12 +18,10 @@ from typing import Any
 
 import orjson
 
-from ..engine import Plan, default_plan
-from ..engine.dialect import detect_dialect
+from ..engine import Plan
 from ..jsonio import dumps
 from ..outfiles import is_stream
-from ..reader import ReadError, Record, read_line, read_records
-from ..report import ConversionError
+from ..reader import ReadError, read_line, read_records
 from ..route import route
 from ..sources import END, LINE, Input, Position, read_items
 
@@ -69,11 +67,11 @@ def identify(payload: Any, plan: Plan | None = None, kind: str | None = None) ->
         return None
     what = route(payload, plan, kind).kind
     if what == "stores_order":
-        try:
-            dialect = detect_dialect(payload, (plan or default_plan()).table)
-        except ConversionError:
+        # The dialects' id markers, as detect_dialect reads them: both at once is a record the converter
+        # refuses as mixed, so it has no identity here.
+        if "_id" in payload and "id" in payload:
             return None
-        id_key, updated_key = FIELDS[dialect]
+        id_key, updated_key = FIELDS["velo" if "_id" in payload else "rest"]
     elif what == "ecom_order":
         id_key, updated_key = FIELDS["ecom"]
     else:
@@ -116,7 +114,6 @@ def _instant(value: Any) -> tuple[str | None, datetime | None]:  # noqa: ANN401
 class Seen:
     """One order as the first pass read it."""
 
-    where: str  # file:line::$.path, as messages name it
     key: tuple[int, int | None, str]  # input index, NDJSON line or None, JSON path
     order: int  # its rank in reading order
     ident: Identity
@@ -162,17 +159,13 @@ def scan(inputs: list[Input], plan: Plan | None, kind: str | None) -> Iterator[S
                         continue
                     ident = identify(rec.payload, plan, kind)
                     if ident is not None:
-                        yield Seen(_where(rec), (index, item.line, rec.prefix), rank, ident)
+                        yield Seen((index, item.line, rec.prefix), rank, ident)
                         rank += 1
             except Exception:  # noqa: BLE001, S112 - a reader bug: the conversion pass reports the record
                 continue
 
 
-def _where(rec: Record) -> str:
-    return rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
-
-
-def decide(seen: Iterator[Seen], known: dict[str, str] | None = None) -> Crosswalk:
+def decide(inputs: list[Input], seen: Iterator[Seen], known: dict[str, str] | None = None) -> Crosswalk:
     """The marks: for each id read more than once, the newest version by its last-updated instant (of
     equal instants, the one read last) is converted, the others left out and reported; identical copies
     are written once; an order whose content ``known`` (the ``--state`` file) already holds is left out,
@@ -182,6 +175,12 @@ def decide(seen: Iterator[Seen], known: dict[str, str] | None = None) -> Crosswa
         by_id.setdefault(s.ident.id, []).append(s)
     walk = Crosswalk()
     kept: list[Seen] = []
+
+    def where(s: Seen) -> str:  # as messages name a record: file:line, then its path inside a document
+        index, line, path = s.key
+        at = inputs[index].source if line is None else f"{inputs[index].source}:{line}"
+        return at if path == "$" else f"{at}::{path}"
+
     for versions in by_id.values():
         winner = versions[-1] if len(versions) == 1 else max(versions, key=_recency)
         first = next(v for v in versions if v.ident.digest == winner.ident.digest)
@@ -189,9 +188,9 @@ def decide(seen: Iterator[Seen], known: dict[str, str] | None = None) -> Crosswa
             if v is first:
                 continue
             if v.ident.digest == first.ident.digest:
-                _mark(walk, v, Mark(DROP, IDENTICAL, f"order {v.ident.id} repeats {first.where} identically: written once"))
+                _mark(walk, v, Mark(DROP, IDENTICAL, f"order {v.ident.id} repeats {where(first)} identically: written once"))
             else:
-                _mark(walk, v, Mark(DROP, SUPERSEDED, _superseded(v, first)))
+                _mark(walk, v, Mark(DROP, SUPERSEDED, _superseded(v, first, where(first))))
         if known is not None and known.get(first.ident.id) == first.ident.digest:
             _mark(walk, first, Mark(DROP, UNCHANGED, None))
         else:
@@ -204,7 +203,7 @@ def decide(seen: Iterator[Seen], known: dict[str, str] | None = None) -> Crosswa
         other = numbers.setdefault(number, s)
         if other is not s:
             message = (
-                f"order {s.ident.id} has number {number}, as order {other.ident.id} at {other.where}: two orders, one number"
+                f"order {s.ident.id} has number {number}, as order {other.ident.id} at {where(other)}: two orders, one number"
             )
             _mark(walk, s, Mark(NOTE, NUMBER, message))
     h = hashlib.sha256()
@@ -221,14 +220,14 @@ def _recency(s: Seen) -> tuple[bool, datetime, int]:
     return (when is not None, when or datetime.min.replace(tzinfo=timezone.utc), s.order)
 
 
-def _superseded(v: Seen, kept: Seen) -> str:
+def _superseded(v: Seen, kept: Seen, kept_at: str) -> str:
     then = v.ident.updated_text or "no readable last update"
     now = kept.ident.updated_text or "no readable last update"
     if v.ident.updated is not None and v.ident.updated == kept.ident.updated:
         why = f"both last updated {now}; the one read last is kept"
     else:
         why = f"last updated {now}, not {then}"
-    return f"order {v.ident.id} is also at {kept.where} with other content ({why}): this version is left out"
+    return f"order {v.ident.id} is also at {kept_at} with other content ({why}): this version is left out"
 
 
 def _mark(walk: Crosswalk, s: Seen, mark: Mark) -> None:

@@ -149,7 +149,7 @@ class Run:
             known = self.run_state.load(self.outputs.note if not done else lambda text: None)
         if done or not (cfg.crosswalk or self.run_state is not None):
             return None
-        crosswalk = decide(scan(layout.inputs, cfg.plan, cfg.kind), known if self.run_state is not None else None)
+        crosswalk = decide(layout.inputs, scan(layout.inputs, cfg.plan, cfg.kind), known if self.run_state is not None else None)
         if self.checkpoint is not None:
             if state is not None:
                 self.checkpoint.check_crosswalk(state, crosswalk.digest)
