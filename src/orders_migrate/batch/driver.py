@@ -143,13 +143,14 @@ class Run:
         the checkpoint's when resuming; None when the run has none, or had finished converting."""
         cfg = self.cfg
         done = bool(state and state.get("done"))
+        known: dict[str, str] | None = None  # what --state knows converted already; None: nothing to skip
         if layout.state_path is not None:
             self.run_state = RunState(layout.state_path, cfg)
             # A run resumed only to finish has said its notes already.
             known = self.run_state.load(self.outputs.note if not done else lambda text: None)
         if done or not (cfg.crosswalk or self.run_state is not None):
             return None
-        crosswalk = decide(layout.inputs, scan(layout.inputs, cfg.plan, cfg.kind), known if self.run_state is not None else None)
+        crosswalk = decide(layout.inputs, scan(layout.inputs, cfg.plan, cfg.kind), known)
         if self.checkpoint is not None:
             if state is not None:
                 self.checkpoint.check_crosswalk(state, crosswalk.digest)
