@@ -214,6 +214,23 @@ def convert(
             '"orderTransactions"} (an NDJSON line each; the last two when the order has them).',
         ),
     ] = False,
+    crosswalk: Annotated[
+        bool,
+        typer.Option(
+            "--crosswalk",
+            help="One order per id across the inputs: the newest by lastUpdated is converted, older versions and "
+            "identical copies are left out and reported, as are two orders with one number (a first pass reads every input).",
+        ),
+    ] = False,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state",
+            metavar="FILE",
+            help="Remember each converted order's content here; a later run converts only new and changed orders "
+            "(implies --crosswalk).",
+        ),
+    ] = None,
 ) -> None:
     """Convert Stores orders and webhooks (one order, a Query Orders response, an array, NDJSON, a webhook
     body or the JWT Wix delivered; files, folders or globs) to eCommerce orders and events, streaming and in
@@ -252,6 +269,8 @@ def convert(
             quiet=quiet,
             order_filter=compiled,
             companions=companions,
+            crosswalk=crosswalk,
+            state=state,
         )
     )
 

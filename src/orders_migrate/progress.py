@@ -17,6 +17,12 @@ class Stats:
     converted: int = 0
     failed: int = 0
     filtered: int = 0  # Stores orders --filter left out
+    # The crosswalk's: identical copies left out, older versions left out, orders --state knows unchanged
+    # (left out), and orders converted although another order has their number.
+    duplicates: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+    numbers: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
     fetch: dict[str, int] = field(default_factory=dict)  # orders with fields to fetch, by API: the calls to plan
 
@@ -25,9 +31,18 @@ class Stats:
         self.converted += other.converted
         self.failed += other.failed
         self.filtered += other.filtered
+        self.duplicates += other.duplicates
+        self.superseded += other.superseded
+        self.unchanged += other.unchanged
+        self.numbers += other.numbers
         for mine, theirs in ((self.kinds, other.kinds), (self.fetch, other.fetch)):
             for key, n in theirs.items():
                 mine[key] = mine.get(key, 0) + n
+
+    def count_crosswalk(self, reason: str) -> None:
+        """One record the crosswalk left out or reported, under its reason (a counter's name)."""
+        if reason in ("duplicates", "superseded", "unchanged", "numbers"):
+            setattr(self, reason, getattr(self, reason) + 1)
 
     def count_report(self, report: Report) -> None:
         apis = set()
@@ -44,14 +59,21 @@ class Stats:
             "converted": self.converted,
             "failed": self.failed,
             "filtered": self.filtered,
+            "duplicates": self.duplicates,
+            "superseded": self.superseded,
+            "unchanged": self.unchanged,
+            "numbers": self.numbers,
             "kinds": self.kinds,
             "fetch": self.fetch,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Stats:
-        filtered = data.get("filtered", 0)
-        return cls(data["records"], data["converted"], data["failed"], filtered, dict(data["kinds"]), dict(data["fetch"]))
+        stats = cls(data["records"], data["converted"], data["failed"], data.get("filtered", 0))
+        stats.kinds, stats.fetch = dict(data["kinds"]), dict(data["fetch"])
+        for name in ("duplicates", "superseded", "unchanged", "numbers"):
+            setattr(stats, name, int(data.get(name, 0)))
+        return stats
 
 
 def report_plain(report: Report) -> str:
@@ -77,7 +99,10 @@ def summary_text(stats: Stats, rejects: str | None = None, versions: str | None 
     where = f" (see {rejects})" if rejects and stats.failed else ""
     lines = [
         f"orders-migrate convert: {_plural(stats.records, 'record')} in, {stats.converted} converted, "
-        f"{stats.failed} rejected{where}" + (f", {stats.filtered} left out by --filter" if stats.filtered else "") + "\n"
+        f"{stats.failed} rejected{where}"
+        + (f", {stats.filtered} left out by --filter" if stats.filtered else "")
+        + "".join(f", {n} {what}" for what, n in crosswalk_counts(stats))
+        + "\n"
     ]
     if stats.kinds:
         lines.append("  report entries: " + ", ".join(f"{n} {k}" for k, n in sorted(stats.kinds.items())) + "\n")
@@ -87,6 +112,17 @@ def summary_text(stats: Stats, rejects: str | None = None, versions: str | None 
     if versions:
         lines.append(f"  written with: {versions}\n")
     return "".join(lines)
+
+
+def crosswalk_counts(stats: Stats) -> list[tuple[str, int]]:
+    """What the crosswalk did, as the summary words it (only what happened)."""
+    counts = [
+        ("identical duplicates left out", stats.duplicates),
+        ("older versions left out", stats.superseded),
+        ("unchanged orders skipped (--state)", stats.unchanged),
+        ("orders with another order's number", stats.numbers),
+    ]
+    return [(what, n) for what, n in counts if n]
 
 
 def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None, versions: str | None = None) -> None:

@@ -48,6 +48,8 @@ def run_convert(
     quiet: bool = False,
     order_filter: OrderFilter | None = None,
     companions: bool = False,
+    crosswalk: bool = False,
+    state: str | None = None,
 ) -> int:
     """Convert every record of every input; keep going past bad records; exit 1 if any failed.
 
@@ -63,7 +65,10 @@ def run_convert(
     as its text). ``checkpoint_bytes``: input between two checkpoints (0: after every chunk; for tests that crash
     runs at many checkpoints). ``order_filter``: only the Stores orders it matches (``--filter``).
     ``companions``: each order is written as ``{"order", "orderWithFulfillments", "orderTransactions"}``
-    (the last two when the order has something for them). See ``batch.driver.run_batch``."""
+    (the last two when the order has something for them). ``crosswalk``: one order per id across the
+    inputs, the newest by its last update, duplicates and shared numbers reported (``batch.crosswalk``).
+    ``state``: a file remembering each converted order's content, so a later run converts only new and
+    changed orders (``batch.state``; implies ``crosswalk``). See ``batch.driver.run_batch``."""
     cfg = BatchConfig(
         files,
         None if output == "-" else output,  # -o - is stdout, as for every Unix tool
@@ -84,6 +89,8 @@ def run_convert(
         quiet=quiet,
         order_filter=order_filter,
         companions=companions,
+        crosswalk=crosswalk or state is not None,
+        state=state,
     )
     from .batch.driver import run_batch
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -65,6 +65,8 @@ class Item:
     error: str | None = None  # the input could not be read: one failed record
     pretty: bool = False  # serialise this item's orders indented (JSON document output)
     size: int = 0
+    # The crosswalk's decisions on this item's records, by JSON path (batch.crosswalk.Mark); None: none.
+    marks: dict[str, Any] | None = None
 
 
 def expand_inputs(args: list[str], exclude: FsPath | None = None) -> list[Input]:

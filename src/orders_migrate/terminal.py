@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from .progress import Stats
+from .progress import Stats, crosswalk_counts
 
 
 def print_summary_table(stats: Stats, stream: IO[str], rejects: str | None = None, versions: str | None = None) -> None:
@@ -33,6 +33,8 @@ def print_summary_table(stats: Stats, stream: IO[str], rejects: str | None = Non
     table.add_row("rejected" + (f" ({rejects})" if rejects and stats.failed else ""), str(stats.failed))
     if stats.filtered:
         table.add_row("left out by --filter", str(stats.filtered))
+    for what, n in crosswalk_counts(stats):
+        table.add_row(what, str(n))
     for kind, n in sorted(stats.kinds.items()):
         table.add_row(f"report entries: {kind}", str(n))
     for api, n in sorted(stats.fetch.items()):

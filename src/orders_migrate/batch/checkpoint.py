@@ -21,7 +21,9 @@ from ..sources import Input, Position
 from ..versions import data_versions, version_changes
 from .config import BatchConfig
 
-CHECKPOINT_VERSION = 3  # 3: the command is recorded option by option, so a refusal names what differs
+# 3: the command is recorded option by option, so a refusal names what differs; 4: the crosswalk's
+# decisions (their digest) and the --state journal.
+CHECKPOINT_VERSION = 4
 HASH_BLOCK = 1 << 20
 
 
@@ -60,6 +62,7 @@ class Checkpoint:
     def __init__(self, path: FsPath, cfg: BatchConfig, inputs: list[Input]):
         self.path, self.cfg, self.inputs = path, cfg, inputs
         self.digests: InputDigests | None = None
+        self.crosswalk: str | None = None  # the digest of the crosswalk's decisions (crosswalk.Crosswalk)
         self.tmp = path.with_name(path.name + ".tmp")
 
     def exists(self) -> bool:
@@ -88,6 +91,8 @@ class Checkpoint:
             "--companions": cfg.companions,
             "--filter": cfg.order_filter.canonical if cfg.order_filter is not None else None,
             "--mappings": hashlib.sha256(cfg.plan.table.text.encode()).hexdigest() if cfg.plan is not None else None,
+            "--crosswalk": cfg.crosswalk,
+            "--state": display_name(cfg.state or ""),
         }
         return doc
 
@@ -147,6 +152,7 @@ class Checkpoint:
             "position": [position.input, position.offset, position.line],
             "inputs": self.digests.state(),
             "done": done,
+            "crosswalk": self.crosswalk,
             "stats": mark.stats,
             "sinks": mark.sinks,
         }
@@ -165,6 +171,14 @@ class Checkpoint:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
+
+    def check_crosswalk(self, state: dict[str, Any], digest: str | None) -> None:
+        """A resumed run decided on every duplicate as the run it continues did; ``UsageError`` if not."""
+        if state.get("crosswalk") != digest:
+            raise UsageError(
+                f"cannot resume: the crosswalk's decisions differ from {display_name(str(self.path))}'s (an input "
+                "changed after the checkpoint, or the --state file did); run it again without --resume to start over"
+            )
 
     def remove(self) -> None:
         """The outputs are finished: nothing to resume."""

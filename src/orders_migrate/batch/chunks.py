@@ -25,6 +25,7 @@ from ..route import route
 from ..sources import END, LINE, Item
 from ..webhooks import convert_parsed_webhook as convert_webhook  # as above
 from ..webhooks import refuse_unsigned
+from .crosswalk import DROP, Mark, identify
 
 
 def convert_record(
@@ -128,6 +129,7 @@ class Options:
     failures: bool = False  # each failed record as a JSON object (for --report json)
     order_filter: OrderFilter | None = None  # --filter: a Stores order it does not match is left out
     companions: bool = False  # an order is written as {"order", "orderWithFulfillments", "orderTransactions"}
+    identities: bool = False  # each converted order's id and content digest, for the --state journal
 
 
 @dataclass(slots=True)
@@ -142,7 +144,9 @@ class Result:
     reject: bytes | None = None
     failure: bytes | None = None  # the errors as one JSON object (--report json)
     end: bool = False
-    left_out: bool = False  # a Stores order --filter did not match
+    left_out: bool = False  # a Stores order --filter did not match, or one the crosswalk left out
+    notice: tuple[str, int | None, str, str] | None = None  # the crosswalk's word on it: source, line, path, message
+    identity: tuple[str, str] | None = None  # a converted order's id and content digest (Options.identities)
 
 
 @dataclass(slots=True)
@@ -186,11 +190,20 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
 
 
 def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:
+    mark: Mark | None = item.marks.get(rec.prefix) if item.marks else None
+    notice = (item.source, rec.line, rec.prefix, mark.message) if mark is not None and mark.message else None
+    if mark is not None and mark.action == DROP:
+        chunk.stats.records += 1
+        chunk.stats.count_crosswalk(mark.reason)
+        chunk.results.append(Result(item.input, left_out=True, notice=notice))
+        return
     if opts.order_filter is not None and _left_out(opts, rec):
         chunk.stats.records += 1
         chunk.stats.filtered += 1
         chunk.results.append(Result(item.input, left_out=True))
         return
+    # Taken before converting, from the record as read: the digest the first pass took of it.
+    identity = identify(rec.payload, opts.plan, opts.kind) if opts.identities else None
     try:
         conv = convert_record(
             rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan, opts.companions
@@ -214,7 +227,10 @@ def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> 
         problem = Problem(rec.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, [problem])
         return
-    result = Result(item.input, out=out)
+    result = Result(item.input, out=out, identity=(identity.id, identity.digest) if identity is not None else None)
+    if notice is not None:
+        result.notice = notice
+        chunk.stats.count_crosswalk(mark.reason if mark is not None else "")
     if opts.reports:
         result.report = orjson.dumps(conv.report.to_dict())
     if opts.text:

@@ -52,3 +52,5 @@ class BatchConfig:
     quiet: bool = False  # only the errors of failed records on stderr
     order_filter: OrderFilter | None = None  # --filter: only the Stores orders it matches
     companions: bool = False  # each order with its companion objects (see chunks.Options.companions)
+    crosswalk: bool = False  # one order per id across the batch, the newest (see crosswalk.py)
+    state: str | None = None  # --state FILE: convert only new and changed orders (see state.py); implies crosswalk

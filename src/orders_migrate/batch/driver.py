@@ -22,8 +22,10 @@ from ..sources import Item, Position, input_size, read_items
 from .checkpoint import Cadence, Checkpoint, Mark
 from .chunks import ChunkResult, Options, chunked
 from .config import CHECKPOINT_FILES, EXIT_BAD_INPUT, EXIT_SIGINT, EXIT_SIGPIPE, EXIT_SIGTERM, EXIT_USAGE, BatchConfig
+from .crosswalk import Crosswalk, decide, scan
 from .layout import Layout
 from .outputs import Outputs
+from .state import RunState
 from .summary import close_run
 from .workers import ordered_map
 
@@ -47,6 +49,7 @@ class Run:
         self.locks: list[RunLock] = []
         self.mark: Mark | None = None  # where the last whole chunk left the run, until a checkpoint records it
         self.committing = False
+        self.run_state: RunState | None = None
 
     def execute(self) -> int:
         layout = Layout(self.cfg)
@@ -87,6 +90,7 @@ class Run:
         start = Position(*state["position"]) if state else Position()
         if state is None and self.checkpoint is not None:
             layout.clear_partials()
+        crosswalk = self._crosswalk(layout, state)
         opts = Options(
             cfg.locale,
             cfg.strict,
@@ -100,6 +104,7 @@ class Run:
             failures=cfg.report == "json",
             order_filter=cfg.order_filter,
             companions=cfg.companions,
+            identities=self.run_state is not None,
         )
         sizes = [input_size(i) for i in inputs]
         base = [0]
@@ -114,7 +119,8 @@ class Run:
         try:
             outputs.open(layout, state)
             if not (state and state.get("done")):
-                chunks = chunked(read_items(inputs, start, layout.pretty()), cfg.chunk_records, cfg.chunk_bytes)
+                items = read_items(inputs, start, layout.pretty())
+                chunks = chunked(crosswalk.annotate(items) if crosswalk else items, cfg.chunk_records, cfg.chunk_bytes)
                 results = ordered_map(chunks, opts, cfg.jobs, stack)
                 done_bytes = base[min(start.input, len(inputs))] + start.offset
                 outputs.progress = make_progress(outputs.stderr, total, done_bytes, enabled=not stdout_tty)
@@ -131,6 +137,25 @@ class Run:
             outputs.progress.close()
             outputs.close(keep=finished or self.resumable())
         return close_run(outputs, self.stats, cfg)
+
+    def _crosswalk(self, layout: Layout, state: dict[str, Any] | None) -> Crosswalk | None:
+        """The first pass over the inputs and its decisions (``--crosswalk``, ``--state``), checked against
+        the checkpoint's when resuming; None when the run has none, or had finished converting."""
+        cfg = self.cfg
+        done = bool(state and state.get("done"))
+        known: dict[str, str] | None = None  # what --state knows converted already; None: nothing to skip
+        if layout.state_path is not None:
+            self.run_state = RunState(layout.state_path, cfg)
+            # A run resumed only to finish has said its notes already.
+            known = self.run_state.load(self.outputs.note if not done else lambda text: None)
+        if done or not (cfg.crosswalk or self.run_state is not None):
+            return None
+        crosswalk = decide(layout.inputs, scan(layout.inputs, cfg.plan, cfg.kind), known)
+        if self.checkpoint is not None:
+            if state is not None:
+                self.checkpoint.check_crosswalk(state, crosswalk.digest)
+            self.checkpoint.crosswalk = crosswalk.digest
+        return crosswalk
 
     def _convert(self, results: Iterator[tuple[list[Item], ChunkResult]], start: Position, base: list[int]) -> Position:
         """Write every chunk's results as they come, in input order; where the input ends."""
@@ -188,6 +213,12 @@ class Run:
             if not lock.ours():
                 raise WriteError(lock.path, "the lock was removed while the run held it; outputs left unfinished")
         self.outputs.finish(single_ok)
+        if self.run_state is not None:
+            # Only now that every output is in place does the state claim the orders they hold.
+            journal = self.outputs.journal_bytes()
+            if journal is not None:
+                self.run_state.write(journal)
+                self.outputs.drop_journal()
         if self.checkpoint is not None:
             self.checkpoint.remove()
         self.outputs.flush_stdout()

@@ -11,6 +11,7 @@ from ..outfiles import UsageError, display_name, is_stream, refuse_overwrites, w
 from ..sinks import JSON, LINES, partial_path
 from ..sources import GLOB_CHARS, Input, expand_inputs, is_ndjson_name
 from .config import BatchConfig
+from .state import journal_target
 
 
 class Layout:
@@ -37,6 +38,10 @@ class Layout:
         self.out_path = write_target(out) if out and self.out_dir is None else None
         self.rejects_path = write_target(cfg.rejects) if cfg.rejects else None
         self.reports_path = write_target(cfg.report_out) if cfg.report_out else None
+        if cfg.state and is_stream(cfg.state):
+            raise UsageError(f"--state {display_name(cfg.state)}: the state is kept in a file, not a device or pipe")
+        self.state_path = write_target(cfg.state) if cfg.state else None
+        self.journal_path = journal_target(self.state_path) if self.state_path is not None else None
         self.targets: list[FsPath] = []
         self.checkpoint: FsPath | None = None
         outputs: list[tuple[str, FsPath | str]] = []
@@ -56,6 +61,8 @@ class Layout:
             outputs.append((f"--rejects {display_name(cfg.rejects)}", cfg.rejects))
         if cfg.report_out:
             outputs.append((f"--report-out {display_name(cfg.report_out)}", cfg.report_out))
+        if cfg.state:
+            outputs.append((f"--state {display_name(cfg.state)}", cfg.state))
         refuse_overwrites([i.name for i in self.inputs], outputs)
         if self.out_dir is not None:
             seen: dict[FsPath, str] = {}
@@ -69,7 +76,7 @@ class Layout:
         guarded: list[tuple[FsPath, str]] = []
         if self.out_dir is not None:
             guarded.append((self.out_dir / ".orders-migrate.lock", str(self.out_dir)))
-        for path in (self.out_path, self.rejects_path, self.reports_path):
+        for path in (self.out_path, self.rejects_path, self.reports_path, self.state_path):
             if path is not None and not is_stream(path):
                 guarded.append((beside(path, "lock"), str(path)))
         return guarded
@@ -90,7 +97,7 @@ class Layout:
 
     def clear_partials(self) -> None:
         """A fresh run: partial files of an abandoned earlier run are stale (the lock says no run owns them)."""
-        names = [self.rejects_path, self.reports_path, self.out_path]
+        names = [self.rejects_path, self.reports_path, self.out_path, self.journal_path]
         targets = [n for n in names if n is not None] + (self.targets if self.out_dir is not None else [])
         for target in targets:
             if not is_stream(target):

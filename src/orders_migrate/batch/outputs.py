@@ -19,6 +19,7 @@ from .chunks import Result, json_exact
 from .config import KILL_AFTER_ENV, BatchConfig
 from .folder_output import FolderOutput, check_partial
 from .layout import Layout
+from .state import journal_line
 
 
 class Outputs:
@@ -30,6 +31,7 @@ class Outputs:
         self.output: FileSink | StreamSink | None = None
         self.rejects: FileSink | None = None
         self.reports: FileSink | None = None
+        self.journal: FileSink | None = None  # --state: the id and digest of each order converted (state.py)
         # --report json: every report, failed record and note goes into this one JSON document on stderr.
         self.json_reports: StreamSink | None = None
         if cfg.report == "json":
@@ -85,6 +87,8 @@ class Outputs:
         if layout.reports_path is not None:
             reports_mode = LINES if is_ndjson_name(str(layout.reports_path)) else AUTO
             self.reports = self._file_sink(layout.reports_path, reports_mode, sinks.get("reports"), state is not None, done)
+        if layout.journal_path is not None:
+            self.journal = self._file_sink(layout.journal_path, LINES, sinks.get("journal"), state is not None, done)
 
     def _file_sink(self, target: FsPath, mode: str, state: dict[str, Any] | None, resuming: bool, done: bool) -> FileSink | None:
         if not resuming or is_stream(target):
@@ -113,7 +117,7 @@ class Outputs:
             raise WriteError("<stdout>", exc) from None
 
     def file_sinks(self) -> list[FileSink]:
-        return [s for s in (self.output, self.rejects, self.reports) if isinstance(s, FileSink)]
+        return [s for s in (self.output, self.rejects, self.reports, self.journal) if isinstance(s, FileSink)]
 
     # -- what a checkpoint covers
 
@@ -135,6 +139,8 @@ class Outputs:
             sinks["rejects"] = self.rejects.state()
         if self.reports is not None:
             sinks["reports"] = self.reports.state()
+        if self.journal is not None:
+            sinks["journal"] = self.journal.state()
         return sinks
 
     # -- results
@@ -144,6 +150,8 @@ class Outputs:
             if self.folder is not None:
                 self.folder.end(result.input)
             return
+        if result.notice is not None:
+            self._notice(*result.notice)
         if result.left_out:
             if self.folder is not None:
                 self.folder.left_out.add(result.input)
@@ -163,6 +171,8 @@ class Outputs:
             self.folder.add(result.input, result.out)
         elif self.output is not None:
             self.output.add(result.out)
+        if result.identity is not None and self.journal is not None:
+            self.journal.add(journal_line(*result.identity))
         if result.report is not None:
             if self.reports is not None:
                 self.reports.add(result.report)
@@ -173,6 +183,14 @@ class Outputs:
         self.written += 1
         if self.kill_after and self.written >= self.kill_after:
             self._die()
+
+    def _notice(self, source: str, line: int | None, path: str, message: str) -> None:
+        """The crosswalk's word on a record, where its errors would be: a line, or an object of the JSON report."""
+        if self.json_reports is not None:
+            self.json_reports.add(_json({"source": source, "line": line, "path": path, "notice": message}))
+        else:
+            where = f"{source}:{line}" if line is not None else source
+            self.progress.write(f"{where}::{path}: {message}\n")
 
     def _text_report(self, result: Result) -> None:
         """One order's report is printed at the end (a table on a terminal); in a batch, ``text`` prints every
@@ -208,6 +226,23 @@ class Outputs:
             self.rejects.finish(single_ok=False)
         if self.reports is not None:
             self.reports.finish(single_ok=True)
+
+    def journal_bytes(self) -> bytes | None:
+        """The journal as committed (None: no --state, or its state was already written by a run that
+        was finishing when it stopped)."""
+        if self.journal is None:
+            return None
+        self.journal.flush()
+        try:
+            with open(self.journal.partial, "rb") as f:
+                return f.read(self.journal.size)
+        except OSError as exc:
+            raise WriteError(self.journal.target, exc) from None
+
+    def drop_journal(self) -> None:
+        if self.journal is not None:
+            self.journal.discard()
+            self.journal = None
 
     def close(self, keep: bool) -> None:
         """After the run or an error: close what is open. Partial files stay for --resume when a checkpoint

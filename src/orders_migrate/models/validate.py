@@ -173,7 +173,29 @@ def validate_stores_order(payload: Any) -> list[Problem]:
 
 def validate_ecom_order(payload: Any) -> list[Problem]:
     """Every way a payload differs from the eCommerce order schema; empty when it matches."""
-    return _validate(EcomOrder, payload)
+    return _validate(EcomOrder, payload) + _repeated_line_item_ids(payload)
+
+
+def _repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - any JSON value
+    """A line-item id another line item of the order has: eCommerce names a line item by its id (a
+    fulfillment's, a discount's lineItemIds), so two would be one. The schema cannot say it."""
+    items = payload.get("lineItems") if isinstance(payload, dict) else None
+    if not isinstance(items, list):
+        return []
+    seen: dict[str, int] = {}
+    problems = []
+    for n, item in enumerate(items):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(item_id, str):
+            continue
+        first = seen.setdefault(item_id, n)
+        if first != n:
+            problems.append(
+                Problem(
+                    f"$.lineItems[{n}].id", f"{item_id} repeats $.lineItems[{first}].id: line-item ids are unique within an order"
+                )
+            )
+    return problems
 
 
 def invalid_entries(order: Any) -> list[Entry]:
