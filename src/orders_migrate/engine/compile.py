@@ -233,7 +233,8 @@ def compile_section(
     steps, reads = _compile_rows(rows, table, generate, sections)
     trie = MappingProxyType(_trie(reads))
     name = rows[0].section if rows else "section"
-    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate, name), tuple(reads))
+    applied = tuple(row.reads["value"][0] for row in rows if OPERATIONS[row.op].applies)
+    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate, name), tuple(reads), applied)
 
 
 def _reportable(rows: tuple[Row, ...], table: Table) -> frozenset[tuple[str, ...]]:
