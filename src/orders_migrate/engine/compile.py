@@ -217,6 +217,8 @@ def _accounted_reads(row: Row, table: Table, sections: Mapping[str, Section] = M
     pairs = row.params.get("pairs")
     out: list[Path] = []
     for role, paths in row.reads.items():
+        if role in OPERATIONS[row.op].compared:
+            continue
         keys = pairs.get(role) if isinstance(pairs, dict) else None
         for p in paths:
             if isinstance(keys, list):
