@@ -205,6 +205,67 @@ def op_same_value(spec: Spec) -> Step:
     return step
 
 
+def op_refund_check(spec: Spec) -> Step:
+    """What was refunded against what was paid, the total: never more than it, and as much as the payment
+    status says (``refunded``: a status -> ``all`` of the total, or ``part``: more than none, less than
+    all). The refunds are the sum of ``from`` (each refund's amount) when the order lists any, else the
+    stated ``refunded`` total; an order saying neither is not checked. Only reports: the statuses and
+    amounts are carried as stated."""
+    (term,) = spec.one_read()
+    (stated_path,) = spec.one_read("stated")
+    (total_path,) = spec.one_read("total")
+    (status_path,) = spec.one_read("status")
+    rules = spec.param("refunded", dict)
+    if not set(rules.values()) <= {"all", "part"}:
+        raise spec.fail("'refunded' maps a payment status to 'all' or 'part'")
+    each = _Each(term)
+    if not each.plain:
+        raise spec.fail("'from' reads an object key inside a list, e.g. refunds[i].amount")
+
+    def amount(value: Any) -> Decimal | None:
+        if value is MISSING or value is None:
+            return None
+        try:
+            return amount_value(value)
+        except MoneyError:
+            return None  # the row that copies the amount reports it
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        total = amount(get(src, total_path))
+        if total is None:
+            return
+        refunds = each.items(src)
+        if refunds:
+            parts = [amount(v) for _, v in each.values(refunds)]
+            if any(part is None for part in parts):
+                return
+            with localcontext(EXACT):
+                refunded = sum(cast("list[Decimal]", parts), ZERO)
+            where, what = spec.render(each.head, idx), "the refunds add up to"
+        else:
+            stated = amount(get(src, stated_path))
+            if stated is None:
+                return
+            refunded, where, what = stated, spec.render(stated_path, idx), "the refunded total is"
+        shown, of = format(refunded.normalize(), "f"), format(total.normalize(), "f")
+        if refunded > total:
+            ctx.report(
+                "mismatch", where, f"{what} {shown}, more than the total of {of} that was paid; kept as stated", spec.row.id
+            )
+        status = get(src, status_path)
+        rule = rules.get(status) if isinstance(status, str) else None
+        broken = (rule == "all" and refunded != total) or (rule == "part" and not ZERO < refunded < total)
+        if broken:
+            ctx.report(
+                "mismatch",
+                spec.render(status_path, idx),
+                f"{status} but {what} {shown} of a total of {of}; kept as stated",
+                spec.row.id,
+            )
+
+    return step
+
+
 def op_mirror_check(spec: Spec) -> Step:
     """A copy the order keeps of what the latest element of a list holds (the shipment's tracking info of
     the latest fulfillment's): equal, it is carried by that element; different, a mismatch at the copy;
@@ -287,6 +348,14 @@ OPERATIONS = (
     ),
     Operation("total_check", op_total_check),
     Operation("same_value", op_same_value, None, frozenset({"type"}), iterates=True),
+    Operation(
+        "refund_check",
+        op_refund_check,
+        None,
+        frozenset({"refunded"}),
+        iterates=True,
+        compared=frozenset({"value", "stated", "total", "status"}),
+    ),
     Operation(
         "mirror_check",
         op_mirror_check,
