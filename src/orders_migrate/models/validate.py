@@ -19,6 +19,7 @@ from pydantic_core import CoreConfig, ErrorDetails, SchemaValidator
 from ..paths import render_steps
 from ..report import Entry, Problem, Report
 from .common import PATTERN_NAMES, WireModel
+from .companions import OrderTransactions, OrderWithFulfillments
 from .ecom import EcomOrder
 from .stores import StoresOrder
 
@@ -161,6 +162,18 @@ def validate_stores_order(payload: Any) -> list[Problem]:
 def validate_ecom_order(payload: Any) -> list[Problem]:
     """Every way a payload differs from the eCommerce order schema; empty when it matches."""
     return _validate(EcomOrder, payload)
+
+
+# The companions an order is stored with, by the names convert --companions writes them under.
+COMPANION_MODELS: dict[str, type[WireModel]] = {
+    "orderWithFulfillments": OrderWithFulfillments,
+    "orderTransactions": OrderTransactions,
+}
+
+
+def validate_companion(name: str, payload: Any) -> list[Problem]:
+    """Every way a companion (``orderWithFulfillments``, ``orderTransactions``) differs from its schema."""
+    return _validate(COMPANION_MODELS[name], payload)
 
 
 def invalid_entries(order: Any) -> list[Entry]:
