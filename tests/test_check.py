@@ -307,3 +307,70 @@ def test_ecommerce_order_events_have_their_order_validated(tmp_path: Path) -> No
         f"{bad}::$.actionEvent.body.order.number: expected a string, got 10012"
     ]
     assert check_file(str(fulfillments)).skipped
+
+
+# ---- an order written with its companions ({"order", "orderWithFulfillments", "orderTransactions"}) ----
+
+CASE = FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json"
+
+
+def _with_companions(tmp_path: Path) -> Path:
+    """What `convert --companions` writes for one order: the eCommerce order beside its two companions."""
+    out = tmp_path / "with_companions.json"
+    proc = run("convert", str(CASE), "--companions", "-o", str(out), "--report", "none", cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _messages(path: Path, fix: bool = False) -> list[str]:
+    return [f"{f.path}: {f.message}" for f in check_file(str(path), fix=fix).findings]
+
+
+def test_an_order_with_its_companions_as_convert_writes_it_is_clean(tmp_path: Path) -> None:
+    path = _with_companions(tmp_path)
+    result = check_file(str(path))
+    assert result.clean and not result.skipped and result.orders == 1
+
+
+def test_each_companion_is_held_to_its_schema(tmp_path: Path) -> None:
+    path = _with_companions(tmp_path)
+    record = load_json(path)
+    record["orderTransactions"]["payments"][0]["amount"]["amount"] = 45
+    record["orderWithFulfillments"]["fulfillments"][0]["lineItems"][0]["quantity"] = 0
+    record["order"]["number"] = 10096
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    assert _messages(path) == [
+        "$.orderWithFulfillments.fulfillments[0].lineItems[0].quantity: expected at least 1, got 0",
+        "$.orderTransactions.payments[0].amount.amount: expected a string, got 45",
+        "$.order.number: expected a string, got 10096",
+    ]
+    before = path.read_bytes()
+    check_file(str(path), fix=True)
+    assert path.read_bytes() == before  # nothing a fix could convert: the file stays as it is
+
+
+def test_a_stores_order_beside_its_companions_is_flagged_and_fixed_with_them(tmp_path: Path) -> None:
+    written = load_json(_with_companions(tmp_path))
+    stores = tmp_path / "stores_with_companions.ndjson"
+    line = {"order": load_json(CASE), "orderTransactions": written["orderTransactions"]}
+    stores.write_text(json.dumps(line) + "\n" + json.dumps({"order": load_json(CASE)}) + "\n")
+    assert _messages(stores) == [f"$.order: {STORES}", f"$.order: {STORES}"]
+    result = check_file(str(stores), fix=True)
+    assert result.fixed and result.converted == 2 and not result.findings
+    first, second = (json.loads(text) for text in stores.read_text().splitlines())
+    assert first == written  # the order converted, and both companions as convert --companions writes them
+    assert set(second) == {"order"} and second["order"] == written["order"]  # a plain Get Order stays one
+    assert check_file(str(stores)).clean
+
+
+def test_fix_never_throws_away_a_companion_it_would_write_differently(tmp_path: Path) -> None:
+    written = load_json(_with_companions(tmp_path))
+    written["orderTransactions"]["payments"][0]["id"] = "a1b2c3d4-0000-4000-8000-000000000001"  # known elsewhere
+    path = tmp_path / "stores_with_companions.json"
+    path.write_text(json.dumps({"order": load_json(CASE), "orderTransactions": written["orderTransactions"]}, indent=2))
+    before = path.read_bytes()
+    assert _messages(path, fix=True) == [
+        "$.orderTransactions: not fixed: the Stores order gives another orderTransactions than the one beside it, "
+        "which --fix would lose; fix it by hand"
+    ]
+    assert path.read_bytes() == before

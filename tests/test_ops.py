@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from conftest import minimal_order
-from orders_migrate import ConversionError, convert_order
+from conftest import FIXTURES, load_json, minimal_order
+from orders_migrate import ConversionError, MappingError, compile_table, convert_order, load_table
+from orders_migrate.engine.table import default_table_text
 
 
 def kinds(result: Any) -> dict[str, list[str]]:
@@ -388,3 +389,68 @@ def test_buyer_name_differing_from_the_billing_name_is_reported() -> None:
     r = convert_order(order)
     assert r.order["billingInfo"]["contactDetails"]["firstName"] == "Anne"
     assert kinds(r)["mismatch"] == ["$.buyerInfo.firstName"]
+
+
+# ---- today's eCommerce shape: the defaults and older names Wix writes beside the fields (issue 14) ------
+
+REFERENCE = FIXTURES / "reference" / "examples"
+
+
+def test_the_defaults_wix_writes_are_written_as_in_its_examples() -> None:
+    ecom = load_json(REFERENCE / "ecom_order_4.json")
+    r = convert_order(minimal_order())
+    assert r.order["attributionSource"] == ecom["attributionSource"] == "UNSPECIFIED"
+    assert [item["paymentOption"] for item in r.order["lineItems"]] == ["FULL_PAYMENT_ONLINE"] * len(r.order["lineItems"])
+    assert ecom["lineItems"][0]["paymentOption"] == "FULL_PAYMENT_ONLINE"
+    assert "attributionSource" not in kinds(r).get("unmapped", [])
+
+
+def test_description_lines_carry_plain_text_value_beside_plain_text_as_wix_returns_them() -> None:
+    ecom = load_json(REFERENCE / "ecom_order_4.json")
+    order = minimal_order()
+    order["lineItems"][0]["options"] = [{"option": "Size", "selection": "25"}]
+    (line,) = convert_order(order).order["lineItems"][0]["descriptionLines"]
+    assert line == {
+        "name": {"original": "Size", "translated": "Size"},
+        "plainText": {"original": "25", "translated": "25"},
+        "lineType": "PLAIN_TEXT",
+        "plainTextValue": {"original": "25", "translated": "25"},
+    }
+    assert list(line) == list(ecom["lineItems"][0]["descriptionLines"][0])  # Wix's own key order
+    assert line["plainText"] == ecom["lineItems"][0]["descriptionLines"][0]["plainTextValue"]
+
+
+def test_the_gift_card_views_of_the_total_are_the_total_when_no_gift_card_paid() -> None:
+    order = minimal_order()
+    order["totals"]["total"] = "25.0"
+    summary = convert_order(order).order["priceSummary"]
+    assert summary["totalWithGiftCard"] == summary["totalWithoutGiftCard"] == summary["total"]
+    order["totals"]["giftCard"] = "5"
+    summary = convert_order(order).order["priceSummary"]
+    # How Wix splits them when a gift card paid is not documented: not written rather than guessed.
+    assert "totalWithGiftCard" not in summary and "totalWithoutGiftCard" not in summary
+    assert summary["total"]["amount"] == "25.0"
+
+
+def test_the_catalog_app_id_is_a_setting_of_the_table() -> None:
+    text, _ = default_table_text()
+    stores = "catalog_app_id: &catalog_app_id 215238eb-22a5-4c36-9e7b-e7c08025e04e"
+    assert stores in text
+    order = minimal_order()
+    order["lineItems"][0]["productId"] = "a1f9d337-f831-4529-31e6-67db8fd4e1aa"
+    shipped = convert_order(order).order["lineItems"][0]["catalogReference"]["appId"]
+    assert shipped == "215238eb-22a5-4c36-9e7b-e7c08025e04e"
+    older = compile_table(
+        load_table(text.replace(stores, "catalog_app_id: &catalog_app_id 1380b703-ce81-ff05-f115-39571d94dfcd"))
+    )
+    assert convert_order(order, plan=older).order["lineItems"][0]["catalogReference"]["appId"] == (
+        "1380b703-ce81-ff05-f115-39571d94dfcd"
+    )
+
+
+def test_description_lines_need_a_key_to_write_their_text_under() -> None:
+    text, _ = default_table_text()
+    old = "text_keys: [plainText, plainTextValue]"
+    assert old in text
+    with pytest.raises(MappingError, match="'text_keys' lists the keys a line's text is written under"):
+        compile_table(load_table(text.replace(old, "text_keys: []")))

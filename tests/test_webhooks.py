@@ -12,8 +12,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import FIXTURES, load_json
-from orders_migrate import ConversionError
+from conftest import FIXTURES, load_json, minimal_order
+from orders_migrate import ConversionError, MappingError, compile_table, convert_order, load_table
+from orders_migrate.engine.table import default_table_text
 from orders_migrate.webhook_jwt import load_public_key
 from orders_migrate.webhooks import convert_webhook
 
@@ -122,6 +123,80 @@ def test_fulfillment_line_items_use_the_guid_rule() -> None:
     (fulfillment,) = convert_webhook(body).order["updatedEvent"]["currentEntity"]["fulfillments"]
     assert fulfillment["lineItems"] == [{"id": "00000000-0000-0000-0000-000000000002", "quantity": 1}]
     assert fulfillment["createdDate"] == body["dateCreated"]
+
+
+def test_the_refund_webhook_carries_the_orders_own_transactions() -> None:
+    # The same order_transactions rows as the order's companion: the body's billingInfo gives its payment.
+    body = hook("order_refunded")
+    result = convert_webhook(body)
+    transactions = result.order["actionEvent"]["body"]["orderTransactions"]
+    assert transactions == convert_order(body["order"], companions=True).companions["orderTransactions"]
+    (payment,) = transactions["payments"]
+    assert payment["amount"] == {"amount": "15", "formattedAmount": "$15.00"}
+    assert payment["regularPaymentDetails"] == {
+        "paymentMethod": "PayPal",
+        "providerTransactionId": "tx_1806",
+        "status": "REFUNDED",
+    }
+    assert kinds(result)["fetch"] == ["$.order"]  # the payments are carried, not fetched
+    assert ("$.order.totals.total", "payment-amount") in [(e.path, e.row) for e in result.report.entries]
+
+
+def test_a_refund_webhook_whose_order_states_no_payment_says_to_fetch_it() -> None:
+    body = hook("order_refunded")
+    order = body["order"]
+    order["paymentStatus"] = "NOT_PAID"
+    order["billingInfo"] = {"address": order["billingInfo"]["address"]}
+    result = convert_webhook(body)
+    assert "payments" not in result.order["actionEvent"]["body"]["orderTransactions"]
+    assert kinds(result)["fetch"] == ["$.order", "$"]
+
+
+def test_a_refund_webhooks_errors_and_unread_fields_name_the_body_paths() -> None:
+    body = hook("order_refunded")
+    body["order"]["refunds"][0]["carrier"] = "post"
+    assert kinds(convert_webhook(body))["unmapped"] == ["$.order.refunds[0].carrier"]
+    body["order"]["billingInfo"]["paymentMethod"] = 5
+    with pytest.raises(ConversionError) as caught:
+        convert_webhook(body)
+    assert [p.path for p in caught.value.problems] == ["$.order.billingInfo.paymentMethod"]
+
+
+def test_a_fulfillment_webhook_is_the_companion_of_an_order_of_that_fulfillment() -> None:
+    body = hook("fulfillment_created")
+    body["lineItems"] = [{"index": 7, "quantity": 2}]
+    result = convert_webhook(body)
+    order = minimal_order(id=body["orderId"])
+    order["fulfillments"] = [{k: body[k] for k in ("fulfillmentId", "dateCreated", "trackingInfo", "lineItems")}]
+    order["lineItems"][0]["index"] = 7
+    companion = convert_order(order, companions=True).companions["orderWithFulfillments"]
+    assert result.order["updatedEvent"]["currentEntity"] == companion
+    # The body holds no line items of the order: nothing to check the fulfilled one against.
+    assert "mismatch" not in kinds(result)
+
+
+def test_a_fulfillment_webhooks_errors_and_unread_fields_name_the_body_paths() -> None:
+    body = hook("fulfillment_updated")
+    body["trackingInfo"]["carrierNote"] = "left at the door"
+    assert kinds(convert_webhook(body))["unmapped"] == ["$.trackingInfo.carrierNote"]
+    body["fulfillmentId"] = 5
+    with pytest.raises(ConversionError) as caught:
+        convert_webhook(body)
+    assert [p.path for p in caught.value.problems] == ["$.fulfillmentId"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("companion: orderTransactions", "transactions: true", "'transactions' is no longer a webhook key"),
+        ("companion: orderTransactions", "companion: orderPayments", "'companion' is one of .*not 'orderPayments'"),
+    ],
+)
+def test_a_webhook_row_names_a_companion_the_table_has(old: str, new: str, message: str) -> None:
+    text, _ = default_table_text()
+    assert old in text
+    with pytest.raises(MappingError, match=message):
+        compile_table(load_table(text.replace(old, new, 1), "custom.yaml"))
 
 
 def test_cancel_refund_event_becomes_order_canceled() -> None:

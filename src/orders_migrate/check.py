@@ -23,7 +23,7 @@ from .convert import convert_parsed_order
 from .engine import Plan, default_routing
 from .engine.detect import mixed_keys
 from .jsonio import describe_error, json_dumps_exact, loads
-from .models.validate import validate_ecom_order
+from .models.validate import COMPANION_MODELS, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse, parse_rendered
 from .reader import NDJSON_SUFFIXES
@@ -188,6 +188,10 @@ def _check_doc(
     failed = False
     routing = plan or default_routing()
     for prefix, payload in payload_records(doc, plan=routing):
+        if _is_companions(payload):
+            result.orders += 1
+            failed = not _check_companions(payload, where, prefix, fix, locale, plan, result, replacements) or failed
+            continue
         routed = route(payload, routing)
         kind, webhook = routed.kind, routed.webhook
         if kind == "ecom_order":
@@ -213,6 +217,69 @@ def _check_doc(
                 failed = True
                 result.findings.extend(_at(where, prefix, Problem(p.path, f"not fixed: {p.message}")) for p in problems)
     return None if failed else replacements
+
+
+def _is_companions(payload: Any) -> bool:
+    """An order written with its companions (``convert --companions``): ``{"order", ...}`` and at least one
+    of ``orderWithFulfillments`` and ``orderTransactions``, nothing else."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("order"), dict):
+        return False
+    keys = set(payload) - {"order"}
+    return bool(keys) and keys <= set(COMPANION_MODELS)
+
+
+def _check_companions(
+    record: dict[str, Any],
+    where: str,
+    prefix: str,
+    fix: bool,
+    locale: str,
+    plan: Plan | None,
+    result: FileCheck,
+    replacements: list[tuple[str, Any]],
+) -> bool:
+    """Judge an order written with its companions: each companion against its schema, the order as any
+    order. With ``fix``, a Stores order is converted with its companions, which must be the ones beside
+    it (or absent): --fix never throws away a companion it would write differently. False: not fixable."""
+    for name in COMPANION_MODELS:
+        if name in record:
+            inner = f"{prefix}.{name}" if prefix != "$" else f"$.{name}"
+            result.findings.extend(_at(where, inner, p) for p in validate_companion(name, record[name]))
+    at = f"{prefix}.order" if prefix != "$" else "$.order"
+    order = record["order"]
+    routing = plan or default_routing()
+    kind = route(order, routing).kind
+    if kind == "ecom_order":
+        result.findings.extend(_at(where, at, p) for p in validate_ecom_order(order))
+        return True
+    if kind == "mixed":
+        stores_key, ecom_key = mixed_keys(order, routing.table)
+        message = f"mixes Stores ({stores_key}) and eCommerce ({ecom_key}) order fields: fix it by hand"
+        result.findings.append(Finding(where, at, message))
+        return False
+    if kind != "stores_order":
+        result.findings.append(Finding(where, at, "not an order: a record of an order and its companions holds one"))
+        return False
+    if not fix:
+        result.findings.append(Finding(where, at, STORES_MESSAGE))
+        return True
+    try:
+        conversion = convert_parsed_order(order, locale=locale, validate=True, plan=plan, companions=True)
+    except ConversionError as exc:
+        result.findings.extend(_at(where, at, Problem(p.path, f"not fixed: {p.message}")) for p in exc.problems)
+        return False
+    problems = [Problem(e.path, f"not fixed: the conversion is {e.message}") for e in conversion.report.by_kind("invalid")]
+    result.findings.extend(_at(where, at, p) for p in problems)
+    differ = [name for name in COMPANION_MODELS if name in record and record[name] != conversion.companions.get(name)]
+    for name in differ:
+        message = (
+            f"not fixed: the Stores order gives another {name} than the one beside it, which --fix would lose; fix it by hand"
+        )
+        result.findings.append(Finding(where, f"{prefix}.{name}" if prefix != "$" else f"$.{name}", message))
+    if problems or differ:
+        return False
+    replacements.append((prefix, {"order": conversion.order, **conversion.companions}))
+    return True
 
 
 def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileCheck) -> int:

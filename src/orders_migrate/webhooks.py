@@ -18,6 +18,7 @@ import orjson
 
 from .convert import Conversion
 from .engine import Plan, default_plan
+from .engine.companions import build_companion
 from .engine.dialect import detect_dialect, restore_path
 from .engine.webhook_table import WebhookSpec, norm_event_type
 from .jsonio import load_record
@@ -286,12 +287,33 @@ def renamed(stores_order: dict[str, Any], spec: WebhookSpec) -> tuple[dict[str, 
     return order, moved
 
 
+def _companion(
+    stores_order: dict[str, Any], spec: WebhookSpec, plan: Plan, prefix: str, locale: str
+) -> tuple[dict[str, Any], list[Entry]]:
+    """The companion the event carries, built from the body's order (renamed as the spec says) by the same
+    rows as an order's own companion; entries and errors in the body's paths."""
+    if spec.companion is None:
+        raise TypeError(f"the {spec.id} webhook names no companion")
+    order, moved = renamed(stores_order, spec)
+
+    def in_body(path: str) -> str:
+        restored = restore_path(path, moved)
+        return restored if prefix == "$" else prefix + restored[1:]
+
+    try:
+        companion, found = build_companion(plan, spec.companion, order, locale=locale)
+    except ConversionError as exc:
+        raise ConversionError([Problem(in_body(p.path), p.message) for p in exc.problems]) from None
+    return companion, [e.with_path(in_body(e.path)) for e in found]
+
+
 def _fulfillment_body(
     payload: dict[str, Any], spec: WebhookSpec, plan: Plan, entries: list[Entry], consumed: set[str], locale: str
 ) -> tuple[str | None, Any]:
     order_id = payload.get("orderId")
-    consumed.add("orderId")
-    body: dict[str, Any] = {"orderId": order_id}
+    consumed.update(src.text for src, _ in spec.rename)
+    body, found = _companion(payload, spec, plan, "$", locale)
+    entries.extend(found)
     apis = plan.table.apis
     fetch = dict(apis.get("fulfillments", {})) or None
     if spec.deleted:
@@ -306,12 +328,7 @@ def _fulfillment_body(
             )
         )
     else:
-        part = {k: v for k, v in payload.items() if k in ("fulfillmentId", "dateCreated", "trackingInfo", "lineItems")}
-        consumed.update(part)
-        fulfillment, found = plan.fulfillment.convert(part, prefix="$", locale=locale, currency=None)
-        entries.extend(found)
-        body["fulfillments"] = [fulfillment]
-        if "lineItems" not in part:
+        if "lineItems" not in payload:
             entries.append(
                 Entry(
                     "not_derivable",
@@ -351,18 +368,8 @@ def _transactions_body(
         raise ConversionError([Problem("$.order", f"expected the order object, got {describe(order)}")])
     consumed.update({"order", "refundId"})
     order_id = order.get("id")
-    currency = order.get("currency") if isinstance(order.get("currency"), str) else None
-    raw_refunds = order.get("refunds") or []
-    if not isinstance(raw_refunds, list):
-        raise ConversionError([Problem("$.order.refunds", f"expected an array, got {describe(raw_refunds)}")])
-    refunds = []
-    for n, refund in enumerate(raw_refunds):
-        if not isinstance(refund, dict):
-            raise ConversionError([Problem(f"$.order.refunds[{n}]", f"expected an object, got {describe(refund)}")])
-        converted, found = plan.refund.convert(refund, prefix=f"$.order.refunds[{n}]", locale=locale, currency=currency)
-        refunds.append(converted)
-        entries.extend(found)
-    transactions: dict[str, Any] = {"orderId": order_id, "refunds": refunds}
+    transactions, found = _companion(order, spec, plan, "$.order", locale)
+    entries.extend(found)
     body: dict[str, Any] = {"orderTransactions": transactions}
     if isinstance(payload.get("refundId"), str):
         body["refundIds"] = [payload["refundId"]]
@@ -371,18 +378,19 @@ def _transactions_body(
         Entry(
             "fetch",
             "$.order",
-            "an Order Transactions event carries no order: fetch it (Get Order) for everything but its refunds",
+            "an Order Transactions event carries no order: fetch it (Get Order) for everything but its payments and refunds",
             spec.id,
             dict(apis.get("orders_get_order", {})) or None,
         )
     )
-    entries.append(
-        Entry(
-            "fetch",
-            "$",
-            "the order's payments are not in a Stores refund webhook: fetch them",
-            spec.id,
-            dict(apis.get("transactions", {})) or None,
+    if not transactions.get("payments"):
+        entries.append(
+            Entry(
+                "fetch",
+                "$",
+                "the body's order states no payment: fetch the order's payments",
+                spec.id,
+                dict(apis.get("transactions", {})) or None,
+            )
         )
-    )
     return order_id if isinstance(order_id, str) else None, body

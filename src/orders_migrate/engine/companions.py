@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..paths import PathError, get, parse
-from ..report import Entry
+from ..money import Formatter, formatter, is_currency
+from ..paths import MISSING, Path, PathError, get, parse
+from ..report import ConversionError, Entry
 from .context import Ctx
 from .unmapped import COVERED, unmapped
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .plan import Plan, Section
 
 # The key every companion names its order by: a companion holding nothing else has nothing to carry.
 _ORDER_KEY = "orderId"
@@ -29,9 +30,7 @@ def build_companions(plan: Plan, payload: dict[str, Any], ctx: Ctx) -> dict[str,
     built: dict[str, Any] = {}
     found: list[Entry] = []
     for name, section in plan.companions.items():
-        inner = Ctx(ctx.fmt, ctx.currency, {})
-        for step in section.steps:
-            step(payload, inner.root_out, inner, ())
+        inner = _run(section, payload, ctx.fmt, ctx.currency)
         ctx.problems.extend(inner.problems)
         found.extend(inner.entries)
         companion = _without_empty_lists(_pruned(inner.root_out))
@@ -53,6 +52,42 @@ def build_companions(plan: Plan, payload: dict[str, Any], ctx: Ctx) -> dict[str,
             unmapped(value, node, entry.path, found, reported)
     ctx.entries[:] = [*kept, *found]
     return built
+
+
+def build_companion(plan: Plan, name: str, payload: dict[str, Any], *, locale: str) -> tuple[dict[str, Any], list[Entry]]:
+    """One companion of a Stores order (REST shape) built alone, as a webhook carries it beside no
+    converted order: the companion (at least its ``orderId`` when the order has one) and its entries.
+
+    No order rows ran, so no ``fetch`` entry stands for what the lists it converts hold (the refunds, the
+    fulfillments): what inside them no row reads is reported as ``unmapped`` here. The webhook itself
+    says what of the rest of the order it carries. Raises ``ConversionError`` for values no row can carry.
+    """
+    section = plan.companions[name]
+    currency = payload.get("currency")
+    currency = currency if is_currency(currency) else None
+    ctx = _run(section, payload, formatter(currency, locale), currency)
+    if ctx.problems:
+        raise ConversionError(ctx.problems)
+    reported = frozenset(e.path for e in ctx.entries)
+    for path in section.applied:
+        value = get(payload, path)
+        if value is not MISSING:
+            unmapped(value, _node(section.reads, path), path.render(), ctx.entries, reported)
+    return _without_empty_lists(_pruned(ctx.root_out)), ctx.entries
+
+
+def _run(section: Section, payload: dict[str, Any], fmt: Formatter | None, currency: str | None) -> Ctx:
+    ctx = Ctx(fmt, currency, {})
+    for step in section.steps:
+        step(payload, ctx.root_out, ctx, ())
+    return ctx
+
+
+def _node(trie: Mapping[str, Any], path: Path) -> Any:
+    node: Any = trie
+    for key in path.segments:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node
 
 
 def _claimed(tries: list[Mapping[str, Any]], path: str) -> Any:

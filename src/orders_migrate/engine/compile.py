@@ -217,6 +217,8 @@ def _accounted_reads(row: Row, table: Table, sections: Mapping[str, Section] = M
     pairs = row.params.get("pairs")
     out: list[Path] = []
     for role, paths in row.reads.items():
+        if role in OPERATIONS[row.op].compared:
+            continue
         keys = pairs.get(role) if isinstance(pairs, dict) else None
         for p in paths:
             if isinstance(keys, list):
@@ -233,7 +235,8 @@ def compile_section(
     steps, reads = _compile_rows(rows, table, generate, sections)
     trie = MappingProxyType(_trie(reads))
     name = rows[0].section if rows else "section"
-    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate, name), tuple(reads))
+    applied = tuple(row.reads["value"][0] for row in rows if OPERATIONS[row.op].applies)
+    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate, name), tuple(reads), applied)
 
 
 def _reportable(rows: tuple[Row, ...], table: Table) -> frozenset[tuple[str, ...]]:

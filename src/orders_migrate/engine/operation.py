@@ -72,6 +72,7 @@ class Operation:
     nests: bool = False  # applies the address table at the object it reads: its reads are the table's
     applies: bool = False  # runs a section's rows on each element of the list it reads: its reads are the section's
     constants: Constants | None = None  # what it writes that the row spells out, for the model check
+    compared: frozenset[str] = frozenset()  # `from` roles it only compares against: not carried by it (unmapped report)
 
     def allowed(self) -> frozenset[str]:
         return self.params | {"search"} if self.search is not None else self.params

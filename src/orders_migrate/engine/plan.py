@@ -113,6 +113,7 @@ class Section:
     reads: Mapping[str, Any]
     walk: Walk
     read_paths: tuple[Path, ...] = ()  # what ``reads`` is the trie of, for a section applied inside another
+    applied: tuple[Path, ...] = ()  # the lists whose elements an ``each`` row converts by another section
 
     def convert(
         self, src: dict[str, Any], *, prefix: str, locale: str, currency: str | None

@@ -11,6 +11,9 @@ from typing import Any
 from ..paths import Path, parse
 from .table import MappingError, Table
 
+# The keys that said so before a webhook named the companion its event carries.
+_FLAG = {"transactions": "orderTransactions", "fulfillment": "orderWithFulfillments"}
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookSpec:
@@ -30,12 +33,19 @@ class WebhookSpec:
     not_derivable: Mapping[str, str]
     differs: str | None
     event_time: tuple[Path, ...]
-    transactions: bool
-    fulfillment: bool
+    companion: str | None  # the companion (COMPANION_SECTIONS) the event carries, built by its rows
     deleted: bool
     requires: Mapping[str, Any]
     order_status: str | None
     note: str
+
+    @property
+    def transactions(self) -> bool:
+        return self.companion == "orderTransactions"
+
+    @property
+    def fulfillment(self) -> bool:
+        return self.companion == "orderWithFulfillments"
 
 
 def norm_event_type(name: str) -> str:
@@ -45,6 +55,8 @@ def norm_event_type(name: str) -> str:
 
 
 def compile_webhooks(table: Table) -> tuple[WebhookSpec, ...]:
+    from .plan import COMPANION_SECTIONS  # the plan holds its webhooks: imported here, not at the top
+
     specs = []
     for raw in table.webhooks:
         line = raw.get("__line__", 0)
@@ -56,6 +68,14 @@ def compile_webhooks(table: Table) -> tuple[WebhookSpec, ...]:
         if not isinstance(event, dict) or not {"fqdn", "slug", "container"} <= set(event):
             raise fail("a webhook needs 'event: {fqdn, slug, container}'")
         shape = raw.get("shape") or {}
+        for flag in ("transactions", "fulfillment"):
+            if flag in raw:
+                raise fail(
+                    f"'{flag}' is no longer a webhook key: name the companion the event carries ('companion: {_FLAG[flag]}')"
+                )
+        companion = raw.get("companion")
+        if companion is not None and companion not in COMPANION_SECTIONS:
+            raise fail(f"'companion' is one of {', '.join(COMPANION_SECTIONS)}, not {companion!r}")
         try:
             spec = WebhookSpec(
                 id=raw["id"],
@@ -74,8 +94,7 @@ def compile_webhooks(table: Table) -> tuple[WebhookSpec, ...]:
                 not_derivable={k: v for k, v in (raw.get("not_derivable") or {}).items() if k != "__line__"},
                 differs=raw.get("differs"),
                 event_time=tuple(parse(p) for p in raw.get("event_time", [])),
-                transactions=bool(raw.get("transactions", False)),
-                fulfillment=bool(raw.get("fulfillment", False)),
+                companion=companion,
                 deleted=bool(raw.get("deleted", False)),
                 requires={k: v for k, v in (raw.get("requires") or {}).items() if k != "__line__"},
                 order_status=raw.get("order_status"),

@@ -216,6 +216,7 @@ class CatalogReference(WireModel):
 
 class DescriptionLine(WireModel):
     plainText: TranslatableString | None = None
+    plainTextValue: TranslatableString | None = None  # the older name of plainText, which Wix still returns
     colorInfo: Color | None = None
     name: TranslatableString | None = None
     # Not a field of the published interface, but Wix's REST responses carry it and its enum is published.
@@ -386,6 +387,9 @@ class PriceSummary(WireModel):
     discount: Price | None = None
     total: Price | None = None
     totalPrice: Price | None = None  # the older name of total, which Wix still returns
+    # Not fields of the published interface, but Wix's REST responses carry them beside total.
+    totalWithGiftCard: Price | None = None
+    totalWithoutGiftCard: Price | None = None
     totalAdditionalFees: Price | None = None
 
 

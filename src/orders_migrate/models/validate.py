@@ -19,6 +19,7 @@ from pydantic_core import CoreConfig, ErrorDetails, SchemaValidator
 from ..paths import render_steps
 from ..report import Entry, Problem, Report
 from .common import PATTERN_NAMES, WireModel
+from .companions import OrderTransactions, OrderWithFulfillments
 from .ecom import EcomOrder
 
 SchemaName = Literal["stores", "ecom"]
@@ -196,6 +197,18 @@ def _repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - an
                 )
             )
     return problems
+
+
+# The companions an order is stored with, by the names convert --companions writes them under.
+COMPANION_MODELS: dict[str, type[WireModel]] = {
+    "orderWithFulfillments": OrderWithFulfillments,
+    "orderTransactions": OrderTransactions,
+}
+
+
+def validate_companion(name: str, payload: Any) -> list[Problem]:
+    """Every way a companion (``orderWithFulfillments``, ``orderTransactions``) differs from its schema."""
+    return _validate(COMPANION_MODELS[name], payload)
 
 
 def invalid_entries(order: Any) -> list[Entry]:

@@ -4,11 +4,12 @@ same wherever the order repeats it: a broken identity is a ``mismatch`` at the S
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 from decimal import Decimal, localcontext
 from typing import Any, cast
 
 from ...money import MoneyError, amount_value
-from ...paths import MISSING, Path, get, iter_each
+from ...paths import MISSING, Path, get, iter_each, key_step
 from ...report import describe
 from ..context import (
     EXACT,
@@ -204,10 +205,163 @@ def op_same_value(spec: Spec) -> Step:
     return step
 
 
+def op_refund_check(spec: Spec) -> Step:
+    """What was refunded against what was paid, the total: never more than it, and as much as the payment
+    status says (``refunded``: a status -> ``all`` of the total, or ``part``: more than none, less than
+    all). The refunds are the sum of ``from`` (each refund's amount) when the order lists any, else the
+    stated ``refunded`` total; an order saying neither is not checked. Only reports: the statuses and
+    amounts are carried as stated."""
+    (term,) = spec.one_read()
+    (stated_path,) = spec.one_read("stated")
+    (total_path,) = spec.one_read("total")
+    (status_path,) = spec.one_read("status")
+    rules = spec.param("refunded", dict)
+    if not set(rules.values()) <= {"all", "part"}:
+        raise spec.fail("'refunded' maps a payment status to 'all' or 'part'")
+    each = _Each(term)
+    if not each.plain:
+        raise spec.fail("'from' reads an object key inside a list, e.g. refunds[i].amount")
+
+    def amount(value: Any) -> Decimal | None:
+        if value is MISSING or value is None:
+            return None
+        try:
+            return amount_value(value)
+        except MoneyError:
+            return None  # the row that copies the amount reports it
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        total = amount(get(src, total_path))
+        if total is None:
+            return
+        refunds = each.items(src)
+        if refunds:
+            parts = [amount(v) for _, v in each.values(refunds)]
+            if any(part is None for part in parts):
+                return
+            with localcontext(EXACT):
+                refunded = sum(cast("list[Decimal]", parts), ZERO)
+            where, what = spec.render(each.head, idx), "the refunds add up to"
+        else:
+            stated = amount(get(src, stated_path))
+            if stated is None:
+                return
+            refunded, where, what = stated, spec.render(stated_path, idx), "the refunded total is"
+        shown, of = format(refunded.normalize(), "f"), format(total.normalize(), "f")
+        if refunded > total:
+            ctx.report(
+                "mismatch", where, f"{what} {shown}, more than the total of {of} that was paid; kept as stated", spec.row.id
+            )
+        status = get(src, status_path)
+        rule = rules.get(status) if isinstance(status, str) else None
+        broken = (rule == "all" and refunded != total) or (rule == "part" and not ZERO < refunded < total)
+        if broken:
+            ctx.report(
+                "mismatch",
+                spec.render(status_path, idx),
+                f"{status} but {what} {shown} of a total of {of}; kept as stated",
+                spec.row.id,
+            )
+
+    return step
+
+
+def op_mirror_check(spec: Spec) -> Step:
+    """A copy the order keeps of what the latest element of a list holds (the shipment's tracking info of
+    the latest fulfillment's): equal, it is carried by that element; different, a mismatch at the copy;
+    with no element holding one, the copy's owner lives elsewhere (``fetch``). ``fold_case`` names the
+    keys compared without case (Stores writes the shipment's provider FEDEX beside the fulfillment's fedex)."""
+    (source,) = spec.one_read()
+    (of,) = spec.one_read("of")
+    (dated,) = spec.one_read("dated")
+    if not of.has_each or not dated.has_each:
+        raise spec.fail("'of' and 'dated' read inside one list, e.g. fulfillments[i].trackingInfo")
+    fold = frozenset(spec.param("fold_case", list, required=False, default=[]))
+    fetch = spec.param("fetch", dict)
+    if not {"api", "endpoint"} <= set(fetch):
+        raise spec.fail("'fetch' needs 'api' and 'endpoint'")
+    holder = of.split_each()
+
+    def folded(value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {k: v.casefold() if k in fold and isinstance(v, str) else v for k, v in value.items()}
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        stated = get(src, source)
+        if stated is MISSING or stated is None or stated == {}:
+            return
+        path = spec.render(source, idx)
+        dates = dict(iter_each(src, dated, idx))
+        held = [(at, value) for at, value in iter_each(src, of, idx) if value is not None and value != {}]
+        if not held:
+            where = holder[0].text if holder is not None else of.text
+            ctx.report("fetch", path, f"none of the stored {where} holds it: fetch them", spec.row.id, dict(fetch))
+            return
+        at, latest = max(enumerate(held), key=lambda pair: (_instant(dates.get(pair[1][0])), pair[0]))[1]
+        if folded(stated) == folded(latest):
+            for key in sorted(fold & _keys(stated)):
+                if stated[key] != latest.get(key):
+                    ctx.report(
+                        "dropped",
+                        path + key_step(key),
+                        f"{describe(stated[key])} is {spec.render(of, at)}{key_step(key)} = {describe(latest.get(key))} "
+                        "in another case: the fulfillment's is carried",
+                        spec.row.id,
+                    )
+        else:
+            differ = (
+                sorted(k for k in {*_keys(stated), *_keys(latest)} if folded(stated).get(k) != folded(latest).get(k))
+                if isinstance(stated, dict) and isinstance(latest, dict)
+                else []
+            )
+            what = f" in {', '.join(differ)}" if differ else ""
+            ctx.report(
+                "mismatch",
+                path,
+                f"differs from the latest, {spec.render(of, at)},{what}: that one is carried, this copy is not",
+                spec.row.id,
+            )
+
+    return step
+
+
+def _keys(value: Any) -> set[str]:
+    return set(value) if isinstance(value, dict) else set()
+
+
+def _instant(value: Any) -> datetime:
+    """When a dated element was made, for finding the latest: an undated or unreadable one sorts first."""
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+    return datetime.min.replace(tzinfo=timezone.utc)
+
+
 OPERATIONS = (
     Operation(
         "sum_check", op_sum_check, None, frozenset({"carried", "complete", "over"}), frozenset({"sum", "times"}), iterates=True
     ),
     Operation("total_check", op_total_check),
     Operation("same_value", op_same_value, None, frozenset({"type"}), iterates=True),
+    Operation(
+        "refund_check",
+        op_refund_check,
+        None,
+        frozenset({"refunded"}),
+        iterates=True,
+        compared=frozenset({"value", "stated", "total", "status"}),
+    ),
+    Operation(
+        "mirror_check",
+        op_mirror_check,
+        None,
+        frozenset({"fold_case", "fetch"}),
+        iterates=True,
+        compared=frozenset({"of", "dated"}),
+    ),
 )

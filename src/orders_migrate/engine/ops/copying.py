@@ -194,7 +194,10 @@ OPERATIONS = (
     Operation("copy", op_copy, emit_copy, frozenset({"type", "minimum"}), search="same"),
     Operation("to_string", op_to_string, search="to_string"),
     Operation("to_number", op_to_number, emit_to_number),
-    Operation("constant", op_constant, emit_constant, frozenset({"value"}), constants=_constant_constants),
+    # Its `from` only says when to write the constant: that value is carried (or not) by its own rows.
+    Operation(
+        "constant", op_constant, emit_constant, frozenset({"value"}), constants=_constant_constants, compared=frozenset({"value"})
+    ),
     Operation("plain_value", op_plain_value),
     Operation("negate", op_negate),
 )

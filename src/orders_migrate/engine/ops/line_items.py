@@ -159,20 +159,23 @@ def _pair_keys(spec: Spec, role: str) -> tuple[str, str]:
 
 
 class _DescriptionLines(ReadStep):
-    __slots__ = ("keys", "write", "line_type", "anchor")
+    __slots__ = ("keys", "write", "line_type", "anchor", "text_keys")
 
     def __init__(self, spec: Spec):
         super().__init__(spec, ("options", "customTextFields", "notes"))
         self.keys = (_pair_keys(spec, "options"), _pair_keys(spec, "customTextFields"))
         self.write = writer(spec, spec.one_write()[0])
         self.line_type = spec.param("line_type", str)
+        self.text_keys = _text_keys(spec.row)
+        if not self.text_keys or not all(isinstance(k, str) for k in self.text_keys):
+            raise spec.fail("'text_keys' lists the keys a line's text is written under, e.g. [plainText, plainTextValue]")
         anchor = next((ps[0] for ps in self.paths if ps), None)
         if anchor is None:
             raise spec.fail("description_lines needs options, customTextFields or notes in 'from'")
         self.anchor = anchor
 
     def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        spec, line_type = self.spec, self.line_type
+        spec = self.spec
         lines: list[dict[str, Any]] = []
         present = False
         for n in (0, 1):
@@ -182,23 +185,30 @@ class _DescriptionLines(ReadStep):
             pairs = _pairs(spec, items, self.paths[n][0], self.keys[n], ctx, idx)
             if pairs is not None:
                 present = True
-                lines.extend(
-                    {
-                        "name": {"original": name, "translated": name},
-                        "plainText": {"original": value, "translated": value},
-                        "lineType": line_type,
-                    }
-                    for name, value in pairs
-                )
+                lines.extend(self.line(name, value) for name, value in pairs)
         notes = _one(self.paths[2])
         note = _only(values[2])
         if isinstance(note, str) and note:
             present = True
-            lines.append({"name": _text(""), "plainText": _text(note), "lineType": line_type})
+            lines.append(self.line("", note))
         elif notes is not None and not is_empty(note):
             ctx.problem(spec.render(notes, idx), f"expected a string, got {describe(note)}")
         if present:  # only an agreeing write names the path
             self.write(out, lines, ctx, idx, spec.at(self.anchor, idx) if spec.row.agree else "")
+
+    def line(self, name: str, text: str) -> dict[str, Any]:
+        """One line as Wix returns it: the text under its first key, then the type, then the text again
+        under each further key (plainTextValue, the newer name)."""
+        first, *more = self.text_keys
+        out: dict[str, Any] = {"name": _text(name), first: _text(text), "lineType": self.line_type}
+        for key in more:
+            out[key] = _text(text)
+        return out
+
+
+def _text_keys(row: Row) -> tuple[str, ...]:
+    keys = row.params.get("text_keys", ["plainText"])
+    return tuple(keys) if isinstance(keys, list) else ()
 
 
 def op_description_lines(spec: Spec) -> Step:
@@ -304,12 +314,17 @@ def emit_description_lines(src: CodeBuilder, rc: RowCode) -> bool:
         g.emit(2, "r = []")
         g.emit(2, "ok = True")
 
+        first, *more = step.text_keys
+
         def line(name: str, text: str) -> list[str]:
+            # The keys in the order the step writes them: the text, the type, the text under its newer names.
+            texts = [f"{key!r}: {{'original': {text}, 'translated': {text}}}," for key in more]
             return [
                 "r.append({",
                 f"'name': {{'original': {name}, 'translated': {name}}},",
-                f"'plainText': {{'original': {text}, 'translated': {text}}},",
+                f"{first!r}: {{'original': {text}, 'translated': {text}}},",
                 f"'lineType': {line_type},",
+                *texts,
                 "})",
             ]
 
@@ -317,8 +332,9 @@ def emit_description_lines(src: CodeBuilder, rc: RowCode) -> bool:
             g.emit(2, f"if ok and {var} is not MISSING:")
             _emit_pair_loop(g, 3, var, keys, line("x", "y"))
         g.emit(2, f"if ok and {c} is not MISSING and {c}:")
-        for n, text in enumerate(line("''", c)):
-            g.emit(3 + (0 < n < 4), text)
+        note = line("''", c)
+        for n, text in enumerate(note):
+            g.emit(3 + (0 < n < len(note) - 1), text)
         return f"{a} is not MISSING or {b} is not MISSING or r"
 
     return _pair_helper(src, rc, "description_lines", step, body)
@@ -394,7 +410,9 @@ def op_discount_scope(spec: Spec) -> Step:
 
 
 def _line_constants(row: Row) -> Iterable[tuple[Path, Any]]:
-    line = {"name": _text("a"), "plainText": _text("b"), "lineType": row.params.get("line_type")}
+    first, *more = _text_keys(row) or ("plainText",)
+    line = {"name": _text("a"), first: _text("b"), "lineType": row.params.get("line_type")}
+    line.update({key: _text("b") for key in more})
     return [(target, [line]) for target in row.writes.get("value", ())]
 
 
@@ -410,7 +428,7 @@ OPERATIONS = (
         "description_lines",
         op_description_lines,
         emit_description_lines,
-        frozenset({"pairs", "line_type"}),
+        frozenset({"pairs", "line_type", "text_keys"}),
         constants=_line_constants,
     ),
     Operation("catalog_options", op_catalog_options, emit_catalog_options, frozenset({"pairs"})),
