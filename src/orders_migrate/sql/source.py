@@ -115,6 +115,13 @@ class SqlSource:
     def _check_key(self) -> None:
         """Keyset pagination skips or repeats rows unless every row has its own, non-NULL key."""
         table, key = self.table, self.key
+        if key.nullable:
+            with self.engine.connect() as conn:
+                nulls = conn.execute(sa.select(sa.func.count()).select_from(table).where(key.is_(None))).scalar_one()
+            if nulls:
+                raise UsageError(
+                    f"--key {key.name}: {nulls} row(s) of {self.name} have no key (NULL): name a column every row has"
+                )
         if not _declared_unique(table, key.name):
             query = sa.select(key).group_by(key).having(sa.func.count() > 1).limit(1)
             with self.engine.connect() as conn:
@@ -122,13 +129,6 @@ class SqlSource:
             if twice is not None:
                 raise UsageError(
                     f"--key {key.name}: {self.name} has several rows with the key {twice[0]!r}: name a unique column"
-                )
-        if key.nullable:
-            with self.engine.connect() as conn:
-                nulls = conn.execute(sa.select(sa.func.count()).select_from(table).where(key.is_(None))).scalar_one()
-            if nulls:
-                raise UsageError(
-                    f"--key {key.name}: {nulls} row(s) of {self.name} have no key (NULL): name a column every row has"
                 )
 
     def count_after(self, after: Any | None) -> int:
