@@ -330,6 +330,15 @@ def test_a_target_that_holds_rows_needs_resume_and_a_foreign_table_is_refused(tm
     code, err = in_process(url, "bodies", "body", "id", url, "converted", resume=True, report="none")
     assert code == 0 and "resuming after bodies row 4 (id 4): 4 order(s) already in converted" in err
     assert rows(url, "SELECT count(*) FROM converted") == [(4,)]
+    # The rows were written in en_US, validated: another locale or --no-validate would mix two shapes.
+    code, err = in_process(url, "bodies", "body", "id", url, "converted", resume=True, locale="de_CH", validate=False)
+    assert code == 2 and "written by a different command (--locale, --validate differ)" in err
+    with engine(url).begin() as conn:
+        conn.execute(
+            sa.text("""UPDATE converted_run SET value = replace(value, '"babel":"', '"babel":"0.') WHERE name = 'versions'""")
+        )
+    code, err = in_process(url, "bodies", "body", "id", url, "converted", resume=True)
+    assert code == 2 and "converted was written under other versions (babel 0.2.19.0 -> 2.19.0)" in err
     code, err = in_process(url, "bodies", "body", "id", url, "bodies")
     assert code == 2 and "it is the table being read" in err
     with engine(url).begin() as conn:

@@ -64,6 +64,7 @@ def run_sql(job: SqlJob, cfg: BatchConfig, stdout: IO[bytes] | None = None, stde
     hint = ""
     try:
         try:
+            from .record import RunRecord, run_record
             from .sink import RejectsFile, SqlSink
             from .source import SqlError, SqlSource, connect
         except ImportError as exc:
@@ -76,6 +77,11 @@ def run_sql(job: SqlJob, cfg: BatchConfig, stdout: IO[bytes] | None = None, stde
                 raise UsageError(f"--to-table {job.to_table}: it is the table being read")
             sink = SqlSink(engine, job.to_table, source.key, cfg.companions, job.rejects_table)
             point = sink.prepare(cfg.resume)
+            record = RunRecord(engine, job.to_table)
+            if point is None:
+                record.write(run_record(cfg, job))
+            else:
+                record.check(run_record(cfg, job), job.to_table)
             if cfg.resume and point is None:
                 outputs.note(f"nothing to resume in {job.to_table}: starting at the first row")
             elif point is not None:
