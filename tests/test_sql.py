@@ -358,3 +358,18 @@ def test_the_command_line_says_what_a_sql_run_needs_and_refuses(tmp_path: Path) 
     assert done.returncode == 2 and "a SQL run takes no FILES, --report-out" in done.stderr
     done = cli("convert")
     assert done.returncode == 2 and "give the files to convert, or --from-sql" in done.stderr
+
+
+def test_a_row_holding_several_orders_gives_a_target_row_each_with_its_key(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    two = orders(3)
+    load(url, [(1, json.dumps(two[0])), (2, json.dumps({"orders": two[1:]})), (3, json.dumps([two[0], {"lineItems": 1}]))])
+    code, err = in_process(url, "bodies", "body", "id", url, "converted", report="none")
+    assert code == 1 and "bodies:3::$[1].lineItems: expected an array, got 1" in err
+    assert [(k, p) for k, p in rows(url, "SELECT id, position FROM converted ORDER BY position, rowid")] == [
+        (1, 1),
+        (2, 2),
+        (2, 2),
+        (3, 3),
+    ]
+    assert rows(url, "SELECT id, position FROM converted_rejects") == [(3, 3)]
