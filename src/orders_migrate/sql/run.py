@@ -64,9 +64,11 @@ def run_sql(job: SqlJob, cfg: BatchConfig, stdout: IO[bytes] | None = None, stde
     hint = ""
     try:
         try:
+            from sqlalchemy.exc import SQLAlchemyError
+
             from .record import RunRecord, run_record
             from .sink import RejectsFile, SqlSink
-            from .source import SqlError, SqlSource, connect
+            from .source import SqlError, SqlSource, connect, reason
         except ImportError as exc:
             raise UsageError(f"--from-sql needs SQLAlchemy ({exc}): pip install 'orders-migrate[sql]'") from None
         try:
@@ -97,6 +99,9 @@ def run_sql(job: SqlJob, cfg: BatchConfig, stdout: IO[bytes] | None = None, stde
                     rejects.close()
         except SqlError as exc:
             outputs.fail(f"{exc}{hint}")
+            return EXIT_BAD_INPUT
+        except SQLAlchemyError as exc:  # a query of the checks before the run, refused by the database
+            outputs.fail(f"{job.table} -> {job.to_table}: the database failed: {reason(exc)}{hint}")
             return EXIT_BAD_INPUT
     except UsageError as exc:
         outputs.fail(str(exc))
@@ -179,7 +184,7 @@ def _write_chunk(
                 order.update(_companions(r))
             orders.append(order)
         elif r.failure is not None:
-            text = row.data.decode("utf-8", "surrogatepass")
+            text = row.data.decode("utf-8", "backslashreplace")  # a BLOB that is not UTF-8 stays readable
             failed.append({sink.key: row.key, POSITION: row.position, REJECT: r.failure.decode(), RECORD: text})
             if rejects is not None:
                 key = orjson.dumps(key_json(row.key))
