@@ -58,3 +58,27 @@ def test_the_engine_figure_runs_the_workers_own_path(tmp_path: Path) -> None:
     floor = bench.floor_seconds(corpus.read_bytes().splitlines())
     assert floor > 0
     assert orjson.loads(corpus.read_bytes().splitlines()[0])
+
+
+def test_the_sql_figure_converts_the_same_corpus_from_a_table_to_the_file_paths_bytes(tmp_path: Path) -> None:
+    """benchmarks/sql.py times two paths over one corpus: they must convert the same records alike."""
+    import io
+
+    import sqlalchemy as sa
+
+    from orders_migrate.run import run_convert
+    from orders_migrate.sql.command import run_sql_convert
+
+    spec = importlib.util.spec_from_file_location("bench_sql", ROOT / "benchmarks" / "sql.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    corpus, db, out = tmp_path / "corpus.ndjson", tmp_path / "orders.db", tmp_path / "out.ndjson"
+    _bench().write_corpus(corpus, 30, seed=7)
+    assert module.sqlite_copy(corpus, db) == 30
+    assert run_convert([str(corpus)], str(out), report="none", jobs=1, stderr=io.StringIO()) == 0
+    url = f"sqlite:///{db}"
+    assert run_sql_convert(url, "bodies", "body", "id", url, "converted", report="none", jobs=1, stderr=io.StringIO()) == 0
+    with sa.create_engine(url).connect() as conn:
+        written = [row[0].encode() for row in conn.execute(sa.text("SELECT ecom_order FROM converted ORDER BY position"))]
+    assert written == out.read_bytes().splitlines()

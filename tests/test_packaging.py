@@ -65,7 +65,7 @@ def _pins(path: Path) -> dict[str, Version]:
 
 def test_the_lock_satisfies_every_bound_of_pyproject() -> None:
     lock = _pins(ROOT / "constraints.txt")
-    for req in _requirements() + _requirements("test") + _requirements("dask"):
+    for req in _requirements() + _requirements("test") + _requirements("dask") + _requirements("sql"):
         name = canonicalize_name(req.name)
         if name == "orders-migrate":
             continue

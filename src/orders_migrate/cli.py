@@ -135,10 +135,17 @@ def _check_public_key(value: str | None) -> str | None:
 
 @app.command()
 def convert(
-    files: Annotated[list[str], typer.Argument(help="Stores order JSON/NDJSON files; '-' reads stdin.")],
+    files: Annotated[
+        list[str] | None, typer.Argument(help="Stores order JSON/NDJSON files; '-' reads stdin.", show_default=False)
+    ] = None,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write converted JSON to this file (or folder: one file per input), not stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write converted JSON to this file (or folder: one file per input), not stdout; with --to-table, "
+            "this database URL.",
+        ),
     ] = None,
     report: Annotated[
         BatchReport,
@@ -231,6 +238,26 @@ def convert(
             "(implies --crosswalk).",
         ),
     ] = None,
+    from_sql: Annotated[
+        str | None,
+        typer.Option(
+            "--from-sql",
+            metavar="URL",
+            help="Read the orders from a database table instead of files (sqlite:///FILE, postgresql://...; "
+            "needs orders-migrate[sql]): with --table, --column, --key, and -o URL --to-table.",
+        ),
+    ] = None,
+    table: Annotated[str | None, typer.Option("--table", help="With --from-sql: the table to read.")] = None,
+    column: Annotated[
+        str | None, typer.Option("--column", help="With --from-sql: the column holding each order (text, JSON or JSONB).")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help="With --from-sql: the unique column the rows are read (and resumed) in order of.")
+    ] = None,
+    to_table: Annotated[
+        str | None,
+        typer.Option("--to-table", help="With --from-sql: write one row per order here (created if missing) in the -o database."),
+    ] = None,
 ) -> None:
     """Convert Stores orders and webhooks (one order, a Query Orders response, an array, NDJSON, a webhook
     body or the JWT Wix delivered; files, folders or globs) to eCommerce orders and events, streaming and in
@@ -246,6 +273,42 @@ def convert(
             compiled = compile_filter(order_filter, plan)
         except FilterError as exc:
             raise typer.BadParameter(f"{exc.path}: {exc.message}", param_hint="'--filter'") from None
+    if from_sql is not None or to_table is not None:
+        from .sql.command import run_sql_convert
+
+        if crosswalk or state is not None:
+            # Their first pass and their state file are of files; a SQL run resumes by its committed keys.
+            raise typer.BadParameter("--crosswalk and --state take files, not --from-sql", param_hint="'--crosswalk'")
+
+        raise typer.Exit(
+            run_sql_convert(
+                from_sql,
+                table,
+                column,
+                key,
+                output,
+                to_table,
+                files=files or [],
+                report=report.value,
+                report_out=report_out,
+                fmt=fmt.value,
+                locale=locale,
+                strict=strict,
+                validate=validate,
+                kind=None if kind == "auto" else kind,
+                public_key=public_key,
+                rejects=rejects,
+                jobs=jobs,
+                resume=resume,
+                chunk_records=chunk_size,
+                plan=plan,
+                quiet=quiet,
+                order_filter=compiled,
+                companions=companions,
+            )
+        )
+    if not files:
+        raise typer.BadParameter("give the files to convert, or --from-sql", param_hint="'FILES...'")
     from .run import run_convert
 
     raise typer.Exit(

@@ -55,6 +55,29 @@ class Cadence:
         self.read, self.since = 0, monotonic()
 
 
+def command_options(cfg: BatchConfig) -> dict[str, Any]:
+    """The options of a run that shape what it writes, one by one (a public key and a table by their
+    digests only): a resumed run, of files or of a SQL table, must be given the same."""
+    return {
+        "-o": display_name(cfg.output or ""),
+        "--format": cfg.fmt,
+        "--locale": cfg.locale,
+        "--strict": cfg.strict,
+        "--validate": cfg.validate,
+        "--kind": cfg.kind,
+        "--public-key": hashlib.sha256(cfg.public_key.encode()).hexdigest() if cfg.public_key else None,
+        "--report-out": display_name(cfg.report_out or ""),
+        "--rejects": display_name(cfg.rejects or ""),
+        # With or without companions, another filter or another table: two shapes, slices or
+        # conversions would be mixed in one output.
+        "--companions": cfg.companions,
+        "--filter": cfg.order_filter.canonical if cfg.order_filter is not None else None,
+        "--mappings": hashlib.sha256(cfg.plan.table.text.encode()).hexdigest() if cfg.plan is not None else None,
+        "--crosswalk": cfg.crosswalk,
+        "--state": display_name(cfg.state or ""),
+    }
+
+
 class Checkpoint:
     """The state file of a run writing to ``path``'s outputs: read back and checked on ``--resume``,
     replaced atomically (after an fsync) at each commit, removed once the outputs are finished."""
@@ -72,29 +95,8 @@ class Checkpoint:
         return self.cfg.plan.table.text if self.cfg.plan is not None else None
 
     def command(self) -> dict[str, Any]:
-        """What the run was asked, option by option: a resumed run must be asked the same (a public key
-        and a table by their digests only)."""
-        cfg = self.cfg
-        doc: dict[str, Any] = {
-            "inputs": [i.source for i in self.inputs],
-            "-o": display_name(cfg.output or ""),
-            "--format": cfg.fmt,
-            "--locale": cfg.locale,
-            "--strict": cfg.strict,
-            "--validate": cfg.validate,
-            "--kind": cfg.kind,
-            "--public-key": hashlib.sha256(cfg.public_key.encode()).hexdigest() if cfg.public_key else None,
-            "--report-out": display_name(cfg.report_out or ""),
-            "--rejects": display_name(cfg.rejects or ""),
-            # With or without companions, another filter or another table: two shapes, slices or
-            # conversions would be mixed in one output.
-            "--companions": cfg.companions,
-            "--filter": cfg.order_filter.canonical if cfg.order_filter is not None else None,
-            "--mappings": hashlib.sha256(cfg.plan.table.text.encode()).hexdigest() if cfg.plan is not None else None,
-            "--crosswalk": cfg.crosswalk,
-            "--state": display_name(cfg.state or ""),
-        }
-        return doc
+        """What the run was asked, option by option: a resumed run must be asked the same."""
+        return {"inputs": [i.source for i in self.inputs], **command_options(self.cfg)}
 
     def fingerprint(self) -> str:
         return hashlib.sha256(orjson.dumps([CHECKPOINT_VERSION, self.command()])).hexdigest()
