@@ -507,3 +507,41 @@ def test_a_bad_order_is_an_error_at_its_path(tmp_path: Path) -> None:
     proc = run("explain", str(bad))
     assert proc.returncode == 1
     assert f"{bad}::$.lineItems[0].quantity" in proc.stderr.decode()
+
+
+def _readme_examples() -> list[tuple[str, str]]:
+    """Each command of the README's explain and diff-mappings examples with the output it shows."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Explaining one conversion") : text.index("## Companions")]
+    found: list[tuple[str, str]] = []
+    for block in section.split("```console\n")[1:]:
+        for part in block.split("```", 1)[0].split("$ ")[1:]:
+            command, _, shown = part.partition("\n")
+            found.append((command, shown))
+    return found
+
+
+def test_the_readme_examples_are_what_the_commands_print(tmp_path: Path) -> None:
+    examples = _readme_examples()
+    assert sum(c.startswith("orders-migrate explain") for c, _ in examples) >= 4
+    assert any(c.startswith("orders-migrate diff-mappings") for c, _ in examples)
+    code = 0
+    for command, shown in examples:
+        # The edited table is written beside the test, not into the repository.
+        line = command.replace("ours.yaml", str(tmp_path / "ours.yaml")).replace("echo $?", f"echo {code}")
+        proc = subprocess.run(
+            ["bash", "-c", line.replace("orders-migrate ", f"{sys.executable} -m orders_migrate ")],
+            capture_output=True,
+            cwd=ROOT,
+            timeout=120,
+            check=False,
+        )
+        code = proc.returncode
+        printed = proc.stdout.decode()
+        if "\n...\n" in shown:  # abridged: each line shown is printed (one ending in ... starts a line printed)
+            lines = printed.splitlines()
+            for kept in (s for s in shown.splitlines() if s != "..."):
+                cut = kept.removesuffix("...")
+                assert kept in lines or cut != kept and any(p.startswith(cut) for p in lines), (command, kept)
+        else:
+            assert printed == shown, (command, printed)
