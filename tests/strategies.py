@@ -1,8 +1,10 @@
-"""Hypothesis strategies for Wix-shaped Stores orders (REST dialect)."""
+"""Hypothesis strategies for Wix-shaped Stores orders (REST dialect), webhook bodies and saved queries."""
 
 from __future__ import annotations
 
 import copy
+import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -210,3 +212,81 @@ def replace_fields(doc: Any, data: st.DataObject, values: st.SearchStrategy[Any]
         for key in where[:-1]:
             holder = holder[key]
         holder[where[-1]] = copy.deepcopy(data.draw(values))  # never one object in two places
+
+
+# Seed 004's filter fields with values of their type (and some of another), each with the operators
+# Stores took on it; "giftCard" is a field no row knows.
+_EPOCH_MS = st.integers(min_value=0, max_value=4_102_444_800_000)
+_ISO = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2099, 1, 1)).map(lambda d: d.isoformat() + "Z")
+_PAYMENT = st.sampled_from(["PAID", "NOT_PAID", "PENDING", "PARTIALLY_REFUNDED", "FULLY_REFUNDED", "PARTIALLY_PAID", "WEIRD"])
+_FULFILLMENT = st.sampled_from(["NOT_FULFILLED", "FULFILLED", "PARTIALLY_FULFILLED", "CANCELED", "LOST"])
+_NAME = st.text(alphabet="ab ", min_size=1, max_size=6)
+_EQ, _RANGE, _LIST = ["$eq", "$ne", "$hasSome"], ["$lt", "$lte", "$gt", "$gte"], ["$hasAll"]
+QUERY_FIELDS: dict[str, tuple[list[str], st.SearchStrategy[Any]]] = {
+    "dateCreated": ([*_EQ, *_RANGE], st.one_of(_EPOCH_MS, _ISO)),
+    "lastUpdated": ([*_EQ, *_RANGE], st.one_of(_EPOCH_MS, _ISO)),
+    "number": ([*_EQ, *_RANGE], st.integers(min_value=1, max_value=10**7)),
+    "paymentStatus": (_EQ, _PAYMENT),
+    "fulfillmentStatus": (_EQ, _FULFILLMENT),
+    "archived": (["$eq", "$ne"], st.booleans()),
+    "id": (_EQ, IDS),
+    "buyerInfo.id": (_EQ, IDS),
+    "enteredBy.id": (_EQ, IDS),
+    "channelInfo.type": (_EQ, st.sampled_from(["WEB", "POS", "EBAY", "SOMEWHERE"])),
+    "channelInfo.externalOrderId": (_EQ, TEXT),
+    "lineItems.productId": ([*_EQ, *_LIST], IDS),
+    "lineItems.name": ([*_EQ, *_LIST], TEXT),
+    "billingInfo.address.fullName": (
+        [*_EQ, "$contains", "$startsWith"],
+        st.one_of(_NAME, st.fixed_dictionaries({"firstName": _NAME}, optional={"lastName": _NAME})),
+    ),
+    "giftCard": (["$eq"], TEXT),
+}
+
+
+@st.composite
+def _condition(draw: st.DrawFn) -> dict[str, Any]:
+    name = draw(st.sampled_from(sorted(QUERY_FIELDS)))
+    operators, values = QUERY_FIELDS[name]
+    if draw(st.booleans()):
+        return {name: draw(values)}  # the short form: equality
+    ops = draw(st.lists(st.sampled_from(operators), min_size=1, max_size=2, unique=True))
+    return {
+        name: {
+            op: draw(st.lists(values, min_size=1, max_size=3)) if op in ("$hasSome", "$hasAll") else draw(values) for op in ops
+        }
+    }
+
+
+_FILTER = st.recursive(
+    _condition(),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3).map(lambda items: {"$and": items}),
+        st.lists(inner, min_size=1, max_size=3).map(lambda items: {"$or": items}),
+        inner.map(lambda item: {"$not": item}),
+        st.lists(inner, min_size=2, max_size=3).map(lambda items: {k: v for item in items for k, v in item.items()}),
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def stores_query(draw: st.DrawFn) -> dict[str, Any]:
+    """A saved Stores Query Orders request: filter and sort as JSON text (as Stores took them) or parsed."""
+    query: dict[str, Any] = {}
+    as_text = draw(st.booleans())
+    if draw(st.booleans()):
+        filter_ = draw(_FILTER)
+        query["filter"] = json.dumps(filter_) if as_text else filter_
+    if draw(st.booleans()):
+        names = st.sampled_from(
+            ["dateCreated", "lastUpdated", "number", "paymentStatus", "fulfillmentStatus", "id", "giftCard", "buyerInfo.id"]
+        )
+        sort = draw(st.lists(st.builds(lambda n, d: {n: d}, names, st.sampled_from(["asc", "desc"])), max_size=5))
+        query["sort"] = json.dumps(sort) if as_text else sort
+    if draw(st.booleans()):
+        query["paging"] = draw(st.fixed_dictionaries({}, optional={"limit": st.integers(0, 200), "offset": st.integers(0, 50)}))
+    request: dict[str, Any] = {"query": query}
+    if draw(st.booleans()):
+        request["fields"] = draw(st.lists(TEXT, min_size=1, max_size=2))  # not part of the body: reported
+    return request

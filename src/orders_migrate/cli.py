@@ -353,7 +353,13 @@ def mappings(
 
 @app.command()
 def explain(
-    file: Annotated[str, typer.Argument(help="A Stores order (JSON, NDJSON, a Query Orders response); '-' reads stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="A Stores order (JSON, NDJSON, a Query Orders response), a webhook body or its JWT, or a saved "
+            "Query Orders request; '-' reads stdin."
+        ),
+    ],
     path: Annotated[
         str | None, typer.Option("--path", help="Only this field: the input or output path, e.g. $.totals.subtotal.")
     ] = None,
@@ -361,7 +367,13 @@ def explain(
     record: Annotated[int, typer.Option("--record", min=1, help="Which record of the file, from 1.")] = 1,
     kind: Annotated[
         str | None,
-        typer.Option("--kind", help="A webhook the body alone cannot tell (order-paid, order-canceled, ...), or order."),
+        typer.Option(
+            "--kind", help="What the record is when it alone cannot tell: order, query, or a webhook (order-paid, ...)."
+        ),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option("--public-key", callback=_check_public_key, help="Wix's public key (as for convert) to verify a JWT body."),
     ] = None,
     locale: LocaleOption = "en_US",
     mappings: MappingsFile = None,
@@ -370,7 +382,11 @@ def explain(
     input paths that wrote it, each input field carried, consumed (a condition, a checked total) or reported."""
     from .explain_cmd import run_explain
 
-    raise typer.Exit(run_explain(file, path=path, fmt=fmt.value, record=record, locale=locale, kind=kind, plan=_plan(mappings)))
+    raise typer.Exit(
+        run_explain(
+            file, path=path, fmt=fmt.value, record=record, locale=locale, kind=kind, public_key=public_key, plan=_plan(mappings)
+        )
+    )
 
 
 @app.command("diff-mappings")

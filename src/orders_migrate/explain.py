@@ -103,7 +103,7 @@ class Ledger:
             stream.write("output leaf".ljust(width) + "  written by row (operation) from\n")
             for o in self.outputs:
                 source = ", ".join(o.inputs) if o.inputs else "-"
-                who = f"{o.row} ({o.op})" if o.row is not None else (o.note or "-")
+                who = (f"{o.row} ({o.op})" if o.op else o.row) if o.row is not None else (o.note or "-")
                 stream.write(f"{o.path.ljust(width)}  {who} <- {source}\n")
         if self.inputs:
             width = max(len(i.path) for i in self.inputs)
@@ -173,6 +173,28 @@ def explain_order(
             consumed = tuple(dict.fromkeys(r.row.id for r, _ in readers)) or _conditions(plan, rest_steps)
             ledger.inputs.append(InputLeaf(user_path, "consumed", consumed))
     return ledger
+
+
+def section_outputs(rows: tuple[Row, ...], src: Any, out: Any) -> list[OutputLeaf]:
+    """Each leaf of ``out``, the object one table section (a fulfillment, a refund) made of ``src``, with the
+    row that wrote it and the paths of ``src`` it read (both relative to their object)."""
+    rules = [
+        _Rule(row, tuple(_pattern(p) for p in row.all_writes()), tuple(_pattern(p) for p in row.all_reads())) for row in rows
+    ]
+    found = []
+    for steps, _ in leaves_of(out):
+        rule, _, inputs = _owner(rules, steps, src, {})
+        if rule is None:
+            found.append(OutputLeaf(_render(steps), None, None, (), "no row writes here"))
+        else:
+            found.append(OutputLeaf(_render(steps), rule.row.id, rule.row.op, inputs))
+    return found
+
+
+def section_readers(rows: tuple[Row, ...], path: str) -> tuple[str, ...]:
+    """The rows of a section that read ``path`` (relative to the section's object)."""
+    steps = parse_rendered(path)
+    return tuple(row.id for row in rows if any(_match(_pattern(p), steps) is not None for p in row.all_reads()))
 
 
 def passed_through(payload: Any) -> Ledger:

@@ -5,18 +5,52 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
-from .engine import Plan
-from .explain import explain_order
+from .engine import Plan, default_plan
+from .explain import Ledger, explain_order
 from .outfiles import display_name, write_out
 from .reader import ReadError, Record, read_bytes, read_records
-from .report import ConversionError
+from .report import ConversionError, Problem
 from .route import route
+from .webhooks import refuse_unsigned
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_SIGPIPE = 0, 1, 2, 141
+QUERY = "query"  # --kind for a saved Stores Query Orders request
+UNKNOWN = (
+    "not a record explain reads: a Stores order (REST or Velo), a Stores webhook body or the JWT Wix delivered, "
+    'an eCommerce order or event, or a saved Stores Query Orders request ({"query": ...}); --kind names one'
+)
+
+
+def explain_record(
+    payload: Any, *, kind: str | None = None, public_key: str | None = None, plan: Plan | None = None, locale: str = "en_US"
+) -> Ledger:
+    """The ledger of one parsed record, routed as convert routes it (a saved query as the query command
+    reads it). Raises ``ConversionError`` for a record that cannot be explained."""
+    if kind == QUERY or kind is None and is_query(payload, plan):
+        from .explain_query import explain_query
+
+        return explain_query(payload, plan=plan)
+    refuse_unsigned(payload, public_key)
+    routed = route(payload, plan, kind)
+    if routed.event:
+        from .explain_webhooks import explain_webhook
+
+        named = routed.webhook.id if routed.webhook is not None else kind if kind != "order" else None
+        return explain_webhook(payload, plan=plan, locale=locale, kind=named, public_key=public_key)
+    if routed.kind == "unknown":
+        raise ConversionError([Problem("$", UNKNOWN)])
+    return explain_order(payload, plan=plan, locale=locale)
+
+
+def is_query(payload: Any, plan: Plan | None = None) -> bool:
+    """A Stores Query Orders request ({"query": ...}), or the Search Orders body one becomes, as saved."""
+    if not isinstance(payload, dict) or route(payload, plan).kind != "unknown":
+        return False
+    return "query" in payload or set(payload) == {"search"} and isinstance(payload["search"], dict)
 
 
 def run_explain(
@@ -27,16 +61,22 @@ def run_explain(
     record: int = 1,
     locale: str = "en_US",
     kind: str | None = None,
+    public_key: str | None = None,
     plan: Plan | None = None,
     stdout: IO[bytes] | None = None,
     stderr: IO[str] | None = None,
 ) -> int:
-    """Explain record ``record`` (from 1) of ``file`` (an order, or a webhook body: ``kind`` names one the
-    body alone cannot tell): every output leaf with the row and inputs it came from, every non-empty input
-    leaf with its fate; ``path`` narrows it to one field."""
+    """Explain record ``record`` (from 1) of ``file`` (an order, a webhook body or the JWT Wix delivered,
+    a saved Stores Query Orders request: ``kind`` names one the record alone cannot tell; ``public_key``
+    verifies a JWT as for convert): every output leaf with the row and inputs it came from, every
+    non-empty input leaf with its fate; ``path`` narrows it to one field."""
     out = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
     source = "<stdin>" if file == "-" else display_name(file)
+    kinds = ("order", QUERY, *(spec.id for spec in (plan or default_plan()).webhooks))
+    if kind is not None and kind not in kinds:
+        err.write(f"orders-migrate: --kind {kind}: not a kind explain reads (one of {', '.join(kinds)})\n")
+        return EXIT_USAGE
     if file != "-" and not os.path.exists(file):
         err.write(f"orders-migrate: {source}: no such file\n")
         return EXIT_USAGE
@@ -45,7 +85,7 @@ def run_explain(
     except OSError as exc:
         err.write(f"{source}::$: cannot read: {exc.strerror or exc}\n")
         return EXIT_BAD_INPUT
-    found = list(read_records(file, data, kind if kind != "order" else None, source=source, plan=plan))
+    found = list(read_records(file, data, kind if kind not in ("order", QUERY) else None, source=source, plan=plan))
     for item in found:
         if isinstance(item, ReadError):
             err.write(f"{item.where()}::{item.problem.path}: {item.problem.message}\n")
@@ -55,19 +95,8 @@ def run_explain(
         err.write(f"orders-migrate: --record {record}: {source} holds {len(records)} record(s)\n")
         return EXIT_USAGE
     rec = records[record - 1]
-    where = f"{rec.where()}::" + ("" if rec.prefix == "$" else rec.prefix)
-    routed = route(rec.payload, plan, kind)
-    if routed.kind == "jwt":
-        err.write(f"{where}$: explain reads the body Wix signed, not the JWT: decode it first (convert does)\n")
-        return EXIT_BAD_INPUT
     try:
-        if routed.event:
-            from .explain_webhooks import explain_webhook
-
-            ledger = explain_webhook(rec.payload, plan=plan, locale=locale, kind=kind if kind != "order" else None)
-        else:
-            ledger = explain_order(rec.payload, plan=plan, locale=locale)
-        ledger = ledger.rerooted(rec.prefix)
+        ledger = explain_record(rec.payload, kind=kind, public_key=public_key, plan=plan, locale=locale).rerooted(rec.prefix)
     except ConversionError as exc:
         for p in exc.prefixed(rec.prefix).problems:
             err.write(f"{rec.where()}::{p.path}: {p.message}\n")

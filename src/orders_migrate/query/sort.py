@@ -27,10 +27,12 @@ def search_sort(walk: Walk, raw: Any, path: str) -> list[dict[str, str]]:
             entry = _sort_field(walk, name, order, at_key(where, name))
             if entry is not None:
                 out.append(entry)
+                walk.sorted_from.append((at_key(where, name), walk.fields[name].row))
     for extra in out[SORT_MAX:]:
         walk.report(
             "dropped", path, f"eCommerce Search Orders sorts by at most {SORT_MAX} fields; {extra['fieldName']} is left out"
         )
+    del walk.sorted_from[SORT_MAX:]
     return out[:SORT_MAX]
 
 

@@ -20,7 +20,7 @@ from .fields import QueryField, default_query_fields
 from .filter import walk_filter
 from .paging import cursor_paging
 from .sort import search_sort
-from .tree import FALSE, TRUE, Const, render
+from .tree import FALSE, TRUE, Const, Node, render
 from .values import at_key, lone_surrogates, plain
 from .walk import Walk
 
@@ -78,6 +78,14 @@ def translate_query(
     ``filter`` and ``sort`` may be JSON strings (as Stores took them) or already parsed. Bad input raises
     ``ConversionError`` with every problem and its ``$.path``; an eCommerce search body passes through.
     """
+    return translate_traced(stores_request, source, fields)[0]
+
+
+def translate_traced(
+    stores_request: Any, source: str | None = None, fields: Mapping[str, QueryField] | None = None
+) -> tuple[QueryTranslation, Node, Walk]:
+    """``translate_query``, with the condition tree the filter became (each ``Cond`` names its Stores path
+    and row) and the walk (its sort fields' Stores paths): what explain reads."""
     walk = Walk(fields if fields is not None else default_query_fields())
     if not isinstance(stores_request, dict):
         raise ConversionError([Problem("$", f"expected a request body object, got {describe(stores_request)}")])
@@ -89,7 +97,7 @@ def translate_query(
         if walk.problems:
             raise ConversionError(walk.problems)
         entry = Entry("passed_through", "$", "already an eCommerce Search Orders request; passed through unchanged")
-        return QueryTranslation(body, (entry,), source)
+        return QueryTranslation(body, (entry,), source), TRUE, walk
     if "query" not in stores_request:
         raise ConversionError([Problem("$", 'expected {"query": {"filter", "sort", "paging"}}, a Stores Query Orders body')])
     for key in stores_request:
@@ -116,7 +124,7 @@ def translate_query(
             walk.report("dropped", at_key("$.query", key), "Stores Query Orders takes filter, sort and paging only; left out")
     if walk.problems:
         raise ConversionError(walk.problems)
-    return QueryTranslation({"search": search}, walk.entries, source, walk.matches())
+    return QueryTranslation({"search": search}, walk.entries, source, walk.matches()), node, walk
 
 
 def query_report_text(translation: QueryTranslation, stream: IO[str]) -> None:

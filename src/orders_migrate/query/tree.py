@@ -6,7 +6,8 @@ down onto the fields a Stores field became (``negate``) before ``render`` writes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 _FLIP = {"$eq": "$ne", "$ne": "$eq", "$in": "$nin", "$nin": "$in"}
@@ -30,6 +31,10 @@ class Cond:
     value: Any
     allowed: frozenset[str]
     short: bool = False  # written {"field": value} as the Stores filter wrote it
+    # Where in the Stores request the condition came from, and the mapping row that named its field: for
+    # explain, never part of what a condition is.
+    source: str = dataclasses.field(default="", compare=False)
+    row: str | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,7 @@ def negate(node: Node) -> Node:
     if isinstance(node, Cond):
         flipped = _FLIP.get(node.op)
         if flipped is not None and flipped in node.allowed:
-            return Cond(node.field, flipped, node.value, node.allowed, short=flipped == "$eq")
+            return replace(node, op=flipped, short=flipped == "$eq")
         return Not(node)
     if isinstance(node, AllOf):
         return AnyOf(tuple(negate(i) for i in node.items))
@@ -107,10 +112,14 @@ def render(node: Node) -> dict[str, Any]:
     parts = [render(i) for i in node.items]
     if isinstance(node, AnyOf):
         return {"$or": parts}
-    if node.explicit:
-        return {"$and": parts}
+    merged = None if node.explicit else merge(parts)
+    return {"$and": parts} if merged is None else merged
+
+
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """An implicit AND's clauses as one object; None when two would clash (it is then an explicit $and)."""
     merged: dict[str, Any] = {}
     for part in parts:
         if not _merge(merged, part):
-            return {"$and": parts}
+            return None
     return merged

@@ -45,6 +45,7 @@ class Walk:
         self.fields = fields
         self.notes: list[Note] = []
         self.problems: list[Problem] = []
+        self.sorted_from: list[tuple[str, str]] = []  # each sort field sent: its Stores path and row, for explain
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -157,4 +158,4 @@ class Walk:
         sent = plain(value, path, self.problems)
         if sent is BAD:
             return TRUE
-        return Cond(target.field, op, sent, capability.operators, short and op == "$eq")
+        return Cond(target.field, op, sent, capability.operators, short and op == "$eq", path, row)
