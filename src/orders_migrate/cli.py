@@ -365,6 +365,28 @@ def import_plan(
 
 
 @app.command()
+def requests(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Stored Stores requests: NDJSON or a JSON array of {method, path, body}, or a HAR file; '-' reads stdin."
+        ),
+    ],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the eCommerce requests here (NDJSON), not stdout.")
+    ] = None,
+    report: Annotated[ReportFormat, typer.Option("--report", help="Report on stderr: text, json or none.")] = ReportFormat.text,
+    locale: LocaleOption = "en_US",
+    mappings: MappingsFile = None,
+) -> None:
+    """Translate stored Stores Orders API requests (Create Order, Update Order Email / Shipping Address, Get
+    Order, Query Orders, Create / Update / Delete Fulfillment) into the eCommerce requests that replace them."""
+    from .requests.command import run_requests
+
+    raise typer.Exit(run_requests(file, output, report.value, locale, plan=_plan(mappings, query=True)))
+
+
+@app.command()
 def send(
     plan: Annotated[str, typer.Argument(help="A plan written by import-plan.")],
     base_url: Annotated[str, typer.Option("--base-url", help="Where every request goes, e.g. https://www.wixapis.com.")],
