@@ -357,8 +357,8 @@ def import_plan(
     mappings: MappingsFile = None,
 ) -> None:
     """Plan the eCommerce requests that import stored Stores orders into a Wix site: per order an Import
-    Order request and its fulfillments, then one Set Order Number Counter; orders Import Order would
-    refuse are reported (exit 1) and the rest planned."""
+    Order request, its payments and its fulfillments, then one Set Order Number Counter; orders Import
+    Order would refuse are reported (exit 1) and the rest planned."""
     from .importplan.writer import run_import_plan
 
     raise typer.Exit(run_import_plan(files, output, rejects, report_out, locale, plan=_plan(mappings)))
