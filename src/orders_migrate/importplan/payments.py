@@ -61,7 +61,7 @@ def payment_requests(conversion: Conversion, stores_order: dict[str, Any]) -> Pl
     """The Add Payments request of one order (every payment that has an amount, in one request, to send
     after its import with ``{orderId}`` for the id the import returns), and an entry for each payment
     without an amount and each refund."""
-    from .requests import ORDER_ID
+    from .requests import ORDER_ID  # here: requests.py imports this module
 
     planned = PlannedPayments()
     transactions = conversion.companions.get("orderTransactions")

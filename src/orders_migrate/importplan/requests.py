@@ -1,7 +1,7 @@
 """One stored record as the requests that import it: Import Order (the converted order without the fields
-an import does not take), its Add Payments (payments.py) and its Create Fulfillment requests (with ``{orderId}`` for the id
-the import returns), checked against what Import Order requires and against the request models; and the
-Set Order Number Counter request that ends a plan.
+an import does not take), its Add Payments (payments.py) and its Create Fulfillment requests (with
+``{orderId}`` for the id the import returns), checked against what Import Order requires and against the
+request models; and the Set Order Number Counter request that ends a plan.
 """
 
 from __future__ import annotations
