@@ -2,7 +2,8 @@
 types require of each request and answers in the shape of their responses, with faults on demand.
 
 Its checks are written apart from the planner's own, so a test holds the plan to a second reading of
-the types (``@wix/auto_sdk_ecom_orders@1.0.300``, ``@wix/auto_sdk_ecom_order-fulfillments@1.0.65``).
+the types (``@wix/auto_sdk_ecom_orders@1.0.300``, ``@wix/auto_sdk_ecom_order-fulfillments@1.0.65``,
+``@wix/auto_sdk_ecom_order-transactions@1.0.108``: the ``addPayments`` signature's required paths).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ LINE_ITEM_REQUIRED = (
     ("quantity",),
 )
 FULFILLMENT_PATH = re.compile(r"^/ecom/v1/fulfillments/orders/([^/]+)/create-fulfillment$")
+PAYMENT_PATH = re.compile(r"^/ecom/v1/payments/orders/([^/]+)/add-payment$")
+PAYMENT_DETAILS = ("regularPaymentDetails", "giftcardPaymentDetails", "membershipPaymentDetails")
+AMOUNT = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
 def _has(obj: Any, keys: tuple[str, ...]) -> bool:
@@ -59,6 +63,7 @@ class FakeWix:
     release: threading.Event = field(default_factory=threading.Event)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     fulfillments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    payments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     counter: str | None = None
     deleted: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -100,10 +105,14 @@ class FakeWix:
                     if self.orders.pop(order_id, None) is not None:
                         self.deleted.append(order_id)
                         self.fulfillments.pop(order_id, None)
+                        self.payments.pop(order_id, None)
                 return 200, {}, {"jobId": str(uuid.uuid4())}
             match = FULFILLMENT_PATH.match(path)
             if match:
                 return self._fulfillment(match.group(1), body)
+            match = PAYMENT_PATH.match(path)
+            if match:
+                return self._add_payments(match.group(1), body)
             return 404, {}, {"message": f"no such endpoint {path}"}
 
     def _import(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
@@ -150,6 +159,39 @@ class FakeWix:
             {
                 "orderWithFulfillments": {"orderId": order_id, "fulfillments": self.fulfillments[order_id]},
                 "fulfillmentId": new_id,
+            },
+        )
+
+    def _add_payments(self, order_id: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        if order_id not in self.orders:
+            return 404, {}, {"message": f"no order {order_id}"}
+        if body.get("orderId") != order_id:
+            return 400, {}, {"message": "orderId in the body differs from the path"}
+        payments = body.get("payments")
+        if not isinstance(payments, list) or not 1 <= len(payments) <= 50:
+            return 400, {}, {"message": "payments: 1 to 50 payments"}
+        violations = []
+        for n, payment in enumerate(payments):
+            if not isinstance(payment, dict):
+                violations.append(f"payments[{n}]")
+                continue
+            amount = payment.get("amount")
+            if not isinstance(amount, dict) or not isinstance(amount.get("amount"), str) or not AMOUNT.match(amount["amount"]):
+                violations.append(f"payments[{n}].amount")
+            if sum(isinstance(payment.get(kind), dict) for kind in PAYMENT_DETAILS) != 1:
+                violations.append(f"payments[{n}].paymentDetails")
+            if "id" in payment:
+                violations.append(f"payments[{n}].id (read-only)")
+        if violations:
+            return 400, {}, {"message": "invalid payments", "details": {"validationError": {"fieldViolations": violations}}}
+        added = [{**payment, "id": str(uuid.uuid4())} for payment in payments]
+        self.payments.setdefault(order_id, []).extend(added)
+        return (
+            200,
+            {},
+            {
+                "orderTransactions": {"orderId": order_id, "payments": self.payments[order_id], "refunds": []},
+                "paymentsIds": [payment["id"] for payment in added],
             },
         )
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from conftest import FIXTURES, REFERENCE_DIR, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import convert_order
+from orders_migrate.importplan.payments import ADD_PAYMENTS, NO_ADD_REFUND
 from orders_migrate.importplan.requests import (
     CREATE_FULFILLMENT,
     IMPORT_ORDER,
@@ -30,7 +31,12 @@ from orders_migrate.importplan.requests import (
 )
 from orders_migrate.importplan.required import REQUIRED, check_import
 from orders_migrate.importplan.writer import run_import_plan
-from orders_migrate.models.importing import CreateFulfillmentRequest, ImportOrderRequest, SetOrderNumberCounterRequest
+from orders_migrate.models.importing import (
+    AddPaymentsRequest,
+    CreateFulfillmentRequest,
+    ImportOrderRequest,
+    SetOrderNumberCounterRequest,
+)
 from orders_migrate.reader import Record
 from strategies import stores_order
 
@@ -54,6 +60,7 @@ REFUSED = {
 MODELS = {
     IMPORT_ORDER[1]: ImportOrderRequest,
     CREATE_FULFILLMENT[1]: CreateFulfillmentRequest,
+    ADD_PAYMENTS[1]: AddPaymentsRequest,
     SET_ORDER_NUMBER_COUNTER[1]: SetOrderNumberCounterRequest,
 }
 
@@ -106,7 +113,11 @@ def test_the_import_body_is_the_converted_order_without_what_import_order_does_n
     report = json.loads((tmp_path / "report.ndjson").read_text(encoding="utf-8"))
     dropped = {e["path"] for e in report["report"]["entries"] if e["kind"] == "dropped" and e.get("row") == "import-plan"}
     assert "$.id" in dropped
-    assert any("no payment is planned" in e["message"] for e in report["report"]["entries"])
+    # A partly paid order records no amount for its payment: Add Payments cannot take it, the report says so.
+    unpaid = [e for e in report["report"]["entries"] if e["path"] == "$.billingInfo" and e.get("row") == "import-plan"]
+    assert len(unpaid) == 1 and "requires a payment's amount" in unpaid[0]["message"]
+    assert "regularPaymentDetails.paymentMethod" in unpaid[0]["message"]
+    assert [r["path"] for r in plan].count(ADD_PAYMENTS[1]) == 0
     assert report["ref"] == plan[0]["ref"]
 
 
@@ -187,9 +198,68 @@ def test_each_required_path_is_checked_by_the_planner_and_the_model(required: st
         ImportOrderRequest.model_validate(body)
 
 
-def test_payments_are_a_hook_that_plans_none_yet() -> None:
+def _payments_as_sent(companion: dict[str, Any]) -> list[dict[str, Any]]:
+    """The companion's payments that have an amount, as Add Payments takes them (no formattedAmount)."""
+    out = []
+    for payment in companion["payments"]:
+        if "amount" in payment:
+            out.append({**payment, "amount": {"amount": payment["amount"]["amount"]}})
+    return out
+
+
+def test_a_paid_order_s_payment_follows_its_import_with_the_order_id_placeholder(tmp_path: Path) -> None:
+    source = FIXTURES / "stores" / "member_with_tax.json"
+    companion = load_json(FIXTURES / "companions" / "stores" / "member_with_tax.json")["orderTransactions"]
+    code, plan, _, err = plan_files(tmp_path, source)
+    assert code == 0, err
+    assert [r["ref"]["request"] for r in plan][:2] == ["import", "payment[0]"]
+    payment = plan[1]
+    assert (payment["method"], payment["path"]) == ("POST", "/ecom/v1/payments/orders/{orderId}/add-payment")
+    assert payment["body"] == {"orderId": "{orderId}", "payments": _payments_as_sent(companion)}
+    assert payment["body"]["payments"][0]["amount"] == {"amount": "269.79"}
+    assert payment["body"]["payments"][0]["regularPaymentDetails"]["providerTransactionId"] == "pi_EXAMPLE0000000000000001"
+    AddPaymentsRequest.model_validate(payment["body"])
+    assert "1 add-payment(s)" in err
+
+
+def test_a_gift_card_and_a_regular_payment_go_in_one_request_and_refunds_are_reported(tmp_path: Path) -> None:
+    source = FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json"
+    companion = load_json(FIXTURES / "companions" / "cases" / "gift_card_refunded.json")["orderTransactions"]
+    code, plan, _, err = plan_files(tmp_path, source, report=True)
+    assert code == 0, err
+    payments = [r for r in plan if r["path"] == ADD_PAYMENTS[1]]
+    assert len(payments) == 1
+    sent = payments[0]["body"]["payments"]
+    assert sent == _payments_as_sent(companion)
+    assert [sorted(k for k in p if k.endswith("Details")) for p in sent] == [
+        ["regularPaymentDetails"],
+        ["giftcardPaymentDetails"],
+    ]
+    report = json.loads((tmp_path / "report.ndjson").read_text(encoding="utf-8"))["report"]
+    refunds = [e for e in report["entries"] if e["path"].startswith("$.refunds[") and e.get("row") == "import-plan"]
+    assert [(e["path"], e["kind"], e["message"]) for e in refunds] == [
+        ("$.refunds[0]", "dropped", NO_ADD_REFUND),
+        ("$.refunds[1]", "dropped", NO_ADD_REFUND),
+    ]
+    assert "2 stored refund(s) not planned: Order Transactions publishes no method that adds a refund" in err
+
+
+def test_a_payment_without_an_amount_is_reported_and_the_others_planned(tmp_path: Path) -> None:
+    source = FIXTURES / "companions" / "cases" / "gift_card_whole_order.input.json"
+    _, plan, _, _ = plan_files(tmp_path, source, report=True)
+    sent = next(r for r in plan if r["path"] == ADD_PAYMENTS[1])["body"]["payments"]
+    assert sent == [{"amount": {"amount": "15"}, "giftcardPaymentDetails": {}}]
+    report = json.loads((tmp_path / "report.ndjson").read_text(encoding="utf-8"))["report"]
+    left = [e for e in report["entries"] if e["path"] == "$.billingInfo" and e.get("row") == "import-plan"]
+    assert len(left) == 1 and "createdDate" in left[0]["message"] and "regularPaymentDetails.status" in left[0]["message"]
+
+
+def test_an_unpaid_order_plans_no_payment() -> None:
     order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
-    assert payment_requests(convert_order(order), order) == []
+    order["paymentStatus"] = "NOT_PAID"
+    planned = payment_requests(convert_order(order, companions=True), order)
+    assert planned.requests == [] and [e.path for e in planned.entries] == ["$.billingInfo"]
+    assert payment_requests(convert_order(order), order).requests == []  # no companions: nothing to plan from
 
 
 def test_the_command_line(tmp_path: Path) -> None:
@@ -249,6 +319,12 @@ def test_a_generated_order_is_planned_as_a_valid_request_or_rejected_for_what_th
     assert planned.requests[0]["ref"] == {"source": "orders.ndjson", "line": 7, "record": "$", **stores_id, "request": "import"}
     for request in planned.requests:
         MODELS[request["path"]].model_validate(request["body"])
+    # Every payment of the order's Order Transactions is sent or reported, and every refund reported.
+    companion = convert_order(order, companions=True).companions.get("orderTransactions", {})
+    sent = [p for r in planned.requests if r["path"] == ADD_PAYMENTS[1] for p in r["body"]["payments"]]
+    unsent = [e for e in planned.entries if e.row == "import-plan" and "Add Payments" in e.message]
+    assert len(sent) + len(unsent) == len(companion.get("payments", []))
+    assert planned.refunds == len(companion.get("refunds", [])) == sum(e.message == NO_ADD_REFUND for e in planned.entries)
     again = plan_record(Record("orders.ndjson", 7, "$", order)).requests
     assert orjson.dumps(again) == orjson.dumps(planned.requests)  # same input, same plan
 
@@ -270,4 +346,4 @@ def test_a_value_the_request_model_refuses_rejects_the_order_before_anything_is_
 def test_orders_without_numbers_set_no_counter(tmp_path: Path) -> None:
     code, plan, _, _ = plan_files(tmp_path, FIXTURES / "stores" / "create_request_no_index.json")
     assert code == 0 and "number" not in plan[0]["body"]["order"]
-    assert [r["path"] for r in plan] == [IMPORT_ORDER[1]]
+    assert [r["path"] for r in plan] == [IMPORT_ORDER[1], ADD_PAYMENTS[1]]  # a payment, no counter

@@ -101,6 +101,13 @@ def test_send_imports_every_order_with_its_fulfillments_and_keeps_the_crosswalk(
         if request["ref"]["request"].startswith("fulfillment"):
             new_id = crosswalk[request["ref"]["storesOrderId"]]
             assert [f["lineItems"] for f in fake.fulfillments[new_id]] == [request["body"]["fulfillment"]["lineItems"]]
+    # Each order's payments reach the order its import made: the crosswalk filled {orderId} in path and body.
+    payments = [r for r in requests if r["ref"]["request"].startswith("payment")]
+    assert len(payments) >= 5  # the paid orders of PLANNABLE
+    for request in payments:
+        new_id = new_ids[Request(0, request["ref"], request["method"], request["path"], request["body"]).group]
+        assert [{k: v for k, v in p.items() if k != "id"} for p in fake.payments[new_id]] == request["body"]["payments"]
+    assert sum(len(p) for p in fake.payments.values()) == sum(len(r["body"]["payments"]) for r in payments)
     highest = max(int(r["body"]["order"]["number"]) for r in imports if "number" in r["body"]["order"])
     assert fake.counter == str(highest + 1)
     assert TOKEN not in log.read_text(encoding="utf-8") and TOKEN not in out
@@ -192,6 +199,7 @@ def test_undo_deletes_the_orders_the_log_created_and_only_once(plan: Path, tmp_p
         assert len(fake.requests) == before and all(i in dry[1] for i in created)
         code, out, _ = send(plan, url, log, "--undo")
         assert code == 0 and fake.orders == {} and set(fake.deleted) == created
+        assert fake.payments == {}  # an imported order goes with its payments
         before = len(fake.requests)
         again = send(plan, url, log, "--undo")
     assert again[0] == 0 and len(fake.requests) == before

@@ -455,11 +455,33 @@ def import_plan(
     mappings: MappingsFile = None,
 ) -> None:
     """Plan the eCommerce requests that import stored Stores orders into a Wix site: per order an Import
-    Order request and its fulfillments, then one Set Order Number Counter; orders Import Order would
-    refuse are reported (exit 1) and the rest planned."""
+    Order request, its payments and its fulfillments, then one Set Order Number Counter; orders Import
+    Order would refuse are reported (exit 1) and the rest planned."""
     from .importplan.writer import run_import_plan
 
     raise typer.Exit(run_import_plan(files, output, rejects, report_out, locale, plan=_plan(mappings)))
+
+
+@app.command()
+def requests(
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Stored Stores requests: NDJSON or a JSON array of {method, path, body}, or a HAR file; '-' reads stdin."
+        ),
+    ],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the eCommerce requests here (NDJSON), not stdout.")
+    ] = None,
+    report: Annotated[ReportFormat, typer.Option("--report", help="Report on stderr: text, json or none.")] = ReportFormat.text,
+    locale: LocaleOption = "en_US",
+    mappings: MappingsFile = None,
+) -> None:
+    """Translate stored Stores Orders API requests (Create Order, Update Order Email / Shipping Address, Get
+    Order, Query Orders, Create / Update / Delete Fulfillment) into the eCommerce requests that replace them."""
+    from .requests.command import run_requests
+
+    raise typer.Exit(run_requests(file, output, report.value, locale, plan=_plan(mappings, query=True)))
 
 
 @app.command()

@@ -61,6 +61,8 @@ class Table:
     order_fulfillments: tuple[Row, ...] = ()
     order_transactions: tuple[Row, ...] = ()
     webhooks: tuple[Mapping[str, Any], ...] = ()
+    # Stored Stores requests -> eCommerce requests (`orders-migrate requests`; checked by requests/routes.py).
+    requests: tuple[Mapping[str, Any], ...] = ()
     max_items: Mapping[Path, int] = field(default_factory=dict)
     payload_kinds: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     markers: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
@@ -132,6 +134,9 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
     webhooks = doc.get("webhooks") or []
     if not isinstance(webhooks, list) or not all(isinstance(w, dict) and isinstance(w.get("id"), str) for w in webhooks):
         raise MappingError(source, doc.get("__line__"), None, "'webhooks' must be a list of mappings, each with an 'id'")
+    requests = doc.get("requests") or []
+    if not isinstance(requests, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), str) for r in requests):
+        raise MappingError(source, doc.get("__line__"), None, "'requests' must be a list of mappings, each with an 'id'")
     return Table(
         source,
         required,
@@ -145,6 +150,7 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         order_fulfillments=rows["order_fulfillments"],
         order_transactions=rows["order_transactions"],
         webhooks=tuple(webhooks),
+        requests=tuple(requests),
         markers=markers,
         max_items={_path(k, source, None, None): int(v) for k, v in _strip(doc.get("max_items") or {}).items()},
         payload_kinds=_payload_kinds(doc.get("payload_kinds"), source),

@@ -12,5 +12,6 @@ published types (``@wix/auto_sdk_ecom_orders@1.0.300``: the ``importOrder`` sign
 
 required.py  what Import Order requires of an order, and what to do when the stored order lacks it
 requests.py  one stored record -> its Import Order, payment and Create Fulfillment requests; the counter
+payments.py  the Add Payments request from the order's Order Transactions; refunds reported (no Add Refund)
 writer.py    the command: every input's records planned into the plan, rejects and reports files
 """

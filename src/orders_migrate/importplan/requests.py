@@ -1,7 +1,7 @@
 """One stored record as the requests that import it: Import Order (the converted order without the fields
-an import does not take), its payments and its Create Fulfillment requests (with ``{orderId}`` for the id
-the import returns), checked against what Import Order requires and against the request models; and the
-Set Order Number Counter request that ends a plan.
+an import does not take), its Add Payments (payments.py) and its Create Fulfillment requests (with
+``{orderId}`` for the id the import returns), checked against what Import Order requires and against the
+request models; and the Set Order Number Counter request that ends a plan.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..reader import Record
 from ..report import ConversionError, Entry, Problem, describe
 from ..route import detect_webhook, is_ecom_event, is_jwt
 from ..webhook_jwt import decode_delivery
+from .payments import ADD_PAYMENTS, payment_requests
 from .required import check_import, present
 
 IMPORT_ORDER: Final = ("POST", "/ecom/v1/orders/import")
@@ -55,6 +56,7 @@ class PlannedOrder:
     number: int | None
     conversion: Conversion
     entries: list[Entry] = field(default_factory=list)
+    refunds: int = 0  # stored refunds the plan cannot add (Order Transactions has no Add Refund)
 
 
 class Rejected(Exception):
@@ -106,16 +108,6 @@ def _fulfillment_body(raw: Any, n: int, plan: Plan, locale: str) -> tuple[dict[s
     return {"orderId": ORDER_ID, "fulfillment": out}, entries, problems
 
 
-def payment_requests(conversion: Conversion, stores_order: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """The add-payment requests (``POST /ecom/v1/payments/orders/{orderId}/add-payment``) of one order,
-    as ``(method, path, body)``, to send after its import.
-
-    The hook for the companions feature (Order Transactions from the stored billingInfo, gift card and
-    refunds): until that lands no payment is planned, and each order's report says so.
-    """
-    return []
-
-
 def _ref(rec: Record, stores_id: str | None, request: str) -> dict[str, Any]:
     ref: dict[str, Any] = {"source": rec.source}
     if rec.line is not None:
@@ -148,7 +140,9 @@ def plan_record(rec: Record, plan: Plan | None = None, locale: str = DEFAULT_LOC
     plan = plan or default_plan()
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     stores_order = _stores_order(rec.payload, plan)
-    conversion = convert_order(stores_order, locale=locale, plan=plan, source=source)
+    # With its companions: the payments come from its Order Transactions, and the report then says what
+    # of them the plan carries instead of sending the user to fetch them.
+    conversion = convert_order(stores_order, locale=locale, plan=plan, source=source, companions=True)
     order = conversion.order
     stores_id = conversion.report.order_id
     problems = check_import(order)
@@ -156,17 +150,9 @@ def plan_record(rec: Record, plan: Plan | None = None, locale: str = DEFAULT_LOC
     ref = _ref(rec, stores_id, "import")
     requests: list[dict[str, Any]] = [{"ref": ref, "method": IMPORT_ORDER[0], "path": IMPORT_ORDER[1], "body": body}]
     payments = payment_requests(conversion, stores_order)
-    for n, (method, path, pay) in enumerate(payments):
+    for n, (method, path, pay) in enumerate(payments.requests):
         requests.append({"ref": _ref(rec, stores_id, f"payment[{n}]"), "method": method, "path": path, "body": pay})
-    if not payments:
-        entries.append(
-            Entry(
-                "fetch",
-                "$",
-                "no payment is planned for this order: add-payment requests come with the companions feature",
-                "import-plan",
-            )
-        )
+    entries.extend(payments.entries)
     raw_fulfillments = stores_order.get("fulfillments") if isinstance(stores_order, dict) else None
     if isinstance(raw_fulfillments, list):
         for n, raw in enumerate(raw_fulfillments):
@@ -188,6 +174,7 @@ def plan_record(rec: Record, plan: Plan | None = None, locale: str = DEFAULT_LOC
         int(number) if isinstance(number, str) and number.isdigit() else None,
         conversion,
         entries,
+        payments.refunds,
     )
 
 
@@ -195,11 +182,12 @@ def _model_problems(requests: list[dict[str, Any]]) -> list[Problem]:
     """What the request models refuse beyond a missing field (a value outside an enum, a size limit):
     Wix would refuse the request, so the order is rejected now rather than failing half-imported."""
     # Imported on first use: building the pydantic models is most of the package's import time.
-    from ..models.importing import CreateFulfillmentRequest, ImportOrderRequest
+    from ..models.importing import AddPaymentsRequest, CreateFulfillmentRequest, ImportOrderRequest
     from ..models.validate import model_problems
 
     problems: list[Problem] = []
     for request in requests:
+        refuser = "Import Order"
         if request["path"] == IMPORT_ORDER[1]:
             found = model_problems(ImportOrderRequest, request["body"])
         elif request["path"] == CREATE_FULFILLMENT[1]:
@@ -208,9 +196,12 @@ def _model_problems(requests: list[dict[str, Any]]) -> list[Problem]:
                 Problem(f"$.fulfillments[{n}]" + p.path.removeprefix("$.fulfillment"), p.message)
                 for p in model_problems(CreateFulfillmentRequest, request["body"])
             ]
+        elif request["path"] == ADD_PAYMENTS[1]:
+            refuser = "Add Payments"
+            found = model_problems(AddPaymentsRequest, request["body"])
         else:
             found = []
-        problems.extend(Problem(p.path, f"Import Order would refuse it: {p.message}") for p in found)
+        problems.extend(Problem(p.path, f"{refuser} would refuse it: {p.message}") for p in found)
     return problems
 
 

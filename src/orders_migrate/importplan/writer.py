@@ -17,6 +17,7 @@ from ..money import DEFAULT_LOCALE
 from ..reader import ReadError, Record, read_bytes, read_records
 from ..report import ConversionError, Problem
 from ..sources import expand_inputs
+from .payments import ADD_PAYMENTS
 from .requests import CREATE_FULFILLMENT, MAX_ORDER_NUMBER_COUNTER, Rejected, counter_request, plan_record
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 1
@@ -75,7 +76,7 @@ def run_import_plan(
     report_lines: list[bytes] = []
     seen: dict[str, str] = {}
     highest: int | None = None
-    orders = requests = fulfillments = 0
+    orders = requests = fulfillments = payments = refunds = 0
     failed = 0
 
     def reject(rec: Record | ReadError, problems: list[Problem], stores_id: str | None) -> None:
@@ -125,6 +126,9 @@ def run_import_plan(
                 requests += 1
                 if request["path"] == CREATE_FULFILLMENT[1]:
                     fulfillments += 1
+                elif request["path"] == ADD_PAYMENTS[1]:
+                    payments += 1
+            refunds += planned.refunds
             if planned.number is not None:
                 highest = planned.number if highest is None else max(highest, planned.number)
             if report_out is not None:
@@ -148,7 +152,12 @@ def run_import_plan(
             return EXIT_BAD_INPUT
     err.write(
         f"orders-migrate import-plan: {orders} order(s) planned in {requests} request(s) "
-        f"({orders} import(s), {fulfillments} fulfillment(s), {requests - orders - fulfillments} other); "
-        f"{failed} rejected\n"
+        f"({orders} import(s), {payments} add-payment(s), {fulfillments} fulfillment(s), "
+        f"{requests - orders - payments - fulfillments} other); {failed} rejected\n"
     )
+    if refunds:
+        err.write(
+            f"orders-migrate import-plan: {refunds} stored refund(s) not planned: Order Transactions publishes no "
+            "method that adds a refund (each is in the report; the imported orders' balanceSummary keeps the refunded totals)\n"
+        )
     return EXIT_BAD_INPUT if failed else EXIT_OK

@@ -2,18 +2,19 @@
 
 Written from ``@wix/auto_sdk_ecom_orders@1.0.300`` (``ImportOrderRequest``, ``SetOrderNumberCounterRequest``,
 ``BulkDeleteImportedOrdersRequest`` in ``build/cjs/meta.d.ts``; the ``importOrder`` signature's required
-paths) and ``@wix/auto_sdk_ecom_order-fulfillments@1.0.65`` (``CreateFulfillmentRequest``). The order
+paths), ``@wix/auto_sdk_ecom_order-fulfillments@1.0.65`` (``CreateFulfillmentRequest``) and
+``@wix/auto_sdk_ecom_order-transactions@1.0.108`` (``AddPaymentsRequest``). The order
 model is the eCommerce one with Import Order's required fields made required; an order to import has
 no ``id`` (an id would overwrite an imported order) and no ``imported`` flag (Import Order sets it).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from .common import Decimal, WireModel
+from .common import Amount, DateTime, Decimal, WireModel
 from .ecom import (
     AddressWithContact,
     CatalogReference,
@@ -106,3 +107,66 @@ class NewFulfillment(WireModel):
 class CreateFulfillmentRequest(WireModel):
     orderId: Annotated[str, Field(min_length=1)]
     fulfillment: NewFulfillment
+
+
+# Order Transactions (``@wix/auto_sdk_ecom_order-transactions@1.0.108``): ``AddPaymentsRequest`` and
+# the ``addPayments`` signature's required paths (orderId, payments, payments.amount, one of the
+# payment-details kinds). A payment to add has no id and no updatedDate: Wix gives them.
+TransactionStatus = Literal[
+    "UNDEFINED",
+    "APPROVED",
+    "PENDING",
+    "PENDING_MERCHANT",
+    "CANCELED",
+    "DECLINED",
+    "REFUNDED",
+    "PARTIALLY_REFUNDED",
+    "AUTHORIZED",
+    "VOIDED",
+]
+
+
+class PaymentAmount(WireModel):
+    amount: Amount
+
+
+class RegularPaymentDetails(WireModel):
+    paymentOrderId: Annotated[str, Field(max_length=100)] | None = None
+    gatewayTransactionId: Annotated[str, Field(max_length=100)] | None = None
+    paymentMethod: Annotated[str, Field(max_length=150)] | None = None
+    providerTransactionId: Annotated[str, Field(max_length=100)] | None = None
+    offlinePayment: bool | None = None
+    status: TransactionStatus | None = None
+    savedPaymentMethod: bool | None = None
+
+
+class GiftCardPaymentDetails(WireModel):
+    giftCardPaymentId: Annotated[str, Field(max_length=100)] | None = None
+    appId: str | None = None
+    obfuscatedCode: Annotated[str, Field(max_length=30)] | None = None
+
+
+class NewPayment(WireModel):
+    id: None = None
+    updatedDate: None = None
+    amount: PaymentAmount
+    regularPaymentDetails: RegularPaymentDetails | None = None
+    giftcardPaymentDetails: GiftCardPaymentDetails | None = None
+    createdDate: DateTime | None = None
+    refundDisabled: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_details(self) -> NewPayment:
+        kinds = [
+            k
+            for k in ("regularPaymentDetails", "giftcardPaymentDetails", "membershipPaymentDetails")
+            if getattr(self, k, None) is not None
+        ]
+        if len(kinds) != 1:
+            raise ValueError(f"a payment takes exactly one of regular, gift-card or membership details, got {len(kinds)}")
+        return self
+
+
+class AddPaymentsRequest(WireModel):
+    orderId: Annotated[str, Field(min_length=1)]
+    payments: Annotated[list[NewPayment], Field(min_length=1, max_length=50)]
