@@ -183,7 +183,11 @@ def _transactions_event(
     refunds = built["orderTransactions"]["refunds"] if isinstance(built, dict) else []
     order = payload.get("order")
     raw = order.get("refunds") if isinstance(order, dict) else None
-    parts = [
+    # The whole companion by the order_transactions rows (its payments from order.billingInfo and the
+    # totals), then each refund by the refund rows, which name its leaves more closely.
+    whole = built.get("orderTransactions") if isinstance(built, dict) else None
+    parts = [_Part(render_steps((*container, "orderTransactions")), plan.table.order_transactions, order, whole, "$.order")]
+    parts += [
         _Part(
             render_steps((*container, "orderTransactions", "refunds", n)), plan.table.refund, raw[n], out, f"$.order.refunds[{n}]"
         )
