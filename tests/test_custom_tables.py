@@ -14,7 +14,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import ConversionError, compile_table, convert_order, default_plan, load_table
-from orders_migrate.engine import Plan, plan_of
+from orders_migrate.engine import MappingError, Plan, plan_of
 from orders_migrate.engine.table import default_table_text
 
 COUPON = FIXTURES / "stores" / "coupon_partially_fulfilled.json"  # paymentStatus PARTIALLY_PAID
@@ -228,3 +228,107 @@ def test_a_custom_plan_reaches_a_spawned_process() -> None:
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         status, compiled_there = pool.submit(_payment_status_in_this_process, plan, load_json(COUPON)).result(timeout=120)
     assert status == "PAID" and compiled_there
+
+
+# ---- aliases: undocumented values the user maps to documented ones (issue 14, item 6) ------------------
+
+ALIASES = """
+aliases:
+  - path: buyerInfo.identityType
+    values: {NON-MEMBER: CONTACT}
+  - path: lineItems[i].lineItemType
+    values: {PHYSICAL_ITEM: PHYSICAL}
+"""
+
+
+def _aliased_plan(section: str = ALIASES) -> Plan:
+    return plan_of(_table("aliases: []\n", section.lstrip("\n")), "ours.yaml")
+
+
+def _undocumented_order() -> dict[str, Any]:
+    order = load_json(COUPON)
+    order["buyerInfo"]["identityType"] = "NON-MEMBER"
+    order["lineItems"][0]["lineItemType"] = "PHYSICAL_ITEM"
+    return order
+
+
+def test_the_shipped_table_has_no_aliases() -> None:
+    assert default_plan().table.aliases == () and default_plan().aliases is None
+
+
+def test_an_alias_converts_an_undocumented_value_as_the_documented_one_and_says_so() -> None:
+    order = _undocumented_order()
+    before = json.dumps(order)
+    result = convert_order(order, plan=_aliased_plan())
+    assert json.dumps(order) == before, "the caller's order is not changed"
+    # Exactly what the documented values give.
+    documented = load_json(COUPON)
+    documented["buyerInfo"]["identityType"] = "CONTACT"
+    documented["lineItems"][0]["lineItemType"] = "PHYSICAL"
+    assert result.order == convert_order(documented, plan=_aliased_plan()).order
+    aliased = [(e.path, e.message) for e in result.report.entries if e.kind == "aliased"]
+    assert aliased == [
+        (
+            "$.buyerInfo.identityType",
+            "'NON-MEMBER' is not a documented Stores value; converted as 'CONTACT' by the table's aliases",
+        ),
+        (
+            "$.lineItems[0].lineItemType",
+            "'PHYSICAL_ITEM' is not a documented Stores value; converted as 'PHYSICAL' by the table's aliases",
+        ),
+    ]
+    assert not [e for e in result.report.entries if e.kind == "unknown_value"]
+
+
+def test_without_an_alias_the_value_stays_unknown() -> None:
+    result = convert_order(_undocumented_order())
+    unknown = {e.path for e in result.report.entries if e.kind == "unknown_value"}
+    assert {"$.buyerInfo.id", "$.lineItems[0].lineItemType"} <= unknown
+    assert "itemType" not in result.order["lineItems"][0]
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        (
+            "aliases:\n  - path: buyerInfo.identityType\n    values: {NON-MEMBER: VISITOR}\n",
+            "'VISITOR' is not a documented value",
+        ),
+        ("aliases:\n  - path: buyerInfo.identityType\n    values: {MEMBER: CONTACT}\n", "'MEMBER' is documented already"),
+        ("aliases:\n  - path: buyerNote\n    values: {a: b}\n", "no row lists the documented values of buyerNote"),
+        ("aliases:\n  - path: buyerInfo.identityType\n", "each alias needs 'path'"),
+        ("aliases: {NON-MEMBER: CONTACT}\n", "'aliases' must be a list"),
+    ],
+)
+def test_a_bad_alias_is_refused_as_the_table_loads(section: str, message: str) -> None:
+    with pytest.raises(MappingError) as exc:
+        _aliased_plan(section)
+    assert message in str(exc.value)
+    assert "ours.yaml" in str(exc.value)
+
+
+def test_an_alias_is_used_by_the_command_with_mappings(tmp_path: Path) -> None:
+    table = tmp_path / "ours.yaml"
+    table.write_text(_table("aliases: []\n", ALIASES.lstrip("\n")), encoding="utf-8")
+    order = tmp_path / "order.json"
+    order.write_text(json.dumps(_undocumented_order()), encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orders_migrate",
+            "convert",
+            str(order),
+            "--mappings",
+            str(table),
+            "-o",
+            str(tmp_path / "out.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "aliased        $.buyerInfo.identityType" in proc.stderr
+    assert json.loads((tmp_path / "out.json").read_text())["lineItems"][0]["itemType"] == {"preset": "PHYSICAL"}

@@ -16,6 +16,7 @@ Kind = Literal[
     "unverified",
     "invalid",
     "passed_through",
+    "aliased",
 ]
 
 KINDS: tuple[str, ...] = get_args(Kind)

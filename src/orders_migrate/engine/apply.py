@@ -109,6 +109,8 @@ def _convert(
         payload, moved = plan.velo.apply(payload, ctx)
         order_id = payload.get("id") if isinstance(payload.get("id"), str) else None
     first_plan_entry = len(ctx.entries)
+    if plan.aliases is not None:  # after the dialect: an alias names a field as the rows read it
+        payload = plan.aliases.apply(payload, ctx)
     if currency is None and is_empty(payload.get("currency")):
         ctx.report("not_derivable", "$.currency", "the order has no currency: Price objects carry no formattedAmount", None)
     for step in plan.steps:

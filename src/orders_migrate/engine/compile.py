@@ -15,6 +15,7 @@ from typing import Any
 
 from ..paths import Each, Path, parse
 from ..report import Entry
+from .aliases import compile_aliases
 from .conformance import model_problems
 from .context import Spec, Step
 from .dialect import compile_velo
@@ -321,6 +322,7 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
         generate,
         tuple(dict.fromkeys(code)),  # two places an address occurs may generate the very same code
         companions,
+        compile_aliases(table),
     )
 
 

@@ -12,6 +12,7 @@ from ..money import DEFAULT_LOCALE
 from ..paths import Path
 from ..report import Entry
 from . import apply
+from .aliases import Aliases
 from .apply import AddressConversion, Conversion
 from .context import Step
 from .dialect import Dialect, Normaliser
@@ -53,6 +54,7 @@ class Plan:
     generate: bool = True
     code: tuple[tuple[str, str], ...] = ()  # (file name in tracebacks, generated source), in compile order
     companions: Mapping[str, Section] = field(default_factory=dict)  # by COMPANION_SECTIONS name
+    aliases: Aliases | None = None  # the table's aliases of undocumented values, applied before the rows
 
     def __reduce__(self) -> tuple[Callable[[str, str, bool], Plan], tuple[str, str, bool]]:
         """A plan travels as its table's text (to a worker process, say) and is compiled again there,

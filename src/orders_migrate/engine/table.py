@@ -63,6 +63,8 @@ class Table:
     webhooks: tuple[Mapping[str, Any], ...] = ()
     # Stored Stores requests -> eCommerce requests (`orders-migrate requests`; checked by requests/routes.py).
     requests: tuple[Mapping[str, Any], ...] = ()
+    # Undocumented values seen in stored data -> the documented Stores value each stands for (aliases.py).
+    aliases: tuple[Mapping[str, Any], ...] = ()
     max_items: Mapping[Path, int] = field(default_factory=dict)
     payload_kinds: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     markers: Mapping[str, tuple[Path, ...]] = field(default_factory=dict)
@@ -137,6 +139,11 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
     requests = doc.get("requests") or []
     if not isinstance(requests, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), str) for r in requests):
         raise MappingError(source, doc.get("__line__"), None, "'requests' must be a list of mappings, each with an 'id'")
+    aliases = doc.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, dict) for a in aliases):
+        raise MappingError(
+            source, doc.get("__line__"), None, "'aliases' must be a list of mappings, each a 'path' and its 'values'"
+        )
     return Table(
         source,
         required,
@@ -151,6 +158,7 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
         order_transactions=rows["order_transactions"],
         webhooks=tuple(webhooks),
         requests=tuple(requests),
+        aliases=tuple(aliases),
         markers=markers,
         max_items={_path(k, source, None, None): int(v) for k, v in _strip(doc.get("max_items") or {}).items()},
         payload_kinds=_payload_kinds(doc.get("payload_kinds"), source),
