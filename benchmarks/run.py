@@ -285,7 +285,19 @@ def breakdown(lines: list[bytes]) -> dict[str, float]:
             len(results),
         ),
     }
-    return {name: best_of(3, fn) / max(count, 1) * 1e6 for name, (fn, count) in steps.items()}
+    found = {name: best_of(3, fn) / max(count, 1) * 1e6 for name, (fn, count) in steps.items()}
+    # The Velo orders and their REST form share every amount text, so whichever runs second finds the
+    # amount memos warm (or cleared by the other's new texts): the two are run alternately, best of each.
+    velo_name, rest_name = f"  of which Velo orders ({len(velo)})", "  the same Velo orders in their REST form"
+    pair = {velo_name: (steps[velo_name][0], []), rest_name: (steps[rest_name][0], [])}
+    for _ in range(5):
+        for fn, times in pair.values():
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    for name, (_, times) in pair.items():
+        found[name] = min(times) / max(steps[name][1], 1) * 1e6
+    return found
 
 
 def _descendants(root: int) -> list[int]:
