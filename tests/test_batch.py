@@ -290,7 +290,7 @@ def test_resume_refuses_a_different_command(tmp_path: Path) -> None:
     assert killed.returncode == -signal.SIGKILL
     proc = cli("convert", str(src), "-o", str(out), "--locale", "de_DE", "--resume")
     assert proc.returncode == 2
-    assert "different command (--locale differ)" in proc.stderr.decode()  # it names what differs
+    assert "different command (--locale differs)" in proc.stderr.decode()  # it names what differs
     assert cli("convert", str(src), "--resume").returncode == 2  # nothing to resume on stdout
 
 

@@ -180,7 +180,7 @@ def test_the_filter_is_part_of_the_checkpoint(tmp_path: Path) -> None:
     killed = cli(*common, "--filter", '{"paymentStatus": "PAID"}', env={KILL_AFTER_ENV: "2"})
     assert killed.returncode == -signal.SIGKILL
     other = cli(*common, "--filter", '{"paymentStatus": "NOT_PAID"}', "--resume")
-    assert other.returncode == 2 and "different command (--filter differ)" in other.stderr.decode()
+    assert other.returncode == 2 and "different command (--filter differs)" in other.stderr.decode()
     same = cli(*common, "--filter", '{"paymentStatus":"PAID"}', "--resume")  # the same filter, spaced otherwise
     assert same.returncode == 0, same.stderr
     assert [json.loads(line)["number"] for line in out.read_text().splitlines()] == ["20001", "20003", "20005", "20007"]

@@ -244,7 +244,7 @@ def convert(
             "--from-sql",
             metavar="URL",
             help="Read the orders from a database table instead of files (sqlite:///FILE, postgresql://...; "
-            "needs orders-migrate[sql]): with --table, --column, --key, and -o URL --to-table.",
+            "needs orders-migrate\\[sql]): with --table, --column, --key, and -o URL --to-table.",
         ),
     ] = None,
     table: Annotated[str | None, typer.Option("--table", help="With --from-sql: the table to read.")] = None,

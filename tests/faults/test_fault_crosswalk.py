@@ -227,3 +227,13 @@ def test_line_item_ids_are_unique_within_an_ecommerce_order_passed_through(tmp_p
     code, out, err = convert(path, strict=True)
     assert (code, out) == (1, b"")
     assert f"{path}::$.lineItems[1].id: {message}\n" in err
+
+
+def test_stdin_says_it_is_not_crosswalked(tmp_path: Path) -> None:
+    # Read once, stdin cannot be in the first pass: the run says so instead of letting the flag look applied.
+    old, new = order("A", 1, "2024-01-01T00:00:00Z", "old"), order("A", 1, "2024-02-01T00:00:00Z", "new")
+    data = write_ndjson(tmp_path / "in.ndjson", [old, new]).read_bytes()
+    proc = cli("convert", "-", "--crosswalk", "--report", "none", stdin=data)
+    assert proc.returncode == 0
+    assert "stdin streams once: its orders are converted without the crosswalk" in proc.stderr.decode()
+    assert out_notes(proc.stdout) == [("A", "old"), ("A", "new")]

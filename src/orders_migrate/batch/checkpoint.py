@@ -134,7 +134,7 @@ class Checkpoint:
             differ = [name for name in now if then.get(name, now[name]) != now[name]]
             what = ", ".join(differ) if differ else "inputs or options"
             raise UsageError(
-                f"cannot resume: {shown} was written by a different command ({what} differ); "
+                f"cannot resume: {shown} was written by a different command ({what} {'differ' if len(differ) != 1 else 'differs'}); "
                 "run it again without --resume to start over"
             )
         self.digests = InputDigests.verified(self.inputs, state.get("inputs"), Position(*state["position"]))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Any
 
-from ..outfiles import RunLock, StdoutClosed, UsageError, WriteError, display_name, quiet_stdout
+from ..outfiles import RunLock, StdoutClosed, UsageError, WriteError, display_name, is_stream, quiet_stdout
 from ..progress import Stats, make_progress
 from ..sinks import StreamSink
 from ..sources import Item, Position, input_size, read_items
@@ -150,6 +150,10 @@ class Run:
             known = self.run_state.load(self.outputs.note if not done else lambda text: None)
         if done or not (cfg.crosswalk or self.run_state is not None):
             return None
+        streamed = [i.name for i in layout.inputs if i.name == "-" or is_stream(i.name)]
+        if streamed:  # read once, so never in the first pass: say so rather than let the flag look applied
+            shown = "stdin" if streamed[0] == "-" else streamed[0]
+            self.outputs.note(f"{shown} streams once: its orders are converted without the crosswalk (--crosswalk, --state)")
         crosswalk = decide(layout.inputs, scan(layout.inputs, cfg.plan, cfg.kind), known)
         if self.checkpoint is not None:
             if state is not None:

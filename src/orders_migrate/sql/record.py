@@ -73,5 +73,5 @@ class RunRecord:
         differ = [name for name in now if then.get(name) != now[name]]
         if differ:
             raise UsageError(
-                f"cannot resume: {target} was written by a different command ({', '.join(differ)} differ); drop it to start over"
+                f"cannot resume: {target} was written by a different command ({', '.join(differ)} {'differ' if len(differ) > 1 else 'differs'}); drop it to start over"
             )
