@@ -327,6 +327,7 @@ def test_a_target_that_holds_rows_needs_resume_and_a_foreign_table_is_refused(tm
     assert in_process(url, "bodies", "body", "id", url, "converted")[0] == 0
     code, err = in_process(url, "bodies", "body", "id", url, "converted")
     assert code == 2 and "converted already holds rows of a run: --resume continues it" in err
+    assert "to start over, drop converted, converted_rejects and converted_run" in err
     code, err = in_process(url, "bodies", "body", "id", url, "converted", resume=True, report="none")
     assert code == 0 and "resuming after bodies row 4 (id 4): 4 order(s) already in converted" in err
     assert rows(url, "SELECT count(*) FROM converted") == [(4,)]

@@ -100,7 +100,8 @@ class SqlSink:
         if held and not resume:
             raise UsageError(
                 f"{self.name} already holds rows of a run: --resume continues it; to start over, drop {self.name}"
-                + (f" and {self.rejects_name}" if self.rejects_name else "")
+                + (f", {self.rejects_name}" if self.rejects_name else "")
+                + f" and {self.name}_run"  # the run's record (record.py), which a new run would be checked against
             )
         try:
             for table in tables:
