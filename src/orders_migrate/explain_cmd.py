@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import sys
 from typing import IO, Any
 
@@ -12,7 +11,7 @@ import orjson
 from .engine import Plan, default_plan
 from .explain import Ledger, explain_order
 from .outfiles import display_name, write_out
-from .reader import ReadError, Record, read_bytes, read_records
+from .reader import ReadError, Record, read_input, read_records
 from .report import ConversionError, Problem
 from .route import route
 from .webhooks import refuse_unsigned
@@ -77,14 +76,9 @@ def run_explain(
     if kind is not None and kind not in kinds:
         err.write(f"orders-migrate: --kind {kind}: not a kind explain reads (one of {', '.join(kinds)})\n")
         return EXIT_USAGE
-    if file != "-" and not os.path.exists(file):
-        err.write(f"orders-migrate: {source}: no such file\n")
-        return EXIT_USAGE
-    try:
-        data = read_bytes(file)
-    except OSError as exc:
-        err.write(f"{source}::$: cannot read: {exc.strerror or exc}\n")
-        return EXIT_BAD_INPUT
+    data = read_input(file, source, err)
+    if isinstance(data, int):
+        return data
     found = list(read_records(file, data, kind if kind not in ("order", QUERY) else None, source=source, plan=plan))
     for item in found:
         if isinstance(item, ReadError):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
@@ -47,6 +48,19 @@ def read_bytes(name: str) -> bytes:
     if name == "-":
         return sys.stdin.buffer.read()
     return FsPath(name).read_bytes()
+
+
+def read_input(name: str, source: str, err: IO[str]) -> bytes | int:
+    """A one-file command's input as read, or its exit code after one line saying why not: a missing file
+    is a usage error (2), one that cannot be read a bad input (1)."""
+    if name != "-" and not os.path.exists(name):
+        err.write(f"orders-migrate: {source}: no such file\n")
+        return 2
+    try:
+        return read_bytes(name)
+    except OSError as exc:
+        err.write(f"{source}::$: cannot read: {exc.strerror or exc}\n")
+        return 1
 
 
 def read_records(

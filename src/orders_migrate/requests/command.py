@@ -6,7 +6,6 @@ named with its place in the file and the rest go on (exit 1).
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import IO, Any
 
@@ -16,7 +15,7 @@ from ..batch.chunks import write_decimal
 from ..engine import Plan, default_plan
 from ..money import DEFAULT_LOCALE
 from ..outfiles import WriteError, display_name, write_atomically
-from ..reader import read_bytes
+from ..reader import read_input
 from ..render import report_json, report_text
 from ..report import ConversionError, Entry, Problem, Report
 from .convert import OPS, Call
@@ -82,14 +81,9 @@ def run_requests(
     err = stderr if stderr is not None else sys.stderr
     plan = plan or default_plan()
     source = "<stdin>" if file == "-" else display_name(file)
-    if file != "-" and not os.path.exists(file):
-        err.write(f"orders-migrate: {source}: no such file\n")
-        return EXIT_USAGE
-    try:
-        data = read_bytes(file)
-    except OSError as exc:
-        err.write(f"{source}::$: cannot read: {exc.strerror or exc}\n")
-        return EXIT_BAD_INPUT
+    data = read_input(file, source, err)
+    if isinstance(data, int):
+        return data
     routes = compile_routes(plan.table, frozenset(OPS))
     lines: list[bytes] = []
     reports: list[Report] = []

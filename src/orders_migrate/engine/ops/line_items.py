@@ -264,10 +264,17 @@ def _emit_pair_loop(g: CodeBuilder, at: int, items: str, keys: tuple[str, str], 
         g.emit(at + 1 + (0 < n < len(add) - 1), line)
 
 
-def _pair_helper(src: CodeBuilder, rc: RowCode, stem: str, step: ReadStep, body: Callable[[CodeBuilder, list[str]], str]) -> bool:
-    """A generated helper ``stem(a, b, c, out, ctx, idx)`` of the values the scope read: ``body`` spells
-    the common case into ``r`` and ``ok`` and returns when ``r`` is to be written; where the case is not
-    common, the step's ``run`` is called, which words every problem."""
+def _pair_helper(
+    src: CodeBuilder,
+    rc: RowCode,
+    stem: str,
+    step: ReadStep,
+    kinds: tuple[str, str, str],
+    body: Callable[[CodeBuilder, list[str]], str],
+) -> bool:
+    """A generated helper ``stem(a, b, c, out, ctx, idx)`` of the values the scope read: when each is absent
+    or of its class in ``kinds``, ``body`` spells the common case into ``r`` and ``ok`` and returns when
+    ``r`` is to be written; otherwise the step's ``run`` is called, which words every problem."""
     if any(len(ps) > 1 for ps in step.paths) or not all(p.plain for ps in step.paths for p in ps):
         return False
     (target,) = step.spec.one_write()
@@ -278,6 +285,7 @@ def _pair_helper(src: CodeBuilder, rc: RowCode, stem: str, step: ReadStep, body:
     g = CodeBuilder()
     g.names = src.names
     g.counter = src.counter
+    g.emit_if(1, [f"({a} is MISSING or {a}.__class__ is {kind})" for a, kind in zip(args, kinds, strict=True)], "and")
     written = body(g, args)
     g.emit(2, "if ok:")
     g.emit(3, f"if {written}:")
@@ -302,15 +310,6 @@ def emit_description_lines(src: CodeBuilder, rc: RowCode) -> bool:
 
     def body(g: CodeBuilder, args: list[str]) -> str:
         a, b, c = args
-        g.emit_if(
-            1,
-            [
-                f"({a} is MISSING or {a}.__class__ is list)",
-                f"({b} is MISSING or {b}.__class__ is list)",
-                f"({c} is MISSING or {c}.__class__ is str)",
-            ],
-            "and",
-        )
         g.emit(2, "r = []")
         g.emit(2, "ok = True")
 
@@ -337,7 +336,7 @@ def emit_description_lines(src: CodeBuilder, rc: RowCode) -> bool:
             g.emit(3 + (0 < n < len(note) - 1), text)
         return f"{a} is not MISSING or {b} is not MISSING or r"
 
-    return _pair_helper(src, rc, "description_lines", step, body)
+    return _pair_helper(src, rc, "description_lines", step, ("list", "list", "str"), body)
 
 
 def emit_catalog_options(src: CodeBuilder, rc: RowCode) -> bool:
@@ -349,15 +348,6 @@ def emit_catalog_options(src: CodeBuilder, rc: RowCode) -> bool:
 
     def body(g: CodeBuilder, args: list[str]) -> str:
         a, b, c = args
-        g.emit_if(
-            1,
-            [
-                f"({a} is MISSING or {a}.__class__ is list)",
-                f"({b} is MISSING or {b}.__class__ is str)",
-                f"({c} is MISSING or {c}.__class__ is list)",
-            ],
-            "and",
-        )
         g.emit(2, "r = {}")
         g.emit(2, "ok = True")
         g.emit(2, f"if {a} is not MISSING:")
@@ -372,7 +362,7 @@ def emit_catalog_options(src: CodeBuilder, rc: RowCode) -> bool:
         g.emit(4, "r['customTextFields'] = t")
         return "r.get('options') or 'variantId' in r or 'customTextFields' in r"
 
-    return _pair_helper(src, rc, "catalog_options", step, body)
+    return _pair_helper(src, rc, "catalog_options", step, ("list", "str", "list"), body)
 
 
 def op_discount_scope(spec: Spec) -> Step:
