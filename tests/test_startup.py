@@ -50,20 +50,36 @@ def test_checking_an_ecommerce_file_compiles_no_rows() -> None:
     # Telling the records apart needs the table's markers and webhook shapes, not its generated code.
     order = next(p for p in sorted((ROOT / "fixtures" / "ecom").glob("*.json")) if not p.name.endswith(".report.json"))
     code = (
-        "from orders_migrate.check import check_file; from orders_migrate.engine import default_plan; "
-        f"r = check_file({str(order)!r}); print(r.orders, len(r.findings), default_plan.cache_info().currsize)"
+        "import sys; from orders_migrate.check import check_file; "
+        f"r = check_file({str(order)!r}); print(r.orders, len(r.findings), 'orders_migrate.engine.compile' in sys.modules, "
+        "'orders_migrate.engine.ops' in sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120, text=True)
-    assert proc.stdout.split() == ["1", "0", "0"]
+    assert proc.stdout.split() == ["1", "0", "False", "False"]  # not even the operations are imported
 
 
 def test_the_cli_lists_its_webhook_kinds_without_compiling_rows() -> None:
     code = (
-        "import typer.main, orders_migrate.cli as c; from orders_migrate.engine import default_plan; "
-        "typer.main.get_command(c.app); print(default_plan.cache_info().currsize)"
+        "import sys, typer.main, orders_migrate.cli as c; "
+        "typer.main.get_command(c.app); print('orders_migrate.engine.compile' in sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120, text=True)
-    assert proc.stdout.split() == ["0"]
+    assert proc.stdout.split() == ["False"]
+
+
+def test_a_name_of_the_engine_loads_its_own_module_on_first_use() -> None:
+    loaded = _loaded_after("from orders_migrate.engine import Routing, default_routing; default_routing()")
+    assert "orders_migrate.engine.routing" in loaded
+    assert "orders_migrate.engine.compile" not in loaded
+    loaded = _loaded_after("from orders_migrate.engine import default_plan")
+    assert "orders_migrate.engine.compile" in loaded
+
+
+def test_the_engine_refuses_a_name_it_does_not_have() -> None:
+    import orders_migrate.engine as engine
+
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = engine.nothing
 
 
 def test_a_batch_off_a_terminal_never_loads_rich() -> None:

@@ -15,13 +15,12 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .convert import convert_parsed_order
-from .engine import Plan, default_routing
 from .engine.detect import mixed_keys
+from .engine.routing import default_routing
 from .jsonio import describe_error, json_dumps_exact, loads
 from .models.validate import COMPANION_MODELS, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
@@ -29,7 +28,9 @@ from .paths import get, parse, parse_rendered
 from .reader import NDJSON_SUFFIXES
 from .report import ConversionError, Problem
 from .route import payload_records, route
-from .webhooks import convert_parsed_webhook
+
+if TYPE_CHECKING:
+    from .engine.plan import Plan
 
 JSON_SUFFIXES = frozenset({".json"}) | NDJSON_SUFFIXES
 
@@ -263,6 +264,8 @@ def _check_companions(
     if not fix:
         result.findings.append(Finding(where, at, STORES_MESSAGE))
         return True
+    from .convert import convert_parsed_order  # --fix converts: checking alone compiles no rows
+
     try:
         conversion = convert_parsed_order(order, locale=locale, validate=True, plan=plan, companions=True)
     except ConversionError as exc:
@@ -298,6 +301,9 @@ def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileChe
 def _convert(
     payload: Any, locale: str, plan: Plan | None, replacements: list[tuple[str, Any]], prefix: str, webhook: str | None = None
 ) -> list[Problem]:
+    from .convert import convert_parsed_order  # only a Stores record is converted: an eCommerce one needs no rows
+    from .webhooks import convert_parsed_webhook
+
     try:
         if webhook is None:
             conversion = convert_parsed_order(payload, locale=locale, validate=True, plan=plan)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from babel import Locale, UnknownLocaleError
 
 from . import __version__
 from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS
-from .engine import Plan, default_routing, plan_from_file
+from .engine.routing import default_routing
 from .engine.table import MappingError
 from .webhook_jwt import load_public_key
+
+if TYPE_CHECKING:
+    from .engine.plan import Plan
 
 app = typer.Typer(
     name="orders-migrate",
@@ -109,6 +112,8 @@ def _plan(mappings: str | None, query: bool = False) -> Plan | None:
     error (exit 2) naming the file, the line and the row."""
     if mappings is None:
         return None
+    from .engine.compile import plan_from_file  # a user's table is compiled; the default one on first use
+
     try:
         plan = plan_from_file(mappings)
         if query:

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .engine import Plan, default_plan
 from .jsonio import dumps, load_record
 from .paths import key_step
 from .report import ConversionError, describe
 
 if TYPE_CHECKING:
+    from .engine.plan import Plan
     from .query.fields import QueryField
 
 OPERATORS = ("$eq", "$ne", "$hasSome", "$hasAll", "$lt", "$lte", "$gt", "$gte", "$contains", "$startsWith")
@@ -55,7 +55,11 @@ class OrderFilter:
 
     def matches(self, order: dict[str, Any], plan: Plan | None = None) -> bool:
         """Whether a Stores order (REST or Velo: a Velo order is read in its REST shape) passes."""
-        plan = plan or self.plan or default_plan()
+        plan = plan or self.plan
+        if plan is None:
+            from .engine.compile import default_plan  # a filter is built before any plan is needed
+
+            plan = default_plan()
         if "_id" in order or "_dateCreated" in order:
             from .engine.context import Ctx
             from .engine.dialect import detect_dialect
@@ -77,7 +81,11 @@ def compile_filter(text: str, plan: Plan | None = None) -> OrderFilter:
         raise FilterError("$", exc.problems[0].message) from None
     if isinstance(doc, str):  # the filter as Stores took it: a JSON text inside the JSON
         return compile_filter(doc, plan)
-    fields = _fields(plan or default_plan())
+    if plan is None:
+        from .engine.compile import default_plan
+
+        plan = default_plan()
+    fields = _fields(plan)
     return OrderFilter(text, _node(doc, "$", fields), plan, dumps(doc, option=orjson.OPT_SORT_KEYS).decode())
 
 

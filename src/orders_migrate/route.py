@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .engine import Plan, Routing, default_routing
 from .engine.detect import detect_kind
+from .engine.routing import default_routing
 from .engine.webhook_table import WebhookSpec
+
+if TYPE_CHECKING:
+    from .engine.plan import Plan
+    from .engine.routing import Routing
 
 JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 

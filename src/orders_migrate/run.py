@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import orjson
 
 from .batch.config import CHECKPOINT_BYTES, CHUNK_RECORDS, EXIT_SIGPIPE, BatchConfig
-from .engine import Plan, default_plan
 from .jsonio import dumps
 from .order_filter import OrderFilter
 from .outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically, write_out
 from .reader import read_bytes
 from .report import ConversionError, Report
+
+if TYPE_CHECKING:
+    from .engine.plan import Plan
 
 # Each command imports what only it needs when it runs (the batch driver, the query translator, the
 # Markdown renderer), so `check one.json` or `query q.json` starts without building the rest.
@@ -107,7 +109,10 @@ def default_jobs() -> int:
 
 def run_mappings(stream: IO[str] | None = None, plan: Plan | None = None, code: bool = False) -> int:
     """Print the table as Markdown, or (``code``) the Python generated from it, scope by scope."""
-    plan = plan or default_plan()
+    if plan is None:
+        from .engine.compile import default_plan  # the other commands build the plan where they need it
+
+        plan = default_plan()
     if not code:
         from .render import mappings_markdown
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..engine import Plan
 from ..money import DEFAULT_LOCALE
 from ..order_filter import OrderFilter
+
+if TYPE_CHECKING:
+    from ..engine.plan import Plan
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 EXIT_SIGPIPE, EXIT_SIGINT, EXIT_SIGTERM = 141, 130, 143

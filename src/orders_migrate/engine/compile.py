@@ -24,9 +24,10 @@ from .generated import collecting
 from .operation import Operation
 from .ops import OPERATIONS
 from .ops.address import dropped_contact
-from .plan import COMPANION_SECTIONS, Plan, Routing, Section
+from .plan import Plan, Section
+from .routing import table_of
 from .scopes import guard, identity, join, loop, relative, scope_name, scope_of, sequence, spec_of
-from .table import PATH_PARAMS, MappingError, Row, Table, default_table_text, load_table
+from .table import COMPANION_SECTIONS, PATH_PARAMS, MappingError, Row, Table, default_table_text
 from .unmapped import COVERED, Walk, compile_walk, unmapped
 from .webhook_table import compile_webhooks
 
@@ -327,13 +328,10 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
 
 
 # A table's text is read once per process, for its plan and its routing alike.
-_table_of = lru_cache(maxsize=8)(load_table)
-
-
 @lru_cache(maxsize=8)
 def plan_of(text: str, source: str = "mappings.yaml", generate: bool = True) -> Plan:
     """The plan of a table's text, compiled once per process (an unpickled plan comes here)."""
-    return compile_table(_table_of(text, source), generate)
+    return compile_table(table_of(text, source), generate)
 
 
 def plan_from_file(path: str) -> Plan:
@@ -351,15 +349,3 @@ def default_plan() -> Plan:
     """The plan of the shipped mappings.yaml, compiled once per process."""
     text, source = default_table_text()
     return plan_of(text, source, True)  # the arguments as __reduce__ gives them: one cache entry
-
-
-@lru_cache(maxsize=1)
-def default_routing() -> Routing:
-    """What telling records apart needs of the shipped table, without compiling its rows: `check` of an
-    eCommerce file and the CLI's list of webhook kinds need no more. The plan's own when it is built."""
-    if default_plan.cache_info().currsize:
-        plan = default_plan()
-        return Routing(plan.table, plan.webhooks)
-    text, source = default_table_text()
-    table = _table_of(text, source)
-    return Routing(table, compile_webhooks(table))

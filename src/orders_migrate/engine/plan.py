@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from ..money import DEFAULT_LOCALE
@@ -19,21 +18,6 @@ from .dialect import Dialect, Normaliser
 from .table import Table
 from .unmapped import Walk
 from .webhook_table import WebhookSpec
-
-# The companion objects a converted order may carry beside it, by their eCommerce name, and the table
-# section whose rows build each (relative to the Stores order).
-COMPANION_SECTIONS: Mapping[str, str] = MappingProxyType(
-    {"orderWithFulfillments": "order_fulfillments", "orderTransactions": "order_transactions"}
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Routing:
-    """What telling records apart needs of a table (its dialect markers and order fields, its webhook
-    shapes), without its rows compiled: a ``Plan`` has the same two attributes and serves as well."""
-
-    table: Table
-    webhooks: tuple[WebhookSpec, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path as FsPath
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -90,6 +91,12 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 # Row keys that name paths: read like `from`, so the plan knows every path a row reads. Which operation
 # takes which of them, and every other key, is the operation's own declaration (engine.ops.OPERATIONS).
+# The companion objects a converted order may carry beside it, by their eCommerce name, and the table
+# section whose rows build each (relative to the Stores order).
+COMPANION_SECTIONS: Mapping[str, str] = MappingProxyType(
+    {"orderWithFulfillments": "order_fulfillments", "orderTransactions": "order_transactions"}
+)
+
 PATH_PARAMS = frozenset({"by", "sum", "times"})
 _ROW_KEYS = {"id", "op", "from", "to", "note", "agree", "if_present", "unless_present", "when", "unless", "__line__"}
 

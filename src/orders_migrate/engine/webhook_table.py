@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..paths import Path, parse
-from .table import MappingError, Table
+from .table import COMPANION_SECTIONS, MappingError, Table
 
 # The keys that said so before a webhook named the companion its event carries.
 _FLAG = {"transactions": "orderTransactions", "fulfillment": "orderWithFulfillments"}
@@ -55,8 +55,6 @@ def norm_event_type(name: str) -> str:
 
 
 def compile_webhooks(table: Table) -> tuple[WebhookSpec, ...]:
-    from .plan import COMPANION_SECTIONS  # the plan holds its webhooks: imported here, not at the top
-
     specs = []
     for raw in table.webhooks:
         line = raw.get("__line__", 0)
