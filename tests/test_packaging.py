@@ -35,6 +35,15 @@ def test_wheel_contains_the_mapping_table(wheel: zipfile.ZipFile) -> None:
     assert wheel.read("orders_migrate/mappings.yaml") == (ROOT / "mappings.yaml").read_bytes()
 
 
+def test_wheel_carries_the_recorded_schemas_and_the_sources_they_are_keyed_by(wheel: zipfile.ZipFile) -> None:
+    # Without them an installed check would build the models at every start (models/recorded.py).
+    from orders_migrate.models.recorded import RECORD, SOURCES
+
+    assert wheel.read("orders_migrate/models/recorded_schemas.json") == RECORD.read_bytes()
+    for name in SOURCES:
+        assert wheel.read(f"orders_migrate/models/{name}") == RECORD.with_name(name).read_bytes()
+
+
 def test_wheel_carries_the_license(wheel: zipfile.ZipFile) -> None:
     licenses = [n for n in wheel.namelist() if n.endswith("/LICENSE")]
     assert licenses and wheel.read(licenses[0]) == (ROOT / "LICENSE").read_bytes()

@@ -22,7 +22,7 @@ import orjson
 from .engine.detect import mixed_keys
 from .engine.routing import default_routing
 from .jsonio import describe_error, json_dumps_exact, loads
-from .models.validate import COMPANION_MODELS, validate_companion, validate_ecom_order
+from .models.validate import COMPANION_NAMES, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse, parse_rendered
 from .reader import NDJSON_SUFFIXES
@@ -226,7 +226,7 @@ def _is_companions(payload: Any) -> bool:
     if not isinstance(payload, dict) or not isinstance(payload.get("order"), dict):
         return False
     keys = set(payload) - {"order"}
-    return bool(keys) and keys <= set(COMPANION_MODELS)
+    return bool(keys) and keys <= set(COMPANION_NAMES)
 
 
 def _check_companions(
@@ -242,7 +242,7 @@ def _check_companions(
     """Judge an order written with its companions: each companion against its schema, the order as any
     order. With ``fix``, a Stores order is converted with its companions, which must be the ones beside
     it (or absent): --fix never throws away a companion it would write differently. False: not fixable."""
-    for name in COMPANION_MODELS:
+    for name in COMPANION_NAMES:
         if name in record:
             inner = f"{prefix}.{name}" if prefix != "$" else f"$.{name}"
             result.findings.extend(_at(where, inner, p) for p in validate_companion(name, record[name]))
@@ -273,7 +273,7 @@ def _check_companions(
         return False
     problems = [Problem(e.path, f"not fixed: the conversion is {e.message}") for e in conversion.report.by_kind("invalid")]
     result.findings.extend(_at(where, at, p) for p in problems)
-    differ = [name for name in COMPANION_MODELS if name in record and record[name] != conversion.companions.get(name)]
+    differ = [name for name in COMPANION_NAMES if name in record and record[name] != conversion.companions.get(name)]
     for name in differ:
         message = (
             f"not fixed: the Stores order gives another {name} than the one beside it, which --fix would lose; fix it by hand"

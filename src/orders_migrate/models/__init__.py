@@ -7,7 +7,6 @@
 
 from typing import TYPE_CHECKING, Any
 
-from .ecom import EcomOrder
 from .validate import (
     SCHEMA_NAMES,
     SchemaName,
@@ -22,13 +21,16 @@ from .validate import (
 )
 
 if TYPE_CHECKING:
+    from .ecom import EcomOrder
     from .stores import StoresOrder
 
 
 def __getattr__(name: str) -> Any:
-    # The Stores model is built on first use (see validate.model_of).
+    # The models are built on first use (see validate.model_of): validating needs none of them.
     if name == "StoresOrder":
         return model_of("stores")
+    if name == "EcomOrder":
+        return model_of("ecom")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -9,24 +9,23 @@ fields over time, and the converter's report already lists every input field it 
 
 from __future__ import annotations
 
-from decimal import Decimal as _Decimal
-from typing import Annotated, Any, Final
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-DECIMAL_PATTERN: Final = r"^-?[0-9]+(\.[0-9]+)?$"
-AMOUNT_PATTERN: Final = r"^[0-9]+(\.[0-9]+)?$"
-DATE_TIME_PATTERN: Final = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
-)
+from .plain import AMOUNT_PATTERN, DATE_TIME_PATTERN, DECIMAL_PATTERN, PATTERN_NAMES, number
 
-# Error messages name the form a pattern stands for, not the regular expression.
-PATTERN_NAMES: Final[dict[str, str]] = {
-    DECIMAL_PATTERN: 'a decimal string such as "10.50"',
-    AMOUNT_PATTERN: 'a non-negative decimal string such as "10.50"',
-    DATE_TIME_PATTERN: 'an ISO 8601 date-time string such as "2023-03-07T10:24:03.380Z"',
-}
+__all__ = [
+    "AMOUNT_PATTERN",
+    "DATE_TIME_PATTERN",
+    "DECIMAL_PATTERN",
+    "PATTERN_NAMES",
+    "Amount",
+    "DateTime",
+    "Decimal",
+    "Number",
+    "WireModel",
+]
 
 Decimal = Annotated[str, Field(pattern=DECIMAL_PATTERN)]
 """Stores money and weights: a decimal string in any of its stored forms ("130.00", "10.0", "0")."""
@@ -38,15 +37,7 @@ DateTime = Annotated[str, Field(pattern=DATE_TIME_PATTERN, json_schema_extra={"f
 """The types say ``Date``; on the wire a date is an ISO 8601 string."""
 
 
-def _number(value: Any) -> Any:
-    # Velo input is read with Decimal for every JSON fraction, so a converted order may hold a Decimal
-    # where its JSON has a number; anything else is left for the strict check to judge.
-    if isinstance(value, _Decimal) and value.is_finite():
-        return float(value)
-    return value
-
-
-Number = Annotated[float, BeforeValidator(_number)]
+Number = Annotated[float, BeforeValidator(number)]
 """A JSON number (``physicalProperties.weight``): an integer or a fraction, never a string."""
 
 

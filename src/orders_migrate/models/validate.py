@@ -10,17 +10,18 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
-from pydantic import ValidationError
-from pydantic_core import CoreConfig, ErrorDetails, SchemaValidator
+from pydantic_core import CoreConfig, ErrorDetails, SchemaValidator, ValidationError
 
 from ..paths import render_steps
 from ..report import Entry, Problem, Report
-from .common import PATTERN_NAMES, WireModel
-from .companions import OrderTransactions, OrderWithFulfillments
-from .ecom import EcomOrder
+from .plain import PATTERN_NAMES
+from .recorded import RECORDED_NAMES, live_schema, model_of_recorded, recorded_schema
+
+if TYPE_CHECKING:
+    from .common import WireModel
 
 SchemaName = Literal["stores", "ecom"]
 
@@ -29,10 +30,10 @@ SCHEMA_NAMES: tuple[SchemaName, ...] = ("stores", "ecom")
 
 
 def model_of(name: str) -> type[WireModel]:
-    """The model of a schema name (``SCHEMA_NAMES``). The Stores one is built on first use: `check` and a
-    validated `convert` hold only outputs to the eCommerce model, and it is a fifth of their start-up."""
-    if name == "ecom":
-        return EcomOrder
+    """The model of a schema name (``SCHEMA_NAMES``) or companion name (``COMPANION_NAMES``), built on
+    first use: `check` and a validated `convert` validate with recorded schemas and build none."""
+    if name in RECORDED_NAMES:
+        return model_of_recorded(name)
     if name == "stores":
         from .stores import StoresOrder
 
@@ -118,41 +119,19 @@ def problems_from(exc: ValidationError, root: str = "$") -> list[Problem]:
     return [Problem(render_path(e["loc"], root), message(e)) for e in exc.errors(include_url=False)]
 
 
-def _as_typed_dicts(schema: Any) -> Any:
-    """A model's core schema with every model a typed dict: the same fields, checks, strictness and
-    error locations, but validating builds no model instance, which is half of what it costs."""
-    if isinstance(schema, list):
-        return [_as_typed_dicts(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    if schema.get("type") != "model":
-        return {key: _as_typed_dicts(value) for key, value in schema.items()}
-    inner = schema["schema"]
-    if inner.get("type") != "model-fields":
-        raise TypeError(f"unexpected model schema {inner.get('type')!r}")
-    fields = {}
-    for name, field in inner["fields"].items():
-        value = field["schema"]
-        if value.get("type") == "default":  # every field is optional: an absent one is simply skipped
-            value = value["schema"]
-        kept = {k: v for k, v in field.items() if k in ("validation_alias", "serialization_alias", "metadata")}
-        fields[name] = {**kept, "type": "typed-dict-field", "schema": _as_typed_dicts(value), "required": False}
-    typed: dict[str, Any] = {"type": "typed-dict", "fields": fields, "extra_behavior": "allow"}
-    for key in ("ref", "config"):
-        if key in schema:
-            typed[key] = schema[key]
-    return typed
-
-
 @cache
-def _validator(model: type[WireModel]) -> SchemaValidator:
-    config = CoreConfig(strict=bool(model.model_config.get("strict")))
-    return SchemaValidator(_as_typed_dicts(model.__pydantic_core_schema__), config)
+def _validator(name: str) -> SchemaValidator:
+    """The validator of a schema name (``ecom``, ``stores``) or companion name, from the recorded schema
+    where there is one (no model is built), else from the model."""
+    schema = recorded_schema(name) if name in RECORDED_NAMES else None
+    if schema is None:
+        schema = live_schema(model_of(name))
+    return SchemaValidator(schema, CoreConfig(strict=True))  # every WireModel is strict
 
 
-def _validate(model: type[WireModel], payload: Any) -> list[Problem]:
+def _validate(name: str, payload: Any) -> list[Problem]:
     try:
-        _validator(model).validate_python(payload)
+        _validator(name).validate_python(payload)
     except ValidationError as exc:
         return problems_from(exc)
     return []
@@ -169,12 +148,12 @@ def model_problems(model: type[WireModel], payload: Any) -> list[Problem]:
 
 def validate_stores_order(payload: Any) -> list[Problem]:
     """Every way a payload differs from the Stores order schema; empty when it matches."""
-    return _validate(model_of("stores"), payload)
+    return _validate("stores", payload)
 
 
 def validate_ecom_order(payload: Any) -> list[Problem]:
     """Every way a payload differs from the eCommerce order schema; empty when it matches."""
-    return _validate(EcomOrder, payload) + _repeated_line_item_ids(payload)
+    return _validate("ecom", payload) + _repeated_line_item_ids(payload)
 
 
 def _repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - any JSON value
@@ -200,15 +179,14 @@ def _repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - an
 
 
 # The companions an order is stored with, by the names convert --companions writes them under.
-COMPANION_MODELS: dict[str, type[WireModel]] = {
-    "orderWithFulfillments": OrderWithFulfillments,
-    "orderTransactions": OrderTransactions,
-}
+COMPANION_NAMES: tuple[str, ...] = ("orderWithFulfillments", "orderTransactions")
 
 
 def validate_companion(name: str, payload: Any) -> list[Problem]:
     """Every way a companion (``orderWithFulfillments``, ``orderTransactions``) differs from its schema."""
-    return _validate(COMPANION_MODELS[name], payload)
+    if name not in COMPANION_NAMES:
+        raise KeyError(name)
+    return _validate(name, payload)
 
 
 def invalid_entries(order: Any) -> list[Entry]:
