@@ -8,23 +8,20 @@ no order in it is skipped, not failed.
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .check_splice import Layout, atomic_write, splice
 from .engine.detect import mixed_keys
 from .engine.routing import default_routing
-from .jsonio import describe_error, json_dumps_exact, loads
+from .jsonio import describe_error, loads
 from .models.validate import COMPANION_NAMES, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
-from .paths import get, parse, parse_rendered
+from .paths import get, parse
 from .reader import NDJSON_SUFFIXES
 from .report import ConversionError, Problem
 from .route import payload_records, route
@@ -112,7 +109,7 @@ def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE, plan:
             for where, prefix in result.pending
         )
     elif new is not None:
-        _atomic_write(FsPath(name), new)
+        atomic_write(FsPath(name), new)
         result.fixed = True
     return result
 
@@ -150,7 +147,7 @@ def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan | Non
     result.converted += len(replacements)
     result.pending.extend((name, prefix) for prefix, _ in replacements)
     text = data.decode("utf-8")
-    return _splice(text, replacements, _Layout.of(text)).encode("utf-8")
+    return splice(text, replacements, Layout.of(text)).encode("utf-8")
 
 
 def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, plan: Plan | None, result: FileCheck) -> bytes | None:
@@ -171,7 +168,7 @@ def _check_ndjson(name: str, data: bytes, fix: bool, locale: str, plan: Plan | N
         blocked = blocked or replacements is None
         if replacements:
             text = line.decode("utf-8")
-            lines[n - 1] = _splice(text, replacements, _Layout.of(text, final_newline=False)).encode("utf-8") + raw[len(line) :]
+            lines[n - 1] = splice(text, replacements, Layout.of(text, final_newline=False)).encode("utf-8") + raw[len(line) :]
             converted += len(replacements)
             result.pending.extend((where, prefix) for prefix, _ in replacements)
     if blocked or not converted:
@@ -326,131 +323,6 @@ def _convert(
 
 def _at(where: str, prefix: str, problem: Problem) -> Finding:
     return Finding(where, prefix + problem.path[1:], problem.message)
-
-
-_WHITESPACE = " \t\n\r"
-# The stdlib's C scanners, untyped in typeshed: a value at an index -> (value, end); a string's rest -> (str, end).
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-_SCANSTRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
-
-
-def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _WHITESPACE:
-        pos += 1
-    return pos
-
-
-_RECORD: Any = object()  # a record's place in the tree of paths _spans walks
-
-
-def _spans(text: str, paths: list[tuple[str | int, ...]]) -> dict[tuple[str | int, ...], tuple[int, int]]:
-    """Where the value at each path is written in ``text`` (already parsed, so well formed): (start, end).
-    One pass over the text, descending only into the containers on the way to a path."""
-    tree: dict[Any, Any] = {}
-    for steps in paths:
-        node = tree
-        for step in steps[:-1]:
-            node = node.setdefault(step, {})
-        if steps:
-            node[steps[-1]] = _RECORD
-    found: dict[tuple[str | int, ...], tuple[int, int]] = {}
-
-    def walk(pos: int, node: Any, at: tuple[str | int, ...]) -> int:
-        if node is _RECORD:
-            end = _SCAN(text, pos)[1]
-            found[at] = (pos, end)
-            return end
-        close = "]" if text[pos] == "[" else "}"
-        pos, n = _skip(text, pos + 1), 0
-        while text[pos] != close:
-            step: str | int = n
-            if close == "}":
-                step, pos = _SCANSTRING(text, pos + 1)
-                pos = _skip(text, _skip(text, pos) + 1)  # past the colon
-            child = node.get(step)
-            end = walk(pos, child, (*at, step)) if child is not None else _SCAN(text, pos)[1]
-            pos = _skip(text, end)
-            if text[pos] == ",":
-                pos = _skip(text, pos + 1)
-            n += 1
-        return pos + 1
-
-    walk(_skip(text, 0), _RECORD if () in paths else tree, ())
-    return found
-
-
-def _splice(text: str, replacements: list[tuple[str, Any]], layout: _Layout) -> str:
-    """``text`` with each converted record written over the original's bytes: everything the fix did not
-    convert (other fields, numbers such as ``1e400`` or ``1.10``, escapes, spacing) stays byte for byte."""
-    records = [(parse_rendered(prefix), value) for prefix, value in replacements]
-    spans = _spans(text, [steps for steps, _ in records])
-    pieces, done = [], 0
-    for steps, value in sorted(records, key=lambda record: spans[record[0]]):
-        start, end = spans[steps]
-        pieces += [text[done:start], _dumps(value, layout, len(steps))]
-        done = end
-    pieces.append(text[done:])
-    return "".join(pieces)
-
-
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    """How a file writes its JSON, so a fixed file differs from the original only where orders changed."""
-
-    indent: str | None
-    separators: tuple[str, str]
-    ensure_ascii: bool
-    newline: str
-    final_newline: bool
-
-    @classmethod
-    def of(cls, text: str, final_newline: bool | None = None) -> _Layout:
-        body = text.strip()
-        indent: str | None = None
-        if "\n" in body:
-            first = re.search(r"\n([ \t]*)\S", body)
-            indent = first.group(1) if first else ""
-            separators = (",", ": ")
-        elif re.search(r'"\s*:\s', body):
-            separators = (", ", ": ")
-        else:
-            separators = (",", ":")
-        return cls(
-            indent=indent,
-            separators=separators,
-            # Keep \u escapes only in files that chose them; otherwise write UTF-8 as the file does.
-            ensure_ascii=text.isascii() and "\\u" in text,
-            newline="\r\n" if "\r\n" in text else "\n",
-            final_newline=text.endswith("\n") if final_newline is None else final_newline,
-        )
-
-
-def _dumps(value: Any, layout: _Layout, depth: int) -> str:
-    """A converted record in the file's layout, indented for where it sits (``depth`` containers deep)."""
-    text = json_dumps_exact(value, indent=layout.indent, separators=layout.separators, ensure_ascii=layout.ensure_ascii)
-    # json.dumps escapes newlines inside strings: each one left is between tokens.
-    if layout.indent and depth:
-        text = text.replace("\n", "\n" + layout.indent * depth)
-    if layout.newline != "\n":
-        text = text.replace("\n", layout.newline)
-    return text
-
-
-def _atomic_write(path: FsPath, data: bytes) -> None:
-    """Write a temporary file in the same folder, then rename it over the original: a crash or a
-    concurrent reader never sees half a file. The file keeps its permissions; a symlink keeps pointing."""
-    target = FsPath(os.path.realpath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        FsPath(tmp).unlink(missing_ok=True)
-        raise
 
 
 def summary(results: list[FileCheck]) -> str:

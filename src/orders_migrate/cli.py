@@ -1,4 +1,9 @@
-"""Command line: parse arguments, call one ``run_*`` function, exit with its code (0 ok, 1 bad input, 2 usage)."""
+"""Command line: parse arguments, call one ``run_*`` function, exit with its code (0 ok, 1 bad input, 2 usage).
+
+Why one module over the ~400-line guide: it holds only the declarations of the commands' arguments (names,
+types, help texts, the usage errors they imply), each command a few lines calling its ``run_*``; split up,
+the options every command shares (``--mappings``, ``--locale``, ``--report``) would be declared apart from
+the commands that use them."""
 
 # No ``from __future__ import annotations``: typer reads every command's annotations as it builds the
 # CLI, and evaluating them here once is cheaper than typer compiling each one from its text at start-up.
