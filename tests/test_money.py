@@ -125,3 +125,24 @@ def test_an_exact_number_too_long_to_write_is_refused_not_a_crash(text: str) -> 
     with pytest.raises(ConversionError) as exc:
         convert_order(order)
     assert [p.path for p in exc.value.problems] == ["$.totals.subtotal"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["USD", "JPY", "EUR", "INR", "BHD"]),
+    st.sampled_from(["en_US", "de_DE", "hi_IN", "fr_CH"]),
+    st.one_of(
+        st.from_regex(r"-?[0-9]{1,12}(\.[0-9]{1,5})?", fullmatch=True),
+        st.sampled_from(["12.", ".5", "+5", " 5", "٣", "1e3", "", "-0.00", "0012.50"]),
+    ),
+)
+def test_a_plain_text_formats_as_its_decimal_does(currency: str, locale: str, text: str) -> None:
+    # of_text skips making a Decimal of a stored amount: it must give what the Decimal path gives, or None.
+    from orders_migrate.money import _DECIMAL_RE, Formatter, _formatter
+
+    fresh = Formatter(*_formatter(currency, locale))  # empty memos on both sides
+    formatted = fresh.of_text(text)
+    if formatted is None:
+        return
+    assert _DECIMAL_RE.fullmatch(text)
+    assert formatted == Formatter(*_formatter(currency, locale)).text(text, Decimal(text))

@@ -121,6 +121,19 @@ class Formatter:
                 self.memo[text] = formatted
         return formatted
 
+    def of_text(self, text: str) -> str | None:
+        """``text`` formatted when it is a plain amount text ("12.5", "7"), without making a Decimal of
+        it; None for any other text (negative, more digits than the currency has, not an amount)."""
+        formatted = self.memo.get(text)
+        if formatted is not None or self.plain is None or not _DECIMAL_RE.fullmatch(text):
+            return formatted
+        formatted = self.plain(text)
+        if formatted is not None and len(text) <= _MEMO_TEXT:
+            if len(self.memo) >= _MEMO_SIZE:
+                self.memo.clear()
+            self.memo[text] = formatted
+        return formatted
+
 
 @lru_cache(maxsize=256)
 def formatter(currency: str | None, locale: str = DEFAULT_LOCALE) -> Formatter | None:

@@ -51,6 +51,11 @@ def op_money(spec: Spec) -> Step:
 
 
 def _money_price(value: Any, ctx: Ctx, where: Path, idx: tuple[int, ...]) -> dict[str, str] | None:
+    fm = ctx.fmt
+    if value.__class__ is str and fm is not None:
+        formatted = fm.of_text(value)  # most stored amounts: no Decimal is made of them
+        if formatted is not None:
+            return {"amount": value, "formattedAmount": formatted}
     try:
         text, amount = parse_amount(value)
     except MoneyError as exc:
@@ -66,6 +71,14 @@ def emit_price(src: CodeBuilder, at: int, var: str, value: str, where: str) -> N
     src.emit(at + 1, f"{var} = {{'amount': {value}, 'formattedAmount': mf}}")
     src.emit(at, "else:")
     src.emit(at + 1, f"{var} = _money_price({value}, ctx, {where}, idx)")
+
+
+def emit_computed_price(src: CodeBuilder, at: int, var: str, text: str, amount: str) -> None:
+    """``var`` = the Price of a computed amount, whose text and Decimal are both at hand."""
+    src.emit(at, f"if fm is not None and (mf := fm.memo.get({text})) is not None:")
+    src.emit(at + 1, f"{var} = {{'amount': {text}, 'formattedAmount': mf}}")
+    src.emit(at, "else:")
+    src.emit(at + 1, f"{var} = price({text}, {amount}, fm)")
 
 
 def emit_money(src: CodeBuilder, rc: RowCode) -> bool:
@@ -179,7 +192,7 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
     if not isinstance(step, _LineTotals) or not all(p.plain for ps in step.paths for p in ps):
         return False
     src.use(_money_price=_money_price, _money_key=money_key, _amount_at=_amount_or_report, _negative_totals=_negative_totals)
-    src.use(_is_int=is_int, computed=computed)
+    src.use(_is_int=is_int, computed=computed, price=price)
     spec = step.spec
     full = [[spec.full.get(p, p) for p in ps] for ps in step.paths]
     args = [[f"a{n}_{m}" for m in range(len(ps))] for n, ps in enumerate(step.paths)]
@@ -232,7 +245,7 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
     g.emit(1, "currency = ctx.currency")
     for var, target in (("before", step.spec.writes["before"][0]), ("after", step.spec.writes["after"][0])):
         g.emit(1, f"text, amount = computed({var}, currency)")
-        emit_price(g, 1, "p", "text", "where")
+        emit_computed_price(g, 1, "p", "text", "amount")
         g.put(1, "p", target)
     src.counter = g.counter
     params = ", ".join(a for role in args for a in role)
