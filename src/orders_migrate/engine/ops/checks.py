@@ -13,7 +13,6 @@ from ...paths import MISSING, Path, get, iter_each, key_step
 from ...report import describe
 from ..context import (
     EXACT,
-    ONE,
     ZERO,
     Ctx,
     Spec,
@@ -91,18 +90,19 @@ def op_sum_check(spec: Spec) -> Step:
         values = each.values(elements) if elements is not None else []
         if complete and elements is not None and sum(1 for _, v in values if v is not None) < len(elements):
             return
-        factors = dict(times.values(elements)) if times is not None and elements is not None else {}
-        total = Decimal(0)
-        with localcontext(EXACT):
-            for n, value in values:
-                if value is None:
-                    continue
-                try:
-                    amount = amount_value(value)
-                    mult = amount_value(factors.get(n, 1)) if times is not None else ONE
-                except MoneyError:
-                    return  # the line-item rows report the bad value itself
-                total += amount * mult
+        factors = dict(times.values(elements)) if times is not None and elements is not None else None
+        total = ZERO
+        add, multiply = EXACT.add, EXACT.multiply  # exact arithmetic without a context manager per order
+        for n, value in values:
+            if value is None:
+                continue
+            try:
+                amount = amount_value(value)
+                if factors is not None:
+                    amount = multiply(amount, amount_value(factors.get(n, 1)))
+            except MoneyError:
+                return  # the line-item rows report the bad value itself
+            total = add(total, amount)
         if total != parsed[1]:
             ctx.report(
                 "mismatch",

@@ -4,6 +4,7 @@ and a subdivision code (``countryFullname``, ``subdivisionFullname``), from the 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import pycountry
@@ -21,6 +22,9 @@ from ..context import (
 from ..operation import Operation, value_op
 
 
+# ISO data does not change while a process runs, and a shop's orders name the same few countries and
+# states: each lookup is made once per code (pycountry's cost a few microseconds each, four per address).
+@lru_cache(maxsize=4096)
 def _country_alpha2(value: str) -> str | None:
     if len(value) == 2:
         return value.upper() if pycountry.countries.get(alpha_2=value.upper()) else None
@@ -69,7 +73,7 @@ def op_subdivision_code(spec: Spec) -> Step:
         country = get(src, country_path)
         alpha2 = _country_alpha2(country) if isinstance(country, str) else None
         code = f"{alpha2}-{value.upper()}" if alpha2 else None
-        if code is None or pycountry.subdivisions.get(code=code) is None:  # type: ignore[no-untyped-call]
+        if code is None or _subdivision_of_code(code) is None:
             ctx.report(
                 "not_derivable",
                 path,
@@ -82,6 +86,19 @@ def op_subdivision_code(spec: Spec) -> Step:
     return value_op(spec, convert, role="subdivision")
 
 
+@lru_cache(maxsize=4096)
+def _subdivision_of_code(code: str) -> Any:
+    return pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+
+
+@lru_cache(maxsize=1024)
+def _country_name(code: str) -> str | None:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return None
+    return getattr(country, "common_name", None) or country.name
+
+
 def _subdivision(value: str, country: Any) -> Any:
     """The pycountry subdivision of an ISO 3166-2 code, or of a bare code in the given country; None."""
     code = value.upper()
@@ -90,7 +107,7 @@ def _subdivision(value: str, country: Any) -> Any:
         if alpha2 is None:
             return None
         code = f"{alpha2}-{code}"
-    return pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
+    return _subdivision_of_code(code)
 
 
 def op_country_name(spec: Spec) -> Step:
@@ -100,12 +117,8 @@ def op_country_name(spec: Spec) -> Step:
 
     def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
         code = _country_alpha2(value) if isinstance(value, str) and value else None
-        if code is None:
-            return SKIP
-        country = pycountry.countries.get(alpha_2=code)
-        if country is None:
-            return SKIP
-        return getattr(country, "common_name", None) or country.name
+        name = _country_name(code) if code is not None else None
+        return SKIP if name is None else name
 
     return value_op(spec, convert)
 
