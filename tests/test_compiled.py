@@ -195,3 +195,36 @@ def test_an_int_subclass_below_the_minimum_is_refused_as_an_int_is() -> None:
     generated = _outcome(order)
     assert generated == _outcome(order, plan=REFERENCE)
     assert generated[0] == "error" and "must be at least 0" in generated[1][0][1]
+
+
+_ABSENT = object()
+_BUYER_VALUES = st.one_of(st.sampled_from(["Ann", "Bob", "", "+1 555 0100"]), st.none(), st.integers(0, 2), st.just(_ABSENT))
+
+
+@given(st.sampled_from(EXAMPLES), st.data())
+def test_agreeing_rows_convert_the_same_when_their_values_differ(path: Path, data: st.DataObject) -> None:
+    # buyerInfo's name, phone and contact id agree with what the billing address (an earlier row) wrote:
+    # the same, absent, null or another value (a mismatch kept out), as the generated code spells it.
+    order = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    buyer = order.setdefault("buyerInfo", {})
+    if not isinstance(buyer, dict):
+        return
+    for key in ("firstName", "lastName", "phone", "contactId"):
+        value = data.draw(_BUYER_VALUES)
+        if value is _ABSENT:
+            buyer.pop(key, None)
+        else:
+            buyer[key] = value
+    _same(order)
+
+
+def test_an_agreeing_copy_keeps_the_first_value_and_reports_the_other() -> None:
+    order = json.loads((ROOT / "fixtures" / "stores" / "coupon_partially_fulfilled.json").read_text(encoding="utf-8"))
+    written = convert_order(copy.deepcopy(order)).order["billingInfo"]["contactDetails"]["firstName"]
+    order["buyerInfo"]["firstName"] = written + " Other"
+    for plan in (default_plan(), REFERENCE):
+        result = convert_order(copy.deepcopy(order), plan=plan)
+        assert result.order["billingInfo"]["contactDetails"]["firstName"] == written
+        (entry,) = [e for e in result.report.entries if e.row == "buyer-first-name"]
+        assert (entry.kind, entry.path) == ("mismatch", "$.buyerInfo.firstName")
+        assert "already written to billingInfo.contactDetails.firstName" in entry.message

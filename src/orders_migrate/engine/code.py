@@ -94,17 +94,21 @@ class CodeBuilder:
                 self.prologue.append(f"    {var} = {parent}.get({keys[-1]!r}, MISSING) if {parent} is not None else MISSING")
         return var
 
-    def put(self, indent: int, value: str, path: Path) -> None:
-        keys = path.segments
+    def out_holder(self, indent: int, path: Path) -> str:
+        """Emit the fetching (or making) of the object ``path``'s last key is written in; its local."""
         holder = "out"
-        for key in keys[:-1]:
+        for key in path.segments[:-1]:
             self.counter += 1
             child = f"d{self.counter}"
             self.emit(indent, f"{child} = {holder}.get({key!r})")
             self.emit(indent, f"if {child} is None:")
             self.emit(indent + 1, f"{child} = {holder}[{key!r}] = {{}}")
             holder = child
-        self.emit(indent, f"{holder}[{keys[-1]!r}] = {value}")
+        return holder
+
+    def put(self, indent: int, value: str, path: Path) -> None:
+        holder = self.out_holder(indent, path)
+        self.emit(indent, f"{holder}[{path.segments[-1]!r}] = {value}")
 
     def put_all(self, indent: int, value: str, targets: list[Path], copied: str = "_copied({})") -> None:
         for n, target in enumerate(targets):

@@ -213,14 +213,19 @@ def writer(spec: Spec, target: Path, root: bool = False) -> Callable[[dict[str, 
         if existing is MISSING or existing is None:
             put(dest, target, value)
         elif existing != value:
-            ctx.report(
-                "mismatch",
-                src_path,
-                f"{describe(value)} differs from {describe(existing)} already written to {target.text}; the first is kept",
-                row_id,
-            )
+            disagree(ctx, src_path, value, existing, target.text, row_id)
 
     return write_agree
+
+
+def disagree(ctx: Ctx, src_path: str | At, value: Any, existing: Any, target: str, row_id: str) -> None:
+    """An agreeing row's value differs from the one already written (by an earlier row): reported, not written."""
+    ctx.report(
+        "mismatch",
+        src_path,
+        f"{describe(value)} differs from {describe(existing)} already written to {target}; the first is kept",
+        row_id,
+    )
 
 
 def read_money(value: Any, path: str | At, ctx: Ctx) -> tuple[str, Decimal] | None:

@@ -48,7 +48,7 @@ def emit_row(
     src: CodeBuilder, row: Row, bare: Step, relative: Callable[[Path], Path], full: Callable[[Path], Path], at: int
 ) -> bool:
     """Spell out one row's common case at indent ``at``; False when the row stays a call."""
-    if row.agree:
+    if row.agree and not OPERATIONS[row.op].agrees:
         return False
     reads = {role: [relative(p) for p in ps] for role, ps in row.reads.items()}
     writes = {role: [relative(p) for p in ps] for role, ps in row.writes.items()}

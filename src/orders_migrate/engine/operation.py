@@ -73,6 +73,7 @@ class Operation:
     applies: bool = False  # runs a section's rows on each element of the list it reads: its reads are the section's
     constants: Constants | None = None  # what it writes that the row spells out, for the model check
     compared: frozenset[str] = frozenset()  # `from` roles it only compares against: not carried by it (unmapped report)
+    agrees: bool = False  # its emitter spells out an `agree: true` row too (the others stay calls)
 
     def allowed(self) -> frozenset[str]:
         return self.params | {"search"} if self.search is not None else self.params

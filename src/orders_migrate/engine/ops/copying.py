@@ -16,6 +16,7 @@ from ..context import (
     Ctx,
     Spec,
     Step,
+    disagree,
     first_of,
     read_money,
     type_check,
@@ -91,7 +92,18 @@ def emit_copy(src: CodeBuilder, rc: RowCode) -> bool:
         src.emit(body + 1, f"_too_small(ctx, {where}, idx, {int(minimum)}, {v})")
         src.emit(body, "else:")
         body += 1
-    src.put_all(body, v, targets)
+    if not row.agree:
+        src.put_all(body, v, targets)
+        return True
+    src.use(_disagree=disagree, At=At)
+    for n, target in enumerate(targets):  # as writer's write_agree: an earlier value is kept, a different one reported
+        holder, key = src.out_holder(body, target), target.segments[-1]
+        e = src.fresh("e")
+        src.emit(body, f"{e} = {holder}.get({key!r}, MISSING)")
+        src.emit(body, f"if {e} is MISSING or {e} is None:")
+        src.emit(body + 1, f"{holder}[{key!r}] = {v if n == 0 else f'_copied({v})'}")
+        src.emit(body, f"elif {e} != {v}:")
+        src.call(body + 1, "_disagree", ["ctx", f"At({where}, idx)", v, e, repr(target.text), repr(row.id)])
     return True
 
 
@@ -191,7 +203,7 @@ def _constant_constants(row: Row) -> Iterable[tuple[Path, Any]]:
 
 
 OPERATIONS = (
-    Operation("copy", op_copy, emit_copy, frozenset({"type", "minimum"}), search="same"),
+    Operation("copy", op_copy, emit_copy, frozenset({"type", "minimum"}), search="same", agrees=True),
     Operation("to_string", op_to_string, search="to_string"),
     Operation("to_number", op_to_number, emit_to_number),
     # Its `from` only says when to write the constant: that value is carried (or not) by its own rows.
