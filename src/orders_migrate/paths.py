@@ -127,11 +127,16 @@ def parse_rendered(text: str) -> tuple[str | int, ...]:
     return tuple(steps)
 
 
+_UNSPLIT: Any = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Path:
     segments: tuple[Segment, ...]
     text: str
     plain: bool = field(default=False, compare=False)  # only object keys: the fast lookup applies
+    # split_each's answer, made on first use: a path over a list is split at every element of every order.
+    _split: Any = field(default=_UNSPLIT, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "plain", all(isinstance(s, str) for s in self.segments))
@@ -159,12 +164,15 @@ class Path:
 
     def split_each(self) -> tuple[Path, Path] | None:
         """Split at the first ``[i]``: (prefix up to the list, rest relative to one element)."""
-        for n, seg in enumerate(self.segments):
-            if seg is EACH:
-                head = self.segments[:n]
-                tail = self.segments[n + 1 :]
-                return _make(head), _make(tail)
-        return None
+        split = self._split
+        if split is _UNSPLIT:
+            split = None
+            for n, seg in enumerate(self.segments):
+                if seg is EACH:
+                    split = _make(self.segments[:n]), _make(self.segments[n + 1 :])
+                    break
+            object.__setattr__(self, "_split", split)
+        return split  # type: ignore[no-any-return]
 
     def __str__(self) -> str:
         return self.text

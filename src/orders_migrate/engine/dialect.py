@@ -29,21 +29,16 @@ def detect_dialect(order: Mapping[str, Any], table: Table, lenient: bool = False
 
     ``lenient`` is for the Velo events' own summaries (onNewOrder), which spell orderId and
     dateCreated the REST way beside a Velo billing contact: any Velo marker makes them Velo."""
-    hits: dict[str, list[str]] = {}
-    for name, paths in table.markers.items():
-        hits[name] = [p.text for p in paths if get(order, p) is not MISSING]
-    velo, rest = hits.get("velo", []), hits.get("rest", [])
-    if velo and rest and not lenient:
+    markers = table.markers
+    velo = next((p.text for p in markers.get("velo", ()) if get(order, p) is not MISSING), None)
+    if velo is None:
+        return "rest"  # the REST markers matter only beside a Velo one
+    rest = None if lenient else next((p.text for p in markers.get("rest", ()) if get(order, p) is not MISSING), None)
+    if rest is not None:
         raise ConversionError(
-            [
-                Problem(
-                    "$", f"mixes the REST and Velo dialects: has {rest[0]} (REST) and {velo[0]} (Velo); convert one or the other"
-                )
-            ]
+            [Problem("$", f"mixes the REST and Velo dialects: has {rest} (REST) and {velo} (Velo); convert one or the other")]
         )
-    if velo:
-        return "velo"
-    return "rest"
+    return "velo"
 
 
 class _Place:
