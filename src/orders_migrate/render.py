@@ -1,21 +1,15 @@
-"""Reporters: the conversion report as text (a rich table on a terminal) or as JSON."""
+"""Reporters: the conversion report as text (a rich table on a terminal) and the table as Markdown."""
 
 from __future__ import annotations
 
 from typing import IO, Any
 
-import orjson
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
 from .engine.table import Row, Table
 from .report import Report
-
-
-def report_json(reports: list[Report]) -> bytes:
-    docs = [r.to_dict() for r in reports]
-    return orjson.dumps(docs[0] if len(docs) == 1 else docs, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def report_text(reports: list[Report], stream: IO[str]) -> None:

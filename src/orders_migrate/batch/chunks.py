@@ -268,19 +268,25 @@ def _fail(
     if opts.rejects:
         result.reject = _reject_line(item, line, prefix, rec, problems)
     if opts.failures:
-        doc = {
-            "source": item.source,
-            "line": line,
-            "path": prefix,
-            "errors": [{"path": p.path, "message": p.message} for p in problems],
-        }
-        try:
-            result.failure = orjson.dumps(doc)
-        except TypeError:  # a lone surrogate quoted in a message
-            result.failure = json_exact(doc)
+        result.failure = failure_json(item.source, line, prefix, problems)
     chunk.stats.records += 1
     chunk.stats.failed += 1
     chunk.results.append(result)
+
+
+def failure_json(source: str, line: int | None, path: str, problems: list[Problem]) -> bytes:
+    """A failed record as one object of a ``--report json`` document: where it is and every problem (paths
+    in the input document). ``requests --report json`` writes its failures with it too."""
+    doc = {
+        "source": source,
+        "line": line,
+        "path": path,
+        "errors": [{"path": p.path, "message": p.message} for p in problems],
+    }
+    try:
+        return orjson.dumps(doc)
+    except TypeError:  # a lone surrogate quoted in a message
+        return json_exact(doc)
 
 
 def _reject_line(item: Item, line: int | None, prefix: str, rec: Record | None, problems: list[Problem]) -> bytes:
