@@ -14,6 +14,7 @@ from hypothesis import given, reject
 
 from conftest import FIXTURES, REFERENCE_DIR, ROOT, STORES_FIXTURES
 from orders_migrate import ConversionError, convert_order, convert_webhook, default_plan, translate_query
+from orders_migrate.engine.ops import OPERATIONS
 from orders_migrate.explain import Ledger, explain_order
 from orders_migrate.explain_query import QUERY_RULES, explain_query
 from orders_migrate.explain_webhooks import explain_webhook
@@ -22,6 +23,11 @@ from orders_migrate.paths import is_empty, render_steps
 from orders_migrate.route import records, route
 from strategies import stores_order, stores_query, stores_webhook
 from test_query import CASES as QUERY_CASES
+
+# Rows that only test what they read (a constant's `from` says when to write its value).
+TRIGGER_ONLY = frozenset(
+    row.id for row in default_plan().table.order if row.reads and set(row.reads) <= OPERATIONS[row.op].compared
+)
 
 
 def _leaves(value: Any, steps: tuple[Any, ...] = ()) -> list[tuple[str, Any]]:
@@ -58,6 +64,7 @@ def assert_whole(order: dict[str, Any], ledger: Ledger) -> None:
     for leaf in ledger.inputs:
         if leaf.fate == "output":
             assert set(leaf.rows) <= table_rows, leaf
+            assert not set(leaf.rows) & TRIGGER_ONLY, leaf  # a constant's trigger carries nothing
         elif leaf.fate == "report":
             assert any(
                 e.kind == leaf.kind and (leaf.path == e.path or leaf.path.startswith((e.path + ".", e.path + "[")))
@@ -422,6 +429,24 @@ def test_a_line_total_names_every_input_it_is_computed_from() -> None:
     assert fates["$.numericId"].fate == "report" and fates["$.numericId"].kind == "dropped"
     assert fates["$.totals.weight"].fate == "consumed"  # checked against the line items, then derived by eCommerce
     assert fates["$.dateCreated"].rows == ("created-date",)
+
+
+def test_a_constant_s_trigger_is_not_what_carries_the_leaves_under_it() -> None:
+    assert {"attribution-source", "line-payment-option"} <= TRIGGER_ONLY
+    order = loads((FIXTURES / "stores" / "velo_order_paid.json").read_bytes())
+    ledger = explain_order(order)
+    fates = {i.path: i for i in ledger.inputs}
+    assert (fates["$.lineItems[0].quantity"].fate, fates["$.lineItems[0].quantity"].rows) == (
+        "output",
+        ("line-quantity", "line-totals"),
+    )
+    assert fates["$.lineItems[0].name"].rows == ("line-name",)
+    # The Velo media type is read by its enum row, which writes nothing: consumed, not carried by attribution-source.
+    assert fates["$.lineItems[0].mediaItem.type"].fate == "consumed"
+    assert "attribution-source" not in fates["$.lineItems[0].mediaItem.type"].rows
+    # The constants' own outputs still name the trigger they were written for.
+    source = next(o for o in ledger.outputs if o.path == "$.attributionSource")
+    assert (source.row, source.inputs) == ("attribution-source", ("$.lineItems",))
 
 
 def test_the_library_gives_the_ledger_beside_the_conversion_on_request() -> None:

@@ -124,6 +124,10 @@ class _Rule:
     writes: tuple[Pattern, ...]
     reads: tuple[Pattern, ...]
     via: str | None = None  # the address row an address-table row runs under
+    triggers: tuple[Pattern, ...] = ()  # of the reads, those it only tests (a constant's `from`): not carried by it
+
+    def carries(self) -> tuple[Pattern, ...]:
+        return tuple(p for p in self.reads if p not in self.triggers)
 
 
 def explain_order(
@@ -162,7 +166,7 @@ def explain_order(
         user_path = _render(steps)
         rest_path = _restore(user_path, to_rest)
         rest_steps = steps if rest_path == user_path else parse_rendered(rest_path)
-        readers = [(r, idx) for r in rules for idx in _matches(r.reads, rest_steps)]
+        readers = [(r, idx) for r in rules for idx in _matches(r.carries(), rest_steps)]
         carried = tuple(dict.fromkeys(r.row.id for r, idx in readers if _wrote_at(wrote.get(r.row.id), idx)))
         entry = _entry_at(entries, user_path)
         if entry is not None and (entry.kind in NOT_CARRIED or not carried):
@@ -170,7 +174,11 @@ def explain_order(
         elif carried:
             ledger.inputs.append(InputLeaf(user_path, "output", carried))
         else:
-            consumed = tuple(dict.fromkeys(r.row.id for r, _ in readers)) or _conditions(plan, rest_steps)
+            # A trigger consumed the very leaf it tests, not every leaf of the object it tests for presence.
+            tested = [r for r in rules if any(len(t) == len(rest_steps) for t in r.triggers if _match(t, rest_steps) is not None)]
+            consumed = tuple(dict.fromkeys(r.row.id for r in [*(r for r, _ in readers), *tested])) or _conditions(
+                plan, rest_steps
+            )
             ledger.inputs.append(InputLeaf(user_path, "consumed", consumed))
     return ledger
 
@@ -222,7 +230,8 @@ def _rules(plan: Plan, checks: bool = True) -> list[_Rule]:
                     sub_reads = tuple(_pattern(parse(f"{outer.text}.{r.text}")) for r in sub.all_reads())
                     rules.append(_Rule(sub, sub_writes, sub_reads, row.id))
             continue
-        (agreeing if row.agree else rules).append(_Rule(row, writes, reads))
+        triggers = tuple(_pattern(p) for role in OPERATIONS[row.op].compared for p in row.reads.get(role, ()))
+        (agreeing if row.agree else rules).append(_Rule(row, writes, reads, None, triggers))
     # A row that only agrees with an earlier one wrote its target when that one had nothing to write (the
     # buyer's name into the billing contact of a summary): it is asked last.
     return rules + agreeing
