@@ -252,7 +252,26 @@ def test_a_jwt_is_explained_as_the_body_inside(keys: tuple[Any, str], name: str,
     result = convert_webhook(token, public_key=public)
     assert_event_whole(body, ledger, result, JWT_WRAPPER)
     assert next(o for o in ledger.outputs if o.path == "$.eventTime").inputs == ("$.jwt.iat",)  # the delivery time
-    assert explain_webhook(token).to_dict()["outputs"] == ledger.to_dict()["outputs"]  # unverified: the same ledger
+    unverified = explain_webhook(token)
+    assert unverified.to_dict()["outputs"] == ledger.to_dict()["outputs"]  # unverified: the same ledger
+    # ... but for the word convert's report gives: its signature was not checked.
+    assert [(n.kind, n.path) for n in unverified.notes] == [("unverified", "$")] and ledger.notes == []
+    assert "notes" not in ledger.to_dict()
+
+
+def test_the_command_says_an_unverified_jwt_was_not_checked(keys: tuple[Any, str], tmp_path: Path) -> None:
+    private, _ = keys
+    token = sign(loads((FIXTURES / "webhooks" / "fulfillment_deleted.json").read_bytes()), private, "FulfillmentDeleted")
+    (tmp_path / "delivery.jwt").write_text(token + "\n")
+    proc = run("explain", str(tmp_path / "delivery.jwt"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().endswith(
+        "\nunverified: the JWT signature was not verified (no public key given): do not trust this body blindly\n"
+    )
+    proc = run("explain", str(tmp_path / "delivery.jwt"), "--format", "json", "--path", "$.orderId")
+    assert [(n["kind"], n["path"]) for n in json.loads(proc.stdout)["notes"]] == [("unverified", "$")]
+    plain = run("explain", "fixtures/webhooks/fulfillment_deleted.json", "--format", "json")
+    assert "notes" not in json.loads(plain.stdout)  # a body that came as it is has no signature to check
 
 
 def test_the_command_explains_a_jwt_and_verifies_it(keys: tuple[Any, str], tmp_path: Path) -> None:

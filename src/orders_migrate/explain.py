@@ -67,9 +67,14 @@ class InputLeaf:
 class Ledger:
     outputs: list[OutputLeaf] = field(default_factory=list)
     inputs: list[InputLeaf] = field(default_factory=list)
+    # Report entries about the whole record, not one leaf (a JWT whose signature was not checked).
+    notes: list[Entry] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"outputs": [o.to_dict() for o in self.outputs], "inputs": [i.to_dict() for i in self.inputs]}
+        doc: dict[str, Any] = {"outputs": [o.to_dict() for o in self.outputs], "inputs": [i.to_dict() for i in self.inputs]}
+        if self.notes:
+            doc["notes"] = [n.to_dict() for n in self.notes]
+        return doc
 
     def rerooted(self, prefix: str) -> Ledger:
         """The input paths as the file spells them when the order sits at ``prefix`` (``$.orders[1]``)."""
@@ -82,6 +87,7 @@ class Ledger:
         return Ledger(
             [OutputLeaf(o.path, o.row, o.op, tuple(at(i) for i in o.inputs), o.note) for o in self.outputs],
             [InputLeaf(at(i.path), i.fate, i.rows, i.kind, i.row) for i in self.inputs],
+            [n.with_path(at(n.path)) for n in self.notes],
         )
 
     def narrowed(self, path: str) -> Ledger:
@@ -93,6 +99,7 @@ class Ledger:
         return Ledger(
             [o for o in self.outputs if within(o.path) or any(within(i) for i in o.inputs)],
             [i for i in self.inputs if within(i.path)],
+            self.notes,  # about the whole record: every part of it
         )
 
     def write_text(self, stream: IO[str]) -> None:
@@ -114,6 +121,10 @@ class Ledger:
                 else:
                     fate = f"{i.fate}: {', '.join(i.rows)}" if i.rows else i.fate
                 stream.write(f"{i.path.ljust(width)}  {fate}\n")
+        if self.notes:
+            stream.write("\n" if self.outputs or self.inputs else "")
+            for n in self.notes:
+                stream.write(f"{n.kind}: {n.message}\n")
 
 
 @dataclass(frozen=True, slots=True)

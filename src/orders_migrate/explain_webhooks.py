@@ -66,7 +66,11 @@ def explain_webhook(
         ledger = _transactions_event(body, event, entries, spec, plan, jwt_time)
     else:
         ledger = _order_event(body, event, entries, spec, plan, locale, jwt_time)
-    return ledger if delivery is None else _delivered(ledger, delivery, spec, jwt_time)
+    if delivery is None:
+        return ledger
+    ledger = _delivered(ledger, delivery, spec, jwt_time)
+    ledger.notes = [e for e in entries if e.kind == "unverified"]  # convert's word on an unchecked signature
+    return ledger
 
 
 def _delivered(ledger: Ledger, delivery: Delivery, spec: WebhookSpec | None, jwt_time: bool) -> Ledger:
