@@ -3,6 +3,7 @@ every non-empty input leaf, exactly once each; it is the project's own proof of 
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -315,6 +316,8 @@ def assert_query_whole(request: dict[str, Any], ledger: Ledger) -> None:
         assert set(out.inputs) <= _input_paths(read), out
     assert [i.path for i in ledger.inputs] == [p for p, v in _leaves(read) if not is_empty(v)]
     assert_fates(ledger, translation.entries)
+    # A reported leaf names its row, or the translator's rule where no row decides.
+    assert all(i.row in rows for i in ledger.inputs if i.fate == "report"), ledger.inputs
 
 
 QUERY_FIXTURES = sorted((FIXTURES / "queries").glob("*.stores.json"))
@@ -364,6 +367,24 @@ def test_a_query_names_the_row_of_each_field_and_the_leaf_it_came_from() -> None
     assert (fates["$.query.paging.offset"].fate, fates["$.query.paging.offset"].rows) == ("consumed", ("query-paging",))
     limit = next(o for o in ledger.outputs if o.path == "$.search.cursorPaging.limit")
     assert (limit.row, limit.inputs, limit.note) == ("query-paging", ("$.query.paging.limit",), "at most 100 a page")
+
+
+def test_what_no_row_decides_is_reported_with_the_translators_rule() -> None:
+    request = {
+        "query": {"filter": {"nope": 1}, "sort": [{"nope": "asc"}], "paging": {"limit": 10, "offset": 20}, "extra": 1},
+        "x": 2,
+    }
+    ledger = explain_query(request)
+    assert [(i.path, i.fate, i.kind, i.row) for i in ledger.inputs if i.fate == "report"] == [
+        ("$.query.filter.nope", "report", "dropped", "query-field"),
+        ("$.query.sort[0].nope", "report", "dropped", "query-sort"),
+        ("$.query.paging.offset", "report", "dropped", "query-paging"),
+        ("$.query.extra", "report", "dropped", "query-request"),
+        ("$.x", "report", "dropped", "query-request"),
+    ]
+    text = io.StringIO()
+    ledger.narrowed("$.query.paging").write_text(text)
+    assert "$.query.paging.offset  reported: dropped (row query-paging)\n" in text.getvalue()
 
 
 def test_a_value_that_left_its_field_names_the_row_it_went_by() -> None:
