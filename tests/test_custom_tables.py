@@ -16,6 +16,7 @@ from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import ConversionError, compile_table, convert_order, default_plan, load_table
 from orders_migrate.engine import MappingError, Plan, plan_of
 from orders_migrate.engine.table import default_table_text
+from orders_migrate.render import mappings_markdown
 
 COUPON = FIXTURES / "stores" / "coupon_partially_fulfilled.json"  # paymentStatus PARTIALLY_PAID
 PAID_QUERY = FIXTURES / "queries" / "seed_paid_orders.stores.json"  # filters on paymentStatus
@@ -305,6 +306,29 @@ def test_a_bad_alias_is_refused_as_the_table_loads(section: str, message: str) -
         _aliased_plan(section)
     assert message in str(exc.value)
     assert "ours.yaml" in str(exc.value)
+
+
+def test_mappings_shows_the_aliases_section(tmp_path: Path) -> None:
+    table = tmp_path / "ours.yaml"
+    table.write_text(_table("aliases: []\n", ALIASES.lstrip("\n")), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "orders_migrate", "mappings", "--mappings", str(table)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    section = proc.stdout[proc.stdout.index("## Aliases") :]
+    assert section.splitlines()[:6] == [
+        "## Aliases: 2 undocumented values (converted as the documented Stores value, reported `aliased`)",
+        "",
+        "| Stores field | value seen | converted as |",
+        "|---|---|---|",
+        "| `buyerInfo.identityType` | `NON-MEMBER` | `CONTACT` |",
+        "| `lineItems[i].lineItemType` | `PHYSICAL_ITEM` | `PHYSICAL` |",
+    ]
+    assert "## Aliases" not in mappings_markdown(default_plan().table)  # the shipped table has none
 
 
 def test_an_alias_is_used_by_the_command_with_mappings(tmp_path: Path) -> None:
