@@ -9,7 +9,7 @@ the fast path and costs it nothing. Paths are those of the user's file (Velo pat
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any, Literal
 
 from .engine import Plan, default_plan
@@ -52,6 +52,7 @@ class InputLeaf:
     rows: tuple[str, ...] = ()
     kind: str | None = None  # the report entry's kind, for fate "report"
     row: str | None = None  # the row that reported it
+    aliased: str | None = None  # the table's aliases read the value as a documented one: the report's words
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"path": self.path, "fate": self.fate}
@@ -60,7 +61,14 @@ class InputLeaf:
             doc["row"] = self.row
         if self.rows:
             doc["rows"] = list(self.rows)
+        if self.aliased:
+            doc["aliased"] = self.aliased
         return doc
+
+    def with_alias(self, entries: Any) -> InputLeaf:
+        """This leaf with the words of an ``aliased`` report entry at its very path, if there is one."""
+        said = next((e.message for e in entries if e.kind == "aliased" and e.path == self.path), None)
+        return self if said is None else replace(self, aliased=said)
 
 
 @dataclass(slots=True)
@@ -86,7 +94,7 @@ class Ledger:
 
         return Ledger(
             [OutputLeaf(o.path, o.row, o.op, tuple(at(i) for i in o.inputs), o.note) for o in self.outputs],
-            [InputLeaf(at(i.path), i.fate, i.rows, i.kind, i.row) for i in self.inputs],
+            [replace(i, path=at(i.path)) for i in self.inputs],
             [n.with_path(at(n.path)) for n in self.notes],
         )
 
@@ -120,6 +128,8 @@ class Ledger:
                     fate = f"reported: {i.kind} (row {i.row})" if i.row else f"reported: {i.kind}"
                 else:
                     fate = f"{i.fate}: {', '.join(i.rows)}" if i.rows else i.fate
+                if i.aliased:
+                    fate += f" (aliased: {i.aliased})"
                 stream.write(f"{i.path.ljust(width)}  {fate}\n")
         if self.notes:
             stream.write("\n" if self.outputs or self.inputs else "")
@@ -171,6 +181,7 @@ def explain_order(
         note = f"address table, under row {rule.via}" if rule.via else None
         ledger.outputs.append(OutputLeaf(_render(steps), rule.row.id, rule.row.op, inputs, note))
     entries = conversion.report.entries
+    fates = [e for e in entries if e.kind != "aliased"]
     for steps, value in leaves_of(payload):
         if is_empty(value):
             continue
@@ -179,18 +190,19 @@ def explain_order(
         rest_steps = steps if rest_path == user_path else parse_rendered(rest_path)
         readers = [(r, idx) for r in rules for idx in _matches(r.carries(), rest_steps)]
         carried = tuple(dict.fromkeys(r.row.id for r, idx in readers if _wrote_at(wrote.get(r.row.id), idx)))
-        entry = _entry_at(entries, user_path)
+        # An aliased value went on as the documented one: its fate is that value's, and the alias is named.
+        entry = _entry_at(fates, user_path)
         if entry is not None and (entry.kind in NOT_CARRIED or not carried):
-            ledger.inputs.append(InputLeaf(user_path, "report", carried, entry.kind, entry.row))
+            ledger.inputs.append(InputLeaf(user_path, "report", carried, entry.kind, entry.row).with_alias(entries))
         elif carried:
-            ledger.inputs.append(InputLeaf(user_path, "output", carried))
+            ledger.inputs.append(InputLeaf(user_path, "output", carried).with_alias(entries))
         else:
             # A trigger consumed the very leaf it tests, not every leaf of the object it tests for presence.
             tested = [r for r in rules if any(len(t) == len(rest_steps) for t in r.triggers if _match(t, rest_steps) is not None)]
             consumed = tuple(dict.fromkeys(r.row.id for r in [*(r for r, _ in readers), *tested])) or _conditions(
                 plan, rest_steps
             )
-            ledger.inputs.append(InputLeaf(user_path, "consumed", consumed))
+            ledger.inputs.append(InputLeaf(user_path, "consumed", consumed).with_alias(entries))
     return ledger
 
 

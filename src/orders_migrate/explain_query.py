@@ -59,7 +59,7 @@ def explain_query(request: Any, *, plan: Plan | None = None) -> Ledger:
         dropped = any(e.path == path and e.kind == "dropped" for e in entries)
         entry = _covering(entries, path)
         if path in carried and not dropped:
-            ledger.inputs.append(InputLeaf(path, "output", tuple(carried[path])))
+            ledger.inputs.append(InputLeaf(path, "output", tuple(carried[path])).with_alias(entries))
         elif entry is not None:
             ledger.inputs.append(InputLeaf(path, "report", (), entry.kind, entry.row or _rule_at(steps)))
         else:
