@@ -146,7 +146,7 @@ class Result:
     end: bool = False
     left_out: bool = False  # a Stores order --filter did not match, or one the crosswalk left out
     notice: tuple[str, int | None, str, str] | None = None  # the crosswalk's word on it: source, line, path, message
-    identity: tuple[str, str] | None = None  # a converted order's id and content digest (Options.identities)
+    identity: tuple[str, str, str | None] | None = None  # a converted order's id, content digest and number (Options.identities)
 
 
 @dataclass(slots=True)
@@ -227,7 +227,9 @@ def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> 
         problem = Problem(rec.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, [problem])
         return
-    result = Result(item.input, out=out, identity=(identity.id, identity.digest) if identity is not None else None)
+    result = Result(
+        item.input, out=out, identity=(identity.id, identity.digest, identity.number) if identity is not None else None
+    )
     if notice is not None:
         result.notice = notice
         chunk.stats.count_crosswalk(mark.reason if mark is not None else "")
