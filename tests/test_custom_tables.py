@@ -3,6 +3,7 @@ compiled plan pickles as its table's text and compiles again on the other side."
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import subprocess
@@ -16,6 +17,11 @@ from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import ConversionError, compile_table, convert_order, default_plan, load_table
 from orders_migrate.engine import MappingError, Plan, plan_of
 from orders_migrate.engine.table import default_table_text
+from orders_migrate.explain import Ledger, explain_order
+from orders_migrate.explain_query import explain_query
+from orders_migrate.query.fields import build_query_fields
+from orders_migrate.query.translate import translate_query
+from orders_migrate.render import mappings_markdown
 
 COUPON = FIXTURES / "stores" / "coupon_partially_fulfilled.json"  # paymentStatus PARTIALLY_PAID
 PAID_QUERY = FIXTURES / "queries" / "seed_paid_orders.stores.json"  # filters on paymentStatus
@@ -305,6 +311,96 @@ def test_a_bad_alias_is_refused_as_the_table_loads(section: str, message: str) -
         _aliased_plan(section)
     assert message in str(exc.value)
     assert "ours.yaml" in str(exc.value)
+
+
+QUERY_ALIASES = """
+aliases:
+  - path: channelInfo.type
+    values: {BACKOFFICE_EMPLOYEE: BACKOFFICE_MERCHANT}
+  - path: paymentStatus
+    values: {PAID_OFFLINE: PAID}
+"""
+
+
+def test_a_saved_query_searches_an_aliased_value_as_the_documented_one_and_says_so() -> None:
+    fields = build_query_fields(_aliased_plan(QUERY_ALIASES).table)
+    request = {
+        "query": {
+            "filter": {"channelInfo.type": {"$hasSome": ["BACKOFFICE_EMPLOYEE", "WEB"]}, "paymentStatus": {"$ne": "PAID_OFFLINE"}}
+        }
+    }
+    t = translate_query(request, fields=fields)
+    assert t.request == {
+        "search": {"filter": {"channelInfo.type": {"$in": ["BACKOFFICE_MERCHANT", "WEB"]}, "paymentStatus": {"$ne": "PAID"}}}
+    }
+    assert [(e.kind, e.path, e.row) for e in t.entries] == [
+        ("aliased", '$.query.filter["channelInfo.type"].$hasSome[0]', "channel-type"),
+        ("aliased", "$.query.filter.paymentStatus.$ne", "payment-status"),
+    ]
+    assert "searched as 'BACKOFFICE_MERCHANT' by the table's aliases" in t.entries[0].message
+    # Orders that held the documented value in Stores match too: more of them, and fewer under the $ne.
+    assert t.matches == "more and fewer" and not t.exact
+    # Without the alias the value is unknown and sent unchanged, as before.
+    plain = translate_query(request)
+    assert {e.kind for e in plain.entries} == {"unknown_value"}
+    assert plain.request["search"]["filter"]["paymentStatus"] == {"$ne": "PAID_OFFLINE"}
+
+
+def test_the_query_command_uses_the_aliases_of_its_table(tmp_path: Path) -> None:
+    table = tmp_path / "ours.yaml"
+    table.write_text(_table("aliases: []\n", QUERY_ALIASES.lstrip("\n")), encoding="utf-8")
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps({"query": {"filter": json.dumps({"paymentStatus": "PAID_OFFLINE"})}}), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "orders_migrate", "query", str(saved), "--mappings", str(table), "--report", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"search": {"filter": {"paymentStatus": "PAID"}}}
+    assert [e["kind"] for e in json.loads(proc.stderr)["entries"]] == ["aliased"]
+
+
+def test_explain_names_the_alias_a_value_went_by() -> None:
+    plan = _aliased_plan()
+    fates = {i.path: i for i in explain_order(_undocumented_order(), plan=plan).inputs}
+    identity = fates["$.buyerInfo.identityType"]
+    assert (identity.fate, identity.rows) == ("output", ("buyer-id",))
+    assert identity.aliased == "'NON-MEMBER' is not a documented Stores value; converted as 'CONTACT' by the table's aliases"
+    assert identity.to_dict()["aliased"] == identity.aliased
+    assert fates["$.lineItems[0].lineItemType"].aliased is not None and fates["$.lineItems[1].lineItemType"].aliased is None
+    text = io.StringIO()
+    Ledger([], [identity]).write_text(text)
+    assert "output: buyer-id (aliased: 'NON-MEMBER' is not a documented Stores value;" in text.getvalue()
+    query_plan = _aliased_plan(QUERY_ALIASES)
+    ledger = explain_query({"query": {"filter": {"paymentStatus": "PAID_OFFLINE"}}}, plan=query_plan)
+    [status] = ledger.inputs
+    assert status.fate == "output" and status.aliased is not None and "searched as 'PAID'" in status.aliased
+
+
+def test_mappings_shows_the_aliases_section(tmp_path: Path) -> None:
+    table = tmp_path / "ours.yaml"
+    table.write_text(_table("aliases: []\n", ALIASES.lstrip("\n")), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "orders_migrate", "mappings", "--mappings", str(table)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    section = proc.stdout[proc.stdout.index("## Aliases") :]
+    assert section.splitlines()[:6] == [
+        "## Aliases: 2 undocumented values (converted as the documented Stores value, reported `aliased`)",
+        "",
+        "| Stores field | value seen | converted as |",
+        "|---|---|---|",
+        "| `buyerInfo.identityType` | `NON-MEMBER` | `CONTACT` |",
+        "| `lineItems[i].lineItemType` | `PHYSICAL_ITEM` | `PHYSICAL` |",
+    ]
+    assert "## Aliases" not in mappings_markdown(default_plan().table)  # the shipped table has none
 
 
 def test_an_alias_is_used_by_the_command_with_mappings(tmp_path: Path) -> None:

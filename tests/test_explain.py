@@ -3,6 +3,7 @@ every non-empty input leaf, exactly once each; it is the project's own proof of 
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from hypothesis import given, reject
 
 from conftest import FIXTURES, REFERENCE_DIR, ROOT, STORES_FIXTURES
 from orders_migrate import ConversionError, convert_order, convert_webhook, default_plan, translate_query
+from orders_migrate.engine.ops import OPERATIONS
 from orders_migrate.explain import Ledger, explain_order
 from orders_migrate.explain_query import QUERY_RULES, explain_query
 from orders_migrate.explain_webhooks import explain_webhook
@@ -22,6 +24,11 @@ from orders_migrate.paths import is_empty, render_steps
 from orders_migrate.route import records, route
 from strategies import stores_order, stores_query, stores_webhook
 from test_query import CASES as QUERY_CASES
+
+# Rows that only test what they read (a constant's `from` says when to write its value).
+TRIGGER_ONLY = frozenset(
+    row.id for row in default_plan().table.order if row.reads and set(row.reads) <= OPERATIONS[row.op].compared
+)
 
 
 def _leaves(value: Any, steps: tuple[Any, ...] = ()) -> list[tuple[str, Any]]:
@@ -58,6 +65,7 @@ def assert_whole(order: dict[str, Any], ledger: Ledger) -> None:
     for leaf in ledger.inputs:
         if leaf.fate == "output":
             assert set(leaf.rows) <= table_rows, leaf
+            assert not set(leaf.rows) & TRIGGER_ONLY, leaf  # a constant's trigger carries nothing
         elif leaf.fate == "report":
             assert any(
                 e.kind == leaf.kind and (leaf.path == e.path or leaf.path.startswith((e.path + ".", e.path + "[")))
@@ -245,7 +253,26 @@ def test_a_jwt_is_explained_as_the_body_inside(keys: tuple[Any, str], name: str,
     result = convert_webhook(token, public_key=public)
     assert_event_whole(body, ledger, result, JWT_WRAPPER)
     assert next(o for o in ledger.outputs if o.path == "$.eventTime").inputs == ("$.jwt.iat",)  # the delivery time
-    assert explain_webhook(token).to_dict()["outputs"] == ledger.to_dict()["outputs"]  # unverified: the same ledger
+    unverified = explain_webhook(token)
+    assert unverified.to_dict()["outputs"] == ledger.to_dict()["outputs"]  # unverified: the same ledger
+    # ... but for the word convert's report gives: its signature was not checked.
+    assert [(n.kind, n.path) for n in unverified.notes] == [("unverified", "$")] and ledger.notes == []
+    assert "notes" not in ledger.to_dict()
+
+
+def test_the_command_says_an_unverified_jwt_was_not_checked(keys: tuple[Any, str], tmp_path: Path) -> None:
+    private, _ = keys
+    token = sign(loads((FIXTURES / "webhooks" / "fulfillment_deleted.json").read_bytes()), private, "FulfillmentDeleted")
+    (tmp_path / "delivery.jwt").write_text(token + "\n")
+    proc = run("explain", str(tmp_path / "delivery.jwt"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().endswith(
+        "\nunverified: the JWT signature was not verified (no public key given): do not trust this body blindly\n"
+    )
+    proc = run("explain", str(tmp_path / "delivery.jwt"), "--format", "json", "--path", "$.orderId")
+    assert [(n["kind"], n["path"]) for n in json.loads(proc.stdout)["notes"]] == [("unverified", "$")]
+    plain = run("explain", "fixtures/webhooks/fulfillment_deleted.json", "--format", "json")
+    assert "notes" not in json.loads(plain.stdout)  # a body that came as it is has no signature to check
 
 
 def test_the_command_explains_a_jwt_and_verifies_it(keys: tuple[Any, str], tmp_path: Path) -> None:
@@ -289,6 +316,8 @@ def assert_query_whole(request: dict[str, Any], ledger: Ledger) -> None:
         assert set(out.inputs) <= _input_paths(read), out
     assert [i.path for i in ledger.inputs] == [p for p, v in _leaves(read) if not is_empty(v)]
     assert_fates(ledger, translation.entries)
+    # A reported leaf names its row, or the translator's rule where no row decides.
+    assert all(i.row in rows for i in ledger.inputs if i.fate == "report"), ledger.inputs
 
 
 QUERY_FIXTURES = sorted((FIXTURES / "queries").glob("*.stores.json"))
@@ -338,6 +367,24 @@ def test_a_query_names_the_row_of_each_field_and_the_leaf_it_came_from() -> None
     assert (fates["$.query.paging.offset"].fate, fates["$.query.paging.offset"].rows) == ("consumed", ("query-paging",))
     limit = next(o for o in ledger.outputs if o.path == "$.search.cursorPaging.limit")
     assert (limit.row, limit.inputs, limit.note) == ("query-paging", ("$.query.paging.limit",), "at most 100 a page")
+
+
+def test_what_no_row_decides_is_reported_with_the_translators_rule() -> None:
+    request = {
+        "query": {"filter": {"nope": 1}, "sort": [{"nope": "asc"}], "paging": {"limit": 10, "offset": 20}, "extra": 1},
+        "x": 2,
+    }
+    ledger = explain_query(request)
+    assert [(i.path, i.fate, i.kind, i.row) for i in ledger.inputs if i.fate == "report"] == [
+        ("$.query.filter.nope", "report", "dropped", "query-field"),
+        ("$.query.sort[0].nope", "report", "dropped", "query-sort"),
+        ("$.query.paging.offset", "report", "dropped", "query-paging"),
+        ("$.query.extra", "report", "dropped", "query-request"),
+        ("$.x", "report", "dropped", "query-request"),
+    ]
+    text = io.StringIO()
+    ledger.narrowed("$.query.paging").write_text(text)
+    assert "$.query.paging.offset  reported: dropped (row query-paging)\n" in text.getvalue()
 
 
 def test_a_value_that_left_its_field_names_the_row_it_went_by() -> None:
@@ -422,6 +469,24 @@ def test_a_line_total_names_every_input_it_is_computed_from() -> None:
     assert fates["$.numericId"].fate == "report" and fates["$.numericId"].kind == "dropped"
     assert fates["$.totals.weight"].fate == "consumed"  # checked against the line items, then derived by eCommerce
     assert fates["$.dateCreated"].rows == ("created-date",)
+
+
+def test_a_constant_s_trigger_is_not_what_carries_the_leaves_under_it() -> None:
+    assert {"attribution-source", "line-payment-option"} <= TRIGGER_ONLY
+    order = loads((FIXTURES / "stores" / "velo_order_paid.json").read_bytes())
+    ledger = explain_order(order)
+    fates = {i.path: i for i in ledger.inputs}
+    assert (fates["$.lineItems[0].quantity"].fate, fates["$.lineItems[0].quantity"].rows) == (
+        "output",
+        ("line-quantity", "line-totals"),
+    )
+    assert fates["$.lineItems[0].name"].rows == ("line-name",)
+    # The Velo media type is read by its enum row, which writes nothing: consumed, not carried by attribution-source.
+    assert fates["$.lineItems[0].mediaItem.type"].fate == "consumed"
+    assert "attribution-source" not in fates["$.lineItems[0].mediaItem.type"].rows
+    # The constants' own outputs still name the trigger they were written for.
+    source = next(o for o in ledger.outputs if o.path == "$.attributionSource")
+    assert (source.row, source.inputs) == ("attribution-source", ("$.lineItems",))
 
 
 def test_the_library_gives_the_ledger_beside_the_conversion_on_request() -> None:

@@ -81,7 +81,7 @@ def by_line(requests: list[dict[str, Any]], line: int) -> list[dict[str, Any]]:
 
 
 def test_every_route_translates_and_each_body_is_a_valid_request() -> None:
-    code, requests, err = run(EVERY_ROUTE)
+    code, requests, err = run(EVERY_ROUTE, report="none")
     assert code == 0, err
     assert [(r["ref"]["line"], r["ref"]["request"], r["method"]) for r in requests] == [
         (1, "create-order[0]", "POST"),
@@ -191,6 +191,44 @@ def test_a_batch_goes_on_past_unknown_and_bad_requests_and_names_each_place() ->
     assert "Traceback" not in err
 
 
+def test_report_json_is_one_document_of_reports_and_failures_in_input_order() -> None:
+    source = REQUESTS / "mixed.json"
+    code, requests, err = run(source, report="json")
+    assert code == 1 and len(requests) == 4
+    doc = json.loads(err)  # the whole of stderr: no summary line, no error line outside it
+    assert [d.get("payloadKind", "failed") for d in doc] == ["stores_request", "failed", "failed", "failed", "stores_request"]
+    assert [d["source"] for d in doc if "payloadKind" in d] == [f"{source}::$[0]", f"{source}::$[4]"]
+    # A failure is the object convert --report json writes for a failed record.
+    assert doc[2] == {
+        "source": str(source),
+        "line": None,
+        "path": "$[2]",
+        "errors": [{"path": "$[2].body.email", "message": "expected the new email address, got 7"}],
+    }
+    assert doc[1]["errors"][0]["path"] == "$[1].path" and doc[1]["errors"][0]["message"].startswith("no route for POST")
+
+
+def test_report_json_names_a_bad_ndjson_line_by_its_line_and_a_har_entry_by_its_place(tmp_path: Path) -> None:
+    source = tmp_path / "stored.ndjson"
+    source.write_text("{not json\n", encoding="utf-8")
+    code, _, err = run(source, report="json")
+    doc = json.loads(err)  # one failed record alone: that one object, as convert writes it
+    assert code == 1 and (doc["line"], doc["path"], doc["errors"][0]["path"]) == (1, "$", "$")
+    code, _, err = run(REQUESTS / "session.har", report="json")
+    [failure] = [d for d in json.loads(err) if "errors" in d]
+    assert failure["path"] == "$.log.entries[2].request"
+    assert failure["errors"][0]["path"] == "$.log.entries[2].request.postData.text: $.email"
+
+
+def test_report_json_ends_with_the_error_when_the_output_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")  # a file where the output's folder would be
+    out, err = io.BytesIO(), io.StringIO()
+    code = run_requests(str(REQUESTS / "mixed.json"), str(tmp_path / "a-file" / "out.ndjson"), "json", stdout=out, stderr=err)
+    assert code == 1
+    doc = json.loads(err.getvalue())
+    assert "cannot write" in doc[-1]["error"] and len(doc) == 6
+
+
 def test_a_har_file_s_requests_are_read_from_their_entries() -> None:
     source = REQUESTS / "session.har"
     code, requests, err = run(source, report="none")
@@ -208,7 +246,7 @@ def test_ndjson_lines_are_named_by_their_line(tmp_path: Path) -> None:
     source = tmp_path / "stored.ndjson"
     good = {"method": "GET", "path": f"/stores/v2/orders/{ORDER_ID}"}
     source.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"path": "/stores/v2/orders"}) + "\n", encoding="utf-8")
-    code, requests, err = run(source)
+    code, requests, err = run(source, report="none")
     assert code == 1 and len(requests) == 3
     assert f"{source}:2::$: not valid JSON" in err
     assert f"{source}:3::$.method: expected the HTTP method, got null" in err
@@ -243,7 +281,7 @@ def _table_without(route_id: str) -> str:
 def test_a_route_not_in_the_table_does_not_exist(tmp_path: Path) -> None:
     plan = compile_table(load_table(_table_without("get-order"), "custom.yaml"))
     source = stored(tmp_path, {"method": "GET", "path": f"/stores/v2/orders/{ORDER_ID}"})
-    code, requests, err = run(source, plan=plan)
+    code, requests, err = run(source, "none", plan=plan)
     assert code == 1 and requests == []
     assert f"{source}::$[0].path: no route for GET /stores/v2/orders/{ORDER_ID}" in err
 

@@ -9,7 +9,7 @@ the fast path and costs it nothing. Paths are those of the user's file (Velo pat
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any, Literal
 
 from .engine import Plan, default_plan
@@ -52,6 +52,7 @@ class InputLeaf:
     rows: tuple[str, ...] = ()
     kind: str | None = None  # the report entry's kind, for fate "report"
     row: str | None = None  # the row that reported it
+    aliased: str | None = None  # the table's aliases read the value as a documented one: the report's words
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"path": self.path, "fate": self.fate}
@@ -60,16 +61,28 @@ class InputLeaf:
             doc["row"] = self.row
         if self.rows:
             doc["rows"] = list(self.rows)
+        if self.aliased:
+            doc["aliased"] = self.aliased
         return doc
+
+    def with_alias(self, entries: Any) -> InputLeaf:
+        """This leaf with the words of an ``aliased`` report entry at its very path, if there is one."""
+        said = next((e.message for e in entries if e.kind == "aliased" and e.path == self.path), None)
+        return self if said is None else replace(self, aliased=said)
 
 
 @dataclass(slots=True)
 class Ledger:
     outputs: list[OutputLeaf] = field(default_factory=list)
     inputs: list[InputLeaf] = field(default_factory=list)
+    # Report entries about the whole record, not one leaf (a JWT whose signature was not checked).
+    notes: list[Entry] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"outputs": [o.to_dict() for o in self.outputs], "inputs": [i.to_dict() for i in self.inputs]}
+        doc: dict[str, Any] = {"outputs": [o.to_dict() for o in self.outputs], "inputs": [i.to_dict() for i in self.inputs]}
+        if self.notes:
+            doc["notes"] = [n.to_dict() for n in self.notes]
+        return doc
 
     def rerooted(self, prefix: str) -> Ledger:
         """The input paths as the file spells them when the order sits at ``prefix`` (``$.orders[1]``)."""
@@ -81,7 +94,8 @@ class Ledger:
 
         return Ledger(
             [OutputLeaf(o.path, o.row, o.op, tuple(at(i) for i in o.inputs), o.note) for o in self.outputs],
-            [InputLeaf(at(i.path), i.fate, i.rows, i.kind, i.row) for i in self.inputs],
+            [replace(i, path=at(i.path)) for i in self.inputs],
+            [n.with_path(at(n.path)) for n in self.notes],
         )
 
     def narrowed(self, path: str) -> Ledger:
@@ -93,6 +107,7 @@ class Ledger:
         return Ledger(
             [o for o in self.outputs if within(o.path) or any(within(i) for i in o.inputs)],
             [i for i in self.inputs if within(i.path)],
+            self.notes,  # about the whole record: every part of it
         )
 
     def write_text(self, stream: IO[str]) -> None:
@@ -113,7 +128,13 @@ class Ledger:
                     fate = f"reported: {i.kind} (row {i.row})" if i.row else f"reported: {i.kind}"
                 else:
                     fate = f"{i.fate}: {', '.join(i.rows)}" if i.rows else i.fate
+                if i.aliased:
+                    fate += f" (aliased: {i.aliased})"
                 stream.write(f"{i.path.ljust(width)}  {fate}\n")
+        if self.notes:
+            stream.write("\n" if self.outputs or self.inputs else "")
+            for n in self.notes:
+                stream.write(f"{n.kind}: {n.message}\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +145,10 @@ class _Rule:
     writes: tuple[Pattern, ...]
     reads: tuple[Pattern, ...]
     via: str | None = None  # the address row an address-table row runs under
+    triggers: tuple[Pattern, ...] = ()  # of the reads, those it only tests (a constant's `from`): not carried by it
+
+    def carries(self) -> tuple[Pattern, ...]:
+        return tuple(p for p in self.reads if p not in self.triggers)
 
 
 def explain_order(
@@ -156,22 +181,28 @@ def explain_order(
         note = f"address table, under row {rule.via}" if rule.via else None
         ledger.outputs.append(OutputLeaf(_render(steps), rule.row.id, rule.row.op, inputs, note))
     entries = conversion.report.entries
+    fates = [e for e in entries if e.kind != "aliased"]
     for steps, value in leaves_of(payload):
         if is_empty(value):
             continue
         user_path = _render(steps)
         rest_path = _restore(user_path, to_rest)
         rest_steps = steps if rest_path == user_path else parse_rendered(rest_path)
-        readers = [(r, idx) for r in rules for idx in _matches(r.reads, rest_steps)]
+        readers = [(r, idx) for r in rules for idx in _matches(r.carries(), rest_steps)]
         carried = tuple(dict.fromkeys(r.row.id for r, idx in readers if _wrote_at(wrote.get(r.row.id), idx)))
-        entry = _entry_at(entries, user_path)
+        # An aliased value went on as the documented one: its fate is that value's, and the alias is named.
+        entry = _entry_at(fates, user_path)
         if entry is not None and (entry.kind in NOT_CARRIED or not carried):
-            ledger.inputs.append(InputLeaf(user_path, "report", carried, entry.kind, entry.row))
+            ledger.inputs.append(InputLeaf(user_path, "report", carried, entry.kind, entry.row).with_alias(entries))
         elif carried:
-            ledger.inputs.append(InputLeaf(user_path, "output", carried))
+            ledger.inputs.append(InputLeaf(user_path, "output", carried).with_alias(entries))
         else:
-            consumed = tuple(dict.fromkeys(r.row.id for r, _ in readers)) or _conditions(plan, rest_steps)
-            ledger.inputs.append(InputLeaf(user_path, "consumed", consumed))
+            # A trigger consumed the very leaf it tests, not every leaf of the object it tests for presence.
+            tested = [r for r in rules if any(len(t) == len(rest_steps) for t in r.triggers if _match(t, rest_steps) is not None)]
+            consumed = tuple(dict.fromkeys(r.row.id for r in [*(r for r, _ in readers), *tested])) or _conditions(
+                plan, rest_steps
+            )
+            ledger.inputs.append(InputLeaf(user_path, "consumed", consumed).with_alias(entries))
     return ledger
 
 
@@ -222,7 +253,8 @@ def _rules(plan: Plan, checks: bool = True) -> list[_Rule]:
                     sub_reads = tuple(_pattern(parse(f"{outer.text}.{r.text}")) for r in sub.all_reads())
                     rules.append(_Rule(sub, sub_writes, sub_reads, row.id))
             continue
-        (agreeing if row.agree else rules).append(_Rule(row, writes, reads))
+        triggers = tuple(_pattern(p) for role in OPERATIONS[row.op].compared for p in row.reads.get(role, ()))
+        (agreeing if row.agree else rules).append(_Rule(row, writes, reads, None, triggers))
     # A row that only agrees with an earlier one wrote its target when that one had nothing to write (the
     # buyer's name into the billing contact of a summary): it is asked last.
     return rules + agreeing

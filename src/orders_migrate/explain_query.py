@@ -28,7 +28,9 @@ Steps = tuple[str | int, ...]
 REQUEST_RULE = "query-request"  # translate.py: the Search Orders body; with nothing in it, every order
 PAGING_RULE = "query-paging"  # paging.py: limit -> cursorPaging.limit (at most 100); an offset of 0 skips nothing
 LOGIC_RULE = "query-logic"  # filter.py, walk.py: $and/$or/$not, and a condition folded away by another that decides
-QUERY_RULES = frozenset({REQUEST_RULE, PAGING_RULE, LOGIC_RULE})
+FIELD_RULE = "query-field"  # filter.py: a filter on a Stores field no mapping row gives an eCommerce search field
+SORT_RULE = "query-sort"  # sort.py: a sort on such a field, or past the fields Search Orders sorts by
+QUERY_RULES = frozenset({REQUEST_RULE, PAGING_RULE, LOGIC_RULE, FIELD_RULE, SORT_RULE})
 
 
 def explain_query(request: Any, *, plan: Plan | None = None) -> Ledger:
@@ -57,14 +59,20 @@ def explain_query(request: Any, *, plan: Plan | None = None) -> Ledger:
         dropped = any(e.path == path and e.kind == "dropped" for e in entries)
         entry = _covering(entries, path)
         if path in carried and not dropped:
-            ledger.inputs.append(InputLeaf(path, "output", tuple(carried[path])))
+            ledger.inputs.append(InputLeaf(path, "output", tuple(carried[path])).with_alias(entries))
         elif entry is not None:
-            ledger.inputs.append(InputLeaf(path, "report", (), entry.kind, entry.row))
+            ledger.inputs.append(InputLeaf(path, "report", (), entry.kind, entry.row or _rule_at(steps)))
         else:
             # Read and decided nothing: an offset of 0, or a condition another made moot ({"$or": [{}, ...]}).
             rule = PAGING_RULE if steps[:2] == ("query", "paging") else LOGIC_RULE
             ledger.inputs.append(InputLeaf(path, "consumed", (rule,)))
     return ledger
+
+
+def _rule_at(steps: Steps) -> str:
+    """The translator's rule that reported a leaf no mapping row decides (an offset, a key Stores did not take)."""
+    part = steps[1] if len(steps) > 1 and steps[0] == "query" else None
+    return {"paging": PAGING_RULE, "sort": SORT_RULE, "filter": FIELD_RULE}.get(str(part), REQUEST_RULE)
 
 
 def _as_read(request: dict[str, Any], walk: Walk) -> dict[str, Any]:

@@ -10,14 +10,14 @@ and explained as the body inside, in the body's paths; what only the wrapper hel
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .engine import Plan, default_plan
 from .engine.dialect import detect_dialect, restore_path
 from .engine.table import Row
 from .engine.webhook_table import WebhookSpec
-from .explain import NOT_CARRIED, InputLeaf, Ledger, OutputLeaf, leaves_of, passed_through, section_outputs, section_readers
+from .explain import NOT_CARRIED, Fate, InputLeaf, Ledger, OutputLeaf, leaves_of, passed_through, section_outputs, section_readers
 from .money import DEFAULT_LOCALE
 from .paths import MISSING, get, is_empty, render_steps
 from .report import Entry
@@ -66,7 +66,11 @@ def explain_webhook(
         ledger = _transactions_event(body, event, entries, spec, plan, jwt_time)
     else:
         ledger = _order_event(body, event, entries, spec, plan, locale, jwt_time)
-    return ledger if delivery is None else _delivered(ledger, delivery, spec, jwt_time)
+    if delivery is None:
+        return ledger
+    ledger = _delivered(ledger, delivery, spec, jwt_time)
+    ledger.notes = [e for e in entries if e.kind == "unverified"]  # convert's word on an unchecked signature
+    return ledger
 
 
 def _delivered(ledger: Ledger, delivery: Delivery, spec: WebhookSpec | None, jwt_time: bool) -> Ledger:
@@ -134,9 +138,10 @@ def _order_event(
         if leaf is not None and leaf.fate == "output":
             # A row whose output the event replaced (the status a canceled event states) only read it.
             kept = tuple(r for r in leaf.rows if r in writers)
-            ledger.inputs.append(InputLeaf(path, "output", kept) if kept else InputLeaf(path, "consumed", leaf.rows))
+            fate: Fate = "output" if kept else "consumed"
+            ledger.inputs.append(replace(leaf, path=path, fate=fate, rows=kept or leaf.rows))
         elif leaf is not None:
-            ledger.inputs.append(InputLeaf(path, leaf.fate, leaf.rows, leaf.kind, leaf.row))
+            ledger.inputs.append(replace(leaf, path=path))
         elif steps and str(steps[0]) in consumed_keys or path in times:
             ledger.inputs.append(InputLeaf(path, "consumed", (spec.id,)))
         else:

@@ -1,21 +1,15 @@
-"""Reporters: the conversion report as text (a rich table on a terminal) or as JSON."""
+"""Reporters: the conversion report as text (a rich table on a terminal) and the table as Markdown."""
 
 from __future__ import annotations
 
 from typing import IO, Any
 
-import orjson
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
 from .engine.table import Row, Table
 from .report import Report
-
-
-def report_json(reports: list[Report]) -> bytes:
-    docs = [r.to_dict() for r in reports]
-    return orjson.dumps(docs[0] if len(docs) == 1 else docs, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def report_text(reports: list[Report], stream: IO[str]) -> None:
@@ -92,4 +86,23 @@ def mappings_markdown(table: Table) -> str:
                 f"| `{hook.get('id')}` | {_cell(str(hook.get('stores', '')))} | {target} | {_cell(str(hook.get('note', '')))} |"
             )
         lines.append("")
+    if table.aliases:
+        lines.extend(_aliases_markdown(table))
     return "\n".join(lines)
+
+
+def _aliases_markdown(table: Table) -> list[str]:
+    """The ``aliases`` section: each undocumented value and the documented one it is converted as (a table
+    without aliases, the shipped one, has no such section)."""
+    pairs = [
+        (str(alias.get("path")), str(seen), str(meant))
+        for alias in table.aliases
+        for seen, meant in (alias.get("values") or {}).items()
+        if seen != "__line__"  # the loader's line number, not a value
+    ]
+    lines = [f"## Aliases: {len(pairs)} undocumented values (converted as the documented Stores value, reported `aliased`)\n"]
+    lines.append("| Stores field | value seen | converted as |")
+    lines.append("|---|---|---|")
+    lines.extend(f"| `{_cell(path)}` | `{_cell(seen)}` | `{_cell(meant)}` |" for path, seen, meant in pairs)
+    lines.append("")
+    return lines

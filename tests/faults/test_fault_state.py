@@ -55,6 +55,49 @@ def test_a_rerun_converts_only_new_and_changed_orders(tmp_path: Path) -> None:
     assert "7 records in, 0 converted, 0 rejected, 7 unchanged orders skipped (--state)\n" in err
 
 
+def numbered(n: int, number: int, note: str = "") -> dict[str, Any]:
+    doc = order(n, note=note)
+    doc["number"] = number
+    return doc
+
+
+def test_a_new_order_with_the_number_of_an_earlier_runs_order_is_reported(tmp_path: Path) -> None:
+    src, out, st = tmp_path / "export.ndjson", tmp_path / "out.ndjson", tmp_path / "state.ndjson"
+    write_ndjson(src, [numbered(0, 100), numbered(1, 101)])
+    assert convert(src, output=str(out), state=str(st))[0] == 0
+    assert [json.loads(line).get("number") for line in st.read_bytes().splitlines()[1:]] == ["100", "101"]
+    # The next export holds only new orders: O0002 takes O0000's number, which this run never reads.
+    # O0001 comes back with a new number, so its old one is free again for O0003.
+    write_ndjson(src, [numbered(2, 100), numbered(1, 201, "renumbered"), numbered(3, 101)])
+    code, _, err = convert(src, output=str(out), state=str(st), report="auto")
+    assert code == 0, err  # reported, not failed: both orders are converted, as within one run
+    assert ids(out.read_bytes()) == ["O0002", "O0001", "O0003"]
+    assert f"{src}:1::$: order O0002 has number 100, as order O0000 of an earlier run (--state): two orders, one number\n" in err
+    assert "O0003 has number" not in err
+    assert "3 converted, 0 rejected, 1 orders with another order's number\n" in err
+    numbers = {json.loads(line)["id"]: json.loads(line).get("number") for line in st.read_bytes().splitlines()[1:]}
+    assert numbers == {"O0000": "100", "O0001": "201", "O0002": "100", "O0003": "101"}
+
+
+def test_a_state_written_before_numbers_were_kept_is_read(tmp_path: Path) -> None:
+    src, st = write_ndjson(tmp_path / "export.ndjson", [numbered(0, 100), numbered(1, 101)]), tmp_path / "state.ndjson"
+    assert convert(src, state=str(st))[0] == 0
+    lines = [json.loads(line) for line in st.read_bytes().splitlines()]
+    header = {**lines[0], "orders-migrate state": 1}
+    old = [{"id": e["id"], "digest": e["digest"]} for e in lines[1:]]  # format 1: no numbers
+    st.write_bytes(b"".join(json.dumps(doc).encode() + b"\n" for doc in [header, *old]))
+    # O0000 is read again unchanged (its number is read from it); O0002 takes that number.
+    write_ndjson(src, [numbered(0, 100), numbered(2, 100)])
+    code, out, err = convert(src, state=str(st), report="auto")
+    assert code == 0, err
+    assert json.loads(out)["id"] == "O0002"  # the one order converted, as one document
+    assert "order O0002 has number 100, as order O0000 of an earlier run (--state): two orders, one number" in err
+    assert "1 unchanged orders skipped (--state), 1 orders with another order's number" in err
+    written = [json.loads(line) for line in st.read_bytes().splitlines()]
+    assert written[0]["orders-migrate state"] == 2
+    assert [e.get("number") for e in written[1:]] == [None, None, "100"]  # what format 1 knew, and the new order's
+
+
 def test_a_failed_order_is_not_claimed_and_is_tried_again(tmp_path: Path) -> None:
     src, out, st = tmp_path / "export.ndjson", tmp_path / "out.ndjson", tmp_path / "state.ndjson"
     bad = order(1)

@@ -146,7 +146,7 @@ class Result:
     end: bool = False
     left_out: bool = False  # a Stores order --filter did not match, or one the crosswalk left out
     notice: tuple[str, int | None, str, str] | None = None  # the crosswalk's word on it: source, line, path, message
-    identity: tuple[str, str] | None = None  # a converted order's id and content digest (Options.identities)
+    identity: tuple[str, str, str | None] | None = None  # a converted order's id, content digest and number (Options.identities)
 
 
 @dataclass(slots=True)
@@ -227,7 +227,9 @@ def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> 
         problem = Problem(rec.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")
         _fail(chunk, opts, item, rec.where(), rec.line, rec.prefix, rec, [problem])
         return
-    result = Result(item.input, out=out, identity=(identity.id, identity.digest) if identity is not None else None)
+    result = Result(
+        item.input, out=out, identity=(identity.id, identity.digest, identity.number) if identity is not None else None
+    )
     if notice is not None:
         result.notice = notice
         chunk.stats.count_crosswalk(mark.reason if mark is not None else "")
@@ -268,19 +270,25 @@ def _fail(
     if opts.rejects:
         result.reject = _reject_line(item, line, prefix, rec, problems)
     if opts.failures:
-        doc = {
-            "source": item.source,
-            "line": line,
-            "path": prefix,
-            "errors": [{"path": p.path, "message": p.message} for p in problems],
-        }
-        try:
-            result.failure = orjson.dumps(doc)
-        except TypeError:  # a lone surrogate quoted in a message
-            result.failure = json_exact(doc)
+        result.failure = failure_json(item.source, line, prefix, problems)
     chunk.stats.records += 1
     chunk.stats.failed += 1
     chunk.results.append(result)
+
+
+def failure_json(source: str, line: int | None, path: str, problems: list[Problem]) -> bytes:
+    """A failed record as one object of a ``--report json`` document: where it is and every problem (paths
+    in the input document). ``requests --report json`` writes its failures with it too."""
+    doc = {
+        "source": source,
+        "line": line,
+        "path": path,
+        "errors": [{"path": p.path, "message": p.message} for p in problems],
+    }
+    try:
+        return orjson.dumps(doc)
+    except TypeError:  # a lone surrogate quoted in a message
+        return json_exact(doc)
 
 
 def _reject_line(item: Item, line: int | None, prefix: str, rec: Record | None, problems: list[Problem]) -> bytes:

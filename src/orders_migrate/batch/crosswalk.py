@@ -9,7 +9,7 @@ converts it with a notice. A resumed run makes the same pass again and must reac
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -165,16 +165,20 @@ def scan(inputs: list[Input], plan: Plan | None, kind: str | None) -> Iterator[S
                 continue
 
 
-def decide(inputs: list[Input], seen: Iterator[Seen], known: dict[str, str] | None = None) -> Crosswalk:
+def decide(
+    inputs: list[Input], seen: Iterator[Seen], known: dict[str, str] | None = None, numbers_known: Mapping[str, str] | None = None
+) -> Crosswalk:
     """The marks: for each id read more than once, the newest version by its last-updated instant (of
     equal instants, the one read last) is converted, the others left out and reported; identical copies
     are written once; an order whose content ``known`` (the ``--state`` file) already holds is left out,
-    unchanged; a kept order whose ``number`` an earlier kept order of another id has is reported."""
+    unchanged; a kept order whose ``number`` an earlier kept order of another id has is reported, as is
+    one whose number an order of an earlier run has (``numbers_known``: the state's id -> number)."""
     by_id: dict[str, list[Seen]] = {}
     for s in seen:
         by_id.setdefault(s.ident.id, []).append(s)
     walk = Crosswalk()
     kept: list[Seen] = []
+    unchanged: list[Seen] = []  # converted by an earlier run, as they are
 
     def where(s: Seen) -> str:  # as messages name a record: file:line, then its path inside a document
         index, line, path = s.key
@@ -193,12 +197,31 @@ def decide(inputs: list[Input], seen: Iterator[Seen], known: dict[str, str] | No
                 _mark(walk, v, Mark(DROP, SUPERSEDED, _superseded(v, first, where(first))))
         if known is not None and known.get(first.ident.id) == first.ident.digest:
             _mark(walk, first, Mark(DROP, UNCHANGED, None))
+            unchanged.append(first)
         else:
             kept.append(first)
+    # The numbers of earlier runs' orders that this run does not convert again (an order it converts
+    # again may have changed its number: this run's version speaks for it). An unchanged order read here
+    # tells its own, which a state file written before numbers were kept (format 1) does not.
+    converted = {s.ident.id for s in kept}
+    earlier: dict[str, str] = {}
+    for order_id, known_number in sorted((numbers_known or {}).items()):
+        if order_id not in converted:
+            earlier.setdefault(known_number, order_id)
+    for s in unchanged:
+        if s.ident.number is not None:
+            earlier.setdefault(s.ident.number, s.ident.id)
     numbers: dict[str, Seen] = {}
     for s in sorted(kept, key=lambda s: s.order):
         number = s.ident.number
         if number is None:
+            continue
+        before = earlier.get(number)
+        if before is not None:
+            message = (
+                f"order {s.ident.id} has number {number}, as order {before} of an earlier run (--state): two orders, one number"
+            )
+            _mark(walk, s, Mark(NOTE, NUMBER, message))
             continue
         other = numbers.setdefault(number, s)
         if other is not s:

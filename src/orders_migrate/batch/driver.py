@@ -154,7 +154,8 @@ class Run:
         if streamed:  # read once, so never in the first pass: say so rather than let the flag look applied
             shown = "stdin" if streamed[0] == "-" else streamed[0]
             self.outputs.note(f"{shown} streams once: its orders are converted without the crosswalk (--crosswalk, --state)")
-        crosswalk = decide(layout.inputs, scan(layout.inputs, cfg.plan, cfg.kind), known)
+        numbers = self.run_state.numbers if self.run_state is not None else None
+        crosswalk = decide(layout.inputs, scan(layout.inputs, cfg.plan, cfg.kind), known, numbers)
         if self.checkpoint is not None:
             if state is not None:
                 self.checkpoint.check_crosswalk(state, crosswalk.digest)

@@ -1,6 +1,8 @@
 """``--state FILE``: what earlier runs converted, so a run over a grown or refreshed export converts only the
 orders that are new or changed. The file is NDJSON: a header (the output it was written for and the
-options that shape a conversion), then one ``{"id", "digest"}`` line per order, sorted by id.
+options that shape a conversion), then one ``{"id", "digest", "number"}`` line per order, sorted by id
+(``number`` when the order has one: a later run's new order with that number is reported, as the
+crosswalk reports two orders of one run; a format 1 file, written before numbers were kept, has none).
 
 It claims only orders in a committed output: the orders a run converts are journaled beside it (a partial
 file the checkpoint covers, so ``--resume`` keeps it), and the file is replaced atomically only once every
@@ -21,7 +23,8 @@ from ..outfiles import UsageError, display_name, write_atomically
 from ..versions import data_versions
 from .config import BatchConfig
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: each order's number beside its digest
+READ_FORMATS = frozenset({1, STATE_FORMAT})  # a format 1 file is read as one whose orders have no number
 HEADER_KEY = "orders-migrate state"
 
 
@@ -56,6 +59,7 @@ class RunState:
         self.path, self.cfg = path, cfg
         self.shown = display_name(str(path))
         self.entries: dict[str, str] = {}  # id -> digest, as the file holds them (kept when the options match)
+        self.numbers: dict[str, str] = {}  # id -> number, for the orders that have one
 
     def load(self, note: Callable[[str], None]) -> dict[str, str] | None:
         """The digests of the orders earlier runs converted, to leave out when unchanged; None when the
@@ -69,7 +73,7 @@ class RunState:
         lines = data.splitlines()
         try:
             header = orjson.loads(lines[0]) if lines else None
-            if not isinstance(header, dict) or header.get(HEADER_KEY) != STATE_FORMAT:
+            if not isinstance(header, dict) or header.get(HEADER_KEY) not in READ_FORMATS:
                 raise ValueError("not a state file written by this version of orders-migrate")
             for n, raw in enumerate(lines[1:], start=2):
                 entry = json.loads(raw)
@@ -77,9 +81,12 @@ class RunState:
                     not isinstance(entry, dict)
                     or not isinstance(entry.get("id"), str)
                     or not isinstance(entry.get("digest"), str)
+                    or not isinstance(entry.get("number", ""), str)
                 ):
                     raise ValueError(f"line {n} is not an order's id and digest")
                 self.entries[entry["id"]] = entry["digest"]
+                if "number" in entry:
+                    self.numbers[entry["id"]] = entry["number"]
         except ValueError as exc:  # json's and orjson's decode errors are ValueErrors
             raise UsageError(f"--state {self.shown}: {exc}; give another file, or remove it to convert everything") from None
         now = settings(self.cfg)
@@ -91,6 +98,7 @@ class RunState:
                 "and the file then describes this run"
             )
             self.entries.clear()
+            self.numbers.clear()
             return None
         if header.get("output") != output_name(self.cfg):
             # Incremental runs write only what changed: that output holds the orders this one leaves out.
@@ -102,16 +110,21 @@ class RunState:
 
     def write(self, journal: bytes) -> None:
         """The file as it was, with every order this run converted (``journal``: one line each)."""
-        entries = self.entries
+        entries, numbers = self.entries, self.numbers
         for raw in journal.splitlines():
             entry = json.loads(raw)
             entries[entry["id"]] = entry["digest"]
+            if isinstance(entry.get("number"), str):
+                numbers[entry["id"]] = entry["number"]
+            else:  # converted again without one: the number it had is no longer its
+                numbers.pop(entry["id"], None)
         header = {HEADER_KEY: STATE_FORMAT, "output": output_name(self.cfg), "settings": settings(self.cfg)}
         body = [orjson.dumps(header)]
-        body += [journal_line(key, entries[key]) for key in sorted(entries)]
+        body += [journal_line(key, entries[key], numbers.get(key)) for key in sorted(entries)]
         write_atomically(self.path, b"\n".join(body) + b"\n")
 
 
-def journal_line(order_id: str, digest: str) -> bytes:
+def journal_line(order_id: str, digest: str, number: str | None = None) -> bytes:
     # json, not orjson: an id may hold a lone surrogate (a ``\ud800`` escape), which only json writes back.
-    return json.dumps({"id": order_id, "digest": digest}, separators=(",", ":")).encode()
+    entry = {"id": order_id, "digest": digest} if number is None else {"id": order_id, "digest": digest, "number": number}
+    return json.dumps(entry, separators=(",", ":")).encode()

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from ..engine import default_plan
 from ..engine.ops import OPERATIONS
 from ..engine.table import MappingError, Row, Table
-from ..paths import Path
+from ..paths import Path, PathError, parse
 
 Shape = Literal["scalar", "list", "split", "parts"]
 ValueRule = Literal["same", "epoch_millis", "to_string", "enum"]
@@ -80,6 +80,9 @@ class QueryField:
     not_derivable: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     discriminator: str | None = None
     derived: tuple[Derived, ...] = ()
+    # The table's aliases of this field: an undocumented value seen in stored data -> the documented one
+    # its orders were converted as (engine/aliases.py), so a query for it searches that value.
+    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def moved_out(self) -> tuple[Derived, ...]:
         """Rules for values that left this field in eCommerce (their map entry is null)."""
@@ -256,7 +259,31 @@ def build_query_fields(table: Table) -> Mapping[str, QueryField]:
     for name, rules in derived.items():
         if name in fields:
             fields[name] = replace(fields[name], derived=tuple(rules))
+    for name, aliases in _aliases(table).items():
+        if name in fields and fields[name].value == "enum":
+            fields[name] = replace(fields[name], aliases=MappingProxyType(aliases))
     return MappingProxyType(fields)
+
+
+def _aliases(table: Table) -> dict[str, dict[str, str]]:
+    """The table's aliases by the query name of their field (checked as the plan compiled them)."""
+    found: dict[str, dict[str, str]] = {}
+    for alias in table.aliases:
+        path, values = alias.get("path"), alias.get("values")
+        if not isinstance(path, str) or not isinstance(values, Mapping):
+            continue
+        try:
+            name = query_name(parse(path))
+        except PathError:
+            continue
+        found.setdefault(name, {}).update(
+            {
+                seen: meant
+                for seen, meant in values.items()
+                if isinstance(seen, str) and isinstance(meant, str) and seen != "__line__"
+            }
+        )
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -108,8 +108,8 @@ def enum_field(walk: Walk, qf: QueryField, op: str, value: Any, path: str, short
     target = qf.targets[0]
     if op not in ("$eq", "$hasSome"):
         return walk.cond(target, _SCALAR_OP.get(op, op), value, path, qf.row, positive)
-    raw = [value] if op == "$eq" else list(value)
-    at = [path if op == "$eq" else at_index(path, n) for n in range(len(raw))]
+    at = [path if op == "$eq" else at_index(path, n) for n in range(1 if op == "$eq" else len(value))]
+    raw = [_unaliased(walk, qf, v, at[n], positive) for n, v in enumerate([value] if op == "$eq" else value)]
     gone = {n: why for n, v in enumerate(raw) if (why := _untranslatable(qf, v)) is not None}
     if gone and positive:
         # One value Search Orders cannot ask for counts as every order: so does the whole $eq/$hasSome.
@@ -171,6 +171,23 @@ def enum_field(walk: Walk, qf: QueryField, op: str, value: Any, path: str, short
     if not branches:
         return Const(positive, tuple(at[n] for n in gone))
     return walk.combine(False, branches, path)
+
+
+def _unaliased(walk: Walk, qf: QueryField, value: Any, path: str, positive: bool) -> Any:
+    """The documented value an aliased one stands for, as convert wrote the orders that held it; reported."""
+    if not isinstance(value, str) or value not in qf.aliases:
+        return value
+    meant = qf.aliases[value]
+    walk.report(
+        "aliased",
+        path,
+        f"{describe(value)} is not a documented Stores value; searched as {meant!r} by the table's aliases (its orders "
+        f"were converted as {meant!r}): orders that held {meant!r} in Stores "
+        + ("match too, so more orders match" if positive else "are excluded too, so fewer orders match"),
+        qf.row,
+        seen_from("more", positive),
+    )
+    return meant
 
 
 def _untranslatable(qf: QueryField, value: Any) -> str | None:

@@ -24,7 +24,8 @@ from .tree import FALSE, TRUE, Const, Node, render
 from .values import at_key, lone_surrogates, plain
 from .walk import Walk
 
-STRICT_KINDS = frozenset({"approximated", "dropped", "unknown_value"})
+# Not exact: an aliased value is searched as the documented one, which orders that held it in Stores match too.
+STRICT_KINDS = frozenset({"approximated", "dropped", "unknown_value", "aliased"})
 PASS_THROUGH_NESTING = 200  # an eCommerce body sent back as it came (orjson writes at most 255 levels)
 MATCHES_TEXT = {
     "more": "the search can match more orders than the Stores query (it misses none)",

@@ -11,13 +11,14 @@ from typing import IO, Any
 
 import orjson
 
-from ..batch.chunks import write_decimal
+from ..batch.chunks import failure_json, write_decimal
 from ..engine import Plan, default_plan
 from ..money import DEFAULT_LOCALE
 from ..outfiles import WriteError, display_name, write_atomically
 from ..reader import read_input
-from ..render import report_json, report_text
+from ..render import report_text
 from ..report import ConversionError, Entry, Problem, Report
+from ..sinks import JSON, StreamSink, pretty
 from .convert import OPS, Call
 from .records import BadRecord, StoredRequest, read_requests
 from .routes import Route, compile_routes, find_route, request_path
@@ -85,28 +86,41 @@ def run_requests(
     if isinstance(data, int):
         return data
     routes = compile_routes(plan.table, frozenset(OPS))
+
+    def to_stderr(text: bytes) -> None:
+        err.write(text.decode())
+
+    # --report json: every report and failed record in input order as one JSON document, as convert writes it.
+    document = StreamSink(to_stderr, JSON) if report == "json" else None
     lines: list[bytes] = []
     reports: list[Report] = []
     failed = translated = 0
+
+    def fail(record: StoredRequest | BadRecord, problems: list[Problem]) -> None:
+        nonlocal failed
+        failed += 1
+        if document is not None:
+            document.add(pretty(failure_json(record.source, record.line, record.prefix, problems)).rstrip(b"\n"))
+        else:
+            err.writelines(f"{record.where()}::{p.path}: {p.message}\n" for p in problems)
+
     for stored in read_requests(file, data, source):
         if isinstance(stored, BadRecord):
-            failed += 1
-            err.write(f"{stored.where()}::{stored.problem.path}: {stored.problem.message}\n")
+            fail(stored, [stored.problem])
             continue
         try:
             requests, rep = translate(stored, routes, plan, locale)
         except ConversionError as exc:
-            failed += 1
-            for p in exc.problems:
-                where = stored.path_of(p.path) if p.path.startswith("$.body") else stored.prefix + p.path[1:]
-                err.write(f"{stored.where()}::{where}: {p.message}\n")
+            fail(stored, [Problem(_in_file(stored, p.path), p.message) for p in exc.problems])
             continue
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch or show a traceback
-            failed += 1
-            err.write(f"{stored.where()}::{stored.prefix}: internal error, please report it: {type(exc).__name__}: {exc}\n")
+            fail(stored, [Problem(stored.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")])
             continue
         translated += 1
-        reports.append(rep)
+        if document is not None:
+            document.add(pretty(orjson.dumps(rep.to_dict())).rstrip(b"\n"))
+        else:
+            reports.append(rep)
         lines.extend(orjson.dumps(r, default=write_decimal) + b"\n" for r in requests)
     body = b"".join(lines)
     try:
@@ -116,13 +130,25 @@ def run_requests(
             out_stream.write(body)
             out_stream.flush()
     except WriteError as exc:
-        err.write(f"orders-migrate requests: cannot write {exc}\n")
+        message = f"orders-migrate requests: cannot write {exc}"
+        if document is not None and document.count:
+            document.add(orjson.dumps({"error": message}))
+            document.finish(single_ok=True)
+        else:
+            err.write(message + "\n")
         return EXIT_BAD_INPUT
-    if report == "json" and reports:
-        err.write(report_json(reports).decode())
-    elif report == "text":
+    if document is not None:
+        if document.count:  # no summary line: the document holds every outcome and the exit code says it
+            document.finish(single_ok=True)
+        return EXIT_BAD_INPUT if failed else EXIT_OK
+    if report == "text":
         report_text(reports, err)
     err.write(
         f"orders-migrate requests: {translated} stored request(s) translated into {len(lines)} eCommerce request(s); {failed} rejected\n"
     )
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _in_file(stored: StoredRequest, path: str) -> str:
+    """A problem's path in a record (``$.body...``, ``$.path``) as a path in the user's file."""
+    return stored.path_of(path) if path.startswith("$.body") else stored.prefix + path[1:]

@@ -47,6 +47,7 @@ class BadRecord:
     source: str
     line: int | None
     problem: Problem
+    prefix: str = "$"  # the record the problem is in, as StoredRequest.prefix
 
     def where(self) -> str:
         return f"{self.source}:{self.line}" if self.line is not None else self.source
@@ -62,15 +63,15 @@ def _parse(data: bytes | str, where: str) -> tuple[Any, Problem | None]:
 def _stored(source: str, line: int | None, prefix: str, raw: Any) -> StoredRequest | BadRecord:
     if not isinstance(raw, dict):
         return BadRecord(
-            source, line, Problem(prefix, f'expected a stored request {{"method", "path", "body"}}, got {describe(raw)}')
+            source, line, Problem(prefix, f'expected a stored request {{"method", "path", "body"}}, got {describe(raw)}'), prefix
         )
     method = raw.get("method")
     if not isinstance(method, str) or not method:
-        return BadRecord(source, line, Problem(f"{prefix}.method", f"expected the HTTP method, got {describe(method)}"))
+        return BadRecord(source, line, Problem(f"{prefix}.method", f"expected the HTTP method, got {describe(method)}"), prefix)
     key = "path" if "path" in raw else "url"
     target = raw.get(key)
     if not isinstance(target, str) or not target:
-        return BadRecord(source, line, Problem(f"{prefix}.path", f"expected the request's path, got {describe(target)}"))
+        return BadRecord(source, line, Problem(f"{prefix}.path", f"expected the request's path, got {describe(target)}"), prefix)
     return StoredRequest(source, line, prefix, method.upper(), target, raw.get("body"), False)
 
 
@@ -78,7 +79,7 @@ def _har(source: str, n: int, entry: Any) -> StoredRequest | BadRecord:
     prefix = f"$.log.entries[{n}].request"
     request = entry.get("request") if isinstance(entry, dict) else None
     if not isinstance(request, dict):
-        return BadRecord(source, None, Problem(prefix, f"expected the entry's request, got {describe(request)}"))
+        return BadRecord(source, None, Problem(prefix, f"expected the entry's request, got {describe(request)}"), prefix)
     stored = _stored(source, None, prefix, {"method": request.get("method"), "url": request.get("url")})
     if isinstance(stored, BadRecord):
         return stored
@@ -87,10 +88,12 @@ def _har(source: str, n: int, entry: Any) -> StoredRequest | BadRecord:
     if text is None or text == "":
         return StoredRequest(source, None, prefix, stored.method, stored.target, None, True)
     if not isinstance(text, str):
-        return BadRecord(source, None, Problem(f"{prefix}.postData.text", f"expected the body as text, got {describe(text)}"))
+        return BadRecord(
+            source, None, Problem(f"{prefix}.postData.text", f"expected the body as text, got {describe(text)}"), prefix
+        )
     body, problem = _parse(text, f"{prefix}.postData.text")
     if problem is not None:
-        return BadRecord(source, None, problem)
+        return BadRecord(source, None, problem, prefix)
     return StoredRequest(source, None, prefix, stored.method, stored.target, body, True)
 
 
