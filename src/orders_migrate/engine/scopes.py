@@ -75,6 +75,25 @@ def guard(step: Step, row: Row, scope: Path | None) -> Step:
         """Built once per row: does the value at ``path`` lie in ``values`` (~ meaning absent or null)?"""
         allowed = frozenset(v for v in values if v is not None)
         if path.has_each:  # every element of the list (and there is at least one)
+            split = path.split_each()
+            if split is not None and split[0].plain and split[1].plain:
+                head, tail = split  # one list: a loop, not iter_each's generators, for every element of every order
+
+                def every_element(src: Any) -> bool:
+                    items = get(src, head)
+                    if not isinstance(items, list):
+                        return False
+                    found = False
+                    for item in items:
+                        value = get(item, tail)
+                        if value is MISSING:
+                            continue
+                        if not (isinstance(value, str) and value in allowed):
+                            return False
+                        found = True
+                    return found
+
+                return every_element
 
             def every(src: Any) -> bool:
                 found = [v for _, v in iter_each(src, path)]
