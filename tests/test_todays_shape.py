@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES, load_json
-from orders_migrate import MappingError, compile_table, convert_order, load_table
+from orders_migrate import ConversionError, MappingError, compile_table, convert_order, convert_webhook, load_table
 from orders_migrate.engine.table import default_table_text
 
 PICKUP_METHOD_REASON = (
@@ -57,3 +57,50 @@ def test_a_field_stores_does_not_have_is_reported_only_where_its_object_is() -> 
     assert unguarded != text
     with pytest.raises(MappingError, match="pickup-method.*'absent' needs 'if_present'"):
         compile_table(load_table(unguarded, source))
+
+
+SUBSCRIPTION = {
+    "id": "6b320feb-ddde-45be-950b-8ed277033579",
+    "cycleNumber": 1,
+    "subscriptionSettings": {"frequency": "MONTH", "autoRenewal": False, "billingCycles": 3},
+    "subscriptionOptionTitle": "Coffee of the month",
+    "subscriptionOptionDescription": "Monthly Coffee Sub",
+}
+
+
+def test_the_subscription_of_a_one_item_order_is_that_line_items() -> None:
+    order = load_json(FIXTURES / "stores" / "rest_twin_of_velo_order_paid.json")
+    result = convert_order(copy.deepcopy(order), validate=True)
+    (item,) = result.order["lineItems"]
+    assert item["subscriptionInfo"] == SUBSCRIPTION
+    assert "subscriptionInfo" not in result.order
+    subscription = [(e.kind, e.path) for e in result.report.entries if e.path.startswith("$.subscriptionInfo")]
+    # The option's id (in the Velo and this REST twin) has no eCommerce field: the one thing not carried.
+    assert subscription == [("dropped", "$.subscriptionInfo.subscriptionOptionInfo.id")]
+
+
+def test_the_subscription_of_a_several_item_order_is_reported_not_guessed() -> None:
+    order = load_json(FIXTURES / "stores" / "rest_twin_of_velo_order_paid.json")
+    order["lineItems"].append({**copy.deepcopy(order["lineItems"][0]), "index": 2})
+    result = convert_order(copy.deepcopy(order))
+    assert [item.get("subscriptionInfo") for item in result.order["lineItems"]] == [None, None]
+    (entry,) = [e for e in result.report.entries if e.path.startswith("$.subscriptionInfo")]
+    assert (entry.kind, entry.path, entry.row) == ("not_derivable", "$.subscriptionInfo", "subscription-of-which-line-item")
+    assert "does not say which one the subscription is for" in entry.message
+
+
+def test_the_subscription_of_a_summary_without_line_items_is_reported() -> None:
+    body = load_json(FIXTURES / "reference" / "examples" / "stores_webhook_order_created.json")
+    body["subscriptionInfo"] = {"id": SUBSCRIPTION["id"], "cycleNumber": 2}
+    result = convert_webhook(body)
+    assert "subscriptionInfo" not in str(result.order)
+    rows = [(e.kind, e.path, e.row) for e in result.report.entries if e.path.startswith("$.subscriptionInfo")]
+    assert rows == [("not_derivable", "$.subscriptionInfo", "subscription-without-line-items")]
+
+
+def test_a_bad_subscription_value_is_an_error_at_its_path() -> None:
+    order = load_json(FIXTURES / "stores" / "rest_twin_of_velo_order_paid.json")
+    order["subscriptionInfo"]["cycleNumber"] = "1"
+    with pytest.raises(ConversionError) as caught:
+        convert_order(order)
+    assert [p.path for p in caught.value.problems] == ["$.subscriptionInfo.cycleNumber"]
