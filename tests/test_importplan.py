@@ -50,6 +50,7 @@ ALL_STORES_FIXTURES = sorted(
 # The fixtures Import Order would refuse, and the path each names first.
 REFUSED = {
     "create_request_minimal.json": "$.order.billingInfo.contactDetails",
+    "custom_item_external_image.json": "$.order.lineItems[0].catalogReference.appId",
     "pos_canceled.json": "$.order.billingInfo.contactDetails",
     "pickup_tax_included.json": "$.order.lineItems[1].catalogReference.appId",
     "undocumented_values.json": "$.order.channelInfo",

@@ -104,3 +104,37 @@ def test_a_bad_subscription_value_is_an_error_at_its_path() -> None:
     with pytest.raises(ConversionError) as caught:
         convert_order(order)
     assert [p.path for p in caught.value.problems] == ["$.subscriptionInfo.cycleNumber"]
+
+
+EXTERNAL_IMAGE = FIXTURES / "stores" / "custom_item_external_image.json"
+GIFT_WRAP_URL = "https://images.example.com/shop/gift-wrap.png"
+
+
+def test_an_external_image_url_is_the_line_items_image_url_never_its_id() -> None:
+    result = convert_order(load_json(EXTERNAL_IMAGE), validate=True)
+    custom, mug = result.order["lineItems"]
+    assert custom["image"] == {"url": GIFT_WRAP_URL, "altText": "Gift wrapping paper"}
+    # A Wix Media image with externalImageUrl null: the Wix url and id, nothing made of the null.
+    assert mug["image"]["url"].startswith("https://static.wixstatic.com/media/3c76e2_8891")
+    assert mug["image"]["id"] == "3c76e2_8891bbe3372a428aac976ac59aa0ac74~mv2.jpg"
+    assert [e for e in result.report.entries if "mediaItem" in e.path] == []
+
+
+def test_an_external_image_url_that_differs_from_the_url_is_a_mismatch_and_the_url_kept() -> None:
+    order = load_json(EXTERNAL_IMAGE)
+    order["lineItems"][1]["mediaItem"]["externalImageUrl"] = GIFT_WRAP_URL
+    result = convert_order(order)
+    assert result.order["lineItems"][1]["image"]["url"].startswith("https://static.wixstatic.com/")
+    assert [(e.kind, e.path, e.row) for e in result.report.entries if "mediaItem" in e.path] == [
+        ("mismatch", "$.lineItems[1].mediaItem.externalImageUrl", "line-media-external-url")
+    ]
+    order["lineItems"][1]["mediaItem"]["externalImageUrl"] = order["lineItems"][1]["mediaItem"]["url"]
+    assert [e for e in convert_order(order).report.entries if "mediaItem" in e.path] == []
+
+
+def test_an_external_video_is_not_an_image() -> None:
+    order = load_json(EXTERNAL_IMAGE)
+    order["lineItems"][0]["mediaItem"]["mediaType"] = "VIDEO"
+    result = convert_order(order)
+    assert "image" not in result.order["lineItems"][0]
+    assert ("not_derivable", "$.lineItems[0].mediaItem") in [(e.kind, e.path) for e in result.report.entries]
