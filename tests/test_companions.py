@@ -22,6 +22,7 @@ from orders_migrate.engine import default_plan
 from orders_migrate.engine.detect import detect_kind
 from orders_migrate.engine.table import default_table_text
 from orders_migrate.jsonio import dumps
+from orders_migrate.models.importing import AddPaymentsRequest
 from strategies import IDS, money, stores_order
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -155,7 +156,7 @@ def test_a_partly_paid_order_gets_no_invented_amount() -> None:
     order["paymentStatus"] = "PARTIALLY_PAID"
     result = convert_order(order, companions=True)
     regular = result.companions["orderTransactions"]["payments"][0]
-    assert "amount" not in regular and "status" not in regular["regularPaymentDetails"]
+    assert "amount" not in regular and "status" not in regular
     assert any(e.kind == "not_derivable" and e.path == "$.paymentStatus" for e in result.report.entries)
 
 
@@ -184,6 +185,44 @@ def test_a_bad_fulfillment_is_an_error_at_its_path() -> None:
     with pytest.raises(ConversionError) as caught:
         convert_order(order, companions=True)
     assert [p.path for p in caught.value.problems] == ["$.fulfillments[0].lineItems[0].quantity"]
+
+
+def test_the_payment_method_and_status_are_written_where_the_published_types_have_them_today() -> None:
+    # Order Transactions 1.0.108: regularPaymentDetails.paymentMethod -> paymentMethodName.buyerLanguageName,
+    # regularPaymentDetails.status -> Payment.status (both past their removal dates: not written).
+    result = convert_order(_case("gift_card_refunded"), companions=True)
+    regular = result.companions["orderTransactions"]["payments"][0]
+    assert regular["regularPaymentDetails"]["paymentMethodName"] == {"buyerLanguageName": "PayPal"}
+    assert regular["status"] == "PARTIALLY_REFUNDED"
+    assert not {"paymentMethod", "status"} & set(regular["regularPaymentDetails"])
+    assert "status" not in result.companions["orderTransactions"]["payments"][1]  # the gift card's is not stated
+    assert [e for e in result.report.entries if e.row in ("payment-method", "payment-transaction-status")] == []
+
+
+def test_an_unspecified_payment_status_is_not_derivable_and_not_written() -> None:
+    order = _case("gift_card_refunded")
+    order["paymentStatus"] = "UNSPECIFIED_PAYMENT_STATUS"
+    result = convert_order(order, companions=True)
+    regular = result.companions["orderTransactions"]["payments"][0]
+    assert "status" not in regular and "status" not in regular["regularPaymentDetails"]
+    entries = [(e.kind, e.path) for e in result.report.entries if e.row == "payment-transaction-status"]
+    assert entries == [("not_derivable", "$.paymentStatus")]
+
+
+def test_a_paid_order_naming_no_method_still_has_a_regular_payment_to_add() -> None:
+    order = _case("gift_card_refunded")
+    del order["totals"]["giftCard"]
+    order["paymentStatus"] = "PAID"
+    order["refunds"] = []
+    order["totals"].pop("refund", None)
+    order["billingInfo"] = {"address": order["billingInfo"]["address"]}
+    (payment,) = convert_order(order, companions=True).companions["orderTransactions"]["payments"]
+    assert payment == {
+        "amount": {"amount": "65.00", "formattedAmount": "$65.00"},
+        "regularPaymentDetails": {},
+        "status": "APPROVED",
+    }
+    AddPaymentsRequest.model_validate({"orderId": "o", "payments": [{**payment, "amount": {"amount": "65.00"}}]})
 
 
 def test_provider_transaction_ids_that_disagree_are_reported() -> None:

@@ -207,7 +207,7 @@ def test_a_refund_webhook_names_the_refund_rows_and_reports_the_order() -> None:
     # its row; the total it is paid from stays in the report for what it cannot give (the payment's id).
     paid = next(o for o in ledger.outputs if o.path.endswith("orderTransactions.payments[0].amount.amount"))
     assert (paid.row, paid.inputs) == ("payment-amount", ("$.order.totals.total",))
-    method = next(o for o in ledger.outputs if o.path.endswith("regularPaymentDetails.paymentMethod"))
+    method = next(o for o in ledger.outputs if o.path.endswith("regularPaymentDetails.paymentMethodName.buyerLanguageName"))
     assert (method.row, method.inputs) == ("payment-method", ("$.order.billingInfo.paymentMethod",))
     assert fates["$.order.billingInfo.paymentMethod"].rows == ("payment-method",)
     assert (fates["$.order.totals.total"].fate, fates["$.order.totals.total"].kind) == ("report", "not_derivable")

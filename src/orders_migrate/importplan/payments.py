@@ -72,11 +72,11 @@ def payment_requests(conversion: Conversion, stores_order: dict[str, Any]) -> Pl
     for n, payment in enumerate(transactions.get("payments") or []):
         kind = _kind(payment) if isinstance(payment, dict) else None
         where = SOURCE.get(kind or "", f"$.orderTransactions.payments[{n}]")
-        if kind is None:
-            planned.entries.append(
-                Entry("dropped", where, "not planned: Add Payments takes a payment with exactly one kind of details", ROW)
-            )
-        elif not isinstance(payment.get("amount"), dict) or "amount" not in payment["amount"]:
+        if isinstance(payment, dict) and kind is None and not any(k in payment for k in DETAILS):
+            # The table gives the gift card's payment its kind always, and the regular one its kind with its
+            # amount: a payment with no details at all is the regular one, its amount paid another way.
+            where = SOURCE["regularPaymentDetails"]
+        if isinstance(payment, dict) and (not isinstance(payment.get("amount"), dict) or "amount" not in payment["amount"]):
             fields = ", ".join(sorted(_leaves(payment)))
             planned.entries.append(
                 Entry(
@@ -86,6 +86,10 @@ def payment_requests(conversion: Conversion, stores_order: dict[str, Any]) -> Pl
                     f"{status}) records no amount paid this way; left out: {fields}",
                     ROW,
                 )
+            )
+        elif kind is None:
+            planned.entries.append(
+                Entry("dropped", where, "not planned: Add Payments takes a payment with exactly one kind of details", ROW)
             )
         else:
             payments.append(_payment_body(payment))

@@ -42,8 +42,16 @@ class OrderWithFulfillments(WireModel):
     fulfillments: list[Fulfillment] | None = None
 
 
+class PaymentMethodName(WireModel):
+    buyerLanguageName: str | None = None
+    siteLanguageName: str | None = None
+
+
 class RegularPaymentDetails(WireModel):
+    # Deprecated (@replacedBy paymentMethodName, and status by Payment.status), both past their removal
+    # dates; the converter no longer writes them, but a companion stored earlier may hold them.
     paymentMethod: str | None = None
+    paymentMethodName: PaymentMethodName | None = None
     providerTransactionId: str | None = None
     gatewayTransactionId: str | None = None
     status: str | None = None
@@ -63,6 +71,7 @@ class Payment(WireModel):
     updatedDate: DateTime | None = None
     amount: Price | None = None
     refundDisabled: bool | None = None
+    status: str | None = None
     regularPaymentDetails: RegularPaymentDetails | None = None
     giftcardPaymentDetails: GiftCardPaymentDetails | None = None
 

@@ -126,14 +126,34 @@ TransactionStatus = Literal[
 ]
 
 
+# Payment.status, which replaces the deprecated regularPaymentDetails.status: the same values less UNDEFINED.
+TransactionPaymentStatus = Literal[
+    "APPROVED",
+    "PENDING",
+    "PENDING_MERCHANT",
+    "CANCELED",
+    "DECLINED",
+    "REFUNDED",
+    "PARTIALLY_REFUNDED",
+    "AUTHORIZED",
+    "VOIDED",
+]
+
+
 class PaymentAmount(WireModel):
     amount: Amount
+
+
+class PaymentMethodName(WireModel):
+    buyerLanguageName: Annotated[str, Field(max_length=150)] | None = None
+    siteLanguageName: Annotated[str, Field(max_length=150)] | None = None
 
 
 class RegularPaymentDetails(WireModel):
     paymentOrderId: Annotated[str, Field(max_length=100)] | None = None
     gatewayTransactionId: Annotated[str, Field(max_length=100)] | None = None
-    paymentMethod: Annotated[str, Field(max_length=150)] | None = None
+    paymentMethod: Annotated[str, Field(max_length=150)] | None = None  # deprecated: paymentMethodName
+    paymentMethodName: PaymentMethodName | None = None
     providerTransactionId: Annotated[str, Field(max_length=100)] | None = None
     offlinePayment: bool | None = None
     status: TransactionStatus | None = None
@@ -154,6 +174,7 @@ class NewPayment(WireModel):
     giftcardPaymentDetails: GiftCardPaymentDetails | None = None
     createdDate: DateTime | None = None
     refundDisabled: bool | None = None
+    status: TransactionPaymentStatus | None = None
 
     @model_validator(mode="after")
     def _one_kind_of_details(self) -> NewPayment:

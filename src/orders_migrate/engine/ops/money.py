@@ -259,14 +259,16 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
 class _AmountLess(ReadStep):
     """An amount less another (a payment: the total less what a gift card paid). Without the other, the
     amount as stated; with it, the exact difference in the currency's minor units. Nothing is written
-    when nothing is left, and a difference below zero is reported, not written."""
+    when nothing is left, and a difference below zero is reported, not written. ``to: {kind: ...}`` gets
+    an empty object beside a written amount that says what sort of payment it is, as for ``positive_money``."""
 
-    __slots__ = ("writes", "missing")
+    __slots__ = ("writes", "kind_writes", "missing")
 
     def __init__(self, spec: Spec):
         super().__init__(spec, ("value", "less"))
         spec.one_read("value")
         self.writes = writers(spec, spec.one_write())
+        self.kind_writes = writers(spec, spec.one_write("kind", required=False))
         self.missing = spec.param("missing", str, required=False)
 
     def run(self, values: tuple[tuple[Any, ...], ...], out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
@@ -307,6 +309,8 @@ class _AmountLess(ReadStep):
             result = price(text, rounded, ctx.fmt)
         for w in self.writes:
             w(out, result, ctx, idx, path)
+        for w in self.kind_writes:
+            w(out, {}, ctx, idx, path)
         if self.missing:
             ctx.report("not_derivable", path, self.missing, spec.row.id)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ...paths import MISSING, get, is_empty, iter_each
+from ...paths import MISSING, Path, get, is_empty, iter_each
 from ...report import describe
 from ..code import CodeBuilder
 from ..context import (
@@ -27,6 +27,8 @@ def _report_op(kind: str) -> Callable[[Spec], Step]:
         reason = spec.param("reason", str, required=(kind != "fetch"))
         if kind == "fetch":
             reason = f"not in the eCommerce order: fetch from {fetch['api']}, {fetch['endpoint']}"
+        if spec.param("absent", bool, required=False, default=False):
+            return _absent_step(spec, kind, sources, str(reason))
 
         def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
             for p in sources:
@@ -40,11 +42,30 @@ def _report_op(kind: str) -> Callable[[Spec], Step]:
     return compile_report
 
 
+def _absent_step(spec: Spec, kind: str, sources: tuple[Path, ...], reason: str) -> Step:
+    """``absent: true``: an eCommerce field the Stores object has no field for, reported at the path Stores
+    would have held it at when the row's condition holds (``if_present`` its object). The entry names no
+    Stores object, so the unmapped report still walks everything inside that object."""
+    host_path = spec.row.if_present
+    if host_path is None:
+        raise spec.fail("'absent' needs 'if_present': the object whose field Stores does not have")
+
+    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        host = get(src, host_path)
+        if not isinstance(host, dict) or not host:
+            return  # no such object to miss a field of (an empty one, or a value of another kind, is reported as it is)
+        for p in sources:
+            if get(src, p) is MISSING:
+                ctx.report(kind, spec.render(p, idx), reason, spec.row.id)
+
+    return step
+
+
 def _emit_report(kind: str) -> Callable[[CodeBuilder, RowCode], bool]:
     def emit_report(src: CodeBuilder, rc: RowCode) -> bool:
         """One entry for each non-empty value read (the step walks ``[i]`` paths and guarded rows itself)."""
         row, at = rc.row, rc.at
-        if set(rc.reads) != {"value"}:
+        if set(rc.reads) != {"value"} or row.params.get("absent"):
             return False
         fetch = row.params.get("fetch")
         reason = row.params.get("reason")
@@ -116,7 +137,7 @@ OPERATIONS = (
         "not_derivable",
         _report_op("not_derivable"),
         _emit_report("not_derivable"),
-        frozenset({"reason"}),
+        frozenset({"reason", "absent"}),
         iterates=True,
         report="not_derivable",
     ),
