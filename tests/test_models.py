@@ -351,3 +351,38 @@ def test_the_validator_finds_what_model_validate_finds(schema: str, data: st.Dat
         doc = copy.deepcopy(data.draw(st.sampled_from(_companion_docs(schema))))
     replace_fields(doc, data, st.sampled_from(_ODD), data.draw(st.integers(min_value=0, max_value=4)))
     assert sorted(_validate(schema, doc), key=str) == sorted(model_problems(model_of(schema), doc), key=str)
+
+
+@pytest.mark.parametrize(
+    ("name", "doc", "path"),
+    [
+        ("orderTransactions", {"payments": [{"status": "PAID"}]}, "$.payments[0].status"),
+        ("orderTransactions", {"payments": [{"status": "UNDEFINED"}]}, "$.payments[0].status"),  # the deprecated field's only
+        (
+            "orderTransactions",
+            {"payments": [{"regularPaymentDetails": {"status": "DONE"}}]},
+            "$.payments[0].regularPaymentDetails.status",
+        ),
+        (
+            "orderTransactions",
+            {"refunds": [{"transactions": [{"refundStatus": "DONE"}]}]},
+            "$.refunds[0].transactions[0].refundStatus",
+        ),
+    ],
+)
+def test_a_companion_status_outside_its_published_enum_fails(name: str, doc: dict[str, Any], path: str) -> None:
+    from orders_migrate.models.validate import validate_companion
+
+    (problem,) = validate_companion(name, doc)
+    assert problem.path == path
+    assert problem.message.startswith("expected one of")
+
+
+def test_companion_statuses_of_the_published_enums_pass() -> None:
+    from orders_migrate.models.validate import validate_companion
+
+    doc = {
+        "payments": [{"status": "APPROVED", "regularPaymentDetails": {"status": "UNDEFINED"}}],
+        "refunds": [{"transactions": [{"refundStatus": "SUCCEEDED"}]}],
+    }
+    assert validate_companion("orderTransactions", doc) == []

@@ -2,19 +2,51 @@
 
 Written from the published types of ``@wix/auto_sdk_ecom_order-fulfillments@1.0.65`` (``OrderWithFulfillments``)
 and ``@wix/auto_sdk_ecom_order-transactions@1.0.108`` (``OrderTransactions``), for the fields the converter
-writes and the ones beside them a stored companion may hold. Statuses (a payment's, a refund's, a
-fulfillment's) are strings here: the shape is checked, not the spelling of an enum this project does not
-write from its own table alone.
+writes and the ones beside them a stored companion may hold. A payment's and a refund transaction's
+statuses are the published enums (the table writes the first from the order's paymentStatus); a
+fulfillment's status, which the converter never writes, stays a string: the shape is checked, not a
+spelling this project has no table of.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from .common import DateTime, WireModel
 from .ecom import Price
+
+# regularPaymentDetails.status (deprecated): TransactionStatus of the published type.
+TransactionStatus = Literal[
+    "UNDEFINED",
+    "APPROVED",
+    "PENDING",
+    "PENDING_MERCHANT",
+    "CANCELED",
+    "DECLINED",
+    "REFUNDED",
+    "PARTIALLY_REFUNDED",
+    "AUTHORIZED",
+    "VOIDED",
+]
+
+
+# Payment.status, which replaces the deprecated regularPaymentDetails.status: the same values less UNDEFINED.
+TransactionPaymentStatus = Literal[
+    "APPROVED",
+    "PENDING",
+    "PENDING_MERCHANT",
+    "CANCELED",
+    "DECLINED",
+    "REFUNDED",
+    "PARTIALLY_REFUNDED",
+    "AUTHORIZED",
+    "VOIDED",
+]
+
+# RefundTransaction.refundStatus: RefundStatus of the published type.
+RefundStatus = Literal["PENDING", "SUCCEEDED", "FAILED", "SCHEDULED", "STARTED"]
 
 
 class FulfillmentLineItem(WireModel):
@@ -54,7 +86,7 @@ class RegularPaymentDetails(WireModel):
     paymentMethodName: PaymentMethodName | None = None
     providerTransactionId: str | None = None
     gatewayTransactionId: str | None = None
-    status: str | None = None
+    status: TransactionStatus | None = None
     offlinePayment: bool | None = None
 
 
@@ -71,7 +103,7 @@ class Payment(WireModel):
     updatedDate: DateTime | None = None
     amount: Price | None = None
     refundDisabled: bool | None = None
-    status: str | None = None
+    status: TransactionPaymentStatus | None = None
     regularPaymentDetails: RegularPaymentDetails | None = None
     giftcardPaymentDetails: GiftCardPaymentDetails | None = None
 
@@ -79,7 +111,7 @@ class Payment(WireModel):
 class RefundTransaction(WireModel):
     paymentId: str | None = None
     amount: Price | None = None
-    refundStatus: str | None = None
+    refundStatus: RefundStatus | None = None
     providerRefundId: str | None = None
     externalRefund: bool | None = None
 

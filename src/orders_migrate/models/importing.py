@@ -10,11 +10,12 @@ no ``id`` (an id would overwrite an imported order) and no ``imported`` flag (Im
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from .common import Amount, DateTime, Decimal, WireModel
+from .companions import TransactionPaymentStatus, TransactionStatus
 from .ecom import (
     AddressWithContact,
     CatalogReference,
@@ -112,34 +113,6 @@ class CreateFulfillmentRequest(WireModel):
 # Order Transactions (``@wix/auto_sdk_ecom_order-transactions@1.0.108``): ``AddPaymentsRequest`` and
 # the ``addPayments`` signature's required paths (orderId, payments, payments.amount, one of the
 # payment-details kinds). A payment to add has no id and no updatedDate: Wix gives them.
-TransactionStatus = Literal[
-    "UNDEFINED",
-    "APPROVED",
-    "PENDING",
-    "PENDING_MERCHANT",
-    "CANCELED",
-    "DECLINED",
-    "REFUNDED",
-    "PARTIALLY_REFUNDED",
-    "AUTHORIZED",
-    "VOIDED",
-]
-
-
-# Payment.status, which replaces the deprecated regularPaymentDetails.status: the same values less UNDEFINED.
-TransactionPaymentStatus = Literal[
-    "APPROVED",
-    "PENDING",
-    "PENDING_MERCHANT",
-    "CANCELED",
-    "DECLINED",
-    "REFUNDED",
-    "PARTIALLY_REFUNDED",
-    "AUTHORIZED",
-    "VOIDED",
-]
-
-
 class PaymentAmount(WireModel):
     amount: Amount
 
