@@ -134,7 +134,11 @@ def _norm_move(spec: Spec) -> NormStep:
             last[1].append((source, target))
         else:
             groups.append((source, [(source, target)]))
-    plan = tuple((first, tuple(group)) for first, group in groups)
+    # Each pair with its keys, and whether the value stays in the object it is in (an address's
+    # addressLine -> addressLine1): then that object, at hand already, is where it goes.
+    plan = tuple(
+        (first, tuple((s, t, s.keys[-1], t.keys[-1], s.keys[:-1] == t.keys[:-1]) for s, t in group)) for first, group in groups
+    )
 
     def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
         for first, group in plan:
@@ -142,20 +146,20 @@ def _norm_move(spec: Spec) -> NormStep:
                 holder = _holder(scope, first.keys)
                 if holder is None:
                     continue
-                for source, target in group:
-                    skey, tkey = source.keys[-1], target.keys[-1]
+                for source, target, skey, tkey, beside in group:
                     if skey not in holder:
                         continue
                     value = holder[skey]
-                    existing = _holder(scope, target.keys)
-                    if existing is not None and tkey in existing:
-                        ctx.problem(source.render(idx), f"mixes the REST and Velo dialects: {target.render(idx)} is there too")
-                        continue
-                    dest = _make_holder(scope, target.keys)
+                    # Where the target's object exists, this is it; where it does not, it is made on the
+                    # way (an object already there is never replaced, so a REST twin is still found).
+                    dest = holder if beside else _make_holder(scope, target.keys)
                     if dest is None:
                         ctx.problem(
                             source.render(idx), f"cannot move it to {target.render(idx)}: a value on the way is not an object"
                         )
+                        continue
+                    if tkey in dest:
+                        ctx.problem(source.render(idx), f"mixes the REST and Velo dialects: {target.render(idx)} is there too")
                         continue
                     dest[tkey] = value
                     holder.pop(skey, None)
@@ -212,6 +216,10 @@ def _norm_decimal_text(spec: Spec) -> NormStep:
                         value = holder.get(key)
                         if value is None or value.__class__ is str:
                             continue
+                        if value.__class__ is Decimal and value.is_finite() and -1000 < value.adjusted() < 1000:
+                            text = str(value)  # decimal_text's common case, without the call: most amounts
+                            holder[key] = text if "E" not in text else format(value, "f")
+                            continue
                         text = decimal_text(value)
                         if text is not value:
                             holder[key] = text
@@ -233,9 +241,12 @@ def _norm_wix_media(spec: Spec) -> NormStep:
     id_keys = to["id"].keys
     sizes = (("width", "originWidth"), ("height", "originHeight"))
 
-    def put(scope: dict[str, Any], holder: dict[str, Any], place: _Place, value: Any) -> None:
-        # The targets sit beside the source (mediaItem.src -> mediaItem.url): the holder is at hand.
-        dest = holder if place.keys[:-1] == source.keys[:-1] else _make_holder(scope, place.keys)
+    # The targets sit beside the source (mediaItem.src -> mediaItem.url): the holder is at hand.
+    beside = {role: place.keys[:-1] == source.keys[:-1] for role, place in to.items()}
+
+    def put(scope: dict[str, Any], holder: dict[str, Any], role: str, value: Any) -> None:
+        place = to[role]
+        dest = holder if beside[role] else _make_holder(scope, place.keys)
         if dest is not None:
             dest[place.keys[-1]] = value
 
@@ -256,18 +267,18 @@ def _norm_wix_media(spec: Spec) -> NormStep:
             id_holder = holder if id_keys[:-1] == source.keys[:-1] else _holder(scope, id_keys)
             existing = id_holder.get(id_keys[-1]) if id_holder is not None else None
             if existing is None:
-                put(scope, holder, to["id"], media_id)
+                put(scope, holder, "id", media_id)
                 moved[to["id"].render(idx)] = where
             elif existing != media_id:
                 ctx.report(
                     "mismatch", where, f"the media id {media_id!r} differs from mediaItem.id {describe(existing)}", spec.row.id
                 )
-            put(scope, holder, to["url"], base + media_id)
+            put(scope, holder, "url", base + media_id)
             moved[to["url"].render(idx)] = where
             for role, name in sizes:
                 text = size.get(name)
                 if text is not None and _SIZE_RE.fullmatch(text):
-                    put(scope, holder, to[role], int(text))
+                    put(scope, holder, role, int(text))
                     moved[to[role].render(idx)] = where
 
     return step
