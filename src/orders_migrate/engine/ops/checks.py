@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, localcontext
 from typing import Any, cast
 
-from ...money import MoneyError, amount_value
+from ...money import MoneyError, amount_value, parse_amount
 from ...paths import MISSING, Path, get, iter_each, key_step
 from ...report import describe
 from ..context import (
@@ -88,8 +88,8 @@ def op_sum_check(spec: Spec) -> Step:
                 ctx.report("not_derivable", path, f"there are no {over} to derive it from (a summary): not carried", spec.row.id)
             return
         values = each.values(elements) if elements is not None else []
-        if complete and elements is not None and sum(1 for _, v in values if v is not None) < len(elements):
-            return
+        if complete and elements is not None and (len(values) < len(elements) or any(v is None for _, v in values)):
+            return  # some element lacks the term (absent or null): the sum proves nothing
         factors = dict(times.values(elements)) if times is not None and elements is not None else None
         total = ZERO
         add, multiply = EXACT.add, EXACT.multiply  # exact arithmetic without a context manager per order
@@ -97,7 +97,8 @@ def op_sum_check(spec: Spec) -> Step:
             if value is None:
                 continue
             try:
-                amount = amount_value(value)
+                # A stored amount text is the common case: its memo lookup, without amount_value's tests.
+                amount = parse_amount(value)[1] if value.__class__ is str else amount_value(value)
                 if factors is not None:
                     amount = multiply(amount, amount_value(factors.get(n, 1)))
             except MoneyError:
@@ -173,13 +174,45 @@ def op_same_value(spec: Spec) -> Step:
         items = each.items(src)
         return [((*idx, n), v) for n, v in each.values(items)] if items is not None else []
 
+    valid = check[0] if check is not None else None
+
+    def uniform(src: Any, idx: tuple[int, ...]) -> tuple[Any, Path | None, tuple[int, ...], bool]:
+        """The first value (MISSING when none) and where it is, and whether every value is it and of the
+        type: one pass over the lists, no tuple made a value."""
+        first: Any = MISSING
+        first_path: Path | None = None
+        first_idx = idx
+        for p, each in places:
+            if each is not None and each.plain:
+                items = each.items(src)
+                pairs = each.values(items) if items is not None else ()
+                for n, v in pairs:
+                    if v is None:
+                        continue
+                    if first is MISSING:
+                        first, first_path, first_idx = v, p, (*idx, n)
+                        if valid is not None and not valid(v):
+                            return first, first_path, first_idx, False
+                    elif not (v == first and (valid is None or valid(v))):
+                        return first, first_path, first_idx, False
+                continue
+            for sub_idx, v in present(src, p, each, idx):
+                if v is None:
+                    continue
+                if first is MISSING:
+                    first, first_path, first_idx = v, p, sub_idx
+                    if valid is not None and not valid(v):
+                        return first, first_path, first_idx, False
+                elif not (v == first and (valid is None or valid(v))):
+                    return first, first_path, first_idx, False
+        return first, first_path, first_idx, True
+
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        found = [(p, sub_idx, v) for p, each in places for sub_idx, v in present(src, p, each, idx) if v is not None]
-        if not found:
+        first, where, where_idx, same = uniform(src, idx)
+        if first is MISSING:
             return
-        p, sub_idx, first = found[0]
-        if (check is None or check[0](first)) and all(v == first and (check is None or check[0](v)) for _, _, v in found):
-            write(out, first, ctx, idx, spec.at(p, sub_idx))  # one value throughout: the common case
+        if same and where is not None:
+            write(out, first, ctx, idx, spec.at(where, where_idx))  # one value throughout: the common case
             return
         first = MISSING
         first_at: tuple[Path, tuple[int, ...]] | None = None
