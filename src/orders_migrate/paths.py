@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
@@ -299,3 +299,30 @@ def put(obj: dict[str, Any], path: Path, value: Any, indices: tuple[int, ...] = 
 def _grow(lst: list[Any], index: int) -> None:
     while len(lst) <= index:
         lst.append({})
+
+
+def reader_of(paths: Sequence[Path]) -> Callable[[Any], list[Any]]:
+    """``read(obj)``: ``[get(obj, p) for p in paths]`` for paths without ``[i]``, as generated code that
+    looks each shared prefix up once (``totals`` once for ``totals.total``, ``totals.tax``, ...)."""
+    lines = ["def read(n0):"]
+    nodes: dict[tuple[Segment, ...], str] = {(): "n0"}
+    results = []
+    for path in paths:
+        if path.has_each:
+            raise PathError(f"reader_of() cannot take [i] in {path.text!r}")
+        for depth in range(1, len(path.segments) + 1):
+            prefix = path.segments[:depth]
+            if prefix in nodes:
+                continue
+            parent, seg, name = nodes[prefix[:-1]], prefix[-1], f"n{len(nodes)}"
+            if isinstance(seg, str):
+                lines.append(f"    {name} = {parent}.get({seg!r}, MISSING) if isinstance({parent}, dict) else MISSING")
+            else:
+                lines.append(f"    {name} = {parent}[{seg}] if isinstance({parent}, list) and len({parent}) > {seg} else MISSING")
+            nodes[prefix] = name
+        results.append(nodes[path.segments])
+    lines.append(f"    return [{', '.join(results)}]")
+    namespace: dict[str, Any] = {"MISSING": MISSING}
+    exec(compile("\n".join(lines) + "\n", "<orders-migrate reader>", "exec"), namespace)  # noqa: S102 - our own generated code
+    read: Callable[[Any], list[Any]] = namespace["read"]
+    return read

@@ -9,7 +9,7 @@ from decimal import Decimal, localcontext
 from typing import Any, cast
 
 from ...money import MoneyError, amount_value, parse_amount
-from ...paths import MISSING, Path, get, iter_each, key_step
+from ...paths import MISSING, Path, get, iter_each, key_step, reader_of
 from ...report import describe
 from ..context import (
     EXACT,
@@ -125,8 +125,10 @@ def op_total_check(spec: Spec) -> Step:
     taken = spec.reads.get("discount", ())
     included = spec.reads.get("included", ())
 
-    def amount(src: Any, path: Path) -> Decimal | None:
-        value = get(src, path)
+    amounts = (total_path, subtotal_path, tax_path, *added, *taken)
+    read = reader_of((*amounts, *included))  # totals.* looked up once for all of them
+
+    def amount(value: Any) -> Decimal | None:
         if value is MISSING or value is None:
             return ZERO
         try:
@@ -135,14 +137,15 @@ def op_total_check(spec: Spec) -> Step:
             return None  # the row that copies the amount reports it
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        stated = get(src, total_path)
-        if stated is MISSING or stated is None or get(src, subtotal_path) in (MISSING, None):
+        values = read(src)
+        stated = values[0]
+        if stated is MISSING or stated is None or values[1] is MISSING or values[1] is None:
             return
-        parts = [amount(src, p) for p in (total_path, subtotal_path, tax_path, *added, *taken)]
+        parts = [amount(v) for v in values[: len(amounts)]]
         if any(part is None for part in parts):
             return
         total, subtotal, tax, *rest = cast("list[Decimal]", parts)
-        flags = [v for v in (get(src, p) for p in included) if v.__class__ is bool]
+        flags = [v for v in values[len(amounts) :] if v.__class__ is bool]
         tax_included = bool(flags) and flags[0]
         with localcontext(EXACT):
             expected = subtotal + sum(rest[: len(added)], ZERO) - sum(rest[len(added) :], ZERO)
@@ -263,8 +266,11 @@ def op_refund_check(spec: Spec) -> Step:
         except MoneyError:
             return None  # the row that copies the amount reports it
 
+    read = reader_of((total_path, stated_path, status_path))
+
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        total = amount(get(src, total_path))
+        total_value, stated_value, status = read(src)
+        total = amount(total_value)
         if total is None:
             return
         refunds = each.items(src)
@@ -276,7 +282,7 @@ def op_refund_check(spec: Spec) -> Step:
                 refunded = sum(cast("list[Decimal]", parts), ZERO)
             where, what = spec.render(each.head, idx), "the refunds add up to"
         else:
-            stated = amount(get(src, stated_path))
+            stated = amount(stated_value)
             if stated is None:
                 return
             refunded, where, what = stated, spec.render(stated_path, idx), "the refunded total is"
@@ -285,7 +291,6 @@ def op_refund_check(spec: Spec) -> Step:
             ctx.report(
                 "mismatch", where, f"{what} {shown}, more than the total of {of} that was paid; kept as stated", spec.row.id
             )
-        status = get(src, status_path)
         rule = rules.get(status) if isinstance(status, str) else None
         broken = (rule == "all" and refunded != total) or (rule == "part" and not ZERO < refunded < total)
         if broken:
