@@ -22,7 +22,7 @@ from .jsonio import describe_error, loads
 from .models.validate import COMPANION_NAMES, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse
-from .reader import NDJSON_SUFFIXES
+from .reader import NDJSON_SUFFIXES, looks_like_ndjson
 from .report import ConversionError, Problem
 from .route import payload_records, route
 
@@ -114,17 +114,6 @@ def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE, plan:
     return result
 
 
-def _looks_like_ndjson(data: bytes) -> bool:
-    """Several JSON objects one per line in a file that is not one JSON document, as the reader takes them."""
-    if data.count(b"\n") < 2 or not data.lstrip().startswith(b"{"):
-        return False
-    try:
-        loads(data.lstrip().split(b"\n", 1)[0])
-    except orjson.JSONDecodeError:
-        return False
-    return True
-
-
 def _parse(data: bytes) -> tuple[Any, str | None]:
     if not data.strip():
         return None, "not valid JSON: the file is empty"
@@ -137,7 +126,7 @@ def _parse(data: bytes) -> tuple[Any, str | None]:
 def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan | None, result: FileCheck) -> bytes | None:
     doc, error = _parse(data)
     if error is not None:
-        if _looks_like_ndjson(data):
+        if looks_like_ndjson(data):
             return _check_ndjson(name, data, fix, locale, plan, result)
         result.findings.append(Finding(name, "$", error))
         return None
