@@ -118,7 +118,19 @@ def read_line(
     try:
         doc = loads(line)
     except orjson.JSONDecodeError as exc:
-        yield ReadError(source, n, Problem("$", describe_error(exc, line)))
+        yield ReadError(source, n, Problem("$", _line_error(exc, line)))
         return
     for prefix, payload in payload_records(doc, kind, plan):
         yield Record(source, n, prefix, payload)
+
+
+def _line_error(exc: orjson.JSONDecodeError, line: bytes) -> str:
+    """The parse error of a line as the line's own text places it: without its newline, which would put a
+    line cut short at "line 2 column 1" (as ``check`` does). Parsed again only for a line that failed."""
+    text = line.rstrip(b"\r\n")
+    if text != line:
+        try:
+            loads(text)
+        except orjson.JSONDecodeError as within:
+            exc = within
+    return describe_error(exc, line)
