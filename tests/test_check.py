@@ -392,3 +392,19 @@ def test_fix_never_throws_away_a_companion_it_would_write_differently(tmp_path: 
         "which --fix would lose; fix it by hand"
     ]
     assert path.read_bytes() == before
+
+
+def test_a_stores_order_is_named_by_its_dialect(tmp_path: Path) -> None:
+    velo = load_json(FIXTURES / "stores" / "velo_order_paid.json")
+    rest = load_json(FIXTURES / "stores" / "invoice_inr.json")
+    velo_message = STORES.replace("(stores/v2)", "(Velo, wix-stores-backend)")
+    stored = tmp_path / "stored.json"
+    stored.write_text(json.dumps([velo, rest, {"order": velo, "orderTransactions": {"payments": []}}]))
+    assert _messages(stored)[:2] == [f"$[0]: {velo_message}", f"$[1]: {STORES}"]
+    assert f"$[2].order: {velo_message}" in _messages(stored)  # beside its companions too
+    # Both dialects at once cannot be converted: said as --fix would say it, not as a Stores order to fix.
+    both = tmp_path / "both.json"
+    both.write_text(json.dumps({**velo, "dateCreated": rest["dateCreated"]}))
+    assert _messages(both) == [
+        "$: mixes the REST and Velo dialects: has dateCreated (REST) and _id (Velo); convert one or the other"
+    ]
