@@ -248,13 +248,31 @@ def test_folders_are_searched_for_json_files_outside_hidden_folders(tmp_path: Pa
     assert [line.split("::")[0] for line in findings(out.getvalue())] == [str(tmp_path / "sub" / "stored.JSON")]
 
 
-def test_a_missing_file_fails(tmp_path: Path) -> None:
+def test_a_missing_file_is_a_usage_error_as_for_every_command(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "stores" / "invoice_inr.json", tmp_path / "stored.json")
+    out, err = io.StringIO(), io.StringIO()
+    # Found before any file is checked or fixed: the Stores order beside it is left as it is.
+    assert run_check([str(tmp_path / "stored.json"), str(tmp_path / "nope.json")], fix=True, stream=out, stderr=err) == 2
+    assert (out.getvalue(), err.getvalue()) == ("", f"orders-migrate: {tmp_path / 'nope.json'}: no such file\n")
+    assert (tmp_path / "stored.json").read_bytes() == (FIXTURES / "stores" / "invoice_inr.json").read_bytes()
+    proc = run("check", "nosuch.json", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", "orders-migrate: nosuch.json: no such file\n")
+
+
+def test_a_file_that_exists_but_cannot_be_read_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked.json"
+    locked.write_text("{}", encoding="utf-8")
+    read_bytes = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:  # the tests run as root, whom a file mode does not stop
+        if self == locked:
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
     out = io.StringIO()
-    assert run_check([str(tmp_path / "nope.json"), str(tmp_path / "nope")], stream=out) == 1
-    assert findings(out.getvalue()) == [
-        f"{tmp_path / 'nope.json'}::$: cannot read: No such file or directory",
-        f"{tmp_path / 'nope'}::$: cannot read: No such file or directory",
-    ]
+    assert run_check([str(locked)], stream=out) == 1
+    assert findings(out.getvalue()) == [f"{locked}::$: cannot read: Permission denied"]
 
 
 def test_clean_files_exit_0_silently(tmp_path: Path) -> None:
@@ -374,3 +392,19 @@ def test_fix_never_throws_away_a_companion_it_would_write_differently(tmp_path: 
         "which --fix would lose; fix it by hand"
     ]
     assert path.read_bytes() == before
+
+
+def test_a_stores_order_is_named_by_its_dialect(tmp_path: Path) -> None:
+    velo = load_json(FIXTURES / "stores" / "velo_order_paid.json")
+    rest = load_json(FIXTURES / "stores" / "invoice_inr.json")
+    velo_message = STORES.replace("(stores/v2)", "(Velo, wix-stores-backend)")
+    stored = tmp_path / "stored.json"
+    stored.write_text(json.dumps([velo, rest, {"order": velo, "orderTransactions": {"payments": []}}]))
+    assert _messages(stored)[:2] == [f"$[0]: {velo_message}", f"$[1]: {STORES}"]
+    assert f"$[2].order: {velo_message}" in _messages(stored)  # beside its companions too
+    # Both dialects at once cannot be converted: said as --fix would say it, not as a Stores order to fix.
+    both = tmp_path / "both.json"
+    both.write_text(json.dumps({**velo, "dateCreated": rest["dateCreated"]}))
+    assert _messages(both) == [
+        "$: mixes the REST and Velo dialects: has dateCreated (REST) and _id (Velo); convert one or the other"
+    ]

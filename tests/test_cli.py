@@ -118,6 +118,20 @@ def test_ndjson_errors_name_the_line(tmp_path: Path) -> None:
     assert len(proc.stdout.decode().splitlines()) == 2
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_line_cut_short_is_placed_within_the_line_as_check_places_it(tmp_path: Path, newline: str) -> None:
+    good = json.dumps(load_json(EXAMPLE))
+    batch = tmp_path / "orders.ndjson"
+    batch.write_bytes(f'{good}{newline}{{"id": "a", "number": 10{newline}{good}{newline}'.encode())
+    where = "Expecting ',' delimiter: line 1 column 25 (char 24)"  # the end of '{"id": "a", "number": 10'
+    expected = f"{batch}:2::$: not valid JSON: {where}"
+    converted = run("convert", str(batch), "--report", "none").stderr.decode().splitlines()
+    piped = run("convert", "-", "--report", "none", stdin=batch.read_bytes()).stderr.decode().splitlines()
+    checked = run("check", str(batch)).stdout.decode().splitlines()
+    assert expected in converted and expected in checked
+    assert f"<stdin>:2::$: not valid JSON: {where}" in piped
+
+
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     proc = run("convert", str(tmp_path / "nope.json"))
     assert proc.returncode == 2

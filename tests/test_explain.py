@@ -517,6 +517,32 @@ def test_an_order_inside_a_document_is_explained_in_the_files_paths() -> None:
     assert doc["outputs"][0]["inputs"] == ["$.orders[1].id"]
 
 
+def test_a_bad_ndjson_line_fails_only_its_own_record(tmp_path: Path) -> None:
+    from orders_migrate.explain_cmd import run_explain
+
+    order = (FIXTURES / "stores" / "invoice_inr.json").read_bytes().replace(b"\n", b"")
+    export = tmp_path / "export.ndjson"
+    export.write_bytes(order + b"\n" + b'{"id": "x", broken\n' + order + b"\n" + b"[\n")
+
+    def explain(n: int) -> tuple[int, str, bytes]:
+        out, err = io.BytesIO(), io.StringIO()
+        return run_explain(str(export), record=n, fmt="json", stdout=out, stderr=err), err.getvalue(), out.getvalue()
+
+    for n in (1, 3):  # before and after the bad line; the broken last line is never parsed
+        code, err, out = explain(n)
+        assert (code, err) == (0, ""), err
+        assert json.loads(out)["outputs"]
+    code, err, out = explain(2)
+    assert (code, out) == (1, b"")
+    assert (
+        err == f"{export}:2::$: not valid JSON: Expecting property name enclosed in double quotes: line 1 column 13 (char 12)\n"
+    )
+    code, err, _ = explain(4)
+    assert code == 1 and err.startswith(f"{export}:4::$: not valid JSON")
+    code, err, _ = explain(5)
+    assert (code, err) == (2, f"orders-migrate: --record 5: {export} holds 4 record(s)\n")
+
+
 def test_a_velo_order_is_explained_in_its_own_paths() -> None:
     order = loads((FIXTURES / "stores" / "velo_order_paid.json").read_bytes())
     ledger = explain_order(order)

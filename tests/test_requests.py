@@ -252,6 +252,23 @@ def test_ndjson_lines_are_named_by_their_line(tmp_path: Path) -> None:
     assert f"{source}:3::$.method: expected the HTTP method, got null" in err
 
 
+def test_a_cut_short_json_document_is_one_error_and_ndjson_under_another_name_still_lines(tmp_path: Path) -> None:
+    whole = (REQUESTS / "mixed.json").read_bytes()
+    cut = tmp_path / "trunc.json"
+    cut.write_bytes(whole[: whole.index(b"/archive")])  # a pretty-printed document half copied
+    code, requests, err = run(cut, report="text")
+    assert (code, requests) == (1, [])
+    [message, summary] = err.splitlines()
+    assert message.startswith(f"{cut}::$: not valid JSON: Unterminated string starting at: line 11 column 13")
+    assert summary.endswith("; 1 rejected")
+    named = tmp_path / "stored.json"  # NDJSON without its suffix, a bad line among good ones
+    good = json.dumps({"method": "GET", "path": f"/stores/v2/orders/{ORDER_ID}"})
+    named.write_text(good + "\n{not json\n" + good + "\n", encoding="utf-8")
+    code, requests, err = run(named, report="none")
+    assert code == 1 and {r["ref"]["line"] for r in requests} == {1, 3}
+    assert f"{named}:2::$: not valid JSON" in err
+
+
 def test_a_whole_url_and_its_query_string(tmp_path: Path) -> None:
     source = stored(tmp_path, {"method": "get", "path": f"https://www.wixapis.com/stores/v2/orders/{ORDER_ID}?fieldsets=FULL"})
     code, requests, err = run(source)

@@ -417,3 +417,19 @@ def test_cli_jwt_round_trip_and_rejections(tmp_path: Path, keys: tuple[Any, str]
 def test_cli_bad_public_key_is_a_usage_error(tmp_path: Path) -> None:
     proc = cli("convert", str(HOOKS / "order_created.json"), "--public-key", "not-a-key")
     assert proc.returncode == 2
+
+
+def test_a_jwt_event_type_the_table_does_not_know_is_named_before_the_hint(keys: tuple[Any, str]) -> None:
+    private, public_pem = keys
+    with pytest.raises(ConversionError) as bare:
+        convert_webhook(sign(hook("order_paid"), private, event_type="OrderArchived"), public_key=public_pem)
+    message = bare.value.problems[0].message
+    assert message.startswith("the JWT's eventType 'OrderArchived' is not one this table knows; an {order} body may be")
+    assert message.endswith("say which with --kind (kind= in Python)")
+    with pytest.raises(ConversionError, match=r"^\$: the JWT's eventType 'OrderArchived' is not one this table knows; not a"):
+        convert_webhook(sign({"note": "x"}, private, event_type="OrderArchived"), public_key=public_pem)
+    # A type it knows chooses the webhook, and a body alone has no type to name.
+    assert convert_webhook(sign(hook("order_paid"), private), public_key=public_pem).order["slug"] == "payment_status_updated"
+    with pytest.raises(ConversionError) as plain:
+        convert_webhook(hook("order_paid"))
+    assert plain.value.problems[0].message.startswith("an {order} body may be")

@@ -17,21 +17,24 @@ import orjson
 
 from .check_splice import Layout, atomic_write, splice
 from .engine.detect import mixed_keys
+from .engine.dialect import detect_dialect
 from .engine.routing import default_routing
 from .jsonio import describe_error, loads
 from .models.validate import COMPANION_NAMES, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .paths import get, parse
-from .reader import NDJSON_SUFFIXES
+from .reader import NDJSON_SUFFIXES, looks_like_ndjson
 from .report import ConversionError, Problem
 from .route import payload_records, route
 
 if TYPE_CHECKING:
     from .engine.plan import Plan
+    from .engine.routing import Routing
 
 JSON_SUFFIXES = frozenset({".json"}) | NDJSON_SUFFIXES
 
-STORES_MESSAGE = "still a Stores order (stores/v2); `orders-migrate check --fix` converts it in place"
+STORES_MESSAGE = "still a Stores order ({dialect}); `orders-migrate check --fix` converts it in place"
+DIALECT_NAMES = {"rest": "stores/v2", "velo": "Velo, wix-stores-backend"}
 WEBHOOK_MESSAGE = "still a Stores {name} webhook body; `orders-migrate check --fix` converts it to its eCommerce event"
 
 ECOM_ORDER_FQDN = "wix.ecom.v1.order"
@@ -114,17 +117,6 @@ def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE, plan:
     return result
 
 
-def _looks_like_ndjson(data: bytes) -> bool:
-    """Several JSON objects one per line in a file that is not one JSON document, as the reader takes them."""
-    if data.count(b"\n") < 2 or not data.lstrip().startswith(b"{"):
-        return False
-    try:
-        loads(data.lstrip().split(b"\n", 1)[0])
-    except orjson.JSONDecodeError:
-        return False
-    return True
-
-
 def _parse(data: bytes) -> tuple[Any, str | None]:
     if not data.strip():
         return None, "not valid JSON: the file is empty"
@@ -137,7 +129,7 @@ def _parse(data: bytes) -> tuple[Any, str | None]:
 def _check_json(name: str, data: bytes, fix: bool, locale: str, plan: Plan | None, result: FileCheck) -> bytes | None:
     doc, error = _parse(data)
     if error is not None:
-        if _looks_like_ndjson(data):
+        if looks_like_ndjson(data):
             return _check_ndjson(name, data, fix, locale, plan, result)
         result.findings.append(Finding(name, "$", error))
         return None
@@ -207,14 +199,25 @@ def _check_doc(
         elif kind.startswith("stores"):
             result.orders += 1
             if not fix:
-                message = STORES_MESSAGE if webhook is None else WEBHOOK_MESSAGE.format(name=webhook.stores)
-                result.findings.append(Finding(where, prefix, message))
+                if webhook is not None:
+                    result.findings.append(Finding(where, prefix, WEBHOOK_MESSAGE.format(name=webhook.stores)))
+                    continue
+                result.findings.extend(_still_stores(payload, where, prefix, routing))
                 continue
             problems = _convert(payload, locale, plan, replacements, prefix, webhook.id if webhook is not None else None)
             if problems:
                 failed = True
                 result.findings.extend(_at(where, prefix, Problem(p.path, f"not fixed: {p.message}")) for p in problems)
     return None if failed else replacements
+
+
+def _still_stores(order: dict[str, Any], where: str, prefix: str, routing: Plan | Routing) -> list[Finding]:
+    """The finding of a Stores order left unconverted, naming its dialect as the engine tells it."""
+    try:
+        dialect = detect_dialect(order, routing.table)
+    except ConversionError as exc:  # REST and Velo at once: what --fix would refuse, said now
+        return [_at(where, prefix, p) for p in exc.problems]
+    return [Finding(where, prefix, STORES_MESSAGE.format(dialect=DIALECT_NAMES[dialect]))]
 
 
 def _is_companions(payload: Any) -> bool:
@@ -259,7 +262,7 @@ def _check_companions(
         result.findings.append(Finding(where, at, "not an order: a record of an order and its companions holds one"))
         return False
     if not fix:
-        result.findings.append(Finding(where, at, STORES_MESSAGE))
+        result.findings.extend(_still_stores(order, where, at, routing))
         return True
     from .convert import convert_parsed_order  # --fix converts: checking alone compiles no rows
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterable
 from typing import IO, Any
 
 import orjson
@@ -52,6 +53,20 @@ def is_query(payload: Any, plan: Plan | None = None) -> bool:
     return "query" in payload or set(payload) == {"search"} and isinstance(payload["search"], dict)
 
 
+def _nth_record(found: Iterable[Record | ReadError], n: int) -> Record | ReadError | int:
+    """Record ``n`` (from 1), parsing no line of NDJSON past it: a bad line elsewhere in a big export must
+    not stop the explanation of a good one. A bad line is one record, its error; a document that does not
+    parse at all is its error whichever record is asked for. An int: how many records there are, fewer."""
+    count = 0
+    for item in found:
+        if isinstance(item, ReadError) and item.line is None:
+            return item
+        count += 1
+        if count == n:
+            return item
+    return count
+
+
 def run_explain(
     file: str,
     *,
@@ -79,16 +94,16 @@ def run_explain(
     data = read_input(file, source, err)
     if isinstance(data, int):
         return data
-    found = list(read_records(file, data, kind if kind not in ("order", QUERY) else None, source=source, plan=plan))
-    for item in found:
-        if isinstance(item, ReadError):
-            err.write(f"{item.where()}::{item.problem.path}: {item.problem.message}\n")
-            return EXIT_BAD_INPUT
-    records = [r for r in found if isinstance(r, Record)]
-    if not 1 <= record <= len(records):
-        err.write(f"orders-migrate: --record {record}: {source} holds {len(records)} record(s)\n")
+    found = _nth_record(
+        read_records(file, data, kind if kind not in ("order", QUERY) else None, source=source, plan=plan), record
+    )
+    if isinstance(found, int):
+        err.write(f"orders-migrate: --record {record}: {source} holds {found} record(s)\n")
         return EXIT_USAGE
-    rec = records[record - 1]
+    if isinstance(found, ReadError):
+        err.write(f"{found.where()}::{found.problem.path}: {found.problem.message}\n")
+        return EXIT_BAD_INPUT
+    rec = found
     try:
         ledger = explain_record(rec.payload, kind=kind, public_key=public_key, plan=plan, locale=locale).rerooted(rec.prefix)
     except ConversionError as exc:

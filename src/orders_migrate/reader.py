@@ -63,6 +63,18 @@ def read_input(name: str, source: str, err: IO[str]) -> bytes | int:
         return 1
 
 
+def looks_like_ndjson(data: bytes) -> bool:
+    """Several JSON objects one per line, in a file that is not one JSON document: NDJSON even without the
+    suffix. A document cut short (a pretty-printed file half copied) is not: its first line is no object."""
+    if data.count(b"\n") < 2 or not data.lstrip().startswith(b"{"):
+        return False
+    try:
+        orjson.loads(data.lstrip().split(b"\n", 1)[0])
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
 def read_records(
     name: str, data: bytes, kind: str | None = None, source: str | None = None, plan: Plan | None = None
 ) -> Iterator[Record | ReadError]:
@@ -84,16 +96,9 @@ def read_records(
     try:
         doc = loads(data)
     except orjson.JSONDecodeError as exc:
-        # Several JSON documents one per line are NDJSON even without the suffix.
-        if data.count(b"\n") > 1 and data.lstrip().startswith(b"{"):
-            first_line = data.lstrip().split(b"\n", 1)[0]
-            try:
-                orjson.loads(first_line)
-            except orjson.JSONDecodeError:
-                pass
-            else:
-                yield from _ndjson(source, data, kind, plan)
-                return
+        if looks_like_ndjson(data):
+            yield from _ndjson(source, data, kind, plan)
+            return
         yield ReadError(source, None, Problem("$", describe_error(exc, data)))
         return
     for prefix, payload in payload_records(doc, kind, plan):
@@ -113,7 +118,19 @@ def read_line(
     try:
         doc = loads(line)
     except orjson.JSONDecodeError as exc:
-        yield ReadError(source, n, Problem("$", describe_error(exc, line)))
+        yield ReadError(source, n, Problem("$", _line_error(exc, line)))
         return
     for prefix, payload in payload_records(doc, kind, plan):
         yield Record(source, n, prefix, payload)
+
+
+def _line_error(exc: orjson.JSONDecodeError, line: bytes) -> str:
+    """The parse error of a line as the line's own text places it: without its newline, which would put a
+    line cut short at "line 2 column 1" (as ``check`` does). Parsed again only for a line that failed."""
+    text = line.rstrip(b"\r\n")
+    if text != line:
+        try:
+            loads(text)
+        except orjson.JSONDecodeError as within:
+            exc = within
+    return describe_error(exc, line)

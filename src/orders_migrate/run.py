@@ -142,11 +142,21 @@ def run_schema(name: str, stream: IO[str] | None = None) -> int:
 
 
 def run_check(
-    files: list[str], fix: bool = False, locale: str = "en_US", stream: IO[str] | None = None, plan: Plan | None = None
+    files: list[str],
+    fix: bool = False,
+    locale: str = "en_US",
+    stream: IO[str] | None = None,
+    plan: Plan | None = None,
+    stderr: IO[str] | None = None,
 ) -> int:
-    """Exit 1 when a file holds Stores orders or invalid eCommerce orders (or when ``fix`` rewrote one)."""
+    """Exit 1 when a file holds Stores orders or invalid eCommerce orders (or when ``fix`` rewrote one);
+    2, before checking any, when a file named does not exist (as every other command)."""
     from .check import check_file, iter_files, summary
 
+    for name in files:
+        if not os.path.exists(name):
+            (stderr or sys.stderr).write(f"orders-migrate: {display_name(name)}: no such file\n")
+            return EXIT_USAGE
     out = stream or sys.stdout
     results = []
     for name in iter_files(files):

@@ -212,16 +212,23 @@ def _choose(payload: Any, kind: str | None, delivery: Delivery | None, specs: tu
     found = detect_webhook(payload, specs)
     if found is not None:
         return found
+    # The type a JWT names did not choose a webhook: say so first, else the hint below reads as if none was given.
+    unknown = (
+        f"the JWT's eventType {delivery.event_type!r} is not one this table knows; "
+        if delivery is not None and delivery.event_type
+        else ""
+    )
     if isinstance(payload, dict) and set(payload) == {"order"}:
         raise ConversionError(
             [
                 Problem(
                     "$",
-                    "an {order} body may be an Order Paid, Canceled, Declined or Address Updated webhook: say which with --kind (kind= in Python)",
+                    unknown
+                    + "an {order} body may be an Order Paid, Canceled, Declined or Address Updated webhook: say which with --kind (kind= in Python)",
                 )
             ]
         )
-    raise ConversionError([Problem("$", "not a Stores webhook body this table knows")])
+    raise ConversionError([Problem("$", unknown + "not a Stores webhook body this table knows")])
 
 
 def _event_time(payload: dict[str, Any], spec: WebhookSpec) -> str | None:

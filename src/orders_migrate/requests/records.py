@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
-from ..jsonio import loads
-from ..reader import NDJSON_SUFFIXES
+from ..jsonio import describe_error, loads
+from ..reader import NDJSON_SUFFIXES, looks_like_ndjson
 from ..report import Problem, describe
 
 
@@ -57,7 +57,7 @@ def _parse(data: bytes | str, where: str) -> tuple[Any, Problem | None]:
     try:
         return loads(data), None
     except orjson.JSONDecodeError as exc:
-        return None, Problem(where, f"not valid JSON: {exc}")
+        return None, Problem(where, describe_error(exc, data))
 
 
 def _stored(source: str, line: int | None, prefix: str, raw: Any) -> StoredRequest | BadRecord:
@@ -115,7 +115,7 @@ def read_requests(name: str, data: bytes, source: str) -> Iterator[StoredRequest
         return
     doc, problem = _parse(data, "$")
     if problem is not None:
-        if len(data.strip().splitlines()) > 1:  # NDJSON under another name
+        if looks_like_ndjson(data):  # judged as every other command judges a file
             yield from _lines(source, data)
         else:
             yield BadRecord(source, None, problem)
