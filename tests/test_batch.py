@@ -537,3 +537,43 @@ def test_output_shapes_do_not_depend_on_chunking(tmp_path: Path, fmt: str) -> No
     assert small.stdout == big.stdout
     if fmt == "json":
         assert [o["buyerNote"] for o in json.loads(small.stdout)] == [f"order {i}" for i in range(7)]
+
+
+def _records(count: int) -> list[dict[str, Any]]:
+    order = load_json(ROOT / "fixtures" / "stores" / "coupon_partially_fulfilled.json")
+    return [{**copy.deepcopy(order), "id": f"0000000{n}-aaaa-4bbb-8ccc-000000000000", "number": 500 + n} for n in range(count)]
+
+
+def test_ndjson_under_a_json_name_converts_every_line_the_sniff_read(tmp_path: Path) -> None:
+    # Telling NDJSON from a document reads its first lines: they are records too, with their own numbers.
+    src = tmp_path / "export.json"
+    src.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in _records(4)))
+    out = tmp_path / "out.ndjson"
+    proc = cli("convert", str(src), "-o", str(out), "--report-out", str(tmp_path / "reports.ndjson"), "--report", "none")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["number"] for line in out.read_text().splitlines()] == ["500", "501", "502", "503"]
+    reports = [json.loads(line) for line in (tmp_path / "reports.ndjson").read_text().splitlines()]
+    assert [r["source"] for r in reports] == [f"{src}:{n}" for n in (1, 2, 3, 4)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("ndjson", [False, True])
+def test_a_named_pipe_is_read_once_whole(tmp_path: Path, ndjson: bool) -> None:
+    # <(zcat export.gz) is a named pipe: what the sniff read of it cannot be read again by name.
+    records = _records(3)
+    data = b"".join(orjson.dumps(r) + b"\n" for r in records) if ndjson else json.dumps(records[0], indent=2).encode()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as f:
+            f.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    out = tmp_path / "out.ndjson"
+    proc = cli("convert", str(fifo), "-o", str(out), "--report", "none")
+    writer.join(timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    numbers = [json.loads(line)["number"] for line in out.read_text().splitlines()]
+    assert numbers == (["500", "501", "502"] if ndjson else ["500"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -163,19 +164,20 @@ def _read_stream(
     if not ndjson:
         ndjson = _sniff_ndjson(stream, head)
     if not ndjson:
-        if path is not None:
-            size = os.fstat(stream.fileno()).st_size
-            yield Item(DOC, index, source, done, path=path, pretty=pretty, size=size)
+        info = os.fstat(stream.fileno()) if path is not None else None
+        if path is not None and info is not None and stat.S_ISREG(info.st_mode):
+            yield Item(DOC, index, source, done, path=path, pretty=pretty, size=info.st_size)  # read again where converted
         else:
+            # A stream or a named pipe (``<(zcat order.json.gz)``) cannot be read again: what the sniff
+            # read of it comes first.
             data = b"".join(head) + stream.read()
             yield Item(DOC, index, source, done, data=data, pretty=pretty, size=len(data))
         return
-    if path is not None:
-        if start.offset:  # only a resumed run seeks: a named pipe (``<(zcat export.gz)``) cannot
-            stream.seek(start.offset)
+    if path is not None and start.offset:  # only a resumed run seeks: a named pipe cannot
+        stream.seek(start.offset)
         lines: Iterator[bytes] = iter(stream)
     else:
-        lines = _chain(head, stream)
+        lines = _chain(head, stream)  # the lines the sniff read are records too
     offset, n = start.offset, start.line
     for raw in lines:
         offset += len(raw)
