@@ -84,6 +84,16 @@ class Ledger:
             doc["notes"] = [n.to_dict() for n in self.notes]
         return doc
 
+    def rows_by_input(self) -> dict[str, list[str]]:
+        """Each input path the outputs name, with the rows that carried it (in output order, once each)."""
+        carried: dict[str, list[str]] = {}
+        for o in self.outputs:
+            for i in o.inputs:
+                rows = carried.setdefault(i, [])
+                if o.row is not None and o.row not in rows:
+                    rows.append(o.row)
+        return carried
+
     def rerooted(self, prefix: str) -> Ledger:
         """The input paths as the file spells them when the order sits at ``prefix`` (``$.orders[1]``)."""
         if prefix == "$":

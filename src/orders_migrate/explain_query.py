@@ -45,12 +45,7 @@ def explain_query(request: Any, *, plan: Plan | None = None) -> Ledger:
     ledger = Ledger()
     for steps, value in leaves_of(translation.request):
         ledger.outputs.append(_output(steps, value, doc, conds, walk))
-    carried: dict[str, list[str]] = {}
-    for o in ledger.outputs:
-        for i in o.inputs:
-            rows = carried.setdefault(i, [])
-            if o.row is not None and o.row not in rows:
-                rows.append(o.row)
+    carried = ledger.rows_by_input()
     entries = translation.entries
     for steps, value in leaves_of(doc):
         if is_empty(value):

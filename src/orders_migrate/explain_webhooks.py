@@ -237,12 +237,7 @@ def _built_event(
         else:
             named = (copies[path],) if path in copies else own.get(path, ())
             ledger.outputs.append(OutputLeaf(path, spec.id, "webhook", tuple(i for i in named if i in given)))
-    carried: dict[str, list[str]] = {}
-    for o in ledger.outputs:
-        for i in o.inputs:
-            rows = carried.setdefault(i, [])
-            if o.row is not None and o.row not in rows:
-                rows.append(o.row)
+    carried = ledger.rows_by_input()
     for steps, value in leaves_of(payload):
         if is_empty(value):
             continue
