@@ -128,11 +128,41 @@ def test_a_gift_card_pays_beside_the_regular_payment() -> None:
     assert not [e for e in result.report.entries if e.kind in ("fetch", "mismatch")]
 
 
-def test_a_gift_card_that_paid_everything_leaves_no_regular_amount() -> None:
+def test_a_gift_card_that_paid_everything_is_the_one_payment() -> None:
     result = convert_order(_case("gift_card_whole_order"), companions=True)
-    payments = result.companions["orderTransactions"]["payments"]
-    assert "amount" not in payments[0]
-    assert payments[1]["amount"]["amount"] == "15"
+    # No phantom regular payment beside it: the paid date and status are the gift-card payment's.
+    assert result.companions["orderTransactions"]["payments"] == [
+        {
+            "amount": {"amount": "15", "formattedAmount": "$15.00"},
+            "giftcardPaymentDetails": {},
+            "createdDate": "2020-03-18T16:47:59.244Z",
+            "status": "APPROVED",
+        }
+    ]
+    assert [e.row for e in result.report.entries if e.path == "$.totals.giftCard"] == ["gift-card-paid-whole"]
+
+
+def test_regular_payment_details_of_an_order_a_gift_card_paid_whole_are_reported() -> None:
+    order = _case("gift_card_whole_order")
+    order["billingInfo"].update(paymentMethod="PayPal", paymentGatewayTransactionId="g-1", refundableByPaymentProvider=True)
+    result = convert_order(order, companions=True)
+    (payment,) = result.companions["orderTransactions"]["payments"]
+    assert "regularPaymentDetails" not in payment and "refundDisabled" not in payment
+    dropped = {(e.path, e.row) for e in result.report.entries if e.kind == "dropped"}
+    assert dropped == {
+        ("$.billingInfo.paymentMethod", "payment-method"),
+        ("$.billingInfo.paymentGatewayTransactionId", "payment-gateway-transaction-id"),
+        ("$.billingInfo.refundableByPaymentProvider", "payment-refundable"),
+    }
+
+
+def test_a_gift_card_beside_a_regular_payment_stays_second() -> None:
+    order = _case("gift_card_whole_order")
+    order["totals"]["giftCard"] = "5"
+    payments = convert_order(order, companions=True).companions["orderTransactions"]["payments"]
+    assert [p["amount"]["amount"] for p in payments] == ["10.00", "5"]
+    assert "regularPaymentDetails" in payments[0] and payments[0]["status"] == "APPROVED"
+    assert set(payments[1]) == {"amount", "giftcardPaymentDetails"}
 
 
 def test_a_zero_gift_card_is_no_payment() -> None:
@@ -147,7 +177,9 @@ def test_a_gift_card_above_the_total_is_a_mismatch() -> None:
     order = _case("gift_card_refunded")
     order["totals"]["giftCard"] = "70"
     result = convert_order(order, companions=True)
-    assert "amount" not in result.companions["orderTransactions"]["payments"][0]
+    # No regular amount is derivable; the gift card's own amount is as stated, its payment the only one.
+    (payment,) = result.companions["orderTransactions"]["payments"]
+    assert payment["amount"]["amount"] == "70" and "giftcardPaymentDetails" in payment
     assert [(e.kind, e.path) for e in result.report.entries if e.row == "payment-amount"] == [("mismatch", "$.totals.total")]
 
 
@@ -155,9 +187,12 @@ def test_a_partly_paid_order_gets_no_invented_amount() -> None:
     order = _case("gift_card_refunded")
     order["paymentStatus"] = "PARTIALLY_PAID"
     result = convert_order(order, companions=True)
-    regular = result.companions["orderTransactions"]["payments"][0]
-    assert "amount" not in regular and "status" not in regular
+    # The one payment known to be made is the gift card's; the regular one's details stay in the report.
+    (payment,) = result.companions["orderTransactions"]["payments"]
+    assert payment["amount"]["amount"] == "20.00" and "giftcardPaymentDetails" in payment and "status" not in payment
     assert any(e.kind == "not_derivable" and e.path == "$.paymentStatus" for e in result.report.entries)
+    dropped = [e.path for e in result.report.entries if e.kind == "dropped" and e.row and e.row.startswith("payment-")]
+    assert "$.billingInfo.paymentMethod" in dropped
 
 
 def test_an_unpaid_order_without_payment_fields_has_no_transactions() -> None:

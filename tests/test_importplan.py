@@ -245,15 +245,31 @@ def test_a_gift_card_and_a_regular_payment_go_in_one_request_and_refunds_are_rep
     assert "2 stored refund(s) not planned: Order Transactions publishes no method that adds a refund" in err
 
 
-def test_a_payment_without_an_amount_is_reported_and_the_others_planned(tmp_path: Path) -> None:
+def test_an_order_a_gift_card_paid_whole_plans_that_one_payment_and_drops_nothing(tmp_path: Path) -> None:
     source = FIXTURES / "companions" / "cases" / "gift_card_whole_order.input.json"
     _, plan, _, _ = plan_files(tmp_path, source, report=True)
     sent = next(r for r in plan if r["path"] == ADD_PAYMENTS[1])["body"]["payments"]
-    assert sent == [{"amount": {"amount": "15"}, "giftcardPaymentDetails": {}}]
+    assert sent == [
+        {
+            "amount": {"amount": "15"},
+            "giftcardPaymentDetails": {},
+            "createdDate": "2020-03-18T16:47:59.244Z",
+            "status": "APPROVED",
+        }
+    ]
     report = json.loads((tmp_path / "report.ndjson").read_text(encoding="utf-8"))["report"]
-    left = [e for e in report["entries"] if e["path"] == "$.billingInfo" and e.get("row") == "import-plan"]
-    # The regular payment the gift card left nothing for has no details kind: still named by its Stores field.
-    assert len(left) == 1 and left[0]["message"].endswith("records no amount paid this way; left out: createdDate, status")
+    assert [e for e in report["entries"] if e.get("row") == "import-plan" and "payment" in e["message"]] == []
+
+
+def test_a_payment_without_an_amount_is_reported_with_what_it_leaves_out() -> None:
+    order = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")  # NOT_PAID, In Person
+    planned = payment_requests(convert_order(order, companions=True), order)
+    (entry,) = planned.entries
+    assert entry.path == "$.billingInfo" and planned.requests == []
+    assert entry.message.endswith(
+        "records no amount paid this way; left out: refundDisabled, regularPaymentDetails.gatewayTransactionId, "
+        "regularPaymentDetails.paymentMethodName.buyerLanguageName"
+    )
 
 
 def test_an_unpaid_order_plans_no_payment() -> None:

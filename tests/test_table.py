@@ -168,3 +168,80 @@ def test_a_key_the_rows_operation_does_not_read_is_refused(row: str, key: str) -
     text = text.replace("\norder:\n", "\norder:\n" + "\n".join("  " + line for line in row.splitlines()) + "\n", 1)
     with pytest.raises(MappingError, match=rf"row 'x'.*unknown key '{key}' for operation"):
         compile_table(load_table(text))
+
+
+# Conditions on what earlier rows wrote (if_written / unless_written): each skipped input has a reason.
+_WRITTEN_ROWS = """\
+- id: order-id
+  op: copy
+  from: id
+  to: id
+  note: "x"
+- id: number-beside-id
+  op: copy
+  from: number
+  to: info.number
+  type: integer
+  if_written: id
+  otherwise: "no id was written"
+  note: "x"
+"""
+
+
+def test_a_row_under_if_written_runs_only_after_the_place_was_written_and_reports_otherwise() -> None:
+    plan = compile_table(load_table(_table(_WRITTEN_ROWS)))
+    ran = plan.convert({"id": "a", "number": 7, "numericId": 1}, validate=False)
+    assert ran.order["info"] == {"number": 7}
+    skipped = plan.convert({"number": 7, "numericId": 1}, validate=False)
+    assert "info" not in skipped.order
+    assert [(e.kind, e.path, e.message, e.row) for e in skipped.report.entries if e.row == "number-beside-id"] == [
+        ("dropped", "$.number", "no id was written", "number-beside-id")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ('  otherwise: "no id was written"\n', "may not run \\(its condition on 'id'\\): say why in 'otherwise'"),
+        ("  if_written: id\n", "'otherwise' says why a row did not write: it needs 'if_written' or 'unless_written'"),
+        ("  if_written: id\n", None),
+    ],
+)
+def test_an_output_condition_is_checked_when_the_table_loads(change: str, message: str | None) -> None:
+    if message is None:
+        text = _table(_WRITTEN_ROWS.replace("if_written: id", "if_written: lineItems[i].id"))
+        message = "'if_written' names one output place, not 'lineItems\\[i\\].id'"
+    else:
+        text = _table(_WRITTEN_ROWS.replace(change, ""))
+    with pytest.raises(MappingError, match=message) as err:
+        load_table(text)
+    assert err.value.row_id == "number-beside-id"
+
+
+def test_opposite_output_conditions_on_one_place_make_a_pair_that_may_write_one_target() -> None:
+    pair = """\
+- id: order-id
+  op: copy
+  from: id
+  to: id
+  note: "x"
+- id: number-when-id
+  op: copy
+  from: number
+  to: ref
+  type: integer
+  if_written: id
+  note: "x"
+- id: number-without-id
+  op: copy
+  from: number
+  to: id
+  type: integer
+  unless_written: id
+  note: "x"
+"""
+    plan = compile_table(load_table(_table(pair)))
+    assert plan.convert({"id": "a", "number": 7, "numericId": 1}, validate=False).order == {"id": "a", "ref": 7}
+    assert plan.convert({"number": 7, "numericId": 1}, validate=False).order == {"id": 7}
+    with pytest.raises(MappingError, match="say why in 'otherwise'"):
+        load_table(_table(pair.replace("unless_written: id", "unless_written: ref")))

@@ -61,10 +61,16 @@ def _compile_row(
                 raise MappingError(
                     table.source, row.line, row.id, f"path {p.text!r} has [i] but the row does not run inside that list"
                 )
+    if (row.if_written is not None or row.unless_written is not None) and (scope is not None or operation.iterates):
+        raise MappingError(table.source, row.line, row.id, "'if_written' and 'unless_written' are for rows run once per object")
     if row.section != "checks" and not operation.nests:
-        _claim(row, [p.text for p in row.all_writes()], targets, table, agree=row.agree)
+        # A row run only where no earlier row wrote `unless_written` may write the targets under it.
+        free = row.unless_written.text if row.unless_written is not None else None
+        writes = [p.text for p in row.all_writes()]
+        _claim(row, [t for t in writes if free is None or not _under(t, free)], targets, table, agree=row.agree)
+        _claim(row, [t for t in writes if free is not None and _under(t, free)], targets, table, agree=True)
     bare = _build(operation.build, spec)
-    return guard(bare, row, scope), bare
+    return guard(bare, row, scope, spec), bare
 
 
 def _address_steps(
@@ -125,6 +131,10 @@ def _build(factory: Callable[[Spec], Step], spec: Spec) -> Step:
         raise
     except (KeyError, ValueError, TypeError) as exc:
         raise spec.fail(f"cannot compile: {exc}") from None
+
+
+def _under(text: str, prefix: str) -> bool:
+    return text == prefix or text.startswith((prefix + ".", prefix + "["))
 
 
 def _claim(row: Row, written: list[str], targets: dict[str, Row], table: Table, agree: bool) -> None:

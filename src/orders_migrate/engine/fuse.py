@@ -21,6 +21,8 @@ Item = tuple[Row | None, Step, Step, Callable[[Path], Path], Callable[[Path], Pa
 def _condition(src: CodeBuilder, row: Row, relative: Callable[[Path], Path]) -> list[str] | None:
     """The row's conditions, all of which must hold; none when it has none, None when one is not spelled
     out (a condition over every element of a list)."""
+    if row.if_written is not None or row.unless_written is not None:
+        return None  # a condition on the output, with its report: the guarded step has it
     parts = []
     for path, negate in ((row.if_present, False), (row.unless_present, True)):
         if path is None:

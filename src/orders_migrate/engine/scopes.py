@@ -62,12 +62,15 @@ def spec_of(
     return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps, source, sections)
 
 
-def guard(step: Step, row: Row, scope: Path | None) -> Step:
-    """Run a row only when its conditions hold (``if_present``, ``unless_present``, ``when``, ``unless``)."""
+def guard(step: Step, row: Row, scope: Path | None, spec: Spec | None = None) -> Step:
+    """Run a row only when its conditions hold (``if_present``, ``unless_present``, ``when``, ``unless``,
+    and on the output, ``if_written``, ``unless_written``)."""
     need = relative(row.if_present, scope) if row.if_present is not None else None
     avoid = relative(row.unless_present, scope) if row.unless_present is not None else None
     when = tuple((relative(p, scope), values) for p, values in row.when)
     unless = tuple((relative(p, scope), values) for p, values in row.unless)
+    if row.if_written is not None or row.unless_written is not None:
+        step = _guard_written(step, row, spec)
     if need is None and avoid is None and not when and not unless:
         return step
 
@@ -127,6 +130,26 @@ def guard(step: Step, row: Row, scope: Path | None) -> Step:
         step(src, out, ctx, idx)
 
     return guarded
+
+
+def _guard_written(step: Step, row: Row, spec: Spec | None) -> Step:
+    """Run a row only when an earlier row of the section wrote ``if_written`` (and did not write
+    ``unless_written``); when it does not run, each of its inputs that holds a value is reported with
+    the row's ``otherwise``, so a value the row would have carried is never silently lost."""
+    need, avoid, otherwise = row.if_written, row.unless_written, row.otherwise
+    inputs = tuple(p for p in row.all_reads())
+
+    def written_guarded(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        if (need is None or get(out, need) is not MISSING) and (avoid is None or get(out, avoid) is MISSING):
+            step(src, out, ctx, idx)
+            return
+        if otherwise is None:
+            return  # a row of the section under the opposite condition carries these inputs (table.py)
+        for p in inputs:
+            if get(src, p) not in (MISSING, None):
+                ctx.report("dropped", spec.at(p, idx) if spec is not None else p.render(idx), otherwise, row.id)
+
+    return written_guarded
 
 
 def loop(src_list: Path, out_list: Path, steps: tuple[Step, ...], report_shape: bool = True) -> Step:

@@ -39,6 +39,11 @@ class Row:
     when: tuple[tuple[Path, tuple[Any, ...]], ...]
     unless: tuple[tuple[Path, tuple[Any, ...]], ...]
     note: str
+    # Conditions on what earlier rows of the section wrote (an output path): the regular payment's
+    # details only where a regular payment was written. `otherwise` is why the row's input is not written.
+    if_written: Path | None = None
+    unless_written: Path | None = None
+    otherwise: str | None = None
 
     def all_reads(self) -> tuple[Path, ...]:
         return tuple(p for ps in self.reads.values() for p in ps)
@@ -98,7 +103,8 @@ COMPANION_SECTIONS: Mapping[str, str] = MappingProxyType(
 )
 
 PATH_PARAMS = frozenset({"by", "sum", "times"})
-_ROW_KEYS = {"id", "op", "from", "to", "note", "agree", "if_present", "unless_present", "when", "unless", "__line__"}
+_CONDITION_KEYS = ("if_present", "unless_present", "when", "unless", "if_written", "unless_written", "otherwise")
+_ROW_KEYS = {"id", "op", "from", "to", "note", "agree", "__line__", *_CONDITION_KEYS}
 
 
 def default_table_text() -> tuple[str, str]:
@@ -132,6 +138,7 @@ def load_table(text: str, source: str = "mappings.yaml") -> Table:
                 raise MappingError(source, row.line, row.id, f"duplicate row id (first on line {seen_ids[row.id]})")
             seen_ids[row.id] = row.line
             built.append(row)
+        _check_partners(built, source)
         rows[section] = tuple(built)
     required = tuple(_path(p, source, doc.get("__line__"), None) for p in doc.get("required", []) or [])
     apis = _strip(doc.get("apis") or {})
@@ -232,6 +239,30 @@ def _conditions(value: Any, source: str, line: int, row_id: str, what: str) -> t
     return tuple(out)
 
 
+def _check_partners(rows: list[Row], source: str) -> None:
+    """A row that an output condition may skip says why (``otherwise``), or a row of its section reads
+    the same inputs under the opposite condition on the same place: one of the two always runs."""
+    for row in rows:
+        if row.otherwise is not None or (row.if_written is None and row.unless_written is None):
+            continue
+        reads = set(row.all_reads())
+        if not any(
+            other is not row
+            and other.if_written == row.unless_written
+            and other.unless_written == row.if_written
+            and set(other.all_reads()) == reads
+            for other in rows
+        ):
+            place = (row.if_written or row.unless_written).text  # type: ignore[union-attr]
+            raise MappingError(
+                source,
+                row.line,
+                row.id,
+                f"may not run (its condition on {place!r}): say why in 'otherwise', or add a row reading the "
+                "same inputs under the opposite condition",
+            )
+
+
 def _strip(value: Any) -> Any:
     """Drop the loader's line markers from nested parameters."""
     if isinstance(value, dict):
@@ -270,7 +301,21 @@ def _row(item: Any, section: str, source: str) -> Row:
         for value, case in cases.items():
             if isinstance(case, str):
                 writes[f"case:{value}"] = (_path(case, source, line, row_id),)
-    cond = {k: _path(item[k], source, line, row_id) if k in item else None for k in ("if_present", "unless_present")}
+    cond = {
+        k: _path(item[k], source, line, row_id) if k in item else None
+        for k in ("if_present", "unless_present", "if_written", "unless_written")
+    }
+    for k in ("if_written", "unless_written"):
+        written = cond[k]
+        if written is not None and written.has_each:
+            raise MappingError(source, line, row_id, f"'{k}' names one output place, not {written.text!r}")
+    otherwise = item.get("otherwise")
+    if otherwise is not None and (not isinstance(otherwise, str) or not otherwise):
+        raise MappingError(source, line, row_id, f"'otherwise' must be a reason, got {otherwise!r}")
+    if otherwise is not None and cond["if_written"] is None and cond["unless_written"] is None:
+        raise MappingError(
+            source, line, row_id, "'otherwise' says why a row did not write: it needs 'if_written' or 'unless_written'"
+        )
     return Row(
         id=row_id,
         op=op,
@@ -285,4 +330,7 @@ def _row(item: Any, section: str, source: str) -> Row:
         when=_conditions(item.get("when"), source, line, row_id, "when"),
         unless=_conditions(item.get("unless"), source, line, row_id, "unless"),
         note=note,
+        if_written=cond["if_written"],
+        unless_written=cond["unless_written"],
+        otherwise=otherwise,
     )
