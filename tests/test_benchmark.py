@@ -51,7 +51,7 @@ def test_the_engine_figure_runs_the_workers_own_path(tmp_path: Path) -> None:
     bench = _bench()
     corpus = tmp_path / "corpus.ndjson"
     bench.write_corpus(corpus, 20, seed=7)
-    for validate in (False, True):
+    for validate in (False, True, "audit"):
         seconds, converted, failed = bench.engine_seconds(corpus, validate)
         assert (converted, failed) == (20, 0)
         assert seconds > 0

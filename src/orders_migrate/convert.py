@@ -12,7 +12,7 @@ from .engine.apply import Conversion as Conversion
 from .engine.dialect import Dialect
 from .jsonio import load_record
 from .money import DEFAULT_LOCALE
-from .report import ConversionError
+from .report import ConversionError, Validation
 from .route import records as records  # part of the front door: the orders a document holds
 
 
@@ -22,7 +22,7 @@ def convert_order(
     locale: str = DEFAULT_LOCALE,
     plan: Plan | None = None,
     source: str | None = None,
-    validate: bool = False,
+    validate: Validation = False,
     partial: bool = False,
     dialect: Dialect | None = None,
     explain: bool = False,
@@ -68,7 +68,7 @@ def convert_parsed_order(
     locale: str = DEFAULT_LOCALE,
     plan: Plan | None = None,
     source: str | None = None,
-    validate: bool = False,
+    validate: Validation = False,
     partial: bool = False,
     dialect: Dialect | None = None,
     companions: bool = False,
@@ -86,7 +86,7 @@ def convert_query_response(
     locale: str = DEFAULT_LOCALE,
     plan: Plan | None = None,
     source: str | None = None,
-    validate: bool = False,
+    validate: Validation = False,
 ) -> list[Conversion]:
     """Convert every order of a Query Orders response (or array; a dict, or the JSON bytes or text as
     read); the first bad order raises."""
@@ -107,7 +107,7 @@ def convert_many(
     locale: str = DEFAULT_LOCALE,
     plan: Plan | None = None,
     source: str | None = None,
-    validate: bool = False,
+    validate: Validation = False,
     keyed: bool = False,
 ) -> Iterator[Conversion | ConversionError]:
     """Lazily convert many orders (each a dict, or its JSON bytes or text, such as the lines of an NDJSON

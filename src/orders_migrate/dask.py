@@ -17,6 +17,7 @@ from dask.delayed import delayed
 from .engine import Plan
 from .money import DEFAULT_LOCALE
 from .partition import convert_partition, partition_options
+from .report import Validation
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def convert_bag(
     bag: db.Bag,
     *,
     locale: str = DEFAULT_LOCALE,
-    validate: bool = True,
+    validate: Validation = True,
     strict: bool = False,
     kind: str | None = None,
     public_key: str | None = None,

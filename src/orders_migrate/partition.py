@@ -16,7 +16,7 @@ from .engine import Plan
 from .jsonio import dumps
 from .money import DEFAULT_LOCALE
 from .reader import Record
-from .report import ConversionError, Problem
+from .report import ConversionError, Problem, Validation
 from .sources import LINE, Item, Position
 
 
@@ -39,7 +39,7 @@ class PartitionResult:
 def partition_options(
     *,
     locale: str = DEFAULT_LOCALE,
-    validate: bool = True,
+    validate: Validation = True,
     strict: bool = False,
     kind: str | None = None,
     public_key: str | None = None,

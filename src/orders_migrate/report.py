@@ -21,6 +21,11 @@ Kind = Literal[
 
 KINDS: tuple[str, ...] = get_args(Kind)
 
+# How a converted order is held to the eCommerce model: not at all (False); by construction (True: the
+# rows prove most of it, the rest is checked, engine/validity.py), the default of the command line; or by
+# the full schema pass too ("audit", `--audit`), which finds the same and costs more.
+Validation = bool | Literal["audit"]
+
 
 class Entry(NamedTuple):
     """One thing the conversion could not carry, at its ``$.path``, and why. A named tuple: an order

@@ -13,7 +13,7 @@ from .jsonio import dumps
 from .order_filter import OrderFilter
 from .outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically, write_out
 from .reader import read_bytes
-from .report import ConversionError, Report
+from .report import ConversionError, Report, Validation
 
 if TYPE_CHECKING:
     from .engine.plan import Plan
@@ -41,7 +41,7 @@ def run_convert(
     kind: str | None = None,
     public_key: str | None = None,
     rejects: str | None = None,
-    validate: bool = True,
+    validate: Validation = True,
     jobs: int | None = None,
     resume: bool = False,
     chunk_records: int = CHUNK_RECORDS,

@@ -20,7 +20,7 @@ from ..money import DEFAULT_LOCALE
 from ..order_filter import OrderFilter
 from ..progress import Stats, report_plain
 from ..reader import ReadError, Record, read_line, read_records
-from ..report import ConversionError, Problem
+from ..report import ConversionError, Problem, Validation
 from ..route import route
 from ..sources import END, LINE, Item
 from ..webhooks import convert_parsed_webhook as convert_webhook  # as above
@@ -34,7 +34,7 @@ def convert_record(
     strict: bool = False,
     kind: str | None = None,
     public_key: str | None = None,
-    validate: bool = True,
+    validate: Validation = True,
     plan: Plan | None = None,
     companions: bool = False,
 ) -> Conversion:
@@ -51,7 +51,7 @@ def convert_record(
         named = routed.webhook.id if routed.webhook is not None else kind if kind != "order" else None
         return convert_webhook(payload, kind=named, public_key=public_key, locale=locale, source=source, plan=plan)
     conversion = convert_order(
-        payload, locale=locale, source=source, validate=validate or strict, plan=plan, companions=companions
+        payload, locale=locale, source=source, validate="audit" if strict else validate, plan=plan, companions=companions
     )
     if strict:
         from ..models.validate import strict_problems
@@ -124,7 +124,7 @@ class Options:
     reports: bool = False  # each order's report as compact JSON
     text: bool = False  # each order's report as plain text
     rejects: bool = False  # a rejects-file line for each failed record
-    validate: bool = True  # check each converted order against the eCommerce model
+    validate: Validation = True  # check each converted order against the eCommerce model
     plan: Plan | None = None  # a user's own table (pickled as its text); None: the shipped one
     failures: bool = False  # each failed record as a JSON object (for --report json)
     order_filter: OrderFilter | None = None  # --filter: a Stores order it does not match is left out

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..money import DEFAULT_LOCALE
 from ..order_filter import OrderFilter
+from ..report import Validation
 
 if TYPE_CHECKING:
     from ..engine.plan import Plan
@@ -50,7 +51,7 @@ class BatchConfig:
     chunk_bytes: int = CHUNK_BYTES
     checkpoint_bytes: int = CHECKPOINT_BYTES  # input between checkpoints; 0: after every chunk
     checkpoint_seconds: float = CHECKPOINT_SECONDS
-    validate: bool = True
+    validate: Validation = True
     plan: Plan | None = None  # --mappings: a user's own table
     quiet: bool = False  # only the errors of failed records on stderr
     order_filter: OrderFilter | None = None  # --filter: only the Stores orders it matches

@@ -22,11 +22,12 @@ from .chunks import ChunkResult, Options, convert_chunk
 def _warm(models: bool = True) -> None:
     """Build what every conversion needs (the plan, and the eCommerce models when outputs are validated)
     once, before the first order."""
-    default_plan()
+    plan = default_plan()
     if models:
         from ..models.validate import invalid_entries
 
-        invalid_entries({})
+        plan.validity()
+        invalid_entries({})  # the full schema: an eCommerce order passed through, an audit
 
 
 def _worker_init(parent_alive: Connection, inherited: int | None, models: bool = True) -> None:
@@ -108,7 +109,7 @@ def ordered_map(
     second = next(chunks, None) if jobs > 1 and first is not None else None
     if first is None or second is None:
         return ((chunk, convert_chunk(chunk, opts)) for chunk in _prepend([first] if first is not None else [], chunks))
-    workers = Workers(jobs, models=opts.validate or opts.strict)
+    workers = Workers(jobs, models=bool(opts.validate or opts.strict))
     stack.callback(workers.close)
     return workers.map(_prepend([first, second], chunks), opts, window)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..money import DEFAULT_LOCALE, formatter, is_currency
 from ..paths import MISSING, get, is_empty, parse
-from ..report import ConversionError, Entry, Problem, Report, describe
+from ..report import ConversionError, Entry, Problem, Report, Validation, describe
 from .companions import build_companions
 from .context import Ctx
 from .detect import detect_kind, mixed_keys
@@ -52,7 +52,7 @@ def convert(
     *,
     locale: str = DEFAULT_LOCALE,
     source: str | None = None,
-    validate: bool = False,
+    validate: Validation = False,
     partial: bool = False,
     dialect: Dialect | None = None,
     companions: bool = False,
@@ -69,7 +69,7 @@ def _convert(
     payload: Any,
     locale: str,
     source: str | None,
-    validate: bool,
+    validate: Validation,
     partial: bool,
     dialect: Dialect | None,
     companions: bool = False,
@@ -127,8 +127,10 @@ def _convert(
         ctx.problems[:] = [Problem(restore_path(p.path, moved), p.message) for p in ctx.problems]
     if ctx.problems:
         raise ConversionError(ctx.problems)
-    if validate:
+    if validate == "audit":
         ctx.entries.extend(_invalid_entries(out))
+    elif validate:
+        ctx.entries.extend(plan.validity().entries(out))  # valid by construction: what the rows cannot imply
     return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect), companions=built)
 
 

@@ -56,6 +56,23 @@ Emitter = Callable[["CodeBuilder", RowCode], bool]
 # The values a row's own keys spell out (an enum map's targets, a constant), each with the path it is
 # written to: checked against the eCommerce model when a table is compiled (conformance.py).
 Constants = Callable[[Row], Iterable[tuple[Path, Any]]]
+# What an operation guarantees of a value it writes (engine/validity.py): "string", "integer", "boolean"
+# a value of that JSON type; "price" a Price object whose amount is the input's own decimal text (its
+# pattern is left to check); "constants" only values the row spells out (each held to the model where the
+# table is compiled, conformance.py); "strings" a list of strings; "object" an object with text keys.
+Proof = Literal["string", "integer", "boolean", "price", "constants", "strings", "object"]
+Proves = Callable[[Row, str], Proof | None]
+
+
+def proves(proof: Proof) -> Proves:
+    """The same guarantee for every role the operation writes."""
+    return lambda _row, _role: proof
+
+
+def proves_type(row: Row, _role: str) -> Proof | None:
+    """A value of the row's own ``type``, which the operation checks before it writes."""
+    kind = row.params.get("type")
+    return kind if kind in ("string", "integer", "boolean") else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +91,7 @@ class Operation:
     constants: Constants | None = None  # what it writes that the row spells out, for the model check
     compared: frozenset[str] = frozenset()  # `from` roles it only compares against: not carried by it (unmapped report)
     agrees: bool = False  # its emitter spells out an `agree: true` row too (the others stay calls)
+    proves: Proves | None = None  # what it guarantees of what it writes, by role (validity.py); None: nothing
 
     def allowed(self) -> frozenset[str]:
         return self.params | {"search"} if self.search is not None else self.params

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..money import DEFAULT_LOCALE
 from ..paths import Path
-from ..report import Entry
+from ..report import Entry, Validation
 from . import apply
 from .aliases import Aliases
 from .apply import AddressConversion, Conversion
@@ -18,6 +18,9 @@ from .dialect import Dialect, Normaliser
 from .table import Table
 from .unmapped import Walk
 from .webhook_table import WebhookSpec
+
+if TYPE_CHECKING:
+    from .validity import Validity
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,8 @@ class Plan:
     code: tuple[tuple[str, str], ...] = ()  # (file name in tracebacks, generated source), in compile order
     companions: Mapping[str, Section] = field(default_factory=dict)  # by COMPANION_SECTIONS name
     aliases: Aliases | None = None  # the table's aliases of undocumented values, applied before the rows
+    # Built on first use, once per plan: the check of converted orders that validity by construction leaves.
+    _built: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Callable[[str, str, bool], Plan], tuple[str, str, bool]]:
         """A plan travels as its table's text (to a worker process, say) and is compiled again there,
@@ -48,6 +53,16 @@ class Plan:
         if not self.table.text:
             raise TypeError("cannot pickle a plan whose table was not loaded from text (load_table)")
         return plan_of, (self.table.text, self.table.source, self.generate)
+
+    def validity(self) -> Validity:
+        """The check a converted order gets when it is validated (``validate=True``): what the rows
+        cannot imply (engine/validity.py); built on first use, as it needs the eCommerce schema."""
+        found = self._built.get("validity")
+        if found is None:
+            from .validity import Validity
+
+            found = self._built["validity"] = Validity(self.table)
+        return found
 
     def source(self) -> dict[str, str]:
         """The generated Python of every scope, by the file name a traceback from inside shows."""
@@ -59,7 +74,7 @@ class Plan:
         *,
         locale: str = DEFAULT_LOCALE,
         source: str | None = None,
-        validate: bool = False,
+        validate: Validation = False,
         partial: bool = False,
         dialect: Dialect | None = None,
         companions: bool = False,
@@ -67,8 +82,9 @@ class Plan:
         """Convert one parsed Stores order (REST or Velo) to an eCommerce order dict and its report: the one
         apply step every front door (convert_order, webhooks, batches, check) comes through.
 
-        ``locale`` formats ``formattedAmount``; ``source`` is named in the report; ``validate`` checks the
-        result against the eCommerce model and reports each problem as an ``invalid`` entry; ``partial`` is
+        ``locale`` formats ``formattedAmount``; ``source`` is named in the report; ``validate`` holds the
+        result to the eCommerce model and reports each problem as an ``invalid`` entry (``True``: by
+        construction, checking only what the rows cannot imply; ``"audit"``: by the full schema pass too); ``partial`` is
         for a webhook's summary (no line items required, no input rules checked); ``dialect`` is ``"rest"``
         or ``"velo"`` when known; ``companions`` also builds the order's companion objects
         (``Conversion.companions``) and reports the Stores fields they carry as carried. An eCommerce order

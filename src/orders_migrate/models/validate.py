@@ -153,10 +153,10 @@ def validate_stores_order(payload: Any) -> list[Problem]:
 
 def validate_ecom_order(payload: Any) -> list[Problem]:
     """Every way a payload differs from the eCommerce order schema; empty when it matches."""
-    return _validate("ecom", payload) + _repeated_line_item_ids(payload)
+    return _validate("ecom", payload) + repeated_line_item_ids(payload)
 
 
-def _repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - any JSON value
+def repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - any JSON value
     """A line-item id another line item of the order has: eCommerce names a line item by its id (a
     fulfillment's, a discount's lineItemIds), so two would be one. The schema cannot say it."""
     items = payload.get("lineItems") if isinstance(payload, dict) else None
@@ -191,7 +191,11 @@ def validate_companion(name: str, payload: Any) -> list[Problem]:
 
 def invalid_entries(order: Any) -> list[Entry]:
     """Report entries (kind ``invalid``) for an eCommerce order that fails its schema."""
-    return [Entry("invalid", p.path, f"not a valid eCommerce order: {p.message}") for p in validate_ecom_order(order)]
+    return [invalid_entry(p) for p in validate_ecom_order(order)]
+
+
+def invalid_entry(problem: Problem) -> Entry:
+    return Entry("invalid", problem.path, f"not a valid eCommerce order: {problem.message}")
 
 
 def strict_problems(payload: Any, report: Report) -> list[Problem]:

@@ -9,6 +9,7 @@ from typing import IO
 from ..batch.config import CHUNK_RECORDS, EXIT_USAGE, BatchConfig
 from ..engine import Plan
 from ..order_filter import OrderFilter
+from ..report import Validation
 from .run import SqlJob, run_sql
 
 
@@ -26,7 +27,7 @@ def run_sql_convert(
     fmt: str = "auto",
     locale: str = "en_US",
     strict: bool = False,
-    validate: bool = True,
+    validate: Validation = True,
     kind: str | None = None,
     public_key: str | None = None,
     rejects: str | None = None,

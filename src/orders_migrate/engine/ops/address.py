@@ -13,7 +13,7 @@ from ..context import (
     Step,
     writer,
 )
-from ..operation import Operation
+from ..operation import Operation, proves
 
 
 def op_address(spec: Spec) -> Step:
@@ -79,5 +79,5 @@ def op_buyer_email(spec: Spec) -> Step:
 
 OPERATIONS = (
     Operation("address", op_address, None, frozenset({"contact"}), search="address", nests=True),
-    Operation("buyer_email", op_buyer_email, rooted=True),
+    Operation("buyer_email", op_buyer_email, rooted=True, proves=proves("string")),
 )

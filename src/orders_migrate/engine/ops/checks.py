@@ -21,7 +21,7 @@ from ..context import (
     type_check,
     writer,
 )
-from ..operation import Operation
+from ..operation import Operation, proves_type
 
 
 class _Each:
@@ -385,7 +385,7 @@ OPERATIONS = (
         "sum_check", op_sum_check, None, frozenset({"carried", "complete", "over"}), frozenset({"sum", "times"}), iterates=True
     ),
     Operation("total_check", op_total_check),
-    Operation("same_value", op_same_value, None, frozenset({"type"}), iterates=True),
+    Operation("same_value", op_same_value, None, frozenset({"type"}), iterates=True, proves=proves_type),
     Operation(
         "refund_check",
         op_refund_check,

@@ -19,7 +19,7 @@ from ..context import (
     Spec,
     Step,
 )
-from ..operation import Operation, value_op
+from ..operation import Operation, proves, value_op
 
 
 # ISO data does not change while a process runs, and a shop's orders name the same few countries and
@@ -138,9 +138,9 @@ def op_subdivision_name(spec: Spec) -> Step:
 
 
 OPERATIONS = (
-    Operation("country_code", op_country_code),
-    Operation("country_name", op_country_name),
-    Operation("currency_code", op_currency_code),
-    Operation("subdivision_code", op_subdivision_code),
-    Operation("subdivision_name", op_subdivision_name),
+    Operation("country_code", op_country_code, proves=proves("string")),
+    Operation("country_name", op_country_name, proves=proves("string")),
+    Operation("currency_code", op_currency_code),  # copies what it does not know, as it came
+    Operation("subdivision_code", op_subdivision_code),  # keeps what it cannot read, as it came
+    Operation("subdivision_name", op_subdivision_name, proves=proves("string")),
 )

@@ -22,7 +22,7 @@ from ..context import (
     type_check,
     writers,
 )
-from ..operation import Operation, RowCode, emit_value_step, value_op
+from ..operation import Operation, RowCode, emit_value_step, proves, proves_type, value_op
 from ..table import Row
 
 
@@ -203,13 +203,19 @@ def _constant_constants(row: Row) -> Iterable[tuple[Path, Any]]:
 
 
 OPERATIONS = (
-    Operation("copy", op_copy, emit_copy, frozenset({"type", "minimum"}), search="same", agrees=True),
-    Operation("to_string", op_to_string, search="to_string"),
+    Operation("copy", op_copy, emit_copy, frozenset({"type", "minimum"}), search="same", agrees=True, proves=proves_type),
+    Operation("to_string", op_to_string, search="to_string", proves=proves("string")),
     Operation("to_number", op_to_number, emit_to_number),
     # Its `from` only says when to write the constant: that value is carried (or not) by its own rows.
     Operation(
-        "constant", op_constant, emit_constant, frozenset({"value"}), constants=_constant_constants, compared=frozenset({"value"})
+        "constant",
+        op_constant,
+        emit_constant,
+        frozenset({"value"}),
+        constants=_constant_constants,
+        compared=frozenset({"value"}),
+        proves=proves("constants"),
     ),
     Operation("plain_value", op_plain_value),
-    Operation("negate", op_negate),
+    Operation("negate", op_negate, proves=proves("boolean")),
 )

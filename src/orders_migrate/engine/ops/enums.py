@@ -17,7 +17,7 @@ from ..context import (
     writer,
     writers,
 )
-from ..operation import Operation, RowCode
+from ..operation import Operation, RowCode, proves
 from ..table import Row
 
 
@@ -199,8 +199,22 @@ def _rule_constants(row: Row) -> Iterable[tuple[Path, Any]]:
 
 OPERATIONS = (
     Operation(
-        "enum", op_enum, emit_enum, frozenset({"map", "values", "not_derivable"}), search="enum", constants=_enum_constants
+        "enum",
+        op_enum,
+        emit_enum,
+        frozenset({"map", "values", "not_derivable"}),
+        search="enum",
+        constants=_enum_constants,
+        proves=proves("constants"),
     ),
     Operation("split", op_split, None, frozenset({"cases", "values"}), frozenset({"by"}), search="split"),
-    Operation("first_match", op_first_match, None, frozenset({"rules", "default"}), search="derived", constants=_rule_constants),
+    Operation(
+        "first_match",
+        op_first_match,
+        None,
+        frozenset({"rules", "default"}),
+        search="derived",
+        constants=_rule_constants,
+        proves=proves("constants"),
+    ),
 )

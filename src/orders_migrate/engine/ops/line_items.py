@@ -18,7 +18,7 @@ from ..context import (
     writer,
     writers,
 )
-from ..operation import Operation, ReadStep, RowCode, emit_read_step
+from ..operation import Operation, Proof, ReadStep, RowCode, emit_read_step, proves
 from ..table import Row
 
 # The last group of a GUID holds 12 digits: a larger index would make an id that is not a GUID.
@@ -412,8 +412,12 @@ def _scope_constants(row: Row) -> Iterable[tuple[Path, Any]]:
     return [(target, value) for target in row.writes.get("type", ()) for value in values]
 
 
+def _scope_proves(_row: Row, role: str) -> Proof | None:
+    return "strings" if role == "ids" else "constants"
+
+
 OPERATIONS = (
-    Operation("line_item_id", op_line_item_id, emit_line_item_id),
+    Operation("line_item_id", op_line_item_id, emit_line_item_id, proves=proves("string")),
     Operation(
         "description_lines",
         op_description_lines,
@@ -421,6 +425,14 @@ OPERATIONS = (
         frozenset({"pairs", "line_type", "text_keys"}),
         constants=_line_constants,
     ),
-    Operation("catalog_options", op_catalog_options, emit_catalog_options, frozenset({"pairs"})),
-    Operation("discount_scope", op_discount_scope, None, frozenset({"types"}), iterates=True, constants=_scope_constants),
+    Operation("catalog_options", op_catalog_options, emit_catalog_options, frozenset({"pairs"}), proves=proves("object")),
+    Operation(
+        "discount_scope",
+        op_discount_scope,
+        None,
+        frozenset({"types"}),
+        iterates=True,
+        constants=_scope_constants,
+        proves=_scope_proves,
+    ),
 )

@@ -25,7 +25,8 @@ from ..context import (
     writer,
     writers,
 )
-from ..operation import Operation, ReadStep, RowCode
+from ..operation import Operation, Proof, ReadStep, RowCode
+from ..table import Row
 
 
 def op_money(spec: Spec) -> Step:
@@ -353,9 +354,13 @@ def op_positive_money(spec: Spec) -> Step:
     return step
 
 
+def _prices(_row: Row, role: str) -> Proof | None:
+    return None if role == "kind" else "price"  # `kind`: the empty object that says what sort of payment
+
+
 OPERATIONS = (
-    Operation("money", op_money, emit_money),
-    Operation("line_totals", op_line_totals, emit_line_totals),
+    Operation("money", op_money, emit_money, proves=_prices),
+    Operation("line_totals", op_line_totals, emit_line_totals, proves=_prices),
     Operation("amount_less", op_amount_less, None, frozenset({"missing"})),
     Operation("positive_money", op_positive_money, None, frozenset({"missing"})),
 )
