@@ -158,3 +158,15 @@ def test_the_command_line_finds_the_same_by_construction_and_by_audit(tmp_path: 
     assert [e["path"] for e in found] == ["$.lineItems[0].quantity"]
     assert invalid("--audit") == found
     assert invalid("--no-validate") == []
+
+
+def test_a_line_item_with_more_description_lines_than_the_model_takes_is_found() -> None:
+    order = load_json(FIXTURES / "stores" / "pickup_tax_included.json")
+    order["lineItems"][0]["options"] = [{"option": f"o{n}", "selection": "x"} for n in range(21)]
+    result = convert_order(order)
+    assert len(result.order["lineItems"][0]["descriptionLines"]) > 20  # with its custom text fields
+    problems = VALIDITY.problems(result.order)
+    assert problems == validate_ecom_order(result.order)
+    assert [p.path for p in problems] == ["$.lineItems[0].descriptionLines"]
+    # Only the list's size is left to check there: the lines themselves are the operation's own shape.
+    assert VALIDITY.trie["lineItems"][next(iter(VALIDITY.trie["lineItems"]))]["descriptionLines"] == {}

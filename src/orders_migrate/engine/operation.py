@@ -59,8 +59,10 @@ Constants = Callable[[Row], Iterable[tuple[Path, Any]]]
 # What an operation guarantees of a value it writes (engine/validity.py): "string", "integer", "boolean"
 # a value of that JSON type; "price" a Price object whose amount is the input's own decimal text (its
 # pattern is left to check); "constants" only values the row spells out (each held to the model where the
-# table is compiled, conformance.py); "strings" a list of strings; "object" an object with text keys.
-Proof = Literal["string", "integer", "boolean", "price", "constants", "strings", "object"]
+# table is compiled, conformance.py); "shaped" values of the shape of the row's constants, any text where
+# the model takes free text and the constants' own values elsewhere; "strings" a list of strings;
+# "object" an object with text keys.
+Proof = Literal["string", "integer", "boolean", "price", "constants", "shaped", "strings", "object"]
 Proves = Callable[[Row, str], Proof | None]
 
 

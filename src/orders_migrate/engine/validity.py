@@ -175,9 +175,31 @@ def _proven(row: Row, role: str, node: dict[str, Any], walker: _Schema) -> bool:
         return kind == _PROVEN_TYPES[proof] and not _constrained(node)
     if proof == "object":
         return kind == "dict" and walker_any(node.get("values_schema"), walker)
+    if proof == "shaped":
+        constants = OPERATIONS[row.op].constants
+        samples = [value for target, value in (constants(row) if constants else ()) if target in row.writes.get(role, ())]
+        return bool(samples) and all(_free_text_or_literal(sample, node, walker) for sample in samples)
     if proof == "strings":
         items = _unwrap(node.get("items_schema", {}), walker.defs) if kind == "list" else {}
         return kind == "list" and not _constrained(node) and items.get("type") == "str" and not _constrained(items)
+    return False
+
+
+def _free_text_or_literal(sample: Any, node: dict[str, Any], walker: _Schema) -> bool:
+    """Whether every leaf of ``sample`` lands where the model takes any text (the operation may write other
+    text there) or a literal (it writes the sample's own value there, held to the model by conformance.py).
+    A list's own size is not judged here: a constrained one stays checked."""
+    node = _unwrap(node, walker.defs)
+    kind = node.get("type")
+    if isinstance(sample, dict):
+        fields = node.get("fields") if kind == "typed-dict" else None
+        return fields is not None and all(
+            key in fields and _free_text_or_literal(value, fields[key]["schema"], walker) for key, value in sample.items()
+        )
+    if isinstance(sample, list):
+        return kind == "list" and all(_free_text_or_literal(item, node["items_schema"], walker) for item in sample)
+    if isinstance(sample, str):
+        return (kind == "str" and not _constrained(node)) or kind == "literal"
     return False
 
 

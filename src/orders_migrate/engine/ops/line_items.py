@@ -424,6 +424,7 @@ OPERATIONS = (
         emit_description_lines,
         frozenset({"pairs", "line_type", "text_keys"}),
         constants=_line_constants,
+        proves=proves("shaped"),  # the names and texts are checked to be strings; lineType is the row's
     ),
     Operation("catalog_options", op_catalog_options, emit_catalog_options, frozenset({"pairs"}), proves=proves("object")),
     Operation(
