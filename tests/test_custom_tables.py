@@ -143,6 +143,19 @@ def test_a_custom_table_writing_what_ecommerce_refuses_is_a_usage_error(tmp_path
         assert '"KG"' in err and "Traceback" not in err
 
 
+def test_a_custom_table_writing_into_a_place_ecommerce_cannot_hold_is_a_usage_error(tmp_path: Path) -> None:
+    # Validity by construction: where each row writes is looked up in the model as the table is loaded.
+    row = '  - id: note-in-a-number\n    op: copy\n    from: buyerNote\n    to: number.note\n    type: string\n    note: "x"\n\n'
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(_table("\norder:\n", "\norder:\n" + row))
+    line = next(n for n, text in enumerate(bad.read_text().splitlines(), start=1) if text == "  - id: note-in-a-number")
+    proc = run("convert", str(COUPON), "--mappings", str(bad))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert f"{bad}:{line}: row 'note-in-a-number' writes number.note, which the eCommerce order does not have" in err, err
+    assert "Traceback" not in err
+
+
 def test_every_value_the_shipped_table_spells_out_is_one_ecommerce_allows() -> None:
     from orders_migrate.engine.conformance import model_problems, written
 

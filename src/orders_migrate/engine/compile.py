@@ -346,11 +346,12 @@ def plan_of(text: str, source: str = "mappings.yaml", generate: bool = True) -> 
 
 def plan_from_file(path: str) -> Plan:
     """The plan of a user's own table; ``MappingError`` names the file, line and row of a bad row (one
-    that writes a value the eCommerce order does not allow, too), ``OSError`` a file that cannot be read."""
+    that writes a value the eCommerce order does not allow, or into a place it cannot hold, too), ``OSError`` a file that cannot be read."""
     plan = plan_of(FsPath(path).read_text(encoding="utf-8"), path, True)
     problems = model_problems(plan.table)
     if problems:
         raise problems[0]
+    plan.validity()  # a row writing where the model cannot hold it is refused here, not at the first order
     return plan
 
 
