@@ -200,7 +200,9 @@ def convert(
     kind: Annotated[
         str,
         typer.Option(
-            "--kind", callback=_check_kind, help=f"What the input is: auto, order, or a webhook ({', '.join(_webhook_kinds())})."
+            "--kind",
+            callback=_check_kind,
+            help=f"What the input is: auto, order, or one of the webhooks {', '.join(_webhook_kinds())}",
         ),
     ] = "auto",
     public_key: Annotated[
