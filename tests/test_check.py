@@ -408,3 +408,22 @@ def test_a_stores_order_is_named_by_its_dialect(tmp_path: Path) -> None:
     assert _messages(both) == [
         "$: mixes the REST and Velo dialects: has dateCreated (REST) and _id (Velo); convert one or the other"
     ]
+
+
+def test_a_fix_that_cannot_be_written_is_a_finding_and_the_file_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "order.json"
+    shutil.copy(FIXTURES / "stores" / "pickup_tax_included.json", path)
+    before = path.read_bytes()
+    real_open = os.open
+
+    def full_disk(file: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
+        if str(file).endswith(".tmp"):
+            raise OSError(28, "No space left on device")
+        return real_open(file, flags, mode)
+
+    monkeypatch.setattr(os, "open", full_disk)
+    result = check_file(str(path), fix=True)
+    assert not result.fixed
+    assert [f.message for f in result.findings][-1] == "not fixed: cannot write the file: No space left on device"
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["order.json"]  # no temporary file left behind

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .check_splice import Layout, atomic_write, splice
+from .check_splice import Layout, splice
 from .engine.detect import mixed_keys
 from .engine.dialect import detect_dialect
 from .engine.routing import default_routing
 from .jsonio import describe_error, loads
 from .models.validate import COMPANION_NAMES, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
+from .outfiles import WriteError, write_atomically
 from .paths import get, parse
 from .reader import NDJSON_SUFFIXES, looks_like_ndjson
 from .report import ConversionError, Problem
@@ -112,7 +113,11 @@ def check_file(name: str, fix: bool = False, locale: str = DEFAULT_LOCALE, plan:
             for where, prefix in result.pending
         )
     elif new is not None:
-        atomic_write(FsPath(name), new)
+        try:
+            write_atomically(name, new)
+        except WriteError as exc:
+            result.findings.append(Finding(name, "$", f"not fixed: cannot write the file: {exc.cause}"))
+            return result
         result.fixed = True
     return result
 

@@ -1,16 +1,13 @@
 """How ``check --fix`` writes a file back: each converted record spliced over the bytes of the original
-(``splice``), in the file's own layout (``Layout``), the file replaced atomically (``atomic_write``).
+(``splice``), in the file's own layout (``Layout``).
 Everything the fix did not convert stays byte for byte."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path as FsPath
 from typing import Any
 
 from .jsonio import json_dumps_exact
@@ -122,20 +119,3 @@ def _dumps(value: Any, layout: Layout, depth: int) -> str:
     if layout.newline != "\n":
         text = text.replace("\n", layout.newline)
     return text
-
-
-def atomic_write(path: FsPath, data: bytes) -> None:
-    """Write a temporary file in the same folder, then rename it over the original: a crash or a
-    concurrent reader never sees half a file. The file keeps its permissions; a symlink keeps pointing."""
-    target = FsPath(os.path.realpath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        FsPath(tmp).unlink(missing_ok=True)
-        raise

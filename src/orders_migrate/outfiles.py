@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import socket
 import stat
 import sys
@@ -111,17 +112,22 @@ def write_atomically(path: FsPath | str, data: bytes) -> None:
         except OSError as exc:
             raise WriteError(path, exc) from None
         return
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp: FsPath | None = None
     try:
-        with open(tmp, "wb") as f:
+        # A name of its own (two runs writing one output never write into each other's temporary file),
+        # made as open() makes a file, so a new output gets the umask's mode as any other file would.
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as f:
             keep_metadata(target, f.fileno())
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         tmp.replace(target)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise WriteError(path, exc) from None
 
 

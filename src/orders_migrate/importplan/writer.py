@@ -6,7 +6,6 @@ problems and written to the rejects; the same order twice planned once. The file
 from __future__ import annotations
 
 import sys
-from pathlib import Path as FsPath
 from typing import IO, Any
 
 import orjson
@@ -14,6 +13,7 @@ import orjson
 from ..batch.chunks import write_decimal
 from ..engine import Plan
 from ..money import DEFAULT_LOCALE
+from ..outfiles import WriteError, write_atomically
 from ..reader import ReadError, Record, read_bytes, read_records
 from ..report import ConversionError, Problem
 from ..sources import expand_inputs
@@ -50,13 +50,6 @@ def _stores_id(rec: Record) -> str | None:
             if isinstance(payload.get(key), str):
                 return str(payload[key])
     return None
-
-
-def _atomic_write(path: FsPath, chunks: list[bytes]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.writelines(chunks)
-    tmp.replace(path)
 
 
 def run_import_plan(
@@ -146,9 +139,9 @@ def run_import_plan(
         if name is None:
             continue
         try:
-            _atomic_write(FsPath(name), chunks)
-        except OSError as exc:
-            err.write(f"orders-migrate import-plan: cannot write {name}: {exc.strerror or exc}\n")
+            write_atomically(name, b"".join(chunks))
+        except WriteError as exc:
+            err.write(f"orders-migrate import-plan: cannot write {exc}\n")
             return EXIT_BAD_INPUT
     err.write(
         f"orders-migrate import-plan: {orders} order(s) planned in {requests} request(s) "
