@@ -170,3 +170,11 @@ def test_a_line_item_with_more_description_lines_than_the_model_takes_is_found()
     assert [p.path for p in problems] == ["$.lineItems[0].descriptionLines"]
     # Only the list's size is left to check there: the lines themselves are the operation's own shape.
     assert VALIDITY.trie["lineItems"][next(iter(VALIDITY.trie["lineItems"]))]["descriptionLines"] == {}
+
+
+def test_a_copied_string_into_an_enum_is_checked_on_every_order_not_refused() -> None:
+    # The values may all be the enum's: only a type no value could have is an error of the row.
+    row = '  - id: type-as-stored\n    op: copy\n    from: buyerNote\n    to: lineItems[0].itemType.preset\n    type: string\n    note: "x"\n'
+    validity = Validity(load_table(_with_row(row)))
+    (each,) = validity.trie["lineItems"]
+    assert validity.trie["lineItems"][each]["itemType"] == {"preset": FULL}  # the place stays checked
