@@ -245,3 +245,63 @@ def test_opposite_output_conditions_on_one_place_make_a_pair_that_may_write_one_
     assert plan.convert({"number": 7, "numericId": 1}, validate=False).order == {"id": 7}
     with pytest.raises(MappingError, match="say why in 'otherwise'"):
         load_table(_table(pair.replace("unless_written: id", "unless_written: ref")))
+
+
+_PAIR = """\
+- id: order-id
+  op: copy
+  from: id
+  to: id
+  note: "x"
+- id: order-number
+  op: copy
+  from: numericId
+  to: info.n
+  type: integer
+  note: "x"
+- id: number-when-id
+  op: copy
+  from: number
+  to: ref
+  type: integer
+  if_written: id
+  note: "x"
+- id: number-without-id
+  op: copy
+  from: number
+  to: id
+  type: integer
+  unless_written: id
+  note: "x"
+"""
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        # A row between the two writes the place: the first is skipped (not written yet), the second too.
+        _PAIR.replace('- id: order-id\n  op: copy\n  from: id\n  to: id\n  note: "x"\n', "").replace(
+            "- id: number-without-id\n",
+            '- id: order-id\n  op: copy\n  from: id\n  to: id\n  note: "x"\n- id: number-without-id\n',
+        ),
+        # Two conditions each are not opposite: with both places written (or neither) neither row runs.
+        _PAIR.replace("if_written: id\n", "if_written: id\n  unless_written: info.n\n").replace(
+            "unless_written: id\n", "unless_written: id\n  if_written: info.n\n"
+        ),
+        # A condition on the input that only one of the two has: the other may skip too.
+        _PAIR.replace("unless_written: id\n", "unless_written: id\n  when: {paymentStatus: [PAID]}\n"),
+    ],
+    ids=["a-row-between-writes-the-place", "two-conditions-each", "an-input-condition-on-one"],
+)
+def test_a_pair_that_may_both_be_skipped_is_no_pair(pair: str) -> None:
+    with pytest.raises(MappingError, match="say why in 'otherwise'"):
+        load_table(_table(pair))
+
+
+def test_a_pair_with_the_same_input_condition_is_a_pair() -> None:
+    when = "  when: {paymentStatus: [PAID]}\n"
+    pair = _PAIR.replace("if_written: id\n", "if_written: id\n" + when).replace(
+        "unless_written: id\n", "unless_written: id\n" + when
+    )
+    plan = compile_table(load_table(_table(pair)))
+    assert plan.convert({"number": 7, "numericId": 1, "paymentStatus": "PAID"}, validate=False).order["id"] == 7
