@@ -305,3 +305,33 @@ def test_a_pair_with_the_same_input_condition_is_a_pair() -> None:
     )
     plan = compile_table(load_table(_table(pair)))
     assert plan.convert({"number": 7, "numericId": 1, "paymentStatus": "PAID"}, validate=False).order["id"] == 7
+
+
+def test_an_address_row_skipped_by_an_output_condition_names_the_input_at_its_place_in_the_order() -> None:
+    address = """\
+- id: a-city
+  op: copy
+  from: city
+  to: address.city
+  type: string
+  note: "x"
+- id: a-zip
+  op: copy
+  from: zipCode
+  to: address.postalCode
+  type: string
+  unless_written: address.city
+  otherwise: "the city is enough"
+  note: "x"
+"""
+    rows = (
+        GOOD_ROW + '- id: billing\n  op: address\n  from: billingInfo.address\n  to: billingInfo\n  contact: true\n  note: "x"\n'
+    )
+    for generate in (True, False):
+        plan = compile_table(load_table(_table(rows, address)), generate=generate)
+        order = {"id": "a", "numericId": 1, "billingInfo": {"address": {"city": "c", "zipCode": "z"}}}
+        result = plan.convert(order, validate=False)
+        assert result.order["billingInfo"] == {"address": {"city": "c"}}
+        assert [(e.kind, e.path) for e in result.report.entries if e.row == "a-zip"] == [
+            ("dropped", "$.billingInfo.address.zipCode")
+        ]
