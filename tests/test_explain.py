@@ -213,6 +213,21 @@ def test_a_refund_webhook_names_the_refund_rows_and_reports_the_order() -> None:
     assert (fates["$.order.totals.total"].fate, fates["$.order.totals.total"].kind) == ("report", "not_derivable")
 
 
+def test_a_refund_webhook_whose_order_a_gift_card_paid_whole_names_the_gift_card_row() -> None:
+    body = loads((FIXTURES / "webhooks" / "order_refunded.json").read_bytes())
+    body["order"]["totals"]["giftCard"] = body["order"]["totals"]["total"]
+    ledger = explain_webhook(body)
+    # payment-amount wrote nothing (nothing was left to pay), so the amount is the gift card's.
+    paid = next(o for o in ledger.outputs if o.path.endswith("orderTransactions.payments[0].amount.amount"))
+    assert (paid.row, paid.inputs) == ("gift-card-paid-whole", ("$.order.totals.giftCard",))
+    fates = {i.path: i for i in ledger.inputs}
+    assert "payment-amount" not in fates["$.order.totals.total"].rows
+    assert (fates["$.order.billingInfo.paymentMethod"].kind, fates["$.order.billingInfo.paymentMethod"].row) == (
+        "dropped",
+        "payment-method",
+    )
+
+
 # ---- a JWT delivery ---------------------------------------------------------------------------------
 
 
