@@ -335,3 +335,17 @@ def test_an_address_row_skipped_by_an_output_condition_names_the_input_at_its_pl
         assert [(e.kind, e.path) for e in result.report.entries if e.row == "a-zip"] == [
             ("dropped", "$.billingInfo.address.zipCode")
         ]
+
+
+@pytest.mark.parametrize(
+    ("condition", "key"),
+    [("if_present: _id", "if_present"), ("when: {paymentStatus: [PAID]}", "when"), ("unless_written: id", "unless_written")],
+)
+def test_a_condition_on_a_velo_row_is_refused_not_ignored(condition: str, key: str) -> None:
+    velo = (
+        f'velo:\n  - id: velo-id\n    op: move\n    from: _id\n    to: id\n    {condition}\n    otherwise: "x"\n    note: "x"\n'
+    )
+    if key != "unless_written":
+        velo = velo.replace('    otherwise: "x"\n', "")
+    with pytest.raises(MappingError, match=rf"row 'velo-id' '{key}' is not read by the Velo rows"):
+        compile_table(load_table(velo + _table(GOOD_ROW)))
