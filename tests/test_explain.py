@@ -228,6 +228,14 @@ def test_a_refund_webhook_whose_order_a_gift_card_paid_whole_names_the_gift_card
     )
 
 
+def test_a_summary_converted_partially_is_explained_partially() -> None:
+    summary = {"id": "4e2a7d3f-9b5c-4d88-8e1f-6c3a2b8d0f12", "number": 10132, "currency": "USD", "totals": {"total": "15"}}
+    # No line items: the conversion is a summary's, and so must its ledger be (not a refused full order).
+    result = convert_order(summary, partial=True, explain=True)
+    assert result.ledger is not None
+    assert {o.path: o.row for o in result.ledger.outputs}["$.number"] == "order-number"
+
+
 # ---- a JWT delivery ---------------------------------------------------------------------------------
 
 
