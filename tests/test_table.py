@@ -349,3 +349,16 @@ def test_a_condition_on_a_velo_row_is_refused_not_ignored(condition: str, key: s
         velo = velo.replace('    otherwise: "x"\n', "")
     with pytest.raises(MappingError, match=rf"row 'velo-id' '{key}' is not read by the Velo rows"):
         compile_table(load_table(velo + _table(GOOD_ROW)))
+
+
+def test_the_shipped_gift_card_rows_swapped_are_refused_not_written_twice() -> None:
+    text, _ = default_table_text()
+    first, second, after = (
+        text.index("  - id: gift-card-payment\n"),
+        text.index("  - id: gift-card-paid-whole\n"),
+        text.index("  - id: payment-method\n"),
+    )
+    # gift-card-paid-whole first writes payments[0], and then gift-card-payment (if_written) would run too.
+    swapped = text[:first] + text[second:after] + text[first:second] + text[after:]
+    with pytest.raises(MappingError, match="row 'gift-card-paid-whole' may not run"):
+        load_table(swapped)
