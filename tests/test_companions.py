@@ -183,6 +183,17 @@ def test_a_gift_card_above_the_total_is_a_mismatch() -> None:
     assert [(e.kind, e.path) for e in result.report.entries if e.row == "payment-amount"] == [("mismatch", "$.totals.total")]
 
 
+def test_a_gift_card_below_zero_adds_nothing_to_the_regular_payment() -> None:
+    order = _case("gift_card_refunded")
+    order["totals"]["giftCard"] = "-5.00"
+    result = convert_order(order, companions=True)
+    # Not 70.00 for an order of 65.00: what is left after a negative gift card is not derivable.
+    payments = result.companions["orderTransactions"]["payments"]
+    assert [p for p in payments if "amount" in p] == []
+    assert [(e.kind, e.path) for e in result.report.entries if e.row == "payment-amount"] == [("mismatch", "$.totals.total")]
+    assert ("mismatch", "$.totals.giftCard") in {(e.kind, e.path) for e in result.report.entries}
+
+
 def test_a_partly_paid_order_gets_no_invented_amount() -> None:
     order = _case("gift_card_refunded")
     order["paymentStatus"] = "PARTIALLY_PAID"

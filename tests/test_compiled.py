@@ -27,7 +27,10 @@ from orders_migrate.report import ConversionError
 from strategies import replace_fields, stores_order
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "fixtures" / "stores").glob("*.json"))
+# With the companion cases: orders a gift card paid (whole, or beside a refunded regular payment).
+EXAMPLES = sorted((ROOT / "fixtures" / "stores").glob("*.json")) + sorted(
+    (ROOT / "fixtures" / "companions" / "cases").glob("*.input.json")
+)
 REFERENCE = compile_table(default_plan().table, generate=False)
 
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -36,11 +39,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _outcome(payload: Any, **kwargs: Any) -> Any:
+    # With the companions: their sections' rows are generated too (the gift-card rows under if_written).
     try:
-        result = convert_order(copy.deepcopy(payload), **kwargs)
+        result = convert_order(copy.deepcopy(payload), companions=True, **kwargs)
     except ConversionError as exc:
         return ("error", [(p.path, p.message) for p in exc.problems])
-    return ("ok", result.order, [e.to_dict() for e in result.report.entries])
+    return ("ok", result.order, result.companions, [e.to_dict() for e in result.report.entries])
 
 
 def _same(payload: Any) -> None:

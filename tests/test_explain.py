@@ -213,6 +213,29 @@ def test_a_refund_webhook_names_the_refund_rows_and_reports_the_order() -> None:
     assert (fates["$.order.totals.total"].fate, fates["$.order.totals.total"].kind) == ("report", "not_derivable")
 
 
+def test_a_refund_webhook_whose_order_a_gift_card_paid_whole_names_the_gift_card_row() -> None:
+    body = loads((FIXTURES / "webhooks" / "order_refunded.json").read_bytes())
+    body["order"]["totals"]["giftCard"] = body["order"]["totals"]["total"]
+    ledger = explain_webhook(body)
+    # payment-amount wrote nothing (nothing was left to pay), so the amount is the gift card's.
+    paid = next(o for o in ledger.outputs if o.path.endswith("orderTransactions.payments[0].amount.amount"))
+    assert (paid.row, paid.inputs) == ("gift-card-paid-whole", ("$.order.totals.giftCard",))
+    fates = {i.path: i for i in ledger.inputs}
+    assert "payment-amount" not in fates["$.order.totals.total"].rows
+    assert (fates["$.order.billingInfo.paymentMethod"].kind, fates["$.order.billingInfo.paymentMethod"].row) == (
+        "dropped",
+        "payment-method",
+    )
+
+
+def test_a_summary_converted_partially_is_explained_partially() -> None:
+    summary = {"id": "4e2a7d3f-9b5c-4d88-8e1f-6c3a2b8d0f12", "number": 10132, "currency": "USD", "totals": {"total": "15"}}
+    # No line items: the conversion is a summary's, and so must its ledger be (not a refused full order).
+    result = convert_order(summary, partial=True, explain=True)
+    assert result.ledger is not None
+    assert {o.path: o.row for o in result.ledger.outputs}["$.number"] == "order-number"
+
+
 # ---- a JWT delivery ---------------------------------------------------------------------------------
 
 

@@ -245,3 +245,120 @@ def test_opposite_output_conditions_on_one_place_make_a_pair_that_may_write_one_
     assert plan.convert({"number": 7, "numericId": 1}, validate=False).order == {"id": 7}
     with pytest.raises(MappingError, match="say why in 'otherwise'"):
         load_table(_table(pair.replace("unless_written: id", "unless_written: ref")))
+
+
+_PAIR = """\
+- id: order-id
+  op: copy
+  from: id
+  to: id
+  note: "x"
+- id: order-number
+  op: copy
+  from: numericId
+  to: info.n
+  type: integer
+  note: "x"
+- id: number-when-id
+  op: copy
+  from: number
+  to: ref
+  type: integer
+  if_written: id
+  note: "x"
+- id: number-without-id
+  op: copy
+  from: number
+  to: id
+  type: integer
+  unless_written: id
+  note: "x"
+"""
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        # A row between the two writes the place: the first is skipped (not written yet), the second too.
+        _PAIR.replace('- id: order-id\n  op: copy\n  from: id\n  to: id\n  note: "x"\n', "").replace(
+            "- id: number-without-id\n",
+            '- id: order-id\n  op: copy\n  from: id\n  to: id\n  note: "x"\n- id: number-without-id\n',
+        ),
+        # Two conditions each are not opposite: with both places written (or neither) neither row runs.
+        _PAIR.replace("if_written: id\n", "if_written: id\n  unless_written: info.n\n").replace(
+            "unless_written: id\n", "unless_written: id\n  if_written: info.n\n"
+        ),
+        # A condition on the input that only one of the two has: the other may skip too.
+        _PAIR.replace("unless_written: id\n", "unless_written: id\n  when: {paymentStatus: [PAID]}\n"),
+    ],
+    ids=["a-row-between-writes-the-place", "two-conditions-each", "an-input-condition-on-one"],
+)
+def test_a_pair_that_may_both_be_skipped_is_no_pair(pair: str) -> None:
+    with pytest.raises(MappingError, match="say why in 'otherwise'"):
+        load_table(_table(pair))
+
+
+def test_a_pair_with_the_same_input_condition_is_a_pair() -> None:
+    when = "  when: {paymentStatus: [PAID]}\n"
+    pair = _PAIR.replace("if_written: id\n", "if_written: id\n" + when).replace(
+        "unless_written: id\n", "unless_written: id\n" + when
+    )
+    plan = compile_table(load_table(_table(pair)))
+    assert plan.convert({"number": 7, "numericId": 1, "paymentStatus": "PAID"}, validate=False).order["id"] == 7
+
+
+def test_an_address_row_skipped_by_an_output_condition_names_the_input_at_its_place_in_the_order() -> None:
+    address = """\
+- id: a-city
+  op: copy
+  from: city
+  to: address.city
+  type: string
+  note: "x"
+- id: a-zip
+  op: copy
+  from: zipCode
+  to: address.postalCode
+  type: string
+  unless_written: address.city
+  otherwise: "the city is enough"
+  note: "x"
+"""
+    rows = (
+        GOOD_ROW + '- id: billing\n  op: address\n  from: billingInfo.address\n  to: billingInfo\n  contact: true\n  note: "x"\n'
+    )
+    for generate in (True, False):
+        plan = compile_table(load_table(_table(rows, address)), generate=generate)
+        order = {"id": "a", "numericId": 1, "billingInfo": {"address": {"city": "c", "zipCode": "z"}}}
+        result = plan.convert(order, validate=False)
+        assert result.order["billingInfo"] == {"address": {"city": "c"}}
+        assert [(e.kind, e.path) for e in result.report.entries if e.row == "a-zip"] == [
+            ("dropped", "$.billingInfo.address.zipCode")
+        ]
+
+
+@pytest.mark.parametrize(
+    ("condition", "key"),
+    [("if_present: _id", "if_present"), ("when: {paymentStatus: [PAID]}", "when"), ("unless_written: id", "unless_written")],
+)
+def test_a_condition_on_a_velo_row_is_refused_not_ignored(condition: str, key: str) -> None:
+    velo = (
+        f'velo:\n  - id: velo-id\n    op: move\n    from: _id\n    to: id\n    {condition}\n    otherwise: "x"\n    note: "x"\n'
+    )
+    if key != "unless_written":
+        velo = velo.replace('    otherwise: "x"\n', "")
+    with pytest.raises(MappingError, match=rf"row 'velo-id' '{key}' is not read by the Velo rows"):
+        compile_table(load_table(velo + _table(GOOD_ROW)))
+
+
+def test_the_shipped_gift_card_rows_swapped_are_refused_not_written_twice() -> None:
+    text, _ = default_table_text()
+    first, second, after = (
+        text.index("  - id: gift-card-payment\n"),
+        text.index("  - id: gift-card-paid-whole\n"),
+        text.index("  - id: payment-method\n"),
+    )
+    # gift-card-paid-whole first writes payments[0], and then gift-card-payment (if_written) would run too.
+    swapped = text[:first] + text[second:after] + text[first:second] + text[after:]
+    with pytest.raises(MappingError, match="row 'gift-card-paid-whole' may not run"):
+        load_table(swapped)

@@ -182,8 +182,10 @@ def explain_order(
     rules = _rules(plan, checks=not partial)
     ledger = Ledger()
     wrote: dict[str, set[Indices]] = {}  # row id -> the index tuples it wrote output at
-    for steps, _ in leaves_of(conversion.order):
-        rule, idx, inputs = _owner(rules, steps, normalised, to_user)
+    leaves = [steps for steps, _ in leaves_of(conversion.order)]
+    ran = _ran_in_place(rules, leaves)
+    for steps in leaves:
+        rule, idx, inputs = _owner(rules, steps, normalised, to_user, ran)
         if rule is None:
             ledger.outputs.append(OutputLeaf(_render(steps), None, None, (), "no row writes here"))
             continue
@@ -223,8 +225,10 @@ def section_outputs(rows: tuple[Row, ...], src: Any, out: Any) -> list[OutputLea
         _Rule(row, tuple(_pattern(p) for p in row.all_writes()), tuple(_pattern(p) for p in row.all_reads())) for row in rows
     ]
     found = []
-    for steps, _ in leaves_of(out):
-        rule, _, inputs = _owner(rules, steps, src, {})
+    leaves = [steps for steps, _ in leaves_of(out)]
+    ran = _ran_in_place(rules, leaves)
+    for steps in leaves:
+        rule, _, inputs = _owner(rules, steps, src, {}, ran)
         if rule is None:
             found.append(OutputLeaf(_render(steps), None, None, (), "no row writes here"))
         else:
@@ -280,10 +284,21 @@ def _conditions(plan: Plan, steps: Steps) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _owner(rules: list[_Rule], steps: Steps, doc: Any, to_user: dict[str, str]) -> tuple[_Rule | None, Indices, tuple[str, ...]]:
-    """The rule whose write pattern is the longest prefix of the output leaf ``steps``, its indices and the
-    input paths it read. Of two rules writing one target (the buyer's email, written from the billing
-    address when the buyer has none) the one whose inputs are present wrote it."""
+def _ran_in_place(rules: list[_Rule], leaves: list[Steps]) -> frozenset[int]:
+    """The rules under ``unless_written`` known to have run: a leaf only they write is in the output (a
+    gift card's payment details). Such a rule ran because no earlier row wrote its place, so of the rows
+    writing a target there (the payment's amount), it is the one that wrote it."""
+    ran = set()
+    for steps in leaves:
+        owners = _candidates(rules, steps)
+        if len(owners) == 1 and owners[0][2].row.unless_written is not None:
+            ran.add(-owners[0][1])
+    return frozenset(ran)
+
+
+def _candidates(rules: list[_Rule], steps: Steps) -> list[tuple[int, int, _Rule, Indices]]:
+    """The rules whose write pattern is the longest prefix of ``steps`` (length, minus the rule's
+    index, the rule, its indices), the earliest first."""
     found: list[tuple[int, int, _Rule, Indices]] = []
     for n, rule in enumerate(rules):
         for pattern in rule.writes:
@@ -291,9 +306,22 @@ def _owner(rules: list[_Rule], steps: Steps, doc: Any, to_user: dict[str, str]) 
             if idx is not None:
                 found.append((len(pattern), -n, rule, idx))
     if not found:
-        return None, (), ()
+        return []
     longest = max(f[0] for f in found)
-    candidates = sorted((f for f in found if f[0] == longest), key=lambda f: -f[1])
+    return sorted((f for f in found if f[0] == longest), key=lambda f: -f[1])
+
+
+def _owner(
+    rules: list[_Rule], steps: Steps, doc: Any, to_user: dict[str, str], ran: frozenset[int] = frozenset()
+) -> tuple[_Rule | None, Indices, tuple[str, ...]]:
+    """The rule whose write pattern is the longest prefix of the output leaf ``steps``, its indices and the
+    input paths it read. Of two rules writing one target (the buyer's email, written from the billing
+    address when the buyer has none) the one whose inputs are present wrote it; a rule of ``ran``
+    (``_ran_in_place``) before them."""
+    candidates = _candidates(rules, steps)
+    if not candidates:
+        return None, (), ()
+    candidates.sort(key=lambda f: -f[1] not in ran)  # stable: otherwise the earliest first
     for _, _, rule, idx in candidates:
         inputs = tuple(_restore(p, to_user) for pattern in rule.reads for p in _present(doc, pattern, idx))
         if inputs:

@@ -95,7 +95,7 @@ def _address_steps(
             written = [p.text if rooted else join(host, p).text for p in sub.all_writes()]
             _claim(sub, written, targets, table, agree=rooted)
         bare = _build(operation_of(sub, table).build, sub_spec)
-        items.append((sub, guard(bare, sub, None), bare, identity, full))
+        items.append((sub, guard(bare, sub, None, sub_spec), bare, identity, full))
     if not generate:
         return tuple(guarded for _, guarded, _, _, _ in items)
     where = f"address at {outer.text}" if outer is not None else "address"

@@ -372,9 +372,27 @@ def compile_velo(rows: tuple[Row, ...], source: str) -> Normaliser:
         unknown = sorted((set(row.params) - NORMALISER_PARAMS[row.op]) | (set(row.reads) - {"value"}))
         if unknown:
             raise MappingError(source, row.line, row.id, f"unknown key {unknown[0]!r} for Velo operation {row.op!r} (a typo?)")
+        condition = next((key for key, value in _conditions(row) if value), None)
+        if condition is not None:
+            # The normaliser runs every row on every Velo order: a condition would be silently ignored.
+            raise MappingError(
+                source, row.line, row.id, f"'{condition}' is not read by the Velo rows: each runs on every Velo order"
+            )
         spec = Spec(row, row.reads, row.writes, MappingProxyType({}), MappingProxyType({}), source)
         steps.append(factory(spec))
     return Normaliser(tuple(steps), MappingProxyType(_spine(touched)))
+
+
+def _conditions(row: Row) -> tuple[tuple[str, Any], ...]:
+    return (
+        ("if_present", row.if_present),
+        ("unless_present", row.unless_present),
+        ("when", row.when),
+        ("unless", row.unless),
+        ("if_written", row.if_written),
+        ("unless_written", row.unless_written),
+        ("otherwise", row.otherwise),
+    )
 
 
 def restore_path(path: str, moved: Mapping[str, str]) -> str:

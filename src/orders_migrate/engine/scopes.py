@@ -62,7 +62,7 @@ def spec_of(
     return Spec(row, MappingProxyType(reads), MappingProxyType(writes), MappingProxyType(full), address_steps, source, sections)
 
 
-def guard(step: Step, row: Row, scope: Path | None, spec: Spec | None = None) -> Step:
+def guard(step: Step, row: Row, scope: Path | None, spec: Spec) -> Step:
     """Run a row only when its conditions hold (``if_present``, ``unless_present``, ``when``, ``unless``,
     and on the output, ``if_written``, ``unless_written``)."""
     need = relative(row.if_present, scope) if row.if_present is not None else None
@@ -132,7 +132,7 @@ def guard(step: Step, row: Row, scope: Path | None, spec: Spec | None = None) ->
     return guarded
 
 
-def _guard_written(step: Step, row: Row, spec: Spec | None) -> Step:
+def _guard_written(step: Step, row: Row, spec: Spec) -> Step:
     """Run a row only when an earlier row of the section wrote ``if_written`` (and did not write
     ``unless_written``); when it does not run, each of its inputs that holds a value is reported with
     the row's ``otherwise``, so a value the row would have carried is never silently lost."""
@@ -147,7 +147,7 @@ def _guard_written(step: Step, row: Row, spec: Spec | None) -> Step:
             return  # a row of the section under the opposite condition carries these inputs (table.py)
         for p in inputs:
             if get(src, p) not in (MISSING, None):
-                ctx.report("dropped", spec.at(p, idx) if spec is not None else p.render(idx), otherwise, row.id)
+                ctx.report("dropped", spec.at(p, idx), otherwise, row.id)  # the path as the input spells it
 
     return written_guarded
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..paths import Path, PathError, parse
+from ..paths import EACH, Path, PathError, parse
 
 
 class MappingError(Exception):
@@ -242,25 +242,54 @@ def _conditions(value: Any, source: str, line: int, row_id: str, what: str) -> t
 def _check_partners(rows: list[Row], source: str) -> None:
     """A row that an output condition may skip says why (``otherwise``), or a row of its section reads
     the same inputs under the opposite condition on the same place: one of the two always runs."""
-    for row in rows:
+    for n, row in enumerate(rows):
         if row.otherwise is not None or (row.if_written is None and row.unless_written is None):
             continue
-        reads = set(row.all_reads())
-        if not any(
-            other is not row
-            and other.if_written == row.unless_written
-            and other.unless_written == row.if_written
-            and set(other.all_reads()) == reads
-            for other in rows
-        ):
+        if not any(_partners(rows, n, m) for m in range(len(rows)) if m != n):
             place = (row.if_written or row.unless_written).text  # type: ignore[union-attr]
             raise MappingError(
                 source,
                 row.line,
                 row.id,
                 f"may not run (its condition on {place!r}): say why in 'otherwise', or add a row reading the "
-                "same inputs under the opposite condition",
+                "same inputs under the opposite condition, and no other, with no row between the two writing there",
             )
+
+
+def _partners(rows: list[Row], n: int, m: int) -> bool:
+    """Whether rows ``n`` and ``m`` are sure to have one of them run: one condition each on the same place,
+    opposite, the same inputs and the same conditions on the input (either may skip both), and no row
+    that may change what the place holds between the two (the earlier one skipped because it was not
+    written yet, the later because it was by then)."""
+    row, other = rows[n], rows[m]
+    if (row.if_written is None) == (row.unless_written is None):
+        return False  # two conditions on output places are not the opposite of two others
+    if (other.if_written, other.unless_written) != (row.unless_written, row.if_written):
+        return False
+    if set(other.all_reads()) != set(row.all_reads()):
+        return False
+    if (other.if_present, other.unless_present, other.when, other.unless) != (
+        row.if_present,
+        row.unless_present,
+        row.when,
+        row.unless,
+    ):
+        return False
+    place = row.if_written or row.unless_written
+    assert place is not None
+    first, last = min(n, m), max(n, m)
+    # The earlier row writes the place itself only when it is the one run where it was not yet written.
+    between = rows[first + 1 : last] if rows[first].if_written is not None else rows[first:last]
+    return not any(_overlap(w, place) for r in between for w in r.all_writes())
+
+
+def _overlap(a: Path, b: Path) -> bool:
+    """Whether writing one of the two places may write the other (one holds the other; ``[i]`` any index)."""
+    for x, y in zip(a.segments, b.segments, strict=False):
+        if x == y or (isinstance(x, int) and y is EACH) or (x is EACH and isinstance(y, int)):
+            continue
+        return False
+    return True
 
 
 def _strip(value: Any) -> Any:

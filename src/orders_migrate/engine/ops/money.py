@@ -260,8 +260,9 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
 class _AmountLess(ReadStep):
     """An amount less another (a payment: the total less what a gift card paid). Without the other, the
     amount as stated; with it, the exact difference in the currency's minor units. Nothing is written
-    when nothing is left, and a difference below zero is reported, not written. ``to: {kind: ...}`` gets
-    an empty object beside a written amount that says what sort of payment it is, as for ``positive_money``."""
+    when nothing is left, and a difference below zero (or an amount below zero taken off) is reported, not
+    written. ``to: {kind: ...}`` gets an empty object beside a written amount that says what sort of
+    payment it is, as for ``positive_money``."""
 
     __slots__ = ("writes", "kind_writes", "missing")
 
@@ -288,6 +289,15 @@ class _AmountLess(ReadStep):
                 return
             less = found
         path = spec.at(where, idx)
+        if less < 0:
+            # Less than nothing taken off would make the amount more than was stated.
+            ctx.report(
+                "mismatch",
+                path,
+                f"{spec.render(less_where or where, idx)} = {format(less, 'f')} is below zero: the amount left is not derivable",
+                spec.row.id,
+            )
+            return
         if less == 0:
             result = price(parsed[0], parsed[1], ctx.fmt)
         else:
