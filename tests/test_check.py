@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -414,14 +415,14 @@ def test_a_fix_that_cannot_be_written_is_a_finding_and_the_file_stays(tmp_path: 
     path = tmp_path / "order.json"
     shutil.copy(FIXTURES / "stores" / "pickup_tax_included.json", path)
     before = path.read_bytes()
-    real_open = os.open
+    from orders_migrate import outfiles
 
-    def full_disk(file: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
+    def full_disk(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         if str(file).endswith(".tmp"):
             raise OSError(28, "No space left on device")
-        return real_open(file, flags, mode)
+        return open(file, mode, *args, **kwargs)  # noqa: SIM115 - handed to the code under test
 
-    monkeypatch.setattr(os, "open", full_disk)
+    monkeypatch.setattr(outfiles, "open", full_disk, raising=False)
     result = check_file(str(path), fix=True)
     assert not result.fixed
     assert [f.message for f in result.findings][-1] == "not fixed: cannot write the file: No space left on device"

@@ -114,11 +114,10 @@ def write_atomically(path: FsPath | str, data: bytes) -> None:
         return
     tmp: FsPath | None = None
     try:
-        # A name of its own (two runs writing one output never write into each other's temporary file),
-        # made as open() makes a file, so a new output gets the umask's mode as any other file would.
+        # A name of its own, made only if no file has it ("x"): two runs writing one output never write
+        # into each other's temporary file, and a new output gets the umask's mode as any other file would.
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:
             keep_metadata(target, f.fileno())
             f.write(data)
             f.flush()

@@ -127,7 +127,8 @@ def _fill_disk(monkeypatch: pytest.MonkeyPatch, module: Any, budget: int, only: 
 
     def full_open(name: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
         f = open(name, mode, *args, **kwargs)  # noqa: SIM115 - handed to the code under test
-        return FullDisk(f, left) if ("w" in mode or "+" in mode) and only in str(name) else f
+        writing = any(c in mode for c in "wxa+")  # "x": a file made only if none has its name
+        return FullDisk(f, left) if writing and only in str(name) else f
 
     monkeypatch.setattr(module, "open", full_open, raising=False)
 
