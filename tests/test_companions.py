@@ -491,3 +491,14 @@ def test_the_tracking_check_fires_exactly_when_the_copy_is_not_the_latest(
     latest = max(enumerate(fulfillments), key=lambda pair: (pair[1][1], pair[0]))[1][0]
     same = {k: v.lower() for k, v in shipment.items()} == {k: v.lower() for k, v in latest.items()}
     assert (("mismatch", TRACKING) in _tracking_entries(order)) is not same
+
+
+def test_a_paid_date_with_no_payment_is_reported_not_written_as_a_payment() -> None:
+    order = _case("gift_card_whole_order")
+    order["paymentStatus"] = "NOT_PAID"
+    del order["totals"]["giftCard"]
+    result = convert_order(order, companions=True)
+    assert "orderTransactions" not in result.companions  # no payment of a paid date alone
+    (entry,) = [e for e in result.report.entries if e.path == "$.billingInfo.paidDate"]
+    assert (entry.kind, entry.row) == ("dropped", "payment-paid-date")
+    assert entry.message.startswith("no payment is written")

@@ -362,3 +362,12 @@ def test_the_shipped_gift_card_rows_swapped_are_refused_not_written_twice() -> N
     swapped = text[:first] + text[second:after] + text[first:second] + text[after:]
     with pytest.raises(MappingError, match="row 'gift-card-paid-whole' may not run"):
         load_table(swapped)
+
+
+def test_mappings_shows_when_each_row_runs() -> None:
+    text = mappings_markdown(default_plan().table)
+    rows = {line.split(" | ")[0].strip("| `"): line for line in text.splitlines() if line.startswith("| `")}
+    assert "| positive_money<br>unless_written `payments[0]` |" in rows["gift-card-paid-whole"]
+    assert "| amount_less<br>unless `paymentStatus` in NOT_PAID, PARTIALLY_PAID |" in rows["payment-amount"]
+    assert "<br>if_present `shippingInfo.pickupDetails`" in rows["pickup-method"]
+    assert "<br>" not in rows["order-id"].split(" | ")[3]

@@ -138,3 +138,29 @@ def test_an_external_video_is_not_an_image() -> None:
     result = convert_order(order)
     assert "image" not in result.order["lineItems"][0]
     assert ("not_derivable", "$.lineItems[0].mediaItem") in [(e.kind, e.path) for e in result.report.entries]
+
+
+def test_invoice_info_is_kept_in_its_entry_and_aimed_at_order_invoices() -> None:
+    # The Stores Get Order that held it is gone: the entry is the stored invoiceInfo's last copy.
+    order = load_json(FIXTURES / "stores" / "invoice_inr.json")
+    order["invoiceInfo"] = {"id": "7b4e4ef9-ced5-4c5f-a8db-57b29d388394", "source": "WIX", "note": "Rechnung ü"}
+    (entry,) = [e for e in convert_order(order).report.entries if e.path == "$.invoiceInfo"]
+    assert entry.kind == "fetch" and entry.row == "invoice-info"
+    assert entry.fetch == {
+        "api": "eCommerce Order Invoices",
+        "endpoint": "POST /ecom/v1/invoices/list-by-ids (List Invoices For Multiple Orders)",
+    }
+    assert entry.message.endswith(
+        'kept here, as stored: {"id": "7b4e4ef9-ced5-4c5f-a8db-57b29d388394", "source": "WIX", "note": "Rechnung ü"}'
+    )
+    assert "stores/v2" not in entry.message
+
+
+def test_kept_is_refused_on_an_operation_that_does_not_report() -> None:
+    text, _ = default_table_text()
+    bad = text.replace(
+        "  - id: order-number\n    op: to_string\n", "  - id: order-number\n    op: to_string\n    kept: true\n", 1
+    )
+    assert bad != text
+    with pytest.raises(MappingError, match="order-number"):
+        compile_table(load_table(bad))

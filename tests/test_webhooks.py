@@ -433,3 +433,31 @@ def test_a_jwt_event_type_the_table_does_not_know_is_named_before_the_hint(keys:
     with pytest.raises(ConversionError) as plain:
         convert_webhook(hook("order_paid"))
     assert plain.value.problems[0].message.startswith("an {order} body may be")
+
+
+def test_the_refund_webhooks_order_has_its_money_checked_as_a_converted_order_has() -> None:
+    body = hook("order_refunded")
+    mismatches = {(e.path, e.row) for e in convert_webhook(body).report.entries if e.kind == "mismatch"}
+    refunded = body["order"]["refunds"][0]["amount"]
+    # The same order converted as an order finds the same broken identities, at the same Stores paths.
+    as_order = {(f"$.order{e.path[1:]}", e.row) for e in convert_order(body["order"]).report.entries if e.kind == "mismatch"}
+    checked = {"totals-subtotal-check", "totals-total-check", "totals-refund-check", "refunds-within-the-payment"}
+    assert mismatches == {m for m in as_order if m[1] in checked}
+    assert ("$.order.totals.refund", "totals-refund-check") in mismatches, refunded
+    body["order"]["refunds"][0]["amount"] = body["order"]["totals"]["refund"] = "15"
+    assert [e for e in convert_webhook(body).report.entries if e.kind == "mismatch"] == []
+
+
+@pytest.mark.parametrize(
+    ("checks", "message"),
+    [
+        ("[no-such-row]", "'checks' names 'no-such-row', which is no row of 'order'"),
+        ("[order-number]", "'checks' names 'order-number', which writes"),
+    ],
+)
+def test_a_webhooks_checks_are_rows_that_only_check(checks: str, message: str) -> None:
+    text, _ = default_table_text()
+    old = "    checks: [totals-subtotal-check, totals-total-check, totals-refund-check, refunds-within-the-payment]\n"
+    assert old in text
+    with pytest.raises(MappingError, match=message):
+        compile_table(load_table(text.replace(old, f"    checks: {checks}\n")))

@@ -73,7 +73,8 @@ def mappings_markdown(table: Table) -> str:
             if isinstance(fetch, dict):
                 op += f" ({fetch.get('api')})"
             reads, writes = _cell(_paths(row, "reads")), _cell(_paths(row, "writes")) or "-"
-            lines.append(f"| `{row.id}` | {reads} | {writes} | {_cell(op)} | {_cell(row.note)} |")
+            when = "".join(f"<br>{_cell(c)}" for c in _conditions(row))
+            lines.append(f"| `{row.id}` | {reads} | {writes} | {_cell(op)}{when} | {_cell(row.note)} |")
         lines.append("")
     if table.webhooks:
         lines.append(f"## Webhooks: {len(table.webhooks)} Stores webhooks\n")
@@ -89,6 +90,21 @@ def mappings_markdown(table: Table) -> str:
     if table.aliases:
         lines.extend(_aliases_markdown(table))
     return "\n".join(lines)
+
+
+def _conditions(row: Row) -> list[str]:
+    """When the row runs, as the table says it: each condition on the input and on what earlier rows wrote."""
+    found = [
+        f"{key} `{path.text}`" for key, path in (("if_present", row.if_present), ("unless_present", row.unless_present)) if path
+    ]
+    for key, conds in (("when", row.when), ("unless", row.unless)):
+        found.extend(
+            f"{key} `{path.text}` in {', '.join('~' if v is None else str(v) for v in values)}" for path, values in conds
+        )
+    found.extend(
+        f"{key} `{path.text}`" for key, path in (("if_written", row.if_written), ("unless_written", row.unless_written)) if path
+    )
+    return found
 
 
 def _aliases_markdown(table: Table) -> list[str]:

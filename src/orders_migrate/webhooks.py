@@ -19,10 +19,11 @@ import orjson
 from .convert import Conversion
 from .engine import Plan, default_plan
 from .engine.companions import build_companion
+from .engine.context import Ctx
 from .engine.dialect import detect_dialect, restore_path
 from .engine.webhook_table import WebhookSpec, norm_event_type
 from .jsonio import load_record
-from .money import DEFAULT_LOCALE
+from .money import DEFAULT_LOCALE, formatter, is_currency
 from .paths import MISSING, get, is_empty, key_step, put, render_steps
 from .report import ConversionError, Entry, Problem, Report, describe
 from .route import JWT_RE, detect_webhook, is_ecom_event, is_jwt
@@ -309,9 +310,25 @@ def _companion(
 
     try:
         companion, found = build_companion(plan, spec.companion, order, locale=locale)
+        found.extend(_checks(plan, spec, order, locale))
     except ConversionError as exc:
         raise ConversionError([Problem(in_body(p.path), p.message) for p in exc.problems]) from None
     return companion, [e.with_path(in_body(e.path)) for e in found]
+
+
+def _checks(plan: Plan, spec: WebhookSpec, order: dict[str, Any], locale: str) -> list[Entry]:
+    """The webhook's ``checks`` rows on the body's order: its money identities, as a converted order has
+    them checked, where the event carries only a companion of it. They report and write nothing."""
+    section = plan.webhook_checks.get(spec.id)
+    if section is None:
+        return []
+    currency = order.get("currency")
+    ctx = Ctx(formatter(currency if is_currency(currency) else None, locale), currency if is_currency(currency) else None, {})
+    for step in section.steps:
+        step(order, ctx.root_out, ctx, ())
+    if ctx.problems:
+        raise ConversionError(ctx.problems)
+    return ctx.entries
 
 
 def _fulfillment_body(

@@ -316,6 +316,11 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
                 for name, section in COMPANION_SECTIONS.items()
             }
         )
+        webhooks = compile_webhooks(table)
+        by_id = {row.id: row for row in table.order}
+        webhook_checks = MappingProxyType(
+            {spec.id: compile_section(tuple(by_id[r] for r in spec.checks), table, generate) for spec in webhooks if spec.checks}
+        )
     return Plan(
         table,
         tuple(steps),
@@ -329,11 +334,12 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
         fulfillment,
         refund,
         tuple(checks),
-        compile_webhooks(table),
+        webhooks,
         generate,
         tuple(dict.fromkeys(code)),  # two places an address occurs may generate the very same code
         companions,
         compile_aliases(table),
+        webhook_checks,
     )
 
 

@@ -42,6 +42,7 @@ class Plan:
     code: tuple[tuple[str, str], ...] = ()  # (file name in tracebacks, generated source), in compile order
     companions: Mapping[str, Section] = field(default_factory=dict)  # by COMPANION_SECTIONS name
     aliases: Aliases | None = None  # the table's aliases of undocumented values, applied before the rows
+    webhook_checks: Mapping[str, Section] = field(default_factory=dict)  # by webhook id: its `checks` rows
     # Built on first use, once per plan: the check of converted orders that validity by construction leaves.
     _built: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

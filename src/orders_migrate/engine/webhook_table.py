@@ -38,6 +38,9 @@ class WebhookSpec:
     requires: Mapping[str, Any]
     order_status: str | None
     note: str
+    # Order rows that only check the body's order (its money identities), run where the event carries a
+    # companion built from that order and no converted order of its own.
+    checks: tuple[str, ...] = ()
 
     @property
     def transactions(self) -> bool:
@@ -97,11 +100,21 @@ def compile_webhooks(table: Table) -> tuple[WebhookSpec, ...]:
                 requires={k: v for k, v in (raw.get("requires") or {}).items() if k != "__line__"},
                 order_status=raw.get("order_status"),
                 note=str(raw.get("note", "")),
+                checks=tuple(str(c) for c in raw.get("checks") or ()),
             )
         except (ValueError, TypeError, KeyError) as exc:
             raise fail(f"cannot compile: {exc}") from None
         if not spec.note:
             raise fail("a webhook needs a 'note' citing the conversion table")
+        rows = {row.id: row for row in table.order}
+        for row_id in spec.checks:
+            row = rows.get(row_id)
+            if row is None:
+                raise fail(f"'checks' names {row_id!r}, which is no row of 'order'")
+            if row.writes:
+                raise fail(f"'checks' names {row_id!r}, which writes: only rows that check and write nothing may run there")
+        if spec.checks and spec.companion is None:
+            raise fail("'checks' run on the order a companion is built from: the webhook names no 'companion'")
         specs.append(spec)
     return tuple(specs)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...jsonio import json_dumps_exact
 from ...paths import MISSING, Path, get, is_empty, iter_each
 from ...report import describe
 from ..code import CodeBuilder
@@ -29,13 +30,16 @@ def _report_op(kind: str) -> Callable[[Spec], Step]:
             reason = f"not in the eCommerce order: fetch from {fetch['api']}, {fetch['endpoint']}"
         if spec.param("absent", bool, required=False, default=False):
             return _absent_step(spec, kind, sources, str(reason))
+        # `kept: true`: the stored value goes into the entry, the last copy of something no API still returns.
+        kept = spec.param("kept", bool, required=False, default=False)
 
         def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
             for p in sources:
                 for sub_idx, value in iter_each(src, p, idx) if p.has_each else present_at(src, p, idx):
                     if is_empty(value):
                         continue
-                    ctx.report(kind, spec.render(p, sub_idx), reason, spec.row.id, dict(fetch) if fetch else None)
+                    message = f"{reason}; kept here, as stored: {json_dumps_exact(value, ensure_ascii=False)}" if kept else reason
+                    ctx.report(kind, spec.render(p, sub_idx), str(message), spec.row.id, dict(fetch) if fetch else None)
 
         return step
 
@@ -65,7 +69,7 @@ def _emit_report(kind: str) -> Callable[[CodeBuilder, RowCode], bool]:
     def emit_report(src: CodeBuilder, rc: RowCode) -> bool:
         """One entry for each non-empty value read (the step walks ``[i]`` paths and guarded rows itself)."""
         row, at = rc.row, rc.at
-        if set(rc.reads) != {"value"} or row.params.get("absent"):
+        if set(rc.reads) != {"value"} or row.params.get("absent") or row.params.get("kept"):
             return False
         fetch = row.params.get("fetch")
         reason = row.params.get("reason")
@@ -130,7 +134,12 @@ def emit_expect_value(src: CodeBuilder, rc: RowCode) -> bool:
 
 OPERATIONS = (
     Operation(
-        "not_carried", _report_op("fetch"), _emit_report("fetch"), frozenset({"fetch", "reason"}), iterates=True, report="fetch"
+        "not_carried",
+        _report_op("fetch"),
+        _emit_report("fetch"),
+        frozenset({"fetch", "reason", "kept"}),
+        iterates=True,
+        report="fetch",
     ),
     Operation("dropped", _report_op("dropped"), _emit_report("dropped"), frozenset({"reason"}), iterates=True, report="dropped"),
     Operation(
