@@ -502,3 +502,34 @@ def test_a_paid_date_with_no_payment_is_reported_not_written_as_a_payment() -> N
     (entry,) = [e for e in result.report.entries if e.path == "$.billingInfo.paidDate"]
     assert (entry.kind, entry.row) == ("dropped", "payment-paid-date")
     assert entry.message.startswith("no payment is written")
+
+
+def test_companions_are_held_to_their_schemas_where_the_order_is() -> None:
+    order = _case("gift_card_refunded")
+    order["fulfillments"][0]["dateCreated"] = "2020-02-30T25:00:00Z"
+    assert convert_order(copy.deepcopy(order), companions=True).report.by_kind("invalid") == []  # not asked
+    for validate in (True, "audit"):
+        found = convert_order(copy.deepcopy(order), companions=True, validate=validate).report.by_kind("invalid")
+        assert [e.path for e in found] == ["$.orderWithFulfillments.fulfillments[0].createdDate"], validate
+        assert found[0].message.startswith("not a valid orderWithFulfillments: expected an ISO 8601 date-time")
+
+
+def test_a_validate_that_is_no_choice_is_refused() -> None:
+    with pytest.raises(ValueError, match="validate is True, False or \"audit\", not 'yes'"):
+        convert_order(_case("gift_card_refunded"), validate="yes")  # type: ignore[arg-type]
+
+
+def test_what_convert_companions_wrote_converts_again_to_the_same_bytes(tmp_path: Path) -> None:
+    source = tmp_path / "order.json"
+    source.write_bytes((FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json").read_bytes())
+    first, second, bare = tmp_path / "first.json", tmp_path / "second.json", tmp_path / "bare.json"
+    runner = CliRunner()
+    assert runner.invoke(app, ["convert", str(source), "--companions", "-o", str(first), "--report", "none"]).exit_code == 0
+    again = runner.invoke(app, ["convert", str(first), "--companions", "-o", str(second), "--report", "json"])
+    assert again.exit_code == 0, again.output
+    assert second.read_bytes() == first.read_bytes()  # a second run over a migration's output is harmless
+    alone = runner.invoke(app, ["convert", str(first), "-o", str(bare), "--report", "json"])
+    assert alone.exit_code == 0
+    assert loads(bare.read_bytes()) == loads(first.read_bytes())["order"]
+    # Without --companions they are not written: said, not silent.
+    assert '"dropped"' in alone.stderr and "$.orderTransactions" in alone.stderr

@@ -208,11 +208,12 @@ def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> 
         conv = convert_record(
             rec, opts.locale, opts.strict, opts.kind, opts.public_key, opts.validate, opts.plan, opts.companions
         )
-        # Only a converted Stores order is written with its companions: an event already holds what it
-        # carries, and an eCommerce order passes through as it came.
+        # Only an order is written with its companions (a converted one, or one that came with them, as
+        # --companions wrote it): an event already holds what it carries, and a bare eCommerce order
+        # passes through as it came.
         written = (
             {"order": conv.order, **conv.companions}
-            if opts.companions and conv.report.payload_kind == "stores_order"
+            if opts.companions and (conv.report.payload_kind == "stores_order" or conv.companions)
             else conv.order
         )
         out = dumps(written, option=orjson.OPT_INDENT_2 if item.pretty else 0)  # every number as it was read
