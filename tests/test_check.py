@@ -20,6 +20,7 @@ from orders_migrate.run import run_check
 
 MIXED = FIXTURES / "check" / "mixed"
 STORES = "still a Stores order (stores/v2); `orders-migrate check --fix` converts it in place"
+WITH_COMPANIONS = ", with its companions if they are the ones its conversion gives"  # beside them, fix keeps or refuses
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -373,7 +374,7 @@ def test_a_stores_order_beside_its_companions_is_flagged_and_fixed_with_them(tmp
     stores = tmp_path / "stores_with_companions.ndjson"
     line = {"order": load_json(CASE), "orderTransactions": written["orderTransactions"]}
     stores.write_text(json.dumps(line) + "\n" + json.dumps({"order": load_json(CASE)}) + "\n")
-    assert _messages(stores) == [f"$.order: {STORES}", f"$.order: {STORES}"]
+    assert _messages(stores) == [f"$.order: {STORES}{WITH_COMPANIONS}", f"$.order: {STORES}"]
     result = check_file(str(stores), fix=True)
     assert result.fixed and result.converted == 2 and not result.findings
     first, second = (json.loads(text) for text in stores.read_text().splitlines())
@@ -402,7 +403,7 @@ def test_a_stores_order_is_named_by_its_dialect(tmp_path: Path) -> None:
     stored = tmp_path / "stored.json"
     stored.write_text(json.dumps([velo, rest, {"order": velo, "orderTransactions": {"payments": []}}]))
     assert _messages(stored)[:2] == [f"$[0]: {velo_message}", f"$[1]: {STORES}"]
-    assert f"$[2].order: {velo_message}" in _messages(stored)  # beside its companions too
+    assert f"$[2].order: {velo_message}{WITH_COMPANIONS}" in _messages(stored)  # beside its companions too
     # Both dialects at once cannot be converted: said as --fix would say it, not as a Stores order to fix.
     both = tmp_path / "both.json"
     both.write_text(json.dumps({**velo, "dateCreated": rest["dateCreated"]}))
@@ -428,3 +429,35 @@ def test_a_fix_that_cannot_be_written_is_a_finding_and_the_file_stays(tmp_path: 
     assert [f.message for f in result.findings][-1] == "not fixed: cannot write the file: No space left on device"
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["order.json"]  # no temporary file left behind
+
+
+def test_a_companion_contradicting_the_order_beside_it_is_found(tmp_path: Path) -> None:
+    from orders_migrate import convert_order
+
+    order = load_json(FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json")
+    converted = convert_order(order, companions=True)
+    record: dict[str, Any] = {"order": converted.order, **converted.companions}
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    assert check_file(str(path)).findings == []
+    record["orderTransactions"]["orderId"] = "other"
+    record["orderWithFulfillments"]["fulfillments"][0]["lineItems"][0]["id"] = "00000000-0000-0000-0000-000000000099"
+    path.write_text(json.dumps(record))
+    found = [(f.path, f.message) for f in check_file(str(path)).findings]
+    assert found == [
+        ("$.orderTransactions.orderId", f"names order other, but the order beside it is {order['id']}"),
+        (
+            "$.orderWithFulfillments.fulfillments[0].lineItems[0].id",
+            "00000000-0000-0000-0000-000000000099 names no line item of the order beside it",
+        ),
+    ]
+
+
+def test_the_check_of_a_stores_order_with_companions_says_when_fix_keeps_them(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json")
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps({"order": order, "orderTransactions": {"orderId": order["id"]}}))
+    (finding,) = check_file(str(path)).findings
+    assert finding.message.endswith("converts it in place, with its companions if they are the ones its conversion gives")
+    refused = check_file(str(path), fix=True)
+    assert not refused.fixed and "which --fix would lose" in refused.findings[-1].message
