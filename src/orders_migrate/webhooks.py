@@ -322,8 +322,9 @@ def _checks(plan: Plan, spec: WebhookSpec, order: dict[str, Any], locale: str) -
     section = plan.webhook_checks.get(spec.id)
     if section is None:
         return []
-    currency = order.get("currency")
-    ctx = Ctx(formatter(currency if is_currency(currency) else None, locale), currency if is_currency(currency) else None, {})
+    stated = order.get("currency")
+    currency = stated if is_currency(stated) else None
+    ctx = Ctx(formatter(currency, locale), currency, {})
     for step in section.steps:
         step(order, ctx.root_out, ctx, ())
     if ctx.problems:

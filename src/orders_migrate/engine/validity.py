@@ -24,7 +24,7 @@ from .table import MappingError, Row, Table
 # The schema node each guarantee satisfies by itself (after its nullable and definition wrappers).
 _PROVEN_TYPES = {"string": "str", "integer": "int", "boolean": "bool"}
 # Keys of a schema node that ask more of a value than its type.
-_CONSTRAINTS = frozenset({"pattern", "min_length", "max_length", "ge", "gt", "le", "lt", "multiple_of", "strict"})
+_CONSTRAINTS = frozenset({"pattern", "min_length", "max_length", "ge", "gt", "le", "lt", "multiple_of"})
 FULL = "full"  # a trie leaf: the whole subtree at this place is checked
 
 
@@ -40,7 +40,7 @@ def _unwrap(node: dict[str, Any], defs: Mapping[str, dict[str, Any]]) -> dict[st
 
 
 def _constrained(node: dict[str, Any]) -> bool:
-    return any(k in _CONSTRAINTS and k != "strict" for k in node)
+    return any(k in _CONSTRAINTS for k in node)
 
 
 def written(table: Table) -> Iterator[tuple[Row, str, Path]]:
@@ -70,7 +70,6 @@ class _Schema:
     """The eCommerce core schema, walked by table paths."""
 
     def __init__(self, schema: dict[str, Any]):
-        self.schema = schema
         self.defs: dict[str, dict[str, Any]] = {d["ref"]: d for d in schema.get("definitions", ())}
         self.root = _unwrap(schema["schema"] if schema.get("type") == "definitions" else schema, self.defs)
 
@@ -180,7 +179,7 @@ def _proven(row: Row, role: str, node: dict[str, Any], walker: _Schema) -> bool:
     if proof in _PROVEN_TYPES:
         return kind == _PROVEN_TYPES[proof] and not _constrained(node)
     if proof == "object":
-        return kind == "dict" and walker_any(node.get("values_schema"), walker)
+        return kind == "dict" and _is_any(node.get("values_schema"), walker)
     if proof == "shaped":
         constants = OPERATIONS[row.op].constants
         samples = [value for target, value in (constants(row) if constants else ()) if target in row.writes.get(role, ())]
@@ -209,7 +208,7 @@ def _free_text_or_literal(sample: Any, node: dict[str, Any], walker: _Schema) ->
     return False
 
 
-def walker_any(node: Any, walker: _Schema) -> bool:
+def _is_any(node: Any, walker: _Schema) -> bool:
     return isinstance(node, dict) and _unwrap(node, walker.defs).get("type") == "any"
 
 
@@ -222,9 +221,7 @@ def pruned(schema: dict[str, Any], trie: Mapping[Any, Any]) -> dict[str, Any]:
         if sub is FULL:
             return node
         kind = node.get("type")
-        if kind == "nullable":
-            return {**node, "schema": cut(node["schema"], sub)}
-        if kind == "default":
+        if kind in ("nullable", "default"):
             return {**node, "schema": cut(node["schema"], sub)}
         if kind == "definition-ref":
             return cut(walker.defs[node["schema_ref"]], sub)
