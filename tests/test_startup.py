@@ -92,3 +92,19 @@ def test_a_batch_off_a_terminal_never_loads_rich() -> None:
     )
     assert "orders_migrate.batch.driver" in loaded
     assert "rich" not in loaded
+
+
+@pytest.mark.parametrize("command", ["check", "convert"])
+def test_a_one_file_command_never_imports_pydantic(command: str, tmp_path: Path) -> None:
+    # Our options are paths, strings, integers and choices, checked by us; a typer that coerces them
+    # through pydantic TypeAdapters (0.29) spends a fifth of a one-file run importing and building them.
+    order = ROOT / "fixtures" / ("ecom" if command == "check" else "stores") / "member_with_tax.json"
+    argv = [command, str(order)] + (["-o", str(tmp_path / "out.json")] if command == "convert" else [])
+    code = (
+        "import sys; from orders_migrate.cli import main\n"
+        f"sys.argv = ['orders-migrate', *{argv!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(code, 'pydantic' in sys.modules, file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120, text=True)
+    assert proc.stderr.split()[-2:] == ["0", "False"]
