@@ -7,8 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import pycountry
-
+from ... import iso
 from ...money import is_currency
 from ...paths import get
 from ...report import describe
@@ -23,14 +22,13 @@ from ..operation import Operation, proves, value_op
 
 
 # ISO data does not change while a process runs, and a shop's orders name the same few countries and
-# states: each lookup is made once per code (pycountry's cost a few microseconds each, four per address).
+# states: each code is worked out once (four lookups an address).
 @lru_cache(maxsize=4096)
 def _country_alpha2(value: str) -> str | None:
     if len(value) == 2:
-        return value.upper() if pycountry.countries.get(alpha_2=value.upper()) else None
+        return value.upper() if iso.country_by_alpha2(value.upper()) else None
     if len(value) == 3:
-        country = pycountry.countries.get(alpha_3=value.upper())
-        return country.alpha_2 if country else None
+        return iso.country_by_alpha3(value.upper())
     return None
 
 
@@ -73,7 +71,7 @@ def op_subdivision_code(spec: Spec) -> Step:
         country = get(src, country_path)
         alpha2 = _country_alpha2(country) if isinstance(country, str) else None
         code = f"{alpha2}-{value.upper()}" if alpha2 else None
-        if code is None or _subdivision_of_code(code) is None:
+        if code is None or iso.subdivision_name(code) is None:
             ctx.report(
                 "not_derivable",
                 path,
@@ -86,28 +84,15 @@ def op_subdivision_code(spec: Spec) -> Step:
     return value_op(spec, convert, role="subdivision")
 
 
-@lru_cache(maxsize=4096)
-def _subdivision_of_code(code: str) -> Any:
-    return pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
-
-
-@lru_cache(maxsize=1024)
-def _country_name(code: str) -> str | None:
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return None
-    return getattr(country, "common_name", None) or country.name
-
-
-def _subdivision(value: str, country: Any) -> Any:
-    """The pycountry subdivision of an ISO 3166-2 code, or of a bare code in the given country; None."""
+def _subdivision(value: str, country: Any) -> str | None:
+    """The name of the subdivision of an ISO 3166-2 code, or of a bare code in the given country; None."""
     code = value.upper()
     if "-" not in code:
         alpha2 = _country_alpha2(country) if isinstance(country, str) else None
         if alpha2 is None:
             return None
         code = f"{alpha2}-{code}"
-    return _subdivision_of_code(code)
+    return iso.subdivision_name(code)
 
 
 def op_country_name(spec: Spec) -> Step:
@@ -117,7 +102,7 @@ def op_country_name(spec: Spec) -> Step:
 
     def convert(value: Any, path: At, ctx: Ctx, src: Any) -> Any:
         code = _country_alpha2(value) if isinstance(value, str) and value else None
-        name = _country_name(code) if code is not None else None
+        name = iso.country_name(code) if code is not None else None
         return SKIP if name is None else name
 
     return value_op(spec, convert)
@@ -132,7 +117,7 @@ def op_subdivision_name(spec: Spec) -> Step:
         if not isinstance(value, str) or not value:
             return SKIP
         found = _subdivision(value, get(src, country_path))
-        return found.name if found is not None else SKIP
+        return SKIP if found is None else found
 
     return value_op(spec, convert, role="subdivision")
 
