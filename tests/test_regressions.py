@@ -86,6 +86,19 @@ def test_markup_in_values_is_shown_not_interpreted() -> None:
     assert "[/red]" in stream.getvalue()
 
 
+@pytest.mark.parametrize("terminal", [False, True])
+def test_emoji_codes_in_values_are_shown_as_written(terminal: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A report quotes the user's data; rich would turn ":thumbs_up:" into a picture of one.
+    if terminal:
+        monkeypatch.setenv("TTY_COMPATIBLE", "1")
+        monkeypatch.setenv("COLUMNS", "300")
+    stream = io.StringIO()
+    stream.isatty = lambda: terminal  # type: ignore[method-assign]
+    report_text([convert_order(minimal_order(**{":thumbs_up:": ":smile:"})).report], stream)
+    assert """$[":thumbs_up:"]""" in stream.getvalue()
+    assert "(':smile:')" in stream.getvalue()
+
+
 def test_markup_on_a_terminal_does_not_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("TTY_COMPATIBLE", "1")

@@ -95,7 +95,7 @@ def test_a_batch_off_a_terminal_never_loads_rich() -> None:
 
 
 @pytest.mark.parametrize("command", ["check", "convert"])
-def test_a_one_file_command_never_imports_pydantic(command: str, tmp_path: Path) -> None:
+def test_a_one_file_command_off_a_terminal_imports_neither_pydantic_nor_rich(command: str, tmp_path: Path) -> None:
     # Our options are paths, strings, integers and choices, checked by us; a typer that coerces them
     # through pydantic TypeAdapters (0.29) spends a fifth of a one-file run importing and building them.
     order = ROOT / "fixtures" / ("ecom" if command == "check" else "stores") / "member_with_tax.json"
@@ -104,7 +104,7 @@ def test_a_one_file_command_never_imports_pydantic(command: str, tmp_path: Path)
         "import sys; from orders_migrate.cli import main\n"
         f"sys.argv = ['orders-migrate', *{argv!r}]\n"
         "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-        "print(code, 'pydantic' in sys.modules, file=sys.stderr)"
+        "print(code, 'pydantic' in sys.modules, 'rich' in sys.modules, file=sys.stderr)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120, text=True)
-    assert proc.stderr.split()[-2:] == ["0", "False"]
+    assert proc.stderr.split()[-3:] == ["0", "False", "False"]

@@ -76,11 +76,16 @@ class Stats:
         return stats
 
 
-def report_plain(report: Report) -> str:
-    """One order's report as ``render.report_text`` prints it off a terminal, without a rich Console per
-    order: in a batch that Console costs as much as the conversion itself."""
+def report_title(report: Report) -> str:
     dialect = f" ({report.dialect})" if report.dialect else ""
-    title = f"{report.source or ''} order {report.order_id or '(no id)'}: {report.payload_kind}{dialect}"
+    return f"{report.source or ''} order {report.order_id or '(no id)'}: {report.payload_kind}{dialect}"
+
+
+def report_plain(report: Report) -> str:
+    """One order's report as text off a terminal (``render.report_text`` on a pipe or a file, and a batch's
+    workers), written as it is: no rich Console, which costs as much as the conversion and would read
+    emoji codes in the user's data."""
+    title = report_title(report)
     if not report.entries:
         return f"{title}: every field carried\n"
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items()))

@@ -4,36 +4,39 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
-
 from .engine.table import Row, Table
+from .progress import report_plain, report_title
 from .report import Report
 
 
 def report_text(reports: list[Report], stream: IO[str]) -> None:
+    """Each report as text: a table on a terminal, else a line an entry, written as they are (paths and
+    messages quote the user's data, which no markup or emoji code may change)."""
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty():
+        _report_tables(reports, stream)  # rich is imported only here: a pipe or a file never needs it
+        return
+    for report in reports:
+        stream.write(report_plain(report))
+
+
+def _report_tables(reports: list[Report], stream: IO[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
     console = Console(file=stream, soft_wrap=True)
     for report in reports:
-        dialect = f" ({report.dialect})" if report.dialect else ""
-        title = f"{report.source or ''} order {report.order_id or '(no id)'}: {report.payload_kind}{dialect}"
         if not report.entries:
-            console.print(f"{title}: every field carried", markup=False, highlight=False)
+            console.print(f"{report_title(report)}: every field carried", markup=False, highlight=False, emoji=False)
             continue
-        if console.is_terminal:
-            table = RichTable(title=Text(title), show_lines=False)
-            for col in ("kind", "path", "why", "row"):
-                table.add_column(col, overflow="fold")
-            for e in report.entries:
-                # Paths and messages quote the user's data: never let rich read them as markup.
-                table.add_row(*(Text(cell) for cell in (e.kind, e.path, e.message, e.row or "")))
-            console.print(table)
-        else:
-            counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts().items()))
-            console.print(f"{title}: {counts}", markup=False, highlight=False)
-            for e in report.entries:
-                row = f" [{e.row}]" if e.row else ""
-                console.print(f"  {e.kind:<14} {e.path}: {e.message}{row}", markup=False, highlight=False)
+        table = RichTable(title=Text(report_title(report)), show_lines=False)
+        for col in ("kind", "path", "why", "row"):
+            table.add_column(col, overflow="fold")
+        for e in report.entries:
+            # Text cells: rich reads no markup or emoji codes in the user's data.
+            table.add_row(*(Text(cell) for cell in (e.kind, e.path, e.message, e.row or "")))
+        console.print(table)
 
 
 def _cell(text: str) -> str:
