@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,10 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The plan cache (engine/cache.py) of this test process and the commands it starts: a folder of its own,
+# never the user's ~/.cache (tests depend on no file outside the repository).
+os.environ["ORDERS_MIGRATE_CACHE"] = tempfile.mkdtemp(prefix="orders-migrate-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from ..paths import Path
 from .code import CodeBuilder
 from .context import Step
-from .generated import register, row_lines
+from .generated import compiled, register, row_lines
 from .operation import RowCode, emit_read_step, emit_value_step
 from .ops import OPERATIONS
 from .table import Row
@@ -92,6 +92,6 @@ def fuse(items: Sequence[Item], scope: str = "order", source: str = "mappings.ya
     code = src.code()
     namespace = dict(src.names)
     namespace["ROWS"] = row_lines(code)
-    exec(compile(code, register("plan", scope, code), "exec"), namespace)  # noqa: S102 - our own generated code
+    exec(compiled(code, register("plan", scope, code)), namespace)  # noqa: S102 - our own generated code
     fused: Step = namespace["fused"]
     return fused

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from ..paths import EACH, Path, PathError, parse
+from .cache import cached
 
 
 class MappingError(Exception):
@@ -116,9 +117,16 @@ def default_table_text() -> tuple[str, str]:
     return root.read_text(encoding="utf-8"), "mappings.yaml"
 
 
+def _parse(text: str) -> Any:
+    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+
+
 def load_table(text: str, source: str = "mappings.yaml") -> Table:
+    # Parsed once per text: the parse is keyed by the text, PyYAML's version and loader, and this module's
+    # own source (which holds the loader), so no change of any of them reads an old parse.
+    made_by = (yaml.__version__, _SafeLoader.__name__, FsPath(__file__).read_bytes())
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        doc = cached("table", (text, *made_by), lambda: _parse(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..paths import MISSING, index_step, key_step
 from ..report import Entry, describe
-from .generated import register
+from .generated import compiled, register
 
 COVERED = True  # a read-trie node that covers its whole subtree
 
@@ -199,7 +199,7 @@ def compile_walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]]
     )
     namespace = dict(gen.names)
     code = "\n".join(gen.lines) + "\n"
-    exec(compile(code, register("unmapped", scope, code), "exec"), namespace)  # noqa: S102 - our own generated code
+    exec(compiled(code, register("unmapped", scope, code)), namespace)  # noqa: S102 - our own generated code
     for name, value in gen.names.items():
         namespace[name] = _resolve(value, namespace)
     walk: Walk = namespace["walk"]
