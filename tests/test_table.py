@@ -364,6 +364,16 @@ def test_the_shipped_gift_card_rows_swapped_are_refused_not_written_twice() -> N
         load_table(swapped)
 
 
+def test_mappings_shows_each_enum_map() -> None:
+    text = mappings_markdown(default_plan().table)
+    rows = {line.split(" | ")[0].strip("| `"): line for line in text.splitlines() if line.startswith("| `")}
+    assert "enum<br>map `UNSPECIFIED_PAYMENT_STATUS` -> `UNSPECIFIED`<br>kept `PENDING`, `NOT_PAID`," in rows["payment-status"]
+    assert "map `CANCELED` -> ~<br>kept `NOT_FULFILLED`" in rows["fulfillment-status"]
+    assert "`CUSTOM_AMOUNT_ITEM` -> `{custom: CUSTOM_AMOUNT_ITEM}`" in rows["line-item-type"]
+    assert "enum<br>map keeps `UNSPECIFIED_WEIGHT_UNIT`, `KG`, `LB` |" in rows["weight-unit"]
+    assert "map" not in rows["order-id"].split(" | ")[3]
+
+
 def test_mappings_shows_when_each_row_runs() -> None:
     text = mappings_markdown(default_plan().table)
     rows = {line.split(" | ")[0].strip("| `"): line for line in text.splitlines() if line.startswith("| `")}

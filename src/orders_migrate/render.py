@@ -76,7 +76,7 @@ def mappings_markdown(table: Table) -> str:
             if isinstance(fetch, dict):
                 op += f" ({fetch.get('api')})"
             reads, writes = _cell(_paths(row, "reads")), _cell(_paths(row, "writes")) or "-"
-            when = "".join(f"<br>{_cell(c)}" for c in _conditions(row))
+            when = "".join(f"<br>{_cell(c)}" for c in (*_conditions(row), *_value_map(row)))
             lines.append(f"| `{row.id}` | {reads} | {writes} | {_cell(op)}{when} | {_cell(row.note)} |")
         lines.append("")
     if table.webhooks:
@@ -108,6 +108,27 @@ def _conditions(row: Row) -> list[str]:
         f"{key} `{path.text}`" for key, path in (("if_written", row.if_written), ("unless_written", row.unless_written)) if path
     )
     return found
+
+
+def _value_map(row: Row) -> list[str]:
+    """An ``enum`` row's map, as the table writes it: each value that changes, then those kept as they are
+    (a value the map writes as ``~`` is written by no value: another row carries it)."""
+    mapping: Any = row.params.get("map")
+    if not isinstance(mapping, dict):
+        return []
+    pairs = [(k, v) for k, v in mapping.items() if k != "__line__"]  # the loader's line number, not a value
+    changed = [f"`{k}` -> {'~' if v is None else f'`{_shown(v)}`'}" for k, v in pairs if v != k]
+    kept = [f"`{k}`" for k, v in pairs if v == k]
+    found = [f"map {', '.join(changed)}"] if changed else []
+    if kept:
+        found.append(f"{'kept' if changed else 'map keeps'} {', '.join(kept)}")
+    return found
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items() if k != "__line__") + "}"
+    return str(value)
 
 
 def _aliases_markdown(table: Table) -> list[str]:
