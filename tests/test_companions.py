@@ -194,6 +194,17 @@ def test_a_gift_card_below_zero_adds_nothing_to_the_regular_payment() -> None:
     assert ("mismatch", "$.totals.giftCard") in {(e.kind, e.path) for e in result.report.entries}
 
 
+def test_a_total_below_zero_is_no_payment() -> None:
+    order = loads((FIXTURES / "stores" / "member_with_tax.json").read_bytes())
+    order["totals"]["total"] = "-1.00"
+    result = convert_order(order, companions=True, validate=True)
+    payments = result.companions["orderTransactions"]["payments"]
+    assert [p for p in payments if "amount" in p] == []  # it was a payment of -1.00, which Wix refuses
+    entries = [(e.kind, e.path, e.message) for e in result.report.entries if e.row == "payment-amount"]
+    assert entries == [("mismatch", "$.totals.total", "-1.00 is below zero: not a payment")]
+    assert not [e for e in result.report.entries if e.kind == "invalid" and "orderTransactions" in e.path]
+
+
 def test_a_partly_paid_order_gets_no_invented_amount() -> None:
     order = _case("gift_card_refunded")
     order["paymentStatus"] = "PARTIALLY_PAID"

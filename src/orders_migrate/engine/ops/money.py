@@ -260,7 +260,7 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
 class _AmountLess(ReadStep):
     """An amount less another (a payment: the total less what a gift card paid). Without the other, the
     amount as stated; with it, the exact difference in the currency's minor units. Nothing is written
-    when nothing is left, and a difference below zero (or an amount below zero taken off) is reported, not
+    when nothing is left, and an amount, a difference or an amount taken off below zero is reported, not
     written. ``to: {kind: ...}`` gets an empty object beside a written amount that says what sort of
     payment it is, as for ``positive_money``."""
 
@@ -299,6 +299,9 @@ class _AmountLess(ReadStep):
             )
             return
         if less == 0:
+            if parsed[1] < 0:
+                ctx.report("mismatch", path, f"{parsed[0]} is below zero: not a payment", spec.row.id)
+                return
             result = price(parsed[0], parsed[1], ctx.fmt)
         else:
             rest = EXACT.subtract(parsed[1], less)
