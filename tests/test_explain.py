@@ -702,3 +702,149 @@ def test_every_record_of_every_fixture_is_explained_or_clearly_refused() -> None
     # Only the fixtures convert refuses too: not JSON, not a record, an Automations body (not the REST order).
     assert set(refused) == {"broken.json", "unrelated.json", "unrelated_array.json", "ecom_order_flowercrm_1.json"}, refused
     assert explained >= 100
+
+
+# ---- with companions --------------------------------------------------------------------------------
+
+# Kinds of report entry that say a leaf was not carried, which the ledger must say in the same words.
+NOT_CARRIED_KINDS = ("fetch", "dropped", "unmapped")
+COMPANION_ROOTS = ("$.orderTransactions", "$.orderWithFulfillments")
+
+
+def _companion_fixtures() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each reviewed companions file of fixtures/companions/ with the Stores order it was built from (the
+    pairs fixtures/regenerate_companions.sh writes)."""
+    root = FIXTURES / "companions"
+    found = []
+    for path in sorted(root.rglob("*.json")):
+        rel = path.relative_to(root)
+        if path.name.endswith(".input.json"):
+            continue
+        if rel.parts[0] == "cases":
+            order = loads(path.with_name(path.name.removesuffix(".json") + ".input.json").read_bytes())
+        elif path.name.endswith(".order.json"):
+            body = loads((FIXTURES / rel.parent / (path.name.removesuffix(".order.json") + ".json")).read_bytes())
+            order = body["order"]
+        else:
+            order = loads((FIXTURES / rel).read_bytes())
+        found.append((str(rel), order, loads(path.read_bytes())))
+    return found
+
+
+COMPANION_FIXTURES = _companion_fixtures()
+
+
+def _deepest(entries: Any, path: str) -> Any:
+    """The report entry at ``path`` or at the deepest object holding it (an alias is no fate)."""
+    covering = [e for e in entries if e.kind != "aliased" and _covers(e.path, path)]
+    return max(covering, key=lambda e: len(e.path), default=None)
+
+
+def test_the_companion_fixtures_are_many_and_of_every_kind() -> None:
+    names = [n for n, _, _ in COMPANION_FIXTURES]
+    assert len(names) >= 30 and any(n.startswith("cases/") for n in names) and any(n.endswith(".order.json") for n in names)
+    built = {k for _, _, expected in COMPANION_FIXTURES for k in expected}
+    assert built == {"orderTransactions", "orderWithFulfillments"}
+
+
+@pytest.mark.parametrize(("name", "order", "expected"), COMPANION_FIXTURES, ids=[n for n, _, _ in COMPANION_FIXTURES])
+def test_with_companions_each_leaf_has_the_verdict_of_the_report(name: str, order: Any, expected: Any) -> None:
+    result = convert_order(order, companions=True, explain=True)
+    assert result.companions == expected  # the reviewed companions: what is explained is what they hold
+    assert_companions_whole(order, result)
+
+
+@given(stores_order())
+def test_with_companions_each_generated_leaf_has_the_verdict_of_the_report(order: dict[str, Any]) -> None:
+    try:
+        result = convert_order(order, companions=True, explain=True)
+    except ConversionError:
+        reject()
+    assert_companions_whole(order, result)
+
+
+def assert_companions_whole(order: Any, result: Any) -> None:
+    """The ledger of a conversion with companions: every leaf of the order and of each companion once;
+    every input leaf with the verdict the report gives it (not carried in its words, or carried), and a
+    leaf the plain conversion fetches but a companion carried put down in that companion."""
+    ledger = result.ledger
+    assert ledger is not None
+    # Every leaf of the order, then of each companion at $.<its name>, once, with its row and present inputs.
+    made = [p for p, _ in _leaves(result.order)] + [p for k, c in result.companions.items() for p, _ in _leaves({k: c})]
+    assert [o.path for o in ledger.outputs] == made
+    present = _input_paths(order)
+    for out in ledger.outputs:
+        assert out.row is not None and set(out.inputs) <= present, out
+    assert [i.path for i in ledger.inputs] == [p for p, v in _leaves(order) if not is_empty(v)]
+    assert_fates(ledger, result.report.entries)
+    carried = ledger.rows_by_input()
+    companion_rows = {o.row for o in ledger.outputs if o.path.startswith(COMPANION_ROOTS)}
+    plain = convert_order(order).report.entries
+    for leaf in ledger.inputs:
+        said = _deepest(result.report.entries, leaf.path)
+        if said is not None and said.kind in NOT_CARRIED_KINDS:
+            assert (leaf.fate, leaf.kind) == ("report", said.kind), (leaf, said)
+        else:  # the report says nothing was left out here: the ledger does not either
+            assert leaf.fate != "report" or leaf.kind not in NOT_CARRIED_KINDS, (leaf, said)
+        if leaf.fate == "output":  # a companion row said to carry it wrote a leaf that names it
+            assert set(leaf.rows) & companion_rows <= set(carried.get(leaf.path, ())), leaf
+        before = _deepest(plain, leaf.path)
+        if before is not None and before.kind == "fetch" and leaf.fate == "output":
+            # A fetch of the plain conversion that a companion carried is put down in that companion.
+            assert any(o.path.startswith(COMPANION_ROOTS) and leaf.path in o.inputs for o in ledger.outputs), leaf
+
+
+def test_with_companions_a_payment_and_a_fulfillment_name_where_they_went() -> None:
+    order = loads((REFERENCE_DIR / "examples" / "stores_order_1.json").read_bytes())
+    plain = explain_order(order)
+    ledger = explain_order(order, companions=True)
+    before = {i.path: i for i in plain.inputs}
+    after = {i.path: i for i in ledger.inputs}
+    for path in ("$.billingInfo.paymentMethod", "$.fulfillments[0].id", "$.fulfillments[0].trackingInfo.trackingNumber"):
+        assert (before[path].fate, before[path].kind) == ("report", "fetch")
+        assert after[path].fate == "output", after[path]
+    written = {o.path: (o.row, o.inputs) for o in ledger.outputs}
+    at = "$.orderTransactions.payments[0].regularPaymentDetails.paymentMethodName.buyerLanguageName"
+    assert written[at] == ("payment-method", ("$.billingInfo.paymentMethod",))
+    assert written["$.orderWithFulfillments.fulfillments[0].id"] == ("fulfillment-id", ("$.fulfillments[0].id",))
+    assert written["$.orderWithFulfillments.fulfillments[0].lineItems[1].id"] == (
+        "fulfillment-line-item-id",
+        ("$.fulfillments[0].lineItems[1].index",),
+    )
+    # The order's own leaves are what they were without companions.
+    assert [o for o in ledger.outputs if not o.path.startswith(COMPANION_ROOTS)] == plain.outputs
+
+
+def test_with_companions_a_refund_and_a_gift_card_name_their_rows() -> None:
+    order = loads((FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json").read_bytes())
+    ledger = explain_order(order, companions=True)
+    fates = {i.path: i for i in ledger.inputs}
+    written = {o.path: (o.row, o.inputs) for o in ledger.outputs}
+    assert fates["$.refunds[0].amount"].rows == ("refund-amount",)
+    assert written["$.orderTransactions.refunds[0].transactions[0].amount.amount"] == ("refund-amount", ("$.refunds[0].amount",))
+    gift = fates["$.totals.giftCard"]
+    assert "gift-card-payment" in gift.rows, gift
+    assert written["$.orderTransactions.payments[1].amount.amount"] == ("gift-card-payment", ("$.totals.giftCard",))
+
+
+def test_the_command_explains_with_companions_as_convert_writes_them() -> None:
+    path = "fixtures/reference/examples/stores_order_1.json"
+    plain = run("explain", path, "--format", "json", "--path", "$.fulfillments[0].id")
+    proc = run("explain", path, "--companions", "--format", "json", "--path", "$.fulfillments[0].id")
+    assert plain.returncode == proc.returncode == 0, proc.stderr
+    assert json.loads(plain.stdout)["inputs"] == [
+        {"path": "$.fulfillments[0].id", "fate": "report", "kind": "fetch", "row": "fulfillments"}
+    ]
+    doc = json.loads(proc.stdout)
+    assert doc["inputs"] == [{"path": "$.fulfillments[0].id", "fate": "output", "rows": ["fulfillment-id"]}]
+    assert doc["outputs"] == [
+        {
+            "path": "$.orderWithFulfillments.fulfillments[0].id",
+            "row": "fulfillment-id",
+            "op": "copy",
+            "inputs": ["$.fulfillments[0].id"],
+        }
+    ]
+    # A webhook's event is what it is either way: --companions changes nothing of it.
+    hook = ["fixtures/webhooks/order_refunded.json", "--format", "json"]
+    assert run("explain", *hook, "--companions").stdout == run("explain", *hook).stdout

@@ -15,7 +15,7 @@ from typing import IO, Any, Literal
 from .engine import Plan, default_plan
 from .engine.dialect import Dialect
 from .engine.ops import OPERATIONS
-from .engine.table import Row
+from .engine.table import COMPANION_SECTIONS, Row, Table
 from .money import DEFAULT_LOCALE
 from .paths import EACH, MISSING, Each, Path, is_empty, parse, parse_rendered, render_steps
 from .report import Entry
@@ -162,13 +162,21 @@ class _Rule:
 
 
 def explain_order(
-    payload: Any, *, plan: Plan | None = None, locale: str = DEFAULT_LOCALE, partial: bool = False, dialect: Dialect | None = None
+    payload: Any,
+    *,
+    plan: Plan | None = None,
+    locale: str = DEFAULT_LOCALE,
+    partial: bool = False,
+    dialect: Dialect | None = None,
+    companions: bool = False,
 ) -> Ledger:
-    """The ledger of converting one Stores order (a parsed dict; ``partial`` and ``dialect`` as for
-    ``Plan.convert``, for a webhook's summary). Raises ``ConversionError`` as ``Plan.convert`` does for an
-    order that cannot be converted."""
+    """The ledger of converting one Stores order (a parsed dict; ``partial``, ``dialect`` and ``companions``
+    as for ``Plan.convert``). With ``companions`` the leaves of each companion built are outputs too, at
+    ``$.orderTransactions...`` and ``$.orderWithFulfillments...`` (the paths the report names them by), so
+    a payment, refund or fulfillment field a companion carried is put down there, not as ``fetch``. Raises
+    ``ConversionError`` as ``Plan.convert`` does for an order that cannot be converted."""
     plan = plan or default_plan()
-    conversion = plan.convert(payload, locale=locale, partial=partial, dialect=dialect)
+    conversion = plan.convert(payload, locale=locale, partial=partial, dialect=dialect, companions=companions)
     if conversion.report.payload_kind != "stores_order":
         return passed_through(payload)
     moved: dict[str, str] = {}
@@ -180,9 +188,13 @@ def explain_order(
     to_user = moved  # a REST path -> the path in the user's file
     to_rest = {v: k for k, v in moved.items()}
     rules = _rules(plan, checks=not partial)
+    if conversion.companions:
+        rules += _companion_rules(plan)
     ledger = Ledger()
     wrote: dict[str, set[Indices]] = {}  # row id -> the index tuples it wrote output at
     leaves = [steps for steps, _ in leaves_of(conversion.order)]
+    for name, companion in conversion.companions.items():
+        leaves += [steps for steps, _ in leaves_of(companion, (name,))]
     ran = _ran_in_place(rules, leaves)
     for steps in leaves:
         rule, idx, inputs = _owner(rules, steps, normalised, to_user, ran)
@@ -272,6 +284,32 @@ def _rules(plan: Plan, checks: bool = True) -> list[_Rule]:
     # A row that only agrees with an earlier one wrote its target when that one had nothing to write (the
     # buyer's name into the billing contact of a summary): it is asked last.
     return rules + agreeing
+
+
+def _companion_rules(plan: Plan) -> list[_Rule]:
+    """The rows of the companion sections, their writes under the companion's name (``orderTransactions``)
+    and their reads in the order; an ``each`` row's section rows at every element of the list it reads."""
+    table = plan.table
+    rules: list[_Rule] = []
+    for name, section in COMPANION_SECTIONS.items():
+        for row in _section_rows(table, section):
+            if OPERATIONS[row.op].applies:
+                ((source,), (target,)) = row.reads["value"], row.writes["value"]
+                for sub in _section_rows(table, str(row.params["section"])):
+                    writes = tuple((name, *_pattern(target), EACH, *_pattern(w)) for w in sub.all_writes())
+                    reads = tuple((*_pattern(source), EACH, *_pattern(r)) for r in sub.all_reads())
+                    rules.append(_Rule(sub, writes, reads))
+                continue
+            triggers = tuple(_pattern(p) for role in OPERATIONS[row.op].compared for p in row.reads.get(role, ()))
+            writes = tuple((name, *_pattern(w)) for w in row.all_writes())
+            rules.append(_Rule(row, writes, tuple(_pattern(p) for p in row.all_reads()), None, triggers))
+    return rules
+
+
+def _section_rows(table: Table, section: str) -> tuple[Row, ...]:
+    # A table section is the table's field of that name (`fulfillment`, `order_transactions`).
+    rows = getattr(table, section, ())
+    return rows if isinstance(rows, tuple) else ()
 
 
 def _conditions(plan: Plan, steps: Steps) -> tuple[str, ...]:
