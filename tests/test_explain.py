@@ -204,13 +204,14 @@ def test_a_refund_webhook_names_the_refund_rows_and_reports_the_order() -> None:
     assert fates["$.refundId"].rows == ("order-refunded",)
     assert fates["$.order.refunds[0].id"].rows == ("refund-id",)
     # The body's order gives the refund's payment too (the order_transactions rows): each leaf of it names
-    # its row; the total it is paid from stays in the report for what it cannot give (the payment's id).
+    # its row; the total it is paid from is carried, what it cannot give (the payment's id) named beside it.
     paid = next(o for o in ledger.outputs if o.path.endswith("orderTransactions.payments[0].amount.amount"))
     assert (paid.row, paid.inputs) == ("payment-amount", ("$.order.totals.total",))
     method = next(o for o in ledger.outputs if o.path.endswith("regularPaymentDetails.paymentMethodName.buyerLanguageName"))
     assert (method.row, method.inputs) == ("payment-method", ("$.order.billingInfo.paymentMethod",))
     assert fates["$.order.billingInfo.paymentMethod"].rows == ("payment-method",)
-    assert (fates["$.order.totals.total"].fate, fates["$.order.totals.total"].kind) == ("report", "not_derivable")
+    total = fates["$.order.totals.total"]
+    assert (total.fate, total.rows, [e.kind for e in total.beside]) == ("output", ("payment-amount",), ["not_derivable"])
 
 
 def test_a_refund_webhook_whose_order_a_gift_card_paid_whole_names_the_gift_card_row() -> None:
@@ -815,15 +816,17 @@ def test_with_companions_a_payment_and_a_fulfillment_name_where_they_went() -> N
     assert [o for o in ledger.outputs if not o.path.startswith(COMPANION_ROOTS)] == plain.outputs
 
 
-def test_with_companions_a_refund_and_a_gift_card_name_their_rows() -> None:
+def test_with_companions_a_refund_and_a_gift_card_name_their_rows_and_what_they_cannot_give() -> None:
     order = loads((FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json").read_bytes())
     ledger = explain_order(order, companions=True)
     fates = {i.path: i for i in ledger.inputs}
     written = {o.path: (o.row, o.inputs) for o in ledger.outputs}
-    assert fates["$.refunds[0].amount"].rows == ("refund-amount",)
+    amount = fates["$.refunds[0].amount"]
+    assert (amount.fate, amount.rows) == ("output", ("refund-amount",))
+    assert [(e.kind, e.row) for e in amount.beside] == [("not_derivable", "refund-not-derivable")]
     assert written["$.orderTransactions.refunds[0].transactions[0].amount.amount"] == ("refund-amount", ("$.refunds[0].amount",))
     gift = fates["$.totals.giftCard"]
-    assert "gift-card-payment" in gift.rows, gift
+    assert gift.fate == "output" and "gift-card-payment" in gift.rows, gift
     assert written["$.orderTransactions.payments[1].amount.amount"] == ("gift-card-payment", ("$.totals.giftCard",))
 
 
@@ -848,3 +851,29 @@ def test_the_command_explains_with_companions_as_convert_writes_them() -> None:
     # A webhook's event is what it is either way: --companions changes nothing of it.
     hook = ["fixtures/webhooks/order_refunded.json", "--format", "json"]
     assert run("explain", *hook, "--companions").stdout == run("explain", *hook).stdout
+
+
+# ---- the Order Refunded webhook: one verdict a leaf -------------------------------------------------
+
+
+def test_the_refund_webhook_example_gives_the_refund_amount_one_verdict() -> None:
+    body = loads((REFERENCE_DIR / "examples" / "stores_webhook_order_refunded.json").read_bytes())
+    result = convert_webhook(body)
+    ledger = explain_webhook(body)
+    # The report anchors what a refund cannot give (its paymentId, refundStatus) at the amount...
+    said = [e for e in result.report.entries if e.path == "$.order.refunds[0].amount"]
+    assert [(e.kind, e.row) for e in said] == [("not_derivable", "refund-not-derivable")]
+    # ...and the event carries the amount: the ledger says carried, once, with that entry beside it.
+    refund = result.order["actionEvent"]["body"]["orderTransactions"]["refunds"][0]
+    assert refund["transactions"][0]["amount"]["amount"] == str(body["order"]["refunds"][0]["amount"])
+    amount = [i for i in ledger.inputs if i.path == "$.order.refunds[0].amount"]
+    assert [(i.fate, i.rows, i.kind) for i in amount] == [("output", ("refund-amount",), None)]
+    assert [(e.kind, e.row, e.message) for e in amount[0].beside] == [(e.kind, e.row, e.message) for e in said]
+    # No leaf is both named as an output's input and put down as reported.
+    named = ledger.rows_by_input()
+    assert [i.path for i in ledger.inputs if i.fate == "report" and i.path in named] == []
+    text = io.StringIO()
+    ledger.write_text(text)
+    line = next(n for n in text.getvalue().splitlines() if n.startswith("$.order.refunds[0].amount "))
+    assert line.split(None, 1)[1] == "output: refund-amount (beside it: not_derivable, row refund-not-derivable)"
+    assert ledger.narrowed("$.order.refunds[0].amount").to_dict()["inputs"][0]["beside"][0]["row"] == "refund-not-derivable"

@@ -53,6 +53,9 @@ class InputLeaf:
     kind: str | None = None  # the report entry's kind, for fate "report"
     row: str | None = None  # the row that reported it
     aliased: str | None = None  # the table's aliases read the value as a documented one: the report's words
+    # A carried leaf's `not_derivable` entries: what of its target the stored order cannot give (a refund's
+    # paymentId, anchored at the amount that was carried).
+    beside: tuple[Entry, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"path": self.path, "fate": self.fate}
@@ -63,6 +66,8 @@ class InputLeaf:
             doc["rows"] = list(self.rows)
         if self.aliased:
             doc["aliased"] = self.aliased
+        if self.beside:
+            doc["beside"] = [{"kind": e.kind, "row": e.row, "message": e.message} for e in self.beside]
         return doc
 
     def with_alias(self, entries: Any) -> InputLeaf:
@@ -140,6 +145,8 @@ class Ledger:
                     fate = f"{i.fate}: {', '.join(i.rows)}" if i.rows else i.fate
                 if i.aliased:
                     fate += f" (aliased: {i.aliased})"
+                for e in i.beside:
+                    fate += f" (beside it: {e.kind}, row {e.row})" if e.row else f" (beside it: {e.kind})"
                 stream.write(f"{i.path.ljust(width)}  {fate}\n")
         if self.notes:
             stream.write("\n" if self.outputs or self.inputs else "")
@@ -216,7 +223,11 @@ def explain_order(
         carried = tuple(dict.fromkeys(r.row.id for r, idx in readers if _wrote_at(wrote.get(r.row.id), idx)))
         # An aliased value went on as the documented one: its fate is that value's, and the alias is named.
         entry = _entry_at(fates, user_path)
-        if entry is not None and (entry.kind in NOT_CARRIED or not carried):
+        if entry is not None and entry.kind == "not_derivable" and carried:
+            # What the stored order cannot give sits beside a value that was carried (the payment's id
+            # at the total the payment's amount came from): one verdict, carried, the entry named.
+            ledger.inputs.append(InputLeaf(user_path, "output", carried, beside=(entry,)).with_alias(entries))
+        elif entry is not None and (entry.kind in NOT_CARRIED or not carried):
             ledger.inputs.append(InputLeaf(user_path, "report", carried, entry.kind, entry.row).with_alias(entries))
         elif carried:
             ledger.inputs.append(InputLeaf(user_path, "output", carried).with_alias(entries))
