@@ -877,3 +877,40 @@ def test_the_refund_webhook_example_gives_the_refund_amount_one_verdict() -> Non
     line = next(n for n in text.getvalue().splitlines() if n.startswith("$.order.refunds[0].amount "))
     assert line.split(None, 1)[1] == "output: refund-amount (beside it: not_derivable, row refund-not-derivable)"
     assert ledger.narrowed("$.order.refunds[0].amount").to_dict()["inputs"][0]["beside"][0]["row"] == "refund-not-derivable"
+
+
+# ---- a record convert --companions wrote --------------------------------------------------------------
+
+
+def test_the_command_passes_through_a_record_convert_companions_wrote(tmp_path: Path) -> None:
+    written = tmp_path / "written.json"
+    proc = run(
+        "convert", "fixtures/reference/examples/stores_order_1.json", "--companions", "-o", str(written), "--report", "none"
+    )
+    assert proc.returncode == 0, proc.stderr
+    record = loads(written.read_bytes())
+    assert set(record) == {"order", "orderWithFulfillments", "orderTransactions"}
+    for flag, kept in (((), False), (("--companions",), True)):
+        proc = run("explain", str(written), "--format", "json", *flag)
+        assert (proc.returncode, proc.stderr) == (0, b""), proc.stderr
+        doc = json.loads(proc.stdout)
+        conversion = convert_order(record, companions=kept)
+        assert conversion.report.payload_kind == "ecom_order"  # convert passes it through, and says why
+        made = [p for p, _ in _leaves(conversion.order)] + [
+            p for k, c in conversion.companions.items() for p, _ in _leaves({k: c})
+        ]
+        assert [o["path"] for o in doc["outputs"]] == made
+        assert all(o["note"] == "passed through" and o["row"] is None for o in doc["outputs"])
+        assert [i["path"] for i in doc["inputs"]] == [p for p, v in _leaves(record) if not is_empty(v)]
+        dropped = {e.path for e in conversion.report.entries if e.kind == "dropped"}
+        assert dropped == (set() if kept else {"$.orderWithFulfillments", "$.orderTransactions"})
+        for leaf in doc["inputs"]:
+            inside = any(_covers(d, leaf["path"]) for d in dropped)
+            assert (leaf["fate"], leaf.get("kind")) == (("report", "dropped") if inside else ("output", None)), leaf
+        assert doc == convert_order(record, companions=kept, explain=True).ledger.to_dict()  # type: ignore[union-attr]
+    # A line of the NDJSON --companions writes too, and its text view says passed through.
+    lines = tmp_path / "written.ndjson"
+    lines.write_bytes(written.read_bytes().replace(b"\n", b"") + b"\n")
+    proc = run("explain", str(lines), "--path", "$.order.id")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().splitlines()[1].endswith("passed through <- $.order.id")

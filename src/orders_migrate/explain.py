@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any, Literal
 
 from .engine import Plan, default_plan
+from .engine.apply import written_with_companions
 from .engine.dialect import Dialect
 from .engine.ops import OPERATIONS
 from .engine.table import COMPANION_SECTIONS, Row, Table
@@ -180,9 +181,12 @@ def explain_order(
     """The ledger of converting one Stores order (a parsed dict; ``partial``, ``dialect`` and ``companions``
     as for ``Plan.convert``). With ``companions`` the leaves of each companion built are outputs too, at
     ``$.orderTransactions...`` and ``$.orderWithFulfillments...`` (the paths the report names them by), so
-    a payment, refund or fulfillment field a companion carried is put down there, not as ``fetch``. Raises
-    ``ConversionError`` as ``Plan.convert`` does for an order that cannot be converted."""
+    a payment, refund or fulfillment field a companion carried is put down there, not as ``fetch``. A record
+    ``convert --companions`` wrote is passed through, as convert passes it (``passed_with_companions``).
+    Raises ``ConversionError`` as ``Plan.convert`` does for an order that cannot be converted."""
     plan = plan or default_plan()
+    if isinstance(payload, dict) and written_with_companions(payload, plan):
+        return passed_with_companions(payload, companions)
     conversion = plan.convert(payload, locale=locale, partial=partial, dialect=dialect, companions=companions)
     if conversion.report.payload_kind != "stores_order":
         return passed_through(payload)
@@ -238,6 +242,26 @@ def explain_order(
                 plan, rest_steps
             )
             ledger.inputs.append(InputLeaf(user_path, "consumed", consumed).with_alias(entries))
+    return ledger
+
+
+def passed_with_companions(payload: dict[str, Any], companions: bool) -> Ledger:
+    """The ledger of a record ``convert --companions`` wrote (``{"order", "orderTransactions", ...}``),
+    passed through as convert passes it: the order is written as it is (at ``$``, as a converted order's
+    leaves are), each companion with ``companions`` at its own path, and reported ``dropped`` without."""
+    ledger = Ledger()
+    for steps, _ in leaves_of(payload["order"]):
+        ledger.outputs.append(OutputLeaf(_render(steps), None, None, (_render(("order", *steps)),), "passed through"))
+    for steps, value in leaves_of(payload):
+        path = _render(steps)
+        if companions and steps[0] != "order":
+            ledger.outputs.append(OutputLeaf(path, None, None, (path,), "passed through"))
+        if is_empty(value):
+            continue
+        if steps[0] == "order" or companions:
+            ledger.inputs.append(InputLeaf(path, "output"))
+        else:
+            ledger.inputs.append(InputLeaf(path, "report", (), "dropped", None))
     return ledger
 
 

@@ -10,6 +10,7 @@ from typing import IO, Any
 import orjson
 
 from .engine import Plan, default_plan
+from .engine.apply import written_with_companions
 from .explain import Ledger, explain_order
 from .outfiles import display_name, write_out
 from .reader import ReadError, Record, read_input, read_records
@@ -42,6 +43,9 @@ def explain_record(
         from .explain_query import explain_query
 
         return explain_query(payload, plan=plan)
+    if kind in (None, "order") and isinstance(payload, dict) and written_with_companions(payload, plan or default_plan()):
+        # What convert --companions wrote: convert passes it through, and so it is explained.
+        return explain_order(payload, plan=plan, locale=locale, companions=companions)
     refuse_unsigned(payload, public_key)
     routed = route(payload, plan, kind)
     if routed.event:
