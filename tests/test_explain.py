@@ -204,13 +204,14 @@ def test_a_refund_webhook_names_the_refund_rows_and_reports_the_order() -> None:
     assert fates["$.refundId"].rows == ("order-refunded",)
     assert fates["$.order.refunds[0].id"].rows == ("refund-id",)
     # The body's order gives the refund's payment too (the order_transactions rows): each leaf of it names
-    # its row; the total it is paid from stays in the report for what it cannot give (the payment's id).
+    # its row; the total it is paid from is carried, what it cannot give (the payment's id) named beside it.
     paid = next(o for o in ledger.outputs if o.path.endswith("orderTransactions.payments[0].amount.amount"))
     assert (paid.row, paid.inputs) == ("payment-amount", ("$.order.totals.total",))
     method = next(o for o in ledger.outputs if o.path.endswith("regularPaymentDetails.paymentMethodName.buyerLanguageName"))
     assert (method.row, method.inputs) == ("payment-method", ("$.order.billingInfo.paymentMethod",))
     assert fates["$.order.billingInfo.paymentMethod"].rows == ("payment-method",)
-    assert (fates["$.order.totals.total"].fate, fates["$.order.totals.total"].kind) == ("report", "not_derivable")
+    total = fates["$.order.totals.total"]
+    assert (total.fate, total.rows, [e.kind for e in total.beside]) == ("output", ("payment-amount",), ["not_derivable"])
 
 
 def test_a_refund_webhook_whose_order_a_gift_card_paid_whole_names_the_gift_card_row() -> None:
@@ -702,3 +703,214 @@ def test_every_record_of_every_fixture_is_explained_or_clearly_refused() -> None
     # Only the fixtures convert refuses too: not JSON, not a record, an Automations body (not the REST order).
     assert set(refused) == {"broken.json", "unrelated.json", "unrelated_array.json", "ecom_order_flowercrm_1.json"}, refused
     assert explained >= 100
+
+
+# ---- with companions --------------------------------------------------------------------------------
+
+# Kinds of report entry that say a leaf was not carried, which the ledger must say in the same words.
+NOT_CARRIED_KINDS = ("fetch", "dropped", "unmapped")
+COMPANION_ROOTS = ("$.orderTransactions", "$.orderWithFulfillments")
+
+
+def _companion_fixtures() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each reviewed companions file of fixtures/companions/ with the Stores order it was built from (the
+    pairs fixtures/regenerate_companions.sh writes)."""
+    root = FIXTURES / "companions"
+    found = []
+    for path in sorted(root.rglob("*.json")):
+        rel = path.relative_to(root)
+        if path.name.endswith(".input.json"):
+            continue
+        if rel.parts[0] == "cases":
+            order = loads(path.with_name(path.name.removesuffix(".json") + ".input.json").read_bytes())
+        elif path.name.endswith(".order.json"):
+            body = loads((FIXTURES / rel.parent / (path.name.removesuffix(".order.json") + ".json")).read_bytes())
+            order = body["order"]
+        else:
+            order = loads((FIXTURES / rel).read_bytes())
+        found.append((str(rel), order, loads(path.read_bytes())))
+    return found
+
+
+COMPANION_FIXTURES = _companion_fixtures()
+
+
+def _deepest(entries: Any, path: str) -> Any:
+    """The report entry at ``path`` or at the deepest object holding it (an alias is no fate)."""
+    covering = [e for e in entries if e.kind != "aliased" and _covers(e.path, path)]
+    return max(covering, key=lambda e: len(e.path), default=None)
+
+
+def test_the_companion_fixtures_are_many_and_of_every_kind() -> None:
+    names = [n for n, _, _ in COMPANION_FIXTURES]
+    assert len(names) >= 30 and any(n.startswith("cases/") for n in names) and any(n.endswith(".order.json") for n in names)
+    built = {k for _, _, expected in COMPANION_FIXTURES for k in expected}
+    assert built == {"orderTransactions", "orderWithFulfillments"}
+
+
+@pytest.mark.parametrize(("name", "order", "expected"), COMPANION_FIXTURES, ids=[n for n, _, _ in COMPANION_FIXTURES])
+def test_with_companions_each_leaf_has_the_verdict_of_the_report(name: str, order: Any, expected: Any) -> None:
+    result = convert_order(order, companions=True, explain=True)
+    assert result.companions == expected  # the reviewed companions: what is explained is what they hold
+    assert_companions_whole(order, result)
+
+
+@given(stores_order())
+def test_with_companions_each_generated_leaf_has_the_verdict_of_the_report(order: dict[str, Any]) -> None:
+    try:
+        result = convert_order(order, companions=True, explain=True)
+    except ConversionError:
+        reject()
+    assert_companions_whole(order, result)
+
+
+def assert_companions_whole(order: Any, result: Any) -> None:
+    """The ledger of a conversion with companions: every leaf of the order and of each companion once;
+    every input leaf with the verdict the report gives it (not carried in its words, or carried), and a
+    leaf the plain conversion fetches but a companion carried put down in that companion."""
+    ledger = result.ledger
+    assert ledger is not None
+    # Every leaf of the order, then of each companion at $.<its name>, once, with its row and present inputs.
+    made = [p for p, _ in _leaves(result.order)] + [p for k, c in result.companions.items() for p, _ in _leaves({k: c})]
+    assert [o.path for o in ledger.outputs] == made
+    present = _input_paths(order)
+    for out in ledger.outputs:
+        assert out.row is not None and set(out.inputs) <= present, out
+    assert [i.path for i in ledger.inputs] == [p for p, v in _leaves(order) if not is_empty(v)]
+    assert_fates(ledger, result.report.entries)
+    carried = ledger.rows_by_input()
+    companion_rows = {o.row for o in ledger.outputs if o.path.startswith(COMPANION_ROOTS)}
+    plain = convert_order(order).report.entries
+    for leaf in ledger.inputs:
+        said = _deepest(result.report.entries, leaf.path)
+        if said is not None and said.kind in NOT_CARRIED_KINDS:
+            assert (leaf.fate, leaf.kind) == ("report", said.kind), (leaf, said)
+        else:  # the report says nothing was left out here: the ledger does not either
+            assert leaf.fate != "report" or leaf.kind not in NOT_CARRIED_KINDS, (leaf, said)
+        if leaf.fate == "output":  # a companion row said to carry it wrote a leaf that names it
+            assert set(leaf.rows) & companion_rows <= set(carried.get(leaf.path, ())), leaf
+        before = _deepest(plain, leaf.path)
+        if before is not None and before.kind == "fetch" and leaf.fate == "output":
+            # A fetch of the plain conversion that a companion carried is put down in that companion.
+            assert any(o.path.startswith(COMPANION_ROOTS) and leaf.path in o.inputs for o in ledger.outputs), leaf
+
+
+def test_with_companions_a_payment_and_a_fulfillment_name_where_they_went() -> None:
+    order = loads((REFERENCE_DIR / "examples" / "stores_order_1.json").read_bytes())
+    plain = explain_order(order)
+    ledger = explain_order(order, companions=True)
+    before = {i.path: i for i in plain.inputs}
+    after = {i.path: i for i in ledger.inputs}
+    for path in ("$.billingInfo.paymentMethod", "$.fulfillments[0].id", "$.fulfillments[0].trackingInfo.trackingNumber"):
+        assert (before[path].fate, before[path].kind) == ("report", "fetch")
+        assert after[path].fate == "output", after[path]
+    written = {o.path: (o.row, o.inputs) for o in ledger.outputs}
+    at = "$.orderTransactions.payments[0].regularPaymentDetails.paymentMethodName.buyerLanguageName"
+    assert written[at] == ("payment-method", ("$.billingInfo.paymentMethod",))
+    assert written["$.orderWithFulfillments.fulfillments[0].id"] == ("fulfillment-id", ("$.fulfillments[0].id",))
+    assert written["$.orderWithFulfillments.fulfillments[0].lineItems[1].id"] == (
+        "fulfillment-line-item-id",
+        ("$.fulfillments[0].lineItems[1].index",),
+    )
+    # The order's own leaves are what they were without companions.
+    assert [o for o in ledger.outputs if not o.path.startswith(COMPANION_ROOTS)] == plain.outputs
+
+
+def test_with_companions_a_refund_and_a_gift_card_name_their_rows_and_what_they_cannot_give() -> None:
+    order = loads((FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json").read_bytes())
+    ledger = explain_order(order, companions=True)
+    fates = {i.path: i for i in ledger.inputs}
+    written = {o.path: (o.row, o.inputs) for o in ledger.outputs}
+    amount = fates["$.refunds[0].amount"]
+    assert (amount.fate, amount.rows) == ("output", ("refund-amount",))
+    assert [(e.kind, e.row) for e in amount.beside] == [("not_derivable", "refund-not-derivable")]
+    assert written["$.orderTransactions.refunds[0].transactions[0].amount.amount"] == ("refund-amount", ("$.refunds[0].amount",))
+    gift = fates["$.totals.giftCard"]
+    assert gift.fate == "output" and "gift-card-payment" in gift.rows, gift
+    assert written["$.orderTransactions.payments[1].amount.amount"] == ("gift-card-payment", ("$.totals.giftCard",))
+
+
+def test_the_command_explains_with_companions_as_convert_writes_them() -> None:
+    path = "fixtures/reference/examples/stores_order_1.json"
+    plain = run("explain", path, "--format", "json", "--path", "$.fulfillments[0].id")
+    proc = run("explain", path, "--companions", "--format", "json", "--path", "$.fulfillments[0].id")
+    assert plain.returncode == proc.returncode == 0, proc.stderr
+    assert json.loads(plain.stdout)["inputs"] == [
+        {"path": "$.fulfillments[0].id", "fate": "report", "kind": "fetch", "row": "fulfillments"}
+    ]
+    doc = json.loads(proc.stdout)
+    assert doc["inputs"] == [{"path": "$.fulfillments[0].id", "fate": "output", "rows": ["fulfillment-id"]}]
+    assert doc["outputs"] == [
+        {
+            "path": "$.orderWithFulfillments.fulfillments[0].id",
+            "row": "fulfillment-id",
+            "op": "copy",
+            "inputs": ["$.fulfillments[0].id"],
+        }
+    ]
+    # A webhook's event is what it is either way: --companions changes nothing of it.
+    hook = ["fixtures/webhooks/order_refunded.json", "--format", "json"]
+    assert run("explain", *hook, "--companions").stdout == run("explain", *hook).stdout
+
+
+# ---- the Order Refunded webhook: one verdict a leaf -------------------------------------------------
+
+
+def test_the_refund_webhook_example_gives_the_refund_amount_one_verdict() -> None:
+    body = loads((REFERENCE_DIR / "examples" / "stores_webhook_order_refunded.json").read_bytes())
+    result = convert_webhook(body)
+    ledger = explain_webhook(body)
+    # The report anchors what a refund cannot give (its paymentId, refundStatus) at the amount...
+    said = [e for e in result.report.entries if e.path == "$.order.refunds[0].amount"]
+    assert [(e.kind, e.row) for e in said] == [("not_derivable", "refund-not-derivable")]
+    # ...and the event carries the amount: the ledger says carried, once, with that entry beside it.
+    refund = result.order["actionEvent"]["body"]["orderTransactions"]["refunds"][0]
+    assert refund["transactions"][0]["amount"]["amount"] == str(body["order"]["refunds"][0]["amount"])
+    amount = [i for i in ledger.inputs if i.path == "$.order.refunds[0].amount"]
+    assert [(i.fate, i.rows, i.kind) for i in amount] == [("output", ("refund-amount",), None)]
+    assert [(e.kind, e.row, e.message) for e in amount[0].beside] == [(e.kind, e.row, e.message) for e in said]
+    # No leaf is both named as an output's input and put down as reported.
+    named = ledger.rows_by_input()
+    assert [i.path for i in ledger.inputs if i.fate == "report" and i.path in named] == []
+    text = io.StringIO()
+    ledger.write_text(text)
+    line = next(n for n in text.getvalue().splitlines() if n.startswith("$.order.refunds[0].amount "))
+    assert line.split(None, 1)[1] == "output: refund-amount (beside it: not_derivable, row refund-not-derivable)"
+    assert ledger.narrowed("$.order.refunds[0].amount").to_dict()["inputs"][0]["beside"][0]["row"] == "refund-not-derivable"
+
+
+# ---- a record convert --companions wrote --------------------------------------------------------------
+
+
+def test_the_command_passes_through_a_record_convert_companions_wrote(tmp_path: Path) -> None:
+    written = tmp_path / "written.json"
+    proc = run(
+        "convert", "fixtures/reference/examples/stores_order_1.json", "--companions", "-o", str(written), "--report", "none"
+    )
+    assert proc.returncode == 0, proc.stderr
+    record = loads(written.read_bytes())
+    assert set(record) == {"order", "orderWithFulfillments", "orderTransactions"}
+    for flag, kept in (((), False), (("--companions",), True)):
+        proc = run("explain", str(written), "--format", "json", *flag)
+        assert (proc.returncode, proc.stderr) == (0, b""), proc.stderr
+        doc = json.loads(proc.stdout)
+        conversion = convert_order(record, companions=kept)
+        assert conversion.report.payload_kind == "ecom_order"  # convert passes it through, and says why
+        made = [p for p, _ in _leaves(conversion.order)] + [
+            p for k, c in conversion.companions.items() for p, _ in _leaves({k: c})
+        ]
+        assert [o["path"] for o in doc["outputs"]] == made
+        assert all(o["note"] == "passed through" and o["row"] is None for o in doc["outputs"])
+        assert [i["path"] for i in doc["inputs"]] == [p for p, v in _leaves(record) if not is_empty(v)]
+        dropped = {e.path for e in conversion.report.entries if e.kind == "dropped"}
+        assert dropped == (set() if kept else {"$.orderWithFulfillments", "$.orderTransactions"})
+        for leaf in doc["inputs"]:
+            inside = any(_covers(d, leaf["path"]) for d in dropped)
+            assert (leaf["fate"], leaf.get("kind")) == (("report", "dropped") if inside else ("output", None)), leaf
+        assert doc == convert_order(record, companions=kept, explain=True).ledger.to_dict()  # type: ignore[union-attr]
+    # A line of the NDJSON --companions writes too, and its text view says passed through.
+    lines = tmp_path / "written.ndjson"
+    lines.write_bytes(written.read_bytes().replace(b"\n", b"") + b"\n")
+    proc = run("explain", str(lines), "--path", "$.order.id")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode().splitlines()[1].endswith("passed through <- $.order.id")

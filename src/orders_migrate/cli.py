@@ -401,6 +401,14 @@ def explain(
     ] = None,
     locale: LocaleOption = "en_US",
     mappings: MappingsFile = None,
+    companions: Annotated[
+        bool,
+        typer.Option(
+            "--companions",
+            help="As convert --companions: an order's payments, refunds and fulfillments are put down in "
+            "orderTransactions and orderWithFulfillments ($.orderTransactions.payments[0].amount), not as fetch.",
+        ),
+    ] = False,
 ) -> None:
     """Say where every value of one conversion came from and went: each output field with the row and the
     input paths that wrote it, each input field carried, consumed (a condition, a checked total) or reported."""
@@ -408,7 +416,15 @@ def explain(
 
     raise typer.Exit(
         run_explain(
-            file, path=path, fmt=fmt.value, record=record, locale=locale, kind=kind, public_key=public_key, plan=_plan(mappings)
+            file,
+            path=path,
+            fmt=fmt.value,
+            record=record,
+            locale=locale,
+            kind=kind,
+            public_key=public_key,
+            companions=companions,
+            plan=_plan(mappings),
         )
     )
 

@@ -58,7 +58,9 @@ def convert_order(
     if explain:
         from .explain import explain_order  # only when asked: explaining costs the conversion nothing
 
-        conversion.ledger = explain_order(payload, plan=plan, locale=locale, partial=partial, dialect=dialect)
+        conversion.ledger = explain_order(
+            payload, plan=plan, locale=locale, partial=partial, dialect=dialect, companions=companions
+        )
     return conversion
 
 

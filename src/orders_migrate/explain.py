@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import IO, Any, Literal
 
 from .engine import Plan, default_plan
+from .engine.apply import written_with_companions
 from .engine.dialect import Dialect
 from .engine.ops import OPERATIONS
-from .engine.table import Row
+from .engine.table import COMPANION_SECTIONS, Row, Table
 from .money import DEFAULT_LOCALE
 from .paths import EACH, MISSING, Each, Path, is_empty, parse, parse_rendered, render_steps
 from .report import Entry
@@ -53,6 +54,9 @@ class InputLeaf:
     kind: str | None = None  # the report entry's kind, for fate "report"
     row: str | None = None  # the row that reported it
     aliased: str | None = None  # the table's aliases read the value as a documented one: the report's words
+    # A carried leaf's `not_derivable` entries: what of its target the stored order cannot give (a refund's
+    # paymentId, anchored at the amount that was carried).
+    beside: tuple[Entry, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"path": self.path, "fate": self.fate}
@@ -63,6 +67,8 @@ class InputLeaf:
             doc["rows"] = list(self.rows)
         if self.aliased:
             doc["aliased"] = self.aliased
+        if self.beside:
+            doc["beside"] = [{"kind": e.kind, "row": e.row, "message": e.message} for e in self.beside]
         return doc
 
     def with_alias(self, entries: Any) -> InputLeaf:
@@ -140,6 +146,8 @@ class Ledger:
                     fate = f"{i.fate}: {', '.join(i.rows)}" if i.rows else i.fate
                 if i.aliased:
                     fate += f" (aliased: {i.aliased})"
+                for e in i.beside:
+                    fate += f" (beside it: {e.kind}, row {e.row})" if e.row else f" (beside it: {e.kind})"
                 stream.write(f"{i.path.ljust(width)}  {fate}\n")
         if self.notes:
             stream.write("\n" if self.outputs or self.inputs else "")
@@ -162,13 +170,24 @@ class _Rule:
 
 
 def explain_order(
-    payload: Any, *, plan: Plan | None = None, locale: str = DEFAULT_LOCALE, partial: bool = False, dialect: Dialect | None = None
+    payload: Any,
+    *,
+    plan: Plan | None = None,
+    locale: str = DEFAULT_LOCALE,
+    partial: bool = False,
+    dialect: Dialect | None = None,
+    companions: bool = False,
 ) -> Ledger:
-    """The ledger of converting one Stores order (a parsed dict; ``partial`` and ``dialect`` as for
-    ``Plan.convert``, for a webhook's summary). Raises ``ConversionError`` as ``Plan.convert`` does for an
-    order that cannot be converted."""
+    """The ledger of converting one Stores order (a parsed dict; ``partial``, ``dialect`` and ``companions``
+    as for ``Plan.convert``). With ``companions`` the leaves of each companion built are outputs too, at
+    ``$.orderTransactions...`` and ``$.orderWithFulfillments...`` (the paths the report names them by), so
+    a payment, refund or fulfillment field a companion carried is put down there, not as ``fetch``. A record
+    ``convert --companions`` wrote is passed through, as convert passes it (``passed_with_companions``).
+    Raises ``ConversionError`` as ``Plan.convert`` does for an order that cannot be converted."""
     plan = plan or default_plan()
-    conversion = plan.convert(payload, locale=locale, partial=partial, dialect=dialect)
+    if isinstance(payload, dict) and written_with_companions(payload, plan):
+        return passed_with_companions(payload, companions)
+    conversion = plan.convert(payload, locale=locale, partial=partial, dialect=dialect, companions=companions)
     if conversion.report.payload_kind != "stores_order":
         return passed_through(payload)
     moved: dict[str, str] = {}
@@ -180,9 +199,13 @@ def explain_order(
     to_user = moved  # a REST path -> the path in the user's file
     to_rest = {v: k for k, v in moved.items()}
     rules = _rules(plan, checks=not partial)
+    if conversion.companions:
+        rules += _companion_rules(plan)
     ledger = Ledger()
     wrote: dict[str, set[Indices]] = {}  # row id -> the index tuples it wrote output at
     leaves = [steps for steps, _ in leaves_of(conversion.order)]
+    for name, companion in conversion.companions.items():
+        leaves += [steps for steps, _ in leaves_of(companion, (name,))]
     ran = _ran_in_place(rules, leaves)
     for steps in leaves:
         rule, idx, inputs = _owner(rules, steps, normalised, to_user, ran)
@@ -204,7 +227,11 @@ def explain_order(
         carried = tuple(dict.fromkeys(r.row.id for r, idx in readers if _wrote_at(wrote.get(r.row.id), idx)))
         # An aliased value went on as the documented one: its fate is that value's, and the alias is named.
         entry = _entry_at(fates, user_path)
-        if entry is not None and (entry.kind in NOT_CARRIED or not carried):
+        if entry is not None and entry.kind == "not_derivable" and carried:
+            # What the stored order cannot give sits beside a value that was carried (the payment's id
+            # at the total the payment's amount came from): one verdict, carried, the entry named.
+            ledger.inputs.append(InputLeaf(user_path, "output", carried, beside=(entry,)).with_alias(entries))
+        elif entry is not None and (entry.kind in NOT_CARRIED or not carried):
             ledger.inputs.append(InputLeaf(user_path, "report", carried, entry.kind, entry.row).with_alias(entries))
         elif carried:
             ledger.inputs.append(InputLeaf(user_path, "output", carried).with_alias(entries))
@@ -215,6 +242,26 @@ def explain_order(
                 plan, rest_steps
             )
             ledger.inputs.append(InputLeaf(user_path, "consumed", consumed).with_alias(entries))
+    return ledger
+
+
+def passed_with_companions(payload: dict[str, Any], companions: bool) -> Ledger:
+    """The ledger of a record ``convert --companions`` wrote (``{"order", "orderTransactions", ...}``),
+    passed through as convert passes it: the order is written as it is (at ``$``, as a converted order's
+    leaves are), each companion with ``companions`` at its own path, and reported ``dropped`` without."""
+    ledger = Ledger()
+    for steps, _ in leaves_of(payload["order"]):
+        ledger.outputs.append(OutputLeaf(_render(steps), None, None, (_render(("order", *steps)),), "passed through"))
+    for steps, value in leaves_of(payload):
+        path = _render(steps)
+        if companions and steps[0] != "order":
+            ledger.outputs.append(OutputLeaf(path, None, None, (path,), "passed through"))
+        if is_empty(value):
+            continue
+        if steps[0] == "order" or companions:
+            ledger.inputs.append(InputLeaf(path, "output"))
+        else:
+            ledger.inputs.append(InputLeaf(path, "report", (), "dropped", None))
     return ledger
 
 
@@ -272,6 +319,32 @@ def _rules(plan: Plan, checks: bool = True) -> list[_Rule]:
     # A row that only agrees with an earlier one wrote its target when that one had nothing to write (the
     # buyer's name into the billing contact of a summary): it is asked last.
     return rules + agreeing
+
+
+def _companion_rules(plan: Plan) -> list[_Rule]:
+    """The rows of the companion sections, their writes under the companion's name (``orderTransactions``)
+    and their reads in the order; an ``each`` row's section rows at every element of the list it reads."""
+    table = plan.table
+    rules: list[_Rule] = []
+    for name, section in COMPANION_SECTIONS.items():
+        for row in _section_rows(table, section):
+            if OPERATIONS[row.op].applies:
+                ((source,), (target,)) = row.reads["value"], row.writes["value"]
+                for sub in _section_rows(table, str(row.params["section"])):
+                    writes = tuple((name, *_pattern(target), EACH, *_pattern(w)) for w in sub.all_writes())
+                    reads = tuple((*_pattern(source), EACH, *_pattern(r)) for r in sub.all_reads())
+                    rules.append(_Rule(sub, writes, reads))
+                continue
+            triggers = tuple(_pattern(p) for role in OPERATIONS[row.op].compared for p in row.reads.get(role, ()))
+            writes = tuple((name, *_pattern(w)) for w in row.all_writes())
+            rules.append(_Rule(row, writes, tuple(_pattern(p) for p in row.all_reads()), None, triggers))
+    return rules
+
+
+def _section_rows(table: Table, section: str) -> tuple[Row, ...]:
+    # A table section is the table's field of that name (`fulfillment`, `order_transactions`).
+    rows = getattr(table, section, ())
+    return rows if isinstance(rows, tuple) else ()
 
 
 def _conditions(plan: Plan, steps: Steps) -> tuple[str, ...]:

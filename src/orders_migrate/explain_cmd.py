@@ -10,6 +10,7 @@ from typing import IO, Any
 import orjson
 
 from .engine import Plan, default_plan
+from .engine.apply import written_with_companions
 from .explain import Ledger, explain_order
 from .outfiles import display_name, write_out
 from .reader import ReadError, Record, read_input, read_records
@@ -26,14 +27,25 @@ UNKNOWN = (
 
 
 def explain_record(
-    payload: Any, *, kind: str | None = None, public_key: str | None = None, plan: Plan | None = None, locale: str = "en_US"
+    payload: Any,
+    *,
+    kind: str | None = None,
+    public_key: str | None = None,
+    plan: Plan | None = None,
+    locale: str = "en_US",
+    companions: bool = False,
 ) -> Ledger:
     """The ledger of one parsed record, routed as convert routes it (a saved query as the query command
-    reads it). Raises ``ConversionError`` for a record that cannot be explained."""
+    reads it); ``companions`` as for ``convert --companions`` (an order's payments, refunds and
+    fulfillments put down in its companions; a webhook's event is the same either way). Raises
+    ``ConversionError`` for a record that cannot be explained."""
     if kind == QUERY or kind is None and is_query(payload, plan):
         from .explain_query import explain_query
 
         return explain_query(payload, plan=plan)
+    if kind in (None, "order") and isinstance(payload, dict) and written_with_companions(payload, plan or default_plan()):
+        # What convert --companions wrote: convert passes it through, and so it is explained.
+        return explain_order(payload, plan=plan, locale=locale, companions=companions)
     refuse_unsigned(payload, public_key)
     routed = route(payload, plan, kind)
     if routed.event:
@@ -43,7 +55,7 @@ def explain_record(
         return explain_webhook(payload, plan=plan, locale=locale, kind=named, public_key=public_key)
     if routed.kind == "unknown":
         raise ConversionError([Problem("$", UNKNOWN)])
-    return explain_order(payload, plan=plan, locale=locale)
+    return explain_order(payload, plan=plan, locale=locale, companions=companions)
 
 
 def is_query(payload: Any, plan: Plan | None = None) -> bool:
@@ -76,14 +88,15 @@ def run_explain(
     locale: str = "en_US",
     kind: str | None = None,
     public_key: str | None = None,
+    companions: bool = False,
     plan: Plan | None = None,
     stdout: IO[bytes] | None = None,
     stderr: IO[str] | None = None,
 ) -> int:
     """Explain record ``record`` (from 1) of ``file`` (an order, a webhook body or the JWT Wix delivered,
     a saved Stores Query Orders request: ``kind`` names one the record alone cannot tell; ``public_key``
-    verifies a JWT as for convert): every output leaf with the row and inputs it came from, every
-    non-empty input leaf with its fate; ``path`` narrows it to one field."""
+    verifies a JWT as for convert; ``companions`` as for convert --companions): every output leaf with the
+    row and inputs it came from, every non-empty input leaf with its fate; ``path`` narrows it to one field."""
     out = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
     source = "<stdin>" if file == "-" else display_name(file)
@@ -105,7 +118,9 @@ def run_explain(
         return EXIT_BAD_INPUT
     rec = found
     try:
-        ledger = explain_record(rec.payload, kind=kind, public_key=public_key, plan=plan, locale=locale).rerooted(rec.prefix)
+        ledger = explain_record(
+            rec.payload, kind=kind, public_key=public_key, plan=plan, locale=locale, companions=companions
+        ).rerooted(rec.prefix)
     except ConversionError as exc:
         for p in exc.prefixed(rec.prefix).problems:
             err.write(f"{rec.where()}::{p.path}: {p.message}\n")

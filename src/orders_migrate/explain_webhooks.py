@@ -244,7 +244,11 @@ def _built_event(
         path = render_steps(steps)
         exact = next((e for e in entries if e.path == path and e.kind in NOT_CARRIED), None)
         entry = exact or _covering(entries, path)
-        if path in carried and exact is None:
+        if path in carried and exact is not None and exact.kind == "not_derivable":
+            # What the stored order cannot give (the refund's paymentId) anchors at a value that was
+            # carried (its amount): carried is the one verdict, the entry named beside it, as for an order.
+            ledger.inputs.append(InputLeaf(path, "output", tuple(carried[path]), beside=(exact,)))
+        elif path in carried and exact is None:
             ledger.inputs.append(InputLeaf(path, "output", tuple(carried[path])))
         elif entry is not None:
             ledger.inputs.append(InputLeaf(path, "report", (), entry.kind, entry.row))
