@@ -17,7 +17,8 @@ from conftest import FIXTURES, ROOT, STORES_FIXTURES, load_json
 from orders_migrate import ConversionError, compile_table, convert_order, default_plan, load_table
 from orders_migrate.engine import MappingError, Plan, plan_of
 from orders_migrate.engine.table import default_table_text
-from orders_migrate.explain import Ledger, explain_order
+from orders_migrate.explain import explain_order
+from orders_migrate.explain_ledger import Ledger
 from orders_migrate.explain_query import explain_query
 from orders_migrate.query.fields import build_query_fields
 from orders_migrate.query.translate import translate_query

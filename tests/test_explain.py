@@ -16,7 +16,8 @@ from hypothesis import given, reject
 from conftest import FIXTURES, REFERENCE_DIR, ROOT, STORES_FIXTURES
 from orders_migrate import ConversionError, convert_order, convert_webhook, default_plan, translate_query
 from orders_migrate.engine.ops import OPERATIONS
-from orders_migrate.explain import Ledger, explain_order
+from orders_migrate.explain import explain_order
+from orders_migrate.explain_ledger import Ledger
 from orders_migrate.explain_query import QUERY_RULES, explain_query
 from orders_migrate.explain_webhooks import explain_webhook
 from orders_migrate.jsonio import loads

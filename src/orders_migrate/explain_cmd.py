@@ -11,7 +11,8 @@ import orjson
 
 from .engine import Plan, default_plan
 from .engine.apply import written_with_companions
-from .explain import Ledger, explain_order
+from .explain import explain_order
+from .explain_ledger import Ledger
 from .outfiles import display_name, write_out
 from .reader import ReadError, Record, read_input, read_records
 from .report import ConversionError, Problem

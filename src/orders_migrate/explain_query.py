@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from .engine import Plan
-from .explain import InputLeaf, Ledger, OutputLeaf, leaves_of, passed_through
+from .explain import leaves_of, passed_through
+from .explain_ledger import InputLeaf, Ledger, OutputLeaf
 from .paths import is_empty, parse_rendered, render_steps
 from .query.fields import build_query_fields, default_query_fields
 from .query.paging import LIMIT_MAX

@@ -17,7 +17,8 @@ from .engine import Plan, default_plan
 from .engine.dialect import detect_dialect, restore_path
 from .engine.table import Row
 from .engine.webhook_table import WebhookSpec
-from .explain import NOT_CARRIED, Fate, InputLeaf, Ledger, OutputLeaf, leaves_of, passed_through, section_outputs, section_readers
+from .explain import leaves_of, passed_through, section_outputs, section_readers
+from .explain_ledger import NOT_CARRIED, Fate, InputLeaf, Ledger, OutputLeaf
 from .money import DEFAULT_LOCALE
 from .paths import MISSING, get, is_empty, render_steps
 from .report import Entry

@@ -23,7 +23,7 @@ from .dialect import Dialect, detect_dialect, restore_path
 from .table import COMPANION_SECTIONS
 
 if TYPE_CHECKING:
-    from ..explain import Ledger
+    from ..explain_ledger import Ledger
     from .plan import Plan, Section
 
 
