@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .check_splice import Layout, splice
+from .engine.companions import contradictions
 from .engine.detect import mixed_keys
 from .engine.dialect import detect_dialect
 from .engine.routing import default_routing
@@ -23,7 +24,7 @@ from .jsonio import describe_error, loads
 from .models.validate import COMPANION_NAMES, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .outfiles import WriteError, write_atomically
-from .paths import get, parse, render_steps
+from .paths import get, parse
 from .reader import NDJSON_SUFFIXES, looks_like_ndjson
 from .report import ConversionError, Problem
 from .route import payload_records, route
@@ -257,7 +258,7 @@ def _check_companions(
     kind = route(order, routing).kind
     if kind == "ecom_order":
         result.findings.extend(_at(where, at, p) for p in validate_ecom_order(order))
-        result.findings.extend(_beside(record, order, where, prefix))
+        result.findings.extend(_beside(record, where, prefix))
         return True
     if kind == "mixed":
         stores_key, ecom_key = mixed_keys(order, routing.table)
@@ -298,33 +299,9 @@ def _check_companions(
     return True
 
 
-def _beside(record: dict[str, Any], order: dict[str, Any], where: str, prefix: str) -> list[Finding]:
-    """What a companion says of the order beside it that the order contradicts: another order id, a
-    fulfilled line item the order does not have. Each schema alone cannot see it."""
-    found = []
-    order_id = order.get("id")
-    items = order.get("lineItems")
-    item_ids = {i.get("id") for i in items if isinstance(i, dict)} if isinstance(items, list) else set()
-
-    def at(name: str, *steps: str | int) -> str:
-        return render_steps((name, *steps), prefix)
-
-    for name in COMPANION_NAMES:
-        companion = record.get(name)
-        if not isinstance(companion, dict):
-            continue
-        named = companion.get("orderId")
-        if isinstance(named, str) and isinstance(order_id, str) and named != order_id:
-            found.append(Finding(where, at(name, "orderId"), f"names order {named}, but the order beside it is {order_id}"))
-    fulfillments = get(record, parse("orderWithFulfillments.fulfillments"))
-    for n, fulfillment in enumerate(fulfillments if isinstance(fulfillments, list) else []):
-        lines = fulfillment.get("lineItems") if isinstance(fulfillment, dict) else None
-        for k, line in enumerate(lines if isinstance(lines, list) else []):
-            line_id = line.get("id") if isinstance(line, dict) else None
-            if isinstance(line_id, str) and line_id not in item_ids:
-                where_at = at("orderWithFulfillments", "fulfillments", n, "lineItems", k, "id")
-                found.append(Finding(where, where_at, f"{line_id} names no line item of the order beside it"))
-    return found
+def _beside(record: dict[str, Any], where: str, prefix: str) -> list[Finding]:
+    """What a companion says of the order beside it that the order contradicts (see ``contradictions``)."""
+    return [_at(where, prefix, p) for p in contradictions(record, COMPANION_NAMES)]
 
 
 def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileCheck) -> int:

@@ -467,7 +467,12 @@ def query(
 
 @app.command("import-plan")
 def import_plan(
-    files: Annotated[list[str], typer.Argument(help="Stores order JSON/NDJSON files, folders or globs; '-' reads stdin.")],
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="Stores order JSON/NDJSON files (or what convert --companions wrote), folders or globs; '-' reads stdin."
+        ),
+    ],
     output: Annotated[str, typer.Option("--output", "-o", help="Write the plan here (NDJSON, one request a line).")],
     rejects: Annotated[
         str | None, typer.Option("--rejects", help="Write each order that cannot be imported, with its errors, here (NDJSON).")

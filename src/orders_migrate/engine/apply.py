@@ -79,7 +79,7 @@ def _convert(
 ) -> Conversion:
     if not isinstance(payload, dict):
         raise ConversionError([Problem("$", f"expected an order object, got {describe(payload)}")])
-    if _written_with_companions(payload, plan):
+    if written_with_companions(payload, plan):
         return _pass_with_companions(payload, source, validate, companions)
     kind = detect_kind(payload, plan.table)
     order_id = payload.get("id") if isinstance(payload.get("id"), str) else None
@@ -141,7 +141,7 @@ def _convert(
     return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect), companions=built)
 
 
-def _written_with_companions(payload: dict[str, Any], plan: Plan) -> bool:
+def written_with_companions(payload: dict[str, Any], plan: Plan) -> bool:
     """A record ``convert --companions`` wrote: ``{"order": <eCommerce order>, "orderTransactions", ...}``."""
     order = payload.get("order")
     others = set(payload) - {"order"}
