@@ -24,7 +24,7 @@ from .jsonio import describe_error, loads
 from .models.validate import COMPANION_NAMES, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .outfiles import WriteError, write_atomically
-from .paths import get, parse
+from .paths import get, join_path, parse, render_steps
 from .reader import NDJSON_SUFFIXES, looks_like_ndjson
 from .report import ConversionError, Problem
 from .route import payload_records, route
@@ -214,6 +214,10 @@ def _check_doc(
             if problems:
                 failed = True
                 result.findings.extend(_at(where, prefix, Problem(p.path, f"not fixed: {p.message}")) for p in problems)
+        elif kind == "unknown" and (beside := _stores_order_beside(payload, where, prefix, routing)) is not None:
+            result.orders += 1
+            result.findings.append(beside)
+            failed = failed or fix  # what the keys beside it are, --fix cannot tell: the file stays as it is
     return None if failed else replacements
 
 
@@ -224,6 +228,26 @@ def _still_stores(order: dict[str, Any], where: str, prefix: str, routing: Plan 
     except ConversionError as exc:  # REST and Velo at once: what --fix would refuse, said now
         return [_at(where, prefix, p) for p in exc.problems]
     return [Finding(where, prefix, STORES_MESSAGE.format(dialect=DIALECT_NAMES[dialect]))]
+
+
+def _stores_order_beside(record: Any, where: str, prefix: str, routing: Plan | Routing) -> Finding | None:
+    """A Stores order under ``order`` beside keys no companion has: no other rule sees it (the record is
+    neither an order, a Get Order response nor one written with its companions), so it is said here."""
+    order = record.get("order") if isinstance(record, dict) else None
+    others = sorted(set(record) - {"order", *COMPANION_NAMES}) if isinstance(order, dict) else []
+    if not isinstance(order, dict) or not others or route(order, routing).kind != "stores_order":
+        return None
+    try:
+        dialect = DIALECT_NAMES[detect_dialect(order, routing.table)]
+    except ConversionError:
+        dialect = "REST and Velo fields at once"
+    named = ", ".join(render_steps((key,), prefix) for key in others)
+    message = (
+        f"still a Stores order ({dialect}), not converted: beside it {named}, which no companion is "
+        f"(a record of an order and its companions holds only order, {', '.join(COMPANION_NAMES)}); "
+        "`check --fix` converts an order alone or beside its companions: move it out, or remove what is beside it"
+    )
+    return Finding(where, join_path(prefix, "$.order"), message)
 
 
 def _is_companions(payload: Any) -> bool:
