@@ -461,3 +461,27 @@ def test_the_check_of_a_stores_order_with_companions_says_when_fix_keeps_them(tm
     assert finding.message.endswith("converts it in place, with its companions if they are the ones its conversion gives")
     refused = check_file(str(path), fix=True)
     assert not refused.fixed and "which --fix would lose" in refused.findings[-1].message
+
+
+def test_a_stores_order_beside_keys_that_are_no_companions_is_a_finding(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "stores" / "invoice_inr.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"order": order, "extra": 1}))
+    proc = run("check", str(bad), cwd=ROOT)
+    assert proc.returncode == 1
+    assert findings(proc.stdout) == [
+        f"{bad}::$.order: still a Stores order (stores/v2), not converted: beside it $.extra, which no companion is "
+        "(a record of an order and its companions holds only order, orderWithFulfillments, orderTransactions); "
+        "`check --fix` converts an order alone or beside its companions: move it out, or remove what is beside it"
+    ]
+    # In an array, beside companions too: named at its place, each key that is no companion named.
+    bad.write_text(json.dumps([{"order": order, "orderTransactions": {"orderId": order["id"]}, "note": "x", "a b": 2}]))
+    (finding,) = check_file(str(bad)).findings
+    assert finding.path == "$[0].order" and 'beside it $[0]["a b"], $[0].note, which no companion is' in finding.message
+    before = bad.read_bytes()
+    fixed = check_file(str(bad), fix=True)
+    assert not fixed.fixed and fixed.findings == [finding] and bad.read_bytes() == before  # --fix cannot tell what they are
+    # The good file: the same order converted, written with its companions as convert writes them.
+    good = _with_companions(tmp_path)
+    proc = run("check", str(good), cwd=ROOT)
+    assert proc.returncode == 0 and findings(proc.stdout) == []

@@ -83,6 +83,21 @@ def test_convert_many_names_each_record_by_its_position_or_key() -> None:
     assert (again.order, again.report, again.position) == (good.order, good.report, good.position)
 
 
+def test_convert_many_builds_each_order_s_companions_when_asked() -> None:
+    orders = [load_json(FIXTURES / "stores" / name) for name in ("paypal_partially_fulfilled.json", "invoice_inr.json")]
+    rows = [("a", orders[0]), ("b", b"{"), ("c", orders[1])]
+    results = list(convert_many(rows, keyed=True, companions=True, validate=True))
+    assert [type(r).__name__ for r in results] == ["Conversion", "ConversionError", "Conversion"]
+    for result, order in zip((results[0], results[2]), orders, strict=True):
+        assert isinstance(result, Conversion)
+        alone = convert_order(order, companions=True, validate=True)
+        assert result.companions == alone.companions and result.order == alone.order
+        assert result.report.entries == alone.report.entries  # the report names as carried what they carry
+    assert isinstance(results[0], Conversion)
+    assert sorted(results[0].companions) == ["orderTransactions", "orderWithFulfillments"]
+    assert all(isinstance(r, Conversion) and r.companions == {} for r in convert_many(orders))  # not asked: none
+
+
 # ---- bad input ---------------------------------------------------------------------------------------
 
 

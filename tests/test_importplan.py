@@ -15,9 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
 from conftest import FIXTURES, REFERENCE_DIR, ROOT, STORES_FIXTURES, load_json
-from orders_migrate import convert_order
+from orders_migrate import ConversionError, convert_order
+from orders_migrate.cli import app
 from orders_migrate.importplan.payments import ADD_PAYMENTS, NO_ADD_REFUND
 from orders_migrate.importplan.requests import (
     CREATE_FULFILLMENT,
@@ -70,6 +72,7 @@ def plan_files(
     tmp_path: Path, *files: Path | str, report: bool = False
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], str]:
     err = io.StringIO()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     out, rejects, reports = tmp_path / "plan.ndjson", tmp_path / "rejects.ndjson", tmp_path / "report.ndjson"
     code = run_import_plan([str(f) for f in files], str(out), str(rejects), str(reports) if report else None, stderr=err)
     read = lambda p: [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]  # noqa: E731
@@ -365,3 +368,185 @@ def test_orders_without_numbers_set_no_counter(tmp_path: Path) -> None:
     code, plan, _, _ = plan_files(tmp_path, FIXTURES / "stores" / "create_request_no_index.json")
     assert code == 0 and "number" not in plan[0]["body"]["order"]
     assert [r["path"] for r in plan] == [IMPORT_ORDER[1], ADD_PAYMENTS[1]]  # a payment, no counter
+
+
+# What `convert --companions` wrote for a Stores order is planned as that order is: the same requests, byte
+# for byte, but for the ref's naming of the record; and the same refusals.
+COMPANION_SOURCES = sorted(
+    [
+        *ALL_STORES_FIXTURES,
+        *(FIXTURES / "companions" / "cases").glob("*.input.json"),
+    ]
+)
+
+
+def _without_record_naming(plan: list[dict[str, Any]]) -> list[bytes]:
+    naming = ("source", "line", "record")
+    return [orjson.dumps({**r, "ref": {k: v for k, v in r["ref"].items() if k not in naming}}) for r in plan]
+
+
+def _written(order: dict[str, Any]) -> dict[str, Any]:
+    conversion = convert_order(order, companions=True)
+    return {"order": conversion.order, **conversion.companions}
+
+
+@given(stores_order(), st.booleans())
+def test_a_generated_order_written_with_its_companions_plans_as_the_order_does(order: dict[str, Any], complete: bool) -> None:
+    if complete:
+        order = _complete(order)
+    try:
+        written = _written(order)
+    except ConversionError:
+        return  # convert writes nothing for it
+    try:
+        planned = plan_record(Record("orders.ndjson", 7, "$", order))
+    except (Rejected, ConversionError) as exc:
+        with pytest.raises(Rejected) as again:
+            plan_record(Record("written.ndjson", 7, "$", written))
+        stores_paths = [p.path.replace("$.fulfillments", "$.orderWithFulfillments.fulfillments") for p in exc.problems]
+        assert [p.path for p in again.value.problems] == stores_paths
+        return
+    from_written = plan_record(Record("written.ndjson", 7, "$", written))
+    assert _without_record_naming(from_written.requests) == _without_record_naming(planned.requests)
+    assert from_written.refunds == planned.refunds and from_written.number == planned.number
+
+
+def _convert_with_companions(source: Path, out: Path) -> None:
+    result = CliRunner().invoke(app, ["convert", "--jobs", "1", "--companions", "--report", "none", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def _rejections(rejects: list[dict[str, Any]]) -> list[list[tuple[str, str]]]:
+    return [[(e["path"], e["message"]) for e in r["errors"]] for r in rejects]
+
+
+@pytest.mark.parametrize("source", COMPANION_SOURCES, ids=lambda p: p.name)
+def test_what_convert_companions_wrote_plans_as_the_stores_order_does(source: Path, tmp_path: Path) -> None:
+    written = tmp_path / "written.json"
+    _convert_with_companions(source, written)
+    assert set(load_json(written)) - {"order"}  # the fixtures all have a companion: the case the test is for
+    stores_code, stores_plan, stores_rejects, _ = plan_files(tmp_path / "s", source)
+    code, plan, rejects, err = plan_files(tmp_path / "w", written)
+    assert code == stores_code, err
+    assert _without_record_naming(plan) == _without_record_naming(stores_plan)
+    assert {r["ref"]["source"] for r in plan if "source" in r["ref"]} <= {str(written)}  # the counter names no record
+    assert _rejections(rejects) == _rejections(stores_rejects)
+    assert [r.get("storesOrderId") for r in rejects] == [r.get("storesOrderId") for r in stores_rejects]
+
+
+def test_a_batch_convert_companions_wrote_plans_as_its_stores_orders_do(tmp_path: Path) -> None:
+    written = tmp_path / "written.ndjson"
+    _convert_with_companions(FIXTURES / "stores", written)
+    stores_code, stores_plan, stores_rejects, stores_err = plan_files(tmp_path / "s", FIXTURES / "stores")
+    code, plan, rejects, err = plan_files(tmp_path / "w", written)
+    assert code == stores_code == 1  # the fixtures Import Order refuses are refused from either
+    assert _without_record_naming(plan) == _without_record_naming(stores_plan)
+    assert plan[-1]["path"] == SET_ORDER_NUMBER_COUNTER[1]
+    assert [r.get("storesOrderId") for r in rejects] == [r.get("storesOrderId") for r in stores_rejects]
+    summary = lambda text: [line for line in text.splitlines() if line.startswith("orders-migrate import-plan:")]  # noqa: E731
+    assert summary(err) == summary(stores_err)  # the same counts of requests, rejects and refunds
+
+
+def test_a_refused_record_convert_companions_wrote_is_named_at_its_own_paths(tmp_path: Path) -> None:
+    source = tmp_path / "written.json"
+    _convert_with_companions(FIXTURES / "stores" / "pos_canceled.json", source)
+    source.write_text(json.dumps([load_json(source)]), encoding="utf-8")
+    code, _, rejects, err = plan_files(tmp_path, source)
+    assert code == 1 and rejects[0]["storesOrderId"] == load_json(FIXTURES / "stores" / "pos_canceled.json")["id"]
+    assert f"{source}::$[0].order.billingInfo.contactDetails: required by Import Order, missing" in err
+
+
+def test_a_fulfillment_of_a_written_record_is_reported_at_its_place_in_the_record(tmp_path: Path) -> None:
+    source = tmp_path / "written.json"
+    _convert_with_companions(FIXTURES / "stores" / "paypal_partially_fulfilled.json", source)
+    code, plan, _, err = plan_files(tmp_path, source, report=True)
+    assert code == 0, err
+    assert [r["ref"]["request"] for r in plan] == ["import", "payment[0]", "fulfillment[0]", "order-number-counter"]
+    report = json.loads((tmp_path / "report.ndjson").read_text(encoding="utf-8"))["report"]
+    dropped = [e["path"] for e in report["entries"] if e.get("row") == "import-plan"]
+    assert dropped == [
+        "$.order.id",
+        "$.order.updatedDate",
+        "$.orderWithFulfillments.fulfillments[0].id",
+        "$.orderWithFulfillments.fulfillments[0].createdDate",
+    ]
+    record = load_json(source)
+    record["orderWithFulfillments"]["fulfillments"][0]["lineItems"] = []
+    source.write_text(json.dumps(record), encoding="utf-8")
+    code, plan, _, err = plan_files(tmp_path, source)
+    assert code == 1 and plan == []
+    assert f"{source}::$.orderWithFulfillments.fulfillments[0].lineItems: Create Fulfillment requires the fulfilled" in err
+
+
+def test_a_written_record_whose_companions_disagree_with_its_order_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "written.json"
+    _convert_with_companions(FIXTURES / "stores" / "paypal_partially_fulfilled.json", source)
+    record = load_json(source)
+    record["orderTransactions"]["orderId"] = "another-order"
+    record["orderWithFulfillments"]["fulfillments"][0]["lineItems"][0]["id"] = "no-such-line-item"
+    record["orderTransactions"]["payments"][0]["amount"] = {"amount": 5}
+    source.write_text(json.dumps(record), encoding="utf-8")
+    code, plan, rejects, err = plan_files(tmp_path, source)
+    assert code == 1 and plan == []
+    assert {e["path"] for e in rejects[0]["errors"]} == {
+        "$.orderTransactions.orderId",
+        "$.orderWithFulfillments.fulfillments[0].lineItems[0].id",
+        "$.orderTransactions.payments[0].amount.amount",
+    }
+    assert f"{source}::$.orderTransactions.orderId: names order another-order, but the order beside it is" in err
+
+
+def test_a_bare_ecommerce_order_that_was_paid_or_fulfilled_is_refused_naming_the_missing_companion(tmp_path: Path) -> None:
+    source = FIXTURES / "ecom" / "invoice_inr.json"  # PAID, FULFILLED
+    code, plan, rejects, err = plan_files(tmp_path, source)
+    assert code == 1 and plan == []
+    paths = [e["path"] for e in rejects[0]["errors"]]
+    assert paths == ["$.paymentStatus", "$.fulfillmentStatus"]
+    assert f"{source}::$.paymentStatus: an eCommerce order (PAID) without the orderTransactions its payments" in err
+    assert f"{source}::$.fulfillmentStatus: an eCommerce order (FULFILLED) without the orderWithFulfillments" in err
+    # Wrapped as `convert --companions` writes an order with no companion: the payment is still missing.
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps({"order": load_json(source)}), encoding="utf-8")
+    code, _, rejects, err = plan_files(tmp_path, wrapped)
+    assert code == 1 and [e["path"] for e in rejects[0]["errors"]] == ["$.paymentStatus"]
+    assert f"{wrapped}::$.order.paymentStatus: an eCommerce order (PAID)" in err
+
+
+def test_a_bare_ecommerce_order_with_nothing_for_a_companion_is_planned_alone(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "ecom" / "coupon_partially_fulfilled.json")  # PARTIALLY_PAID: no amount to add
+    order["fulfillmentStatus"] = "NOT_FULFILLED"
+    source = tmp_path / "order.json"
+    source.write_text(json.dumps(order), encoding="utf-8")
+    code, plan, _, err = plan_files(tmp_path, source)
+    assert code == 0, err
+    assert [r["path"] for r in plan] == [IMPORT_ORDER[1], SET_ORDER_NUMBER_COUNTER[1]]
+
+
+def test_an_order_written_alone_keeps_its_fulfillment_status_and_says_no_fulfillment_is_planned(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "ecom" / "coupon_partially_fulfilled.json")  # PARTIALLY_PAID, PARTIALLY_FULFILLED
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps(order), encoding="utf-8")
+    code, _, rejects, _ = plan_files(tmp_path, bare)
+    assert code == 1 and [e["path"] for e in rejects[0]["errors"]] == ["$.fulfillmentStatus"]
+    # {"order": ...} alone is what convert --companions writes for a Stores order that held no
+    # fulfillment (it then plans none): planned, and the report says so.
+    alone = tmp_path / "alone.json"
+    alone.write_text(json.dumps([{"order": order}]), encoding="utf-8")
+    code, plan, _, err = plan_files(tmp_path, alone, report=True)
+    assert code == 0, err
+    assert [r["path"] for r in plan] == [IMPORT_ORDER[1], SET_ORDER_NUMBER_COUNTER[1]]
+    report = json.loads((tmp_path / "report.ndjson").read_text(encoding="utf-8"))["report"]
+    (entry,) = [e for e in report["entries"] if e["kind"] == "not_derivable" and e.get("row") == "import-plan"]
+    assert entry["path"] == "$.order.fulfillmentStatus" and entry["message"].startswith("no fulfillment planned")
+
+
+def test_an_order_beside_what_is_no_companion_is_named(tmp_path: Path) -> None:
+    order = load_json(FIXTURES / "ecom" / "invoice_inr.json")
+    source = tmp_path / "record.json"
+    source.write_text(json.dumps({"order": order, "orderTransactions": {"orderId": order["id"]}, "extra": 1}), encoding="utf-8")
+    code, _, _, err = plan_files(tmp_path, source)
+    assert code == 1 and f"{source}::$.extra: not a companion" in err
+    stores = load_json(FIXTURES / "stores" / "invoice_inr.json")
+    source.write_text(json.dumps({"order": stores, "orderTransactions": {"orderId": stores["id"]}}), encoding="utf-8")
+    code, _, _, err = plan_files(tmp_path, source)
+    assert code == 1 and f"{source}::$.order: a Stores order beside companions" in err

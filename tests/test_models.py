@@ -386,3 +386,40 @@ def test_companion_statuses_of_the_published_enums_pass() -> None:
         "refunds": [{"transactions": [{"refundStatus": "SUCCEEDED"}]}],
     }
     assert validate_companion("orderTransactions", doc) == []
+
+
+@pytest.mark.parametrize(
+    "which,name,broken",
+    [
+        ("order-transactions", "orderTransactions", ("payments", 0, "status", "PAID")),  # PAID is the order's, not the payment's
+        ("order-with-fulfillments", "orderWithFulfillments", ("fulfillments", 0, "lineItems", "all")),
+    ],
+)
+def test_schema_command_prints_each_companion_s_schema_and_it_holds_what_convert_wrote(
+    which: str, name: str, broken: tuple[Any, ...], tmp_path: Path
+) -> None:
+    import jsonschema
+
+    proc = run("schema", which)
+    assert proc.returncode == 0, proc.stderr
+    schema = json.loads(proc.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"].startswith(f"Wix eCommerce {name[0].upper()}{name[1:]} ")
+    validator = jsonschema.Draft202012Validator(schema)
+    out = tmp_path / "written.ndjson"
+    converted = run("convert", "--companions", "--jobs", "1", "--report", "none", str(FIXTURES / "stores"), "-o", str(out))
+    assert converted.returncode == 0, converted.stderr
+    written = [json.loads(line)[name] for line in out.read_text(encoding="utf-8").splitlines() if name in json.loads(line)]
+    assert written  # the fixtures give this companion
+    for companion in written:
+        assert list(validator.iter_errors(companion)) == [], companion
+    *steps, key, value = broken
+    node = bad = copy.deepcopy(written[0])
+    for step in steps:
+        node = node[step]
+    node[key] = value
+    errors = list(validator.iter_errors(bad))
+    # An optional field is anyOf [its type, null]: the error is the field's, its cause among its context.
+    assert errors and all([*steps, key][: len(e.absolute_path)] == list(e.absolute_path) for e in errors)
+    deepest = [list(c.absolute_path) for e in errors for c in (e, *e.context)]
+    assert [*steps, key] in deepest

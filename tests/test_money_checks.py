@@ -206,3 +206,19 @@ def test_a_check_row_that_cannot_mean_anything_is_refused(old: str, new: str, me
     assert old in text
     with pytest.raises(MappingError, match=message):
         compile_table(load_table(text.replace(old, new, 1), "custom.yaml"))
+
+
+def test_a_refund_below_zero_is_a_mismatch_at_its_amount_and_carried_as_stated() -> None:
+    order = minimal_order(paymentStatus="PARTIALLY_REFUNDED")
+    order["totals"]["total"] = "15"
+    order["refunds"] = [
+        {"id": "r1", "dateCreated": "2020-09-01T12:30:56.208Z", "amount": "4"},
+        {"id": "r2", "dateCreated": "2020-09-02T12:30:56.208Z", "amount": "-2.50"},
+    ]
+    found = refund_mismatches(order)
+    assert found["$.refunds[1].amount"] == "a refund of -2.5 is below zero: not a refund; kept as stated"
+    assert "$.refunds[0].amount" not in found
+    result = convert_order(order, companions=True)
+    assert [r["transactions"][0]["amount"]["amount"] for r in result.companions["orderTransactions"]["refunds"]] == ["4", "-2.50"]
+    order["refunds"][1]["amount"] = "0"  # nothing refunded is no refund either, but not below zero
+    assert not any(path.endswith(".amount") for path in refund_mismatches(order))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .check_splice import Layout, splice
+from .engine.companions import contradictions
 from .engine.detect import mixed_keys
 from .engine.dialect import detect_dialect
 from .engine.routing import default_routing
@@ -23,7 +24,7 @@ from .jsonio import describe_error, loads
 from .models.validate import COMPANION_NAMES, validate_companion, validate_ecom_order
 from .money import DEFAULT_LOCALE
 from .outfiles import WriteError, write_atomically
-from .paths import get, parse, render_steps
+from .paths import get, join_path, parse, render_steps
 from .reader import NDJSON_SUFFIXES, looks_like_ndjson
 from .report import ConversionError, Problem
 from .route import payload_records, route
@@ -213,6 +214,10 @@ def _check_doc(
             if problems:
                 failed = True
                 result.findings.extend(_at(where, prefix, Problem(p.path, f"not fixed: {p.message}")) for p in problems)
+        elif kind == "unknown" and (beside := _stores_order_beside(payload, where, prefix, routing)) is not None:
+            result.orders += 1
+            result.findings.append(beside)
+            failed = failed or fix  # what the keys beside it are, --fix cannot tell: the file stays as it is
     return None if failed else replacements
 
 
@@ -223,6 +228,26 @@ def _still_stores(order: dict[str, Any], where: str, prefix: str, routing: Plan 
     except ConversionError as exc:  # REST and Velo at once: what --fix would refuse, said now
         return [_at(where, prefix, p) for p in exc.problems]
     return [Finding(where, prefix, STORES_MESSAGE.format(dialect=DIALECT_NAMES[dialect]))]
+
+
+def _stores_order_beside(record: Any, where: str, prefix: str, routing: Plan | Routing) -> Finding | None:
+    """A Stores order under ``order`` beside keys no companion has: no other rule sees it (the record is
+    neither an order, a Get Order response nor one written with its companions), so it is said here."""
+    order = record.get("order") if isinstance(record, dict) else None
+    others = sorted(set(record) - {"order", *COMPANION_NAMES}) if isinstance(order, dict) else []
+    if not isinstance(order, dict) or not others or route(order, routing).kind != "stores_order":
+        return None
+    try:
+        dialect = DIALECT_NAMES[detect_dialect(order, routing.table)]
+    except ConversionError:
+        dialect = "REST and Velo fields at once"
+    named = ", ".join(render_steps((key,), prefix) for key in others)
+    message = (
+        f"still a Stores order ({dialect}), not converted: beside it {named}, which no companion is "
+        f"(a record of an order and its companions holds only order, {', '.join(COMPANION_NAMES)}); "
+        "`check --fix` converts an order alone or beside its companions: move it out, or remove what is beside it"
+    )
+    return Finding(where, join_path(prefix, "$.order"), message)
 
 
 def _is_companions(payload: Any) -> bool:
@@ -257,7 +282,7 @@ def _check_companions(
     kind = route(order, routing).kind
     if kind == "ecom_order":
         result.findings.extend(_at(where, at, p) for p in validate_ecom_order(order))
-        result.findings.extend(_beside(record, order, where, prefix))
+        result.findings.extend(_beside(record, where, prefix))
         return True
     if kind == "mixed":
         stores_key, ecom_key = mixed_keys(order, routing.table)
@@ -298,33 +323,9 @@ def _check_companions(
     return True
 
 
-def _beside(record: dict[str, Any], order: dict[str, Any], where: str, prefix: str) -> list[Finding]:
-    """What a companion says of the order beside it that the order contradicts: another order id, a
-    fulfilled line item the order does not have. Each schema alone cannot see it."""
-    found = []
-    order_id = order.get("id")
-    items = order.get("lineItems")
-    item_ids = {i.get("id") for i in items if isinstance(i, dict)} if isinstance(items, list) else set()
-
-    def at(name: str, *steps: str | int) -> str:
-        return render_steps((name, *steps), prefix)
-
-    for name in COMPANION_NAMES:
-        companion = record.get(name)
-        if not isinstance(companion, dict):
-            continue
-        named = companion.get("orderId")
-        if isinstance(named, str) and isinstance(order_id, str) and named != order_id:
-            found.append(Finding(where, at(name, "orderId"), f"names order {named}, but the order beside it is {order_id}"))
-    fulfillments = get(record, parse("orderWithFulfillments.fulfillments"))
-    for n, fulfillment in enumerate(fulfillments if isinstance(fulfillments, list) else []):
-        lines = fulfillment.get("lineItems") if isinstance(fulfillment, dict) else None
-        for k, line in enumerate(lines if isinstance(lines, list) else []):
-            line_id = line.get("id") if isinstance(line, dict) else None
-            if isinstance(line_id, str) and line_id not in item_ids:
-                where_at = at("orderWithFulfillments", "fulfillments", n, "lineItems", k, "id")
-                found.append(Finding(where, where_at, f"{line_id} names no line item of the order beside it"))
-    return found
+def _beside(record: dict[str, Any], where: str, prefix: str) -> list[Finding]:
+    """What a companion says of the order beside it that the order contradicts (see ``contradictions``)."""
+    return [_at(where, prefix, p) for p in contradictions(record, COMPANION_NAMES)]
 
 
 def _check_event(event: dict[str, Any], where: str, prefix: str, result: FileCheck) -> int:

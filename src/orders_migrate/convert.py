@@ -111,9 +111,11 @@ def convert_many(
     source: str | None = None,
     validate: Validation = False,
     keyed: bool = False,
+    companions: bool = False,
 ) -> Iterator[Conversion | ConversionError]:
     """Lazily convert many orders (each a dict, or its JSON bytes or text, such as the lines of an NDJSON
-    file); a bad one yields its error instead of stopping the rest.
+    file); a bad one yields its error instead of stopping the rest. ``companions``: each result's
+    ``companions`` too, as ``convert_order(..., companions=True)`` builds them.
 
     Each result carries its ``position``, so a caller need not count: the record's number from 1 (its line,
     for the lines of a file), or with ``keyed`` the key of ``(key, payload)`` pairs (a table's primary key).
@@ -122,7 +124,7 @@ def convert_many(
         position, payload = item if keyed else (n, item)
         where = f"{source}:{position}" if source is not None else None
         try:
-            conversion = convert_order(payload, locale=locale, plan=plan, source=where, validate=validate)
+            conversion = convert_order(payload, locale=locale, plan=plan, source=where, validate=validate, companions=companions)
         except ConversionError as exc:
             exc.position = position
             yield exc

@@ -131,11 +131,12 @@ def _print(text: str, stream: IO[str] | None) -> int:
 
 
 def run_schema(name: str, stream: IO[str] | None = None) -> int:
-    """Print the JSON Schema of the Stores (input) or eCommerce (output) order model."""
-    from .models.validate import SCHEMA_NAMES, json_schema
+    """Print the JSON Schema of the Stores (input) or eCommerce (output) order model, or of a companion
+    ``convert --companions`` writes beside the order (``order-with-fulfillments``, ``order-transactions``)."""
+    from .models.validate import PRINTED_SCHEMAS, json_schema
 
-    if name not in SCHEMA_NAMES:
-        sys.stderr.write(f"orders-migrate: unknown schema {name!r}: expected one of {', '.join(SCHEMA_NAMES)}\n")
+    if name not in PRINTED_SCHEMAS:
+        sys.stderr.write(f"orders-migrate: unknown schema {name!r}: expected one of {', '.join(PRINTED_SCHEMAS)}\n")
         return EXIT_USAGE
     text = orjson.dumps(json_schema(name), option=orjson.OPT_INDENT_2).decode()
     return _print(text + "\n", stream)

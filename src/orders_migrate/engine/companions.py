@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..money import Formatter, formatter, is_currency
-from ..paths import MISSING, Path, PathError, get, parse
-from ..report import ConversionError, Entry
+from ..paths import MISSING, Path, PathError, get, parse, render_steps
+from ..report import ConversionError, Entry, Problem
 from .context import Ctx
 from .unmapped import COVERED, unmapped
 
@@ -74,6 +74,34 @@ def build_companion(plan: Plan, name: str, payload: dict[str, Any], *, locale: s
         if value is not MISSING:
             unmapped(value, _node(section.reads, path), path.render(), ctx.entries, reported)
     return _without_empty_lists(_pruned(ctx.root_out)), ctx.entries
+
+
+def contradictions(record: Mapping[str, Any], names: tuple[str, ...]) -> list[Problem]:
+    """What a companion of a record ``convert --companions`` wrote says of the order beside it that the
+    order contradicts: another order id, a fulfilled line item the order does not have (each schema alone
+    cannot see it). Paths from the record's root: ``$.orderWithFulfillments.fulfillments[0].lineItems[1].id``."""
+    found = []
+    order = record.get("order")
+    order = order if isinstance(order, Mapping) else {}
+    order_id = order.get("id")
+    items = order.get("lineItems")
+    item_ids = {i.get("id") for i in items if isinstance(i, Mapping)} if isinstance(items, list) else set()
+    for name in names:
+        companion = record.get(name)
+        if not isinstance(companion, Mapping):
+            continue
+        named = companion.get(_ORDER_KEY)
+        if isinstance(named, str) and isinstance(order_id, str) and named != order_id:
+            found.append(Problem(render_steps((name, _ORDER_KEY)), f"names order {named}, but the order beside it is {order_id}"))
+    fulfillments = get(record, parse("orderWithFulfillments.fulfillments"))
+    for n, fulfillment in enumerate(fulfillments if isinstance(fulfillments, list) else []):
+        lines = fulfillment.get("lineItems") if isinstance(fulfillment, Mapping) else None
+        for k, line in enumerate(lines if isinstance(lines, list) else []):
+            line_id = line.get("id") if isinstance(line, Mapping) else None
+            if isinstance(line_id, str) and line_id not in item_ids:
+                at = render_steps(("orderWithFulfillments", "fulfillments", n, "lineItems", k, "id"))
+                found.append(Problem(at, f"{line_id} names no line item of the order beside it"))
+    return found
 
 
 def _run(section: Section, payload: dict[str, Any], fmt: Formatter | None, currency: str | None) -> Ctx:

@@ -57,10 +57,11 @@ def _payment_body(payment: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def payment_requests(conversion: Conversion, stores_order: dict[str, Any]) -> PlannedPayments:
+def payment_requests(conversion: Conversion, stores_order: dict[str, Any], *, written: bool = False) -> PlannedPayments:
     """The Add Payments request of one order (every payment that has an amount, in one request, to send
     after its import with ``{orderId}`` for the id the import returns), and an entry for each payment
-    without an amount and each refund."""
+    without an amount and each refund. ``written``: the record is what ``convert --companions`` wrote
+    (``stores_order`` is then its eCommerce order), so an entry names the companion's payment or refund."""
     from .requests import ORDER_ID  # here: requests.py imports this module
 
     planned = PlannedPayments()
@@ -71,8 +72,8 @@ def payment_requests(conversion: Conversion, stores_order: dict[str, Any]) -> Pl
     payments: list[dict[str, Any]] = []
     for n, payment in enumerate(transactions.get("payments") or []):
         kind = _kind(payment) if isinstance(payment, dict) else None
-        where = SOURCE.get(kind or "", f"$.orderTransactions.payments[{n}]")
-        if isinstance(payment, dict) and kind is None and not any(k in payment for k in DETAILS):
+        where = f"$.orderTransactions.payments[{n}]" if written else SOURCE.get(kind or "", f"$.orderTransactions.payments[{n}]")
+        if not written and isinstance(payment, dict) and kind is None and not any(k in payment for k in DETAILS):
             # The table gives the gift card's payment its kind always, and the regular one its kind with its
             # amount: a payment with no details at all is the regular one, its amount paid another way.
             where = SOURCE["regularPaymentDetails"]
@@ -98,7 +99,8 @@ def payment_requests(conversion: Conversion, stores_order: dict[str, Any]) -> Pl
         planned.requests.append((ADD_PAYMENTS[0], ADD_PAYMENTS[1], body))
     for n, _refund in enumerate(transactions.get("refunds") or []):
         planned.refunds += 1
-        planned.entries.append(Entry("dropped", f"$.refunds[{n}]", NO_ADD_REFUND, ROW))
+        where = f"$.orderTransactions.refunds[{n}]" if written else f"$.refunds[{n}]"
+        planned.entries.append(Entry("dropped", where, NO_ADD_REFUND, ROW))
     return planned
 
 

@@ -43,8 +43,15 @@ def _reject_line(rec: Record | ReadError, problems: list[Problem], stores_id: st
         return _dumps(doc)
 
 
+def _in_body(path: str) -> bool:
+    """A path in the Import Order body (``$.order...``), not in the record (``$.orderTransactions...``)."""
+    return path == "$.order" or path.startswith(("$.order.", "$.order["))
+
+
 def _stores_id(rec: Record) -> str | None:
     payload = rec.payload
+    if isinstance(payload, dict) and isinstance(payload.get("order"), dict):
+        payload = payload["order"]  # a record `convert --companions` wrote: the order keeps its Stores id
     if isinstance(payload, dict):
         for key in ("id", "_id"):
             if isinstance(payload.get(key), str):
@@ -72,7 +79,7 @@ def run_import_plan(
     orders = requests = fulfillments = payments = refunds = 0
     failed = 0
 
-    def reject(rec: Record | ReadError, problems: list[Problem], stores_id: str | None) -> None:
+    def reject(rec: Record | ReadError, problems: list[Problem], stores_id: str | None, in_record: bool = False) -> None:
         nonlocal failed
         failed += 1
         where = rec.where()
@@ -80,7 +87,7 @@ def run_import_plan(
         for p in problems:
             if prefix == "$":
                 err.write(f"{where}::{p.path}: {p.message}\n")
-            elif p.path.startswith("$.order"):  # a path in the request body: the record is named first
+            elif not in_record and _in_body(p.path):  # a path in the request body: the record is named first
                 err.write(f"{where}::{prefix}: {p.path}: {p.message}\n")
             else:
                 err.write(f"{where}::{prefix}{p.path[1:]}: {p.message}\n")
@@ -100,7 +107,10 @@ def run_import_plan(
             stores_id = _stores_id(rec)
             try:
                 planned = plan_record(rec, plan, locale)
-            except (Rejected, ConversionError) as exc:
+            except Rejected as exc:
+                reject(rec, exc.problems, stores_id, exc.in_record)
+                continue
+            except ConversionError as exc:
                 reject(rec, exc.problems, stores_id)
                 continue
             except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch or show a traceback
@@ -109,7 +119,7 @@ def run_import_plan(
             key = planned.conversion.report.order_id
             if key is not None and key in seen:
                 message = f"the same order as {seen[key]}, planned once: a second import would make a second order"
-                reject(rec, [Problem("$.id", message)], stores_id)
+                reject(rec, [Problem(f"{planned.order_at}.id", message)], stores_id, in_record=True)
                 continue
             if key is not None:
                 seen[key] = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"

@@ -44,6 +44,10 @@ def model_of(name: str) -> type[WireModel]:
 _SCHEMA_TITLES = {
     "stores": "Wix Stores order (stores/v2/orders), REST wire shape",
     "ecom": "Wix eCommerce order (ecom/v1/orders), REST wire shape",
+    "order-with-fulfillments": "Wix eCommerce OrderWithFulfillments (ecom/v1/fulfillments/orders/{orderId}), REST wire "
+    "shape, as convert --companions writes it beside the order",
+    "order-transactions": "Wix eCommerce OrderTransactions (ecom/v1/payments/orders/{orderId}), REST wire shape, as "
+    "convert --companions writes it beside the order",
 }
 
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
@@ -180,6 +184,13 @@ def repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - any
 
 # The companions an order is stored with, by the names convert --companions writes them under.
 COMPANION_NAMES: tuple[str, ...] = ("orderWithFulfillments", "orderTransactions")
+# Each companion as `orders-migrate schema` names it (lower case and hyphens, as the command's other
+# names and convert's --kind values are), and every name the command prints a schema of.
+COMPANION_SCHEMAS: dict[str, str] = {
+    "order-with-fulfillments": "orderWithFulfillments",
+    "order-transactions": "orderTransactions",
+}
+PRINTED_SCHEMAS: tuple[str, ...] = (*SCHEMA_NAMES, *COMPANION_SCHEMAS)
 
 
 def validate_companion(name: str, payload: Any) -> list[Problem]:
@@ -211,8 +222,11 @@ def strict_problems(payload: Any, report: Report) -> list[Problem]:
 
 
 def json_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one model (``stores`` or ``ecom``), as ``orders-migrate schema`` prints it."""
+    """The JSON Schema (draft 2020-12) of one model (``PRINTED_SCHEMAS``: ``stores``, ``ecom`` or a companion
+    by its printed name), as ``orders-migrate schema`` prints it."""
+    if name not in PRINTED_SCHEMAS:
+        raise KeyError(name)
     schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
-    schema.update(model_of(name).model_json_schema(by_alias=True))
+    schema.update(model_of(COMPANION_SCHEMAS.get(name, name)).model_json_schema(by_alias=True))
     schema["title"] = _SCHEMA_TITLES[name]
     return schema

@@ -28,12 +28,13 @@ class _Each:
     """A path over one list, compiled once: the list's keys and the keys inside one element. Reading it
     gives (position, value) for every element holding a value, as ``iter_each`` does."""
 
-    __slots__ = ("head", "plain", "values")
+    __slots__ = ("head", "plain", "tail", "values")
 
     def __init__(self, path: Path):
         split = path.split_each()
         self.plain = split is not None and split[0].plain and split[1].plain
         self.head = split[0] if split else path
+        self.tail = split[1].render()[1:] if split else ""  # ".amount": the key inside one element, as rendered
         self.values: Callable[[list[Any]], list[tuple[int, Any]]] = _values_of(
             tuple(str(s) for s in split[1].segments) if split and self.plain else ()
         )
@@ -270,10 +271,17 @@ def op_refund_check(spec: Spec) -> Step:
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         total_value, stated_value, status = read(src)
+        refunds = each.items(src)
+        for n, value in each.values(refunds) if refunds else ():
+            part = amount(value)
+            if part is not None and part < 0:
+                # As a gift card below zero is no payment: a refund gives money back, never takes it.
+                where = f"{spec.render(each.head, idx)}[{n}]{each.tail}"
+                shown = format(part.normalize(), "f")
+                ctx.report("mismatch", where, f"a refund of {shown} is below zero: not a refund; kept as stated", spec.row.id)
         total = amount(total_value)
         if total is None:
             return
-        refunds = each.items(src)
         if refunds:
             parts = [amount(v) for _, v in each.values(refunds)]
             if any(part is None for part in parts):
