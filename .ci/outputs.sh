@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Write everything that the installed orders-migrate derives from the repository's fixtures into OUT:
-# converted orders, webhooks and queries in several locales, their reports, the schemas and the table.
+# converted orders (with their companions too), webhooks and queries in several locales, their reports,
+# import plans, the schemas (the companions' too) and the table.
 # .ci/reproducible runs it in venvs of other dependency versions and compares the trees byte for byte.
 set -uo pipefail
 out=$1
@@ -17,6 +18,10 @@ done
 run webhooks convert fixtures/webhooks -o "$out/webhooks/" --report-out "$out/webhooks.reports.ndjson" --report none --jobs 1
 run examples convert fixtures/reference/examples -o "$out/examples/" --report-out "$out/examples.reports.ndjson" --report none --jobs 1
 run realworld convert fixtures/reference/realworld -o "$out/realworld/" --report-out "$out/realworld.reports.ndjson" --report none --jobs 1
+for locale in en_US de_CH; do
+  run "companions.$locale" convert fixtures/stores -o "$out/companions.$locale/" --companions --report-out "$out/companions.$locale.reports.ndjson" --report none --locale "$locale" --jobs 1
+done
+run import-plan import-plan fixtures/stores -o "$out/import-plan.ndjson"
 run query-response convert fixtures/query_orders_response.json --report-out "$out/query-response.reports.ndjson" --report none
 for q in fixtures/queries/*.stores.json; do
   run "query.$(basename "$q" .json)" query "$q"
@@ -24,4 +29,6 @@ done
 run check check fixtures/check/mixed
 run schema.stores schema stores
 run schema.ecom schema ecom
+run schema.order-transactions schema order-transactions
+run schema.order-with-fulfillments schema order-with-fulfillments
 run mappings mappings
