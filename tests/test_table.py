@@ -364,9 +364,14 @@ def test_the_shipped_gift_card_rows_swapped_are_refused_not_written_twice() -> N
         load_table(swapped)
 
 
-def test_mappings_shows_each_enum_map() -> None:
+def _markdown_rows() -> dict[str, str]:
+    """Each row's line of `orders-migrate mappings`, by row id."""
     text = mappings_markdown(default_plan().table)
-    rows = {line.split(" | ")[0].strip("| `"): line for line in text.splitlines() if line.startswith("| `")}
+    return {line.split(" | ")[0].strip("| `"): line for line in text.splitlines() if line.startswith("| `")}
+
+
+def test_mappings_shows_each_enum_map() -> None:
+    rows = _markdown_rows()
     assert "enum<br>map `UNSPECIFIED_PAYMENT_STATUS` -> `UNSPECIFIED`<br>kept `PENDING`, `NOT_PAID`," in rows["payment-status"]
     assert "map `CANCELED` -> ~<br>kept `NOT_FULFILLED`" in rows["fulfillment-status"]
     assert "`CUSTOM_AMOUNT_ITEM` -> `{custom: CUSTOM_AMOUNT_ITEM}`" in rows["line-item-type"]
@@ -375,8 +380,7 @@ def test_mappings_shows_each_enum_map() -> None:
 
 
 def test_mappings_shows_when_each_row_runs() -> None:
-    text = mappings_markdown(default_plan().table)
-    rows = {line.split(" | ")[0].strip("| `"): line for line in text.splitlines() if line.startswith("| `")}
+    rows = _markdown_rows()
     assert "| positive_money<br>unless_written `payments[0]` |" in rows["gift-card-paid-whole"]
     assert "| amount_less<br>unless `paymentStatus` in NOT_PAID, PARTIALLY_PAID |" in rows["payment-amount"]
     assert "<br>if_present `shippingInfo.pickupDetails`" in rows["pickup-method"]
