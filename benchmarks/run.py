@@ -283,7 +283,10 @@ def breakdown(lines: list[bytes]) -> dict[str, float]:
             each([r.order for r in results], plan.validity().entries),
             len(results),
         ),
-        "validation of the output by the whole schema (--audit)": (each([r.order for r in results], invalid_entries), len(results)),
+        "validation of the output by the whole schema (--audit)": (
+            each([r.order for r in results], invalid_entries),
+            len(results),
+        ),
         "serialise order + report (orjson)": (
             each(results, lambda r: (orjson.dumps(r.order, default=write_decimal), orjson.dumps(r.report.to_dict()))),
             len(results),

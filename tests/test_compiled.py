@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from conftest import REFERENCE_DIR
 from orders_migrate import convert_order
 from orders_migrate.engine import compile_table, default_plan
+from orders_migrate.engine.context import Ctx
 from orders_migrate.engine.unmapped import unmapped
 from orders_migrate.jsonio import Number
 from orders_migrate.report import ConversionError
@@ -232,3 +233,82 @@ def test_an_agreeing_copy_keeps_the_first_value_and_reports_the_other() -> None:
         (entry,) = [e for e in result.report.entries if e.row == "buyer-first-name"]
         assert (entry.kind, entry.path) == ("mismatch", "$.buyerInfo.firstName")
         assert "already written to billingInfo.contactDetails.firstName" in entry.message
+
+
+# ---- the Velo normaliser: generated (dialect._generate) and reference steps --------------------------------
+
+VELO_FILES = sorted((ROOT / "fixtures" / "stores").glob("velo_*.json")) + [
+    ROOT / "fixtures" / "reference" / "examples" / "velo_order_paid.json"
+]
+VELO_ODD = st.one_of(
+    ODD_VALUES,
+    st.sampled_from(
+        [
+            "wix:image://v1/abc.jpg/name.jpg#originWidth=10&originHeight=x",
+            "wix:image://v1/abc.jpg",
+            "wix:image://v1/other.jpg/n#originWidth=1234567890",
+            "https://example.com/a.jpg",
+            Decimal("1E+2"),
+            Decimal("1E-7"),
+            Decimal("12.50"),
+            Number("1e2000"),
+            12.5,
+            {"firstName": "A"},
+        ]
+    ),
+)
+
+
+def _normalised(plan: Any, order: dict[str, Any]) -> Any:
+    ctx = Ctx(None, None, {})
+    copied, moved = plan.velo.apply(order, ctx)
+    return copied, moved, [e.to_dict() for e in ctx.entries], [(p.path, p.message) for p in ctx.problems]
+
+
+def _same_velo(order: dict[str, Any]) -> None:
+    before = copy.deepcopy(order)
+    assert _normalised(default_plan(), order) == _normalised(REFERENCE, order)
+    assert order == before, "the normaliser works on a copy"
+    _same(order)
+
+
+def test_the_velo_rows_run_as_one_generated_function() -> None:
+    assert default_plan().velo.generated is not None and REFERENCE.velo.generated is None
+    name = default_plan().velo.generated.__code__.co_filename
+    assert name.startswith("<orders-migrate plan: velo ") and name in default_plan().source()
+    assert "# row velo-media (mappings.yaml:" in default_plan().source()[name]
+
+
+@pytest.mark.parametrize("path", VELO_FILES, ids=lambda p: p.stem)
+def test_velo_fixtures_are_normalised_the_same_with_and_without_generated_code(path: Path) -> None:
+    order = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    copied, moved, _, problems = _normalised(default_plan(), order)
+    assert moved and not problems and "_id" not in copied
+    _same_velo(order)
+
+
+@given(st.sampled_from(VELO_FILES), st.data())
+def test_velo_orders_with_odd_values_are_normalised_the_same(path: Path, data: st.DataObject) -> None:
+    order = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    replace_fields(order, data, VELO_ODD, data.draw(st.integers(min_value=1, max_value=4)))
+    _same_velo(order)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda o: o["billingInfo"].update(address="Main St 1"), id="a non-object on the way to a target"),
+        pytest.param(lambda o: o["billingInfo"]["address"].update(addressLine1="twin"), id="a REST twin beside the Velo field"),
+        pytest.param(lambda o: o.update(id="twin"), id="a REST id beside _id"),
+        pytest.param(lambda o: o["lineItems"][0]["mediaItem"].update(id="another.jpg"), id="a media id that differs"),
+        pytest.param(lambda o: o["lineItems"][0]["mediaItem"].update(src=7), id="a media src of another type"),
+        pytest.param(lambda o: o["lineItems"].insert(0, "not an object"), id="a line item that is no object"),
+        pytest.param(lambda o: o.update(lineItems={"0": {}}), id="line items that are no list"),
+        pytest.param(lambda o: o["billingInfo"]["address"].update(formatted="1 Main St"), id="a formatted address"),
+        pytest.param(lambda o: o["billingInfo"].update(firstName=None), id="a null contact field"),
+    ],
+)
+def test_hostile_velo_orders_are_normalised_the_same(change: Any) -> None:
+    order = json.loads((ROOT / "fixtures" / "stores" / "velo_order_paid.json").read_text(encoding="utf-8"), parse_float=Decimal)
+    change(order)
+    _same_velo(order)

@@ -317,6 +317,7 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
             }
         )
         webhooks = compile_webhooks(table)
+        velo = compile_velo(table.velo, table.source, generate)
         by_id = {row.id: row for row in table.order}
         webhook_checks = MappingProxyType(
             {spec.id: compile_section(tuple(by_id[r] for r in spec.checks), table, generate) for spec in webhooks if spec.checks}
@@ -330,7 +331,7 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
         MappingProxyType(standalone),
         MappingProxyType(address_reads),
         address_walk,
-        compile_velo(table.velo, table.source),
+        velo,
         fulfillment,
         refund,
         tuple(checks),
