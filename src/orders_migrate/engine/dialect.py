@@ -1,6 +1,6 @@
 """Input dialects of stored Stores orders: REST (stores/v2) and Velo (wix-stores-backend events).
 
-A Velo order is rewritten into the REST shape by the table's `velo` rows (their operations: velo_ops.py)
+A Velo order is rewritten into the REST shape by the table's `velo` rows (their operations: velo/)
 before the order rows run, on a copy of the objects the rows touch. Every value moved is remembered, so
 report entries and errors name the path the user's file has. The rows and the copy run as one generated
 function; the reference steps (``generate=False``) are the meaning it keeps.
@@ -18,7 +18,7 @@ from ..report import ConversionError, Problem
 from .context import Ctx, Spec
 from .generated import compiled, note_row, register, row_lines
 from .table import MappingError, Row, Table
-from .velo_ops import VELO_OPERATIONS, NormStep, VeloCode
+from .velo import VELO_OPERATIONS, NormStep, VeloCode
 
 Dialect = Literal["rest", "velo"]
 # The generated normaliser: a REST-shaped copy of the order and its moved paths.
