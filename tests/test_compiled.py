@@ -275,7 +275,7 @@ def _same_velo(order: dict[str, Any]) -> None:
 def test_the_velo_rows_run_as_one_generated_function() -> None:
     assert default_plan().velo.generated is not None and REFERENCE.velo.generated is None
     name = default_plan().velo.generated.__code__.co_filename
-    assert name.startswith("<orders-migrate plan: velo ") and name in default_plan().source()
+    assert name.startswith("<orders-migrate normaliser: velo ") and name in default_plan().source()
     assert "# row velo-media (mappings.yaml:" in default_plan().source()[name]
 
 

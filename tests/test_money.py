@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from orders_migrate import ConversionError, convert_order
-from orders_migrate.money import MoneyError, computed_text, formatter, parse_amount
+from orders_migrate.money import MoneyError, computed, computed_text, formatter, minor_unit_exponent, parse_amount
 
 # The texts the project stands behind: written once by fixtures/money/regenerate.py from the pinned
 # Babel and reviewed. A migration's formattedAmount must not change with the day it was installed.
@@ -146,3 +146,17 @@ def test_a_plain_text_formats_as_its_decimal_does(currency: str, locale: str, te
         return
     assert _DECIMAL_RE.fullmatch(text)
     assert formatted == Formatter(*_formatter(currency, locale)).text(text, Decimal(text))
+
+
+@settings(max_examples=300)
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False) | st.sampled_from([Decimal("-0"), Decimal("1E+40"), Decimal("1E-9")]),
+    st.sampled_from([None, "USD", "JPY", "KWD", "CLF", "BHD", "ZZZ"]),
+)
+def test_a_computed_amount_is_spelled_as_format_f_spells_it(amount: Decimal, currency: str | None) -> None:
+    # computed() spells a quantized amount with str(), cheaper than format "f": the two must agree.
+    text, value = computed(amount, currency)
+    assert text == format(value, "f")
+    exp = minor_unit_exponent(currency)
+    if exp is not None and value.adjusted() < 20:
+        assert value == amount.quantize(exp)

@@ -14,6 +14,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+from ..money import PARSED
 from ..paths import MISSING, Path
 from ..report import Entry, describe
 from .context import EXACT, SKIP, TYPES, ZERO, At, pick
@@ -43,6 +44,11 @@ class CodeBuilder:
             "_pick": pick,
             "describe": describe,
             "EXACT": EXACT,
+            # Bound once: looking a method up on the context costs as much as the arithmetic itself.
+            "_add": EXACT.add,
+            "_subtract": EXACT.subtract,
+            "_multiply": EXACT.multiply,
+            "_parsed": PARSED.get,  # an amount text parse_amount has parsed before: (text, value), else None
             "ZERO": ZERO,
             "_note_row": note_row,
         }

@@ -143,7 +143,7 @@ def _generate(specs: list[Spec], spine: Mapping[str, Any], source: str) -> Norma
     namespace = dict(code.names)
     namespace["_note_row"] = note_row
     namespace["ROWS"] = row_lines(text)
-    exec(compiled(text, register("plan", "velo", text)), namespace)  # noqa: S102 - our own generated code
+    exec(compiled(text, register("normaliser", "velo", text)), namespace)  # noqa: S102 - our own generated code
     normalise: Normalise = namespace["normalise"]
     return normalise
 

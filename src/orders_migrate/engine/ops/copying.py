@@ -135,10 +135,13 @@ def op_to_number(spec: Spec) -> Step:
 
 
 def _to_number_shortcut(src: CodeBuilder, v: str, at: int) -> None:
-    # A JSON number is already what eCommerce wants, an exact fraction as it was read.
+    # A JSON number is already what eCommerce wants, an exact fraction as it was read; a decimal text
+    # parsed before (parse_amount's memo) is converted as the step converts it, without the call.
     src.emit(at, f"r = {v} if {v}.__class__ is int or {v}.__class__ is float else SKIP")
     src.emit(at, f"if {v}.__class__ is Decimal and {v}.is_finite():")
     src.emit(at + 1, f"r = {v}")
+    src.emit(at, f"elif {v}.__class__ is str and (pm := _parsed({v}, None)) is not None:")
+    src.emit(at + 1, "r = int(pm[1]) if '.' not in pm[0] else float(pm[1])")
 
 
 def emit_to_number(src: CodeBuilder, rc: RowCode) -> bool:

@@ -206,7 +206,9 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
     v, w = g.first(row, totals, full[0], 1, key="_money_key")
     g.emit(1, f"if {v} is not MISSING and {v} is not None:")
     g.emit(2, f"where = {w}")
-    g.emit(2, f"total = _amount_at({v}, ctx, {w}, idx)")
+    # An amount text read before is in parse_amount's memo: its value without a call.
+    g.emit(2, f"total = _parsed({v}, None) if {v}.__class__ is str else None")
+    g.emit(2, f"total = total[1] if total is not None else _amount_at({v}, ctx, {w}, idx)")
     g.emit(2, "if total is None:")
     g.emit(3, "return")
     g.emit(1, "else:")
@@ -217,17 +219,24 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
     qty = quantity[0] if quantity else "MISSING"
     g.emit(2, f"if {v} is MISSING or {v} is None or not _is_int({qty}):")
     g.emit(3, "return")
-    g.emit(2, f"unit = _amount_at({v}, ctx, {w}, idx)")
+    g.emit(2, f"unit = _parsed({v}, None) if {v}.__class__ is str else None")
+    g.emit(2, f"unit = unit[1] if unit is not None else _amount_at({v}, ctx, {w}, idx)")
     g.emit(2, "if unit is None:")
     g.emit(3, "return")
-    g.emit(2, f"total = EXACT.multiply(unit, {qty})")
+    g.emit(2, f"total = _multiply(unit, {qty})")
     g.emit(2, f"where = {w}")
     for role, values, paths in (("discount", discounts, full[3]), ("tax", taxes, full[4])):
         if not values:
             g.emit(1, f"{role} = ZERO")
             continue
         rv, rw = g.first(row, values, paths, 1, key="_money_key")
-        g.emit(1, f"{role} = ZERO if {rv} is MISSING or {rv} is None else _amount_at({rv}, ctx, {rw}, idx)")
+        g.emit(1, f"{role} = _parsed({rv}, None) if {rv}.__class__ is str else None")
+        g.emit(1, f"if {role} is not None:")
+        g.emit(2, f"{role} = {role}[1]")
+        g.emit(1, f"elif {rv} is MISSING or {rv} is None:")
+        g.emit(2, f"{role} = ZERO")
+        g.emit(1, "else:")
+        g.emit(2, f"{role} = _amount_at({rv}, ctx, {rw}, idx)")
     g.emit(1, "if discount is None or tax is None:")  # both reported first, as the step does
     g.emit(2, "return")
     if included:
@@ -235,11 +244,11 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
         g.emit(1, f"if {fv} is True:")
     else:
         g.emit(1, "if False:")
-    g.emit(2, "after = EXACT.subtract(total, discount)")
-    g.emit(2, "before = EXACT.subtract(after, tax)")
+    g.emit(2, "after = _subtract(total, discount)")
+    g.emit(2, "before = _subtract(after, tax)")
     g.emit(1, "else:")
-    g.emit(2, "before = EXACT.subtract(total, discount)")
-    g.emit(2, "after = EXACT.add(before, tax)")
+    g.emit(2, "before = _subtract(total, discount)")
+    g.emit(2, "after = _add(before, tax)")
     g.emit(1, "if before < 0 or after < 0:")
     g.emit(2, f"_negative_totals(ctx, where, idx, total, discount, tax, {row.id!r})")
     g.emit(2, "return")

@@ -173,11 +173,11 @@ class VeloCode:
         self.emit(at, f"if {_DICT.format(v=var)}:")
         return at + 1, var
 
-    def render(self, place: Place, n: str | None) -> str:
-        """The expression of ``place.render(idx)``."""
+    def render(self, place: Place, n: str | None, message: str = "{}") -> str:
+        """The expression of ``place.render(idx)``, or of ``message`` with it in place of its ``{}``."""
         if place.fixed is not None:
-            return self.const(place.fixed)
-        return f"{self.const(place.template)}.format({n})"
+            return self.const(message.format(place.fixed))
+        return f"{self.const(message.format(place.template))}.format({n})"
 
 
 class VeloOperation:

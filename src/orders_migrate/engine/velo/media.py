@@ -111,11 +111,11 @@ class WixMedia(VeloOperation):
         code.emit(a + 1, f"{holder}[{keys['id']!r}] = {mid}")
         code.emit(a + 1, f"moved[{code.render(to['id'], n)}] = {where}")
         code.emit(a, f"elif {x} != {mid}:")
+        mismatch = code.fresh("said")
         code.emit(
-            a + 1,
-            f"ctx.report('mismatch', {where}, 'the media id ' + repr({mid}) + ' differs from mediaItem.id ' + "
-            f"{code.const(describe)}({x}), {spec.row.id!r})",
+            a + 1, f"{mismatch} = 'the media id ' + repr({mid}) + ' differs from mediaItem.id ' + {code.const(describe)}({x})"
         )
+        code.emit(a + 1, f"ctx.report('mismatch', {where}, {mismatch}, {spec.row.id!r})")
         code.emit(a, f"{holder}[{keys['url']!r}] = {code.const(spec.param('media_url', str))} + {mid}")
         code.emit(a, f"moved[{code.render(to['url'], n)}] = {where}")
         code.emit(a, f"if {query}:")
