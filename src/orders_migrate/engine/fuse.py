@@ -54,7 +54,7 @@ def emit_row(
         return False
     reads = {role: [relative(p) for p in ps] for role, ps in row.reads.items()}
     writes = {role: [relative(p) for p in ps] for role, ps in row.writes.items()}
-    if not all(p.plain for ps in (*reads.values(), *writes.values()) for p in ps):
+    if not OPERATIONS[row.op].lists and not all(p.plain for ps in (*reads.values(), *writes.values()) for p in ps):
         return False
     fulls = {relative(p): full(p) for ps in row.reads.values() for p in ps}
     # The path as the user's file spells it, for messages.

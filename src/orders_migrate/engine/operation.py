@@ -93,6 +93,7 @@ class Operation:
     constants: Constants | None = None  # what it writes that the row spells out, for the model check
     compared: frozenset[str] = frozenset()  # `from` roles it only compares against: not carried by it (unmapped report)
     agrees: bool = False  # its emitter spells out an `agree: true` row too (the others stay calls)
+    lists: bool = False  # its emitter takes paths through a list (`lineItems[i].weight`) too
     proves: Proves | None = None  # what it guarantees of what it writes, by role (validity.py); None: nothing
 
     def allowed(self) -> frozenset[str]:

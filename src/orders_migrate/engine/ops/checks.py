@@ -11,6 +11,7 @@ from typing import Any, cast
 from ...money import MoneyError, amount_value, parse_amount
 from ...paths import MISSING, Path, get, iter_each, key_step, reader_of
 from ...report import describe
+from ..code import CodeBuilder
 from ..context import (
     EXACT,
     ZERO,
@@ -21,7 +22,7 @@ from ..context import (
     type_check,
     writer,
 )
-from ..operation import Operation, proves_type
+from ..operation import Operation, RowCode, proves_type
 
 
 class _Each:
@@ -59,37 +60,46 @@ def _values_of(tail: tuple[str, ...]) -> Callable[[list[Any]], list[tuple[int, A
     return values
 
 
-def op_sum_check(spec: Spec) -> Step:
-    (source,) = spec.one_read()
-    term = spec.one_read("sum")[0]
-    factor = spec.reads.get("times", (None,))[0]
-    items = term.split_each()
-    each = _Each(term)
-    times = _Each(factor) if factor is not None else None
-    if not each.plain or (times is not None and (not times.plain or times.head != each.head)):
-        raise spec.fail("'sum' and 'times' read object keys inside the same list, e.g. lineItems[i].weight")
-    # A stated value that is copied as it is (a subtotal) is only checked; one that eCommerce derives
-    # (total weight) is replaced. `complete`: a sum over elements that lack the term proves nothing.
-    carried = spec.param("carried", bool, required=False, default=False)
-    complete = spec.param("complete", bool, required=False, default=False)
-    over = spec.param("over", str, required=False, default="line items")
-    fate = "kept as stated" if carried else f"eCommerce derives it from the {over}, so the stated value is not carried"
+class _SumCheck:
+    """A stated total against the sum of one key over a list's elements (times another key of each)."""
 
-    def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
-        stated = get(src, source)
+    __slots__ = ("spec", "source", "items", "each", "times", "carried", "complete", "over", "fate")
+
+    def __init__(self, spec: Spec):
+        (self.source,) = spec.one_read()
+        term = spec.one_read("sum")[0]
+        factor = spec.reads.get("times", (None,))[0]
+        self.items = term.split_each()
+        self.each = _Each(term)
+        self.times = _Each(factor) if factor is not None else None
+        if not self.each.plain or (self.times is not None and (not self.times.plain or self.times.head != self.each.head)):
+            raise spec.fail("'sum' and 'times' read object keys inside the same list, e.g. lineItems[i].weight")
+        self.spec = spec
+        # A stated value that is copied as it is (a subtotal) is only checked; one that eCommerce derives
+        # (total weight) is replaced. `complete`: a sum over elements that lack the term proves nothing.
+        self.carried = spec.param("carried", bool, required=False, default=False)
+        self.complete = spec.param("complete", bool, required=False, default=False)
+        self.over = spec.param("over", str, required=False, default="line items")
+        self.fate = (
+            "kept as stated" if self.carried else f"eCommerce derives it from the {self.over}, so the stated value is not carried"
+        )
+
+    def __call__(self, src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
+        spec, each, times, over = self.spec, self.each, self.times, self.over
+        stated = get(src, self.source)
         if stated is MISSING or stated is None:
             return
-        path = spec.at(source, idx)
+        path = spec.at(self.source, idx)
         parsed = read_money(stated, path, ctx)
         if parsed is None:
             return
         elements = each.items(src)
-        if items is not None and elements is None:
-            if not carried:
+        if self.items is not None and elements is None:
+            if not self.carried:
                 ctx.report("not_derivable", path, f"there are no {over} to derive it from (a summary): not carried", spec.row.id)
             return
         values = each.values(elements) if elements is not None else []
-        if complete and elements is not None and (len(values) < len(elements) or any(v is None for _, v in values)):
+        if self.complete and elements is not None and (len(values) < len(elements) or any(v is None for _, v in values)):
             return  # some element lacks the term (absent or null): the sum proves nothing
         factors = dict(times.values(elements)) if times is not None and elements is not None else None
         total = ZERO
@@ -109,11 +119,78 @@ def op_sum_check(spec: Spec) -> Step:
             ctx.report(
                 "mismatch",
                 path,
-                f"Stores states {describe(stated)} but the {over} add up to {format(total.normalize(), 'f')}; {fate}",
+                f"Stores states {describe(stated)} but the {over} add up to {format(total.normalize(), 'f')}; {self.fate}",
                 spec.row.id,
             )
 
-    return step
+
+def op_sum_check(spec: Spec) -> Step:
+    return _SumCheck(spec)
+
+
+def emit_sum_check(src: CodeBuilder, rc: RowCode) -> bool:
+    """The sum of a stated total that agrees with it, spelled out: amount texts and integers, in plain
+    objects of a plain list. Anything else (a disagreement to word, an amount to refuse, an element or a
+    value on the way of another kind) is the step's own call, which starts over: the spelled-out sum only
+    ever decides that there is nothing to say."""
+    step = rc.bare
+    if not isinstance(step, _SumCheck) or step.items is None or rc.sources[0] != step.source:
+        return False
+    factor = step.spec.reads["times"][0].split_each() if step.times is not None else None
+    if not (step.source.plain and step.items[0].plain) or (factor is not None and factor[0] != step.items[0]):
+        return False
+    at = rc.at
+    stated, items = src.read(step.source), src.read(step.items[0])
+    sp, ok, total, it, x, q = (src.fresh(stem) for stem in ("sp", "ok", "total", "it", "x", "q"))
+    src.use(_parse_amount=parse_amount, MoneyError=MoneyError)
+    src.emit(at, f"if {stated} is not MISSING and {stated} is not None:")
+    src.emit(at + 1, f"{ok} = {items}.__class__ is list")
+    src.emit(at + 1, f"if {ok}:")
+    src.emit(at + 2, "try:")
+    b = at + 3
+    src.emit(b, f"{sp} = _parse_amount({stated})[1]")
+    src.emit(b, f"{total} = ZERO")
+    src.emit(b, f"for {it} in {items}:")
+    c = b + 1
+
+    def dig(var: str, keys: tuple[str, ...]) -> None:
+        """``var`` = the value at ``keys`` in the element, MISSING when absent; another kind on the way stops."""
+        src.emit(c, f"{var} = {it}.get({keys[0]!r}, MISSING)")
+        for key in keys[1:]:
+            src.emit(c, f"if {var}.__class__ is dict:")
+            src.emit(c + 1, f"{var} = {var}.get({key!r}, MISSING)")
+            src.emit(c, f"elif {var} is not MISSING:")
+            src.emit(c + 1, f"{ok} = False")
+            src.emit(c + 1, "break")
+
+    src.emit(c, f"if {it}.__class__ is not dict:")
+    src.emit(c + 1, f"{ok} = False")
+    src.emit(c + 1, "break")
+    dig(x, tuple(str(seg) for seg in step.items[1].segments))
+    src.emit(c, f"if {x}.__class__ is str:")
+    src.emit(c + 1, f"{x} = _parse_amount({x})[1]")
+    src.emit(c, f"elif {x}.__class__ is int:")
+    src.emit(c + 1, f"{x} = Decimal({x})")
+    if not step.complete:
+        src.emit(c, f"elif {x} is MISSING or {x} is None:")
+        src.emit(c + 1, "continue")
+    src.emit(c, "else:")
+    src.emit(c + 1, f"{ok} = False")
+    src.emit(c + 1, "break")
+    if factor is not None:
+        dig(q, tuple(str(seg) for seg in factor[1].segments))
+        src.emit(c, f"if {q}.__class__ is int:")
+        src.emit(c + 1, f"{x} = _multiply({x}, Decimal({q}))")
+        src.emit(c, f"elif {q} is not MISSING:")
+        src.emit(c + 1, f"{ok} = False")
+        src.emit(c + 1, "break")
+    src.emit(c, f"{total} = _add({total}, {x})")
+    src.emit(b, f"{ok} = {ok} and {total} == {sp}")
+    src.emit(at + 2, "except MoneyError:")
+    src.emit(at + 3, f"{ok} = False")
+    src.emit(at + 1, f"if not {ok}:")
+    src.emit(at + 2, f"{src.const(step)}(src, out, ctx, idx)")
+    return True
 
 
 def op_total_check(spec: Spec) -> Step:
@@ -390,7 +467,13 @@ def _instant(value: Any) -> datetime:
 
 OPERATIONS = (
     Operation(
-        "sum_check", op_sum_check, None, frozenset({"carried", "complete", "over"}), frozenset({"sum", "times"}), iterates=True
+        "sum_check",
+        op_sum_check,
+        emit_sum_check,
+        frozenset({"carried", "complete", "over"}),
+        frozenset({"sum", "times"}),
+        iterates=True,
+        lists=True,
     ),
     Operation("total_check", op_total_check),
     Operation("same_value", op_same_value, None, frozenset({"type"}), iterates=True, proves=proves_type),

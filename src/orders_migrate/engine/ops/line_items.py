@@ -25,11 +25,14 @@ from ..table import Row
 MAX_LINE_ITEM_INDEX: Final = 999_999_999_999
 
 
+_GUID = "00000000-0000-0000-0000-%012d"
+
+
 def line_item_guid(index: int) -> str:
     """Wix's own rule: Stores line-item index 1 is eCommerce id 00000000-0000-0000-0000-000000000001."""
     if not 0 <= index <= MAX_LINE_ITEM_INDEX:
         raise ValueError(f"line-item index {index} has no GUID: it must be 0 to {MAX_LINE_ITEM_INDEX}")
-    return f"00000000-0000-0000-0000-{index:012d}"
+    return _GUID % index
 
 
 def _index_of(item: Any, position: int) -> int:
@@ -75,9 +78,10 @@ class _LineItemId(ReadStep):
         if seen is None:
             seen = ctx.seen[self.seen_key] = {}
         if index in seen:
-            ctx.problem(path, f"index {index} repeats {seen[index]}: line-item ids would collide")
+            first = spec.at(self.paths[0][0], seen[index])
+            ctx.problem(path, f"index {index} repeats {first}: line-item ids would collide")
             return
-        seen[index] = path
+        seen[index] = idx  # where the index was first: rendered only when it repeats
         guid = line_item_guid(index)
         for w in self.writes:
             w(out, guid, ctx, idx, path)
@@ -107,8 +111,8 @@ def emit_line_item_id(src: CodeBuilder, rc: RowCode) -> bool:
     src.emit(at, f"if s is None or {v} in s:")
     src.emit(at + 1, f"{src.const(step)}.run((({v},),), out, ctx, idx)")
     src.emit(at, "else:")
-    src.emit(at + 1, f"s[{v}] = At({src.const(step.spec.full.get(path, path))}, idx)")
-    src.put(at + 1, f"{src.const(line_item_guid)}({v})", targets[0])
+    src.emit(at + 1, f"s[{v}] = idx")
+    src.put(at + 1, f"{_GUID!r} % {v}", targets[0])  # line_item_guid: the range is tested above
     return True
 
 
