@@ -194,8 +194,12 @@ def _formatter(currency: str, locale: str) -> tuple[Callable[[Decimal], str], Ca
         whole, _, frac = text.partition(".")
         if len(frac) > digits or not whole.isdigit() or not whole.isascii() or (frac and not (frac.isdigit() and frac.isascii())):
             return None
-        number = grouped(whole.lstrip("0") or "0") + (decimal_sym + frac.ljust(digits, "0") if digits else "")
-        return pos_prefix + number + pos_suffix
+        whole = whole.lstrip("0") or "0"
+        if len(whole) > primary:  # most amounts have no group separator: no call for them
+            whole = grouped(whole)
+        if digits:
+            return pos_prefix + whole + decimal_sym + frac.ljust(digits, "0") + pos_suffix
+        return pos_prefix + whole + pos_suffix
 
     return fmt, plain
 
