@@ -55,7 +55,9 @@ _ODD = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-3, max_value=200_000),
-    st.sampled_from(["-1", "-0.50", "0", "1e3", "", "yesterday", "2020-13-01T00:00:00Z", "2021-03-07T10:24:03Z", "PAID"]),
+    st.sampled_from(
+        ["-1", "-0.50", "0", "-0", "-0.00", "1e3", "", "yesterday", "2020-13-01T00:00:00Z", "2021-03-07T10:24:03Z", "PAID"]
+    ),
     st.text(max_size=5),
     st.just(Decimal("-2.5")),
     st.lists(st.integers(), max_size=2),
@@ -178,3 +180,39 @@ def test_a_copied_string_into_an_enum_is_checked_on_every_order_not_refused() ->
     validity = Validity(load_table(_with_row(row)))
     (each,) = validity.trie["lineItems"]
     assert validity.trie["lineItems"][each]["itemType"] == {"preset": FULL}  # the place stays checked
+
+
+def test_computed_totals_are_proven_and_a_negative_zero_is_written_as_zero() -> None:
+    # line_totals writes what it computed, never below zero: its Price amounts are not checked on every order.
+    item = VALIDITY.trie["lineItems"][next(iter(VALIDITY.trie["lineItems"]))]
+    assert "totalPriceBeforeTax" not in item and "totalPriceAfterTax" not in item
+    assert "totalPriceAfterTax" not in VALIDITY.trie["shippingInfo"]["cost"]
+    assert item["price"] == {"amount": FULL}  # a copied amount is the input's own text: still checked
+    order = load_json(FIXTURES / "stores" / "pickup_tax_included.json")
+    line = order["lineItems"][0]
+    line["priceData"].update(totalPrice="-0", price="-0")
+    line.update(discount="0", tax="0")
+    result = convert_order(order)
+    written = result.order["lineItems"][0]
+    assert written["totalPriceBeforeTax"]["amount"] == written["totalPriceAfterTax"]["amount"] == "0.00"
+    assert VALIDITY.problems(result.order) == validate_ecom_order(result.order)
+
+
+def test_a_price_the_model_asks_more_of_is_not_proven_by_computing_it() -> None:
+    from orders_migrate.engine.validity import _computed_price_is_all, _Schema
+
+    walker = _Schema({"type": "any"})
+
+    def price(amount: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "typed-dict",
+            "fields": {
+                "amount": {"type": "typed-dict-field", "schema": amount},
+                "formattedAmount": {"type": "typed-dict-field", "schema": {"type": "str"}},
+            },
+        }
+
+    assert _computed_price_is_all(price({"type": "str", "pattern": r"^[0-9]+(\.[0-9]+)?$"}), walker)
+    assert not _computed_price_is_all(price({"type": "str", "pattern": r"^[0-9]+(\.[0-9]{2})$"}), walker)
+    assert not _computed_price_is_all(price({"type": "str", "max_length": 5}), walker)
+    assert not _computed_price_is_all(price({"type": "int"}), walker)

@@ -144,7 +144,7 @@ def residual(table: Table, schema: dict[str, Any]) -> dict[Any, Any]:
                         row.id,
                         f"writes {_proof(row, role)} values to {path.text}, which the eCommerce order takes as {node.get('type')}",
                     )
-                if _proof(row, role) == "price":
+                if _proof(row, role) in ("price", "computed price"):
                     mark((*path.segments, "amount"))  # the amount is the input's own text: its pattern is checked
                 else:
                     mark(tuple(path.segments))
@@ -184,10 +184,33 @@ def _proven(row: Row, role: str, node: dict[str, Any], walker: _Schema) -> bool:
         constants = OPERATIONS[row.op].constants
         samples = [value for target, value in (constants(row) if constants else ()) if target in row.writes.get(role, ())]
         return bool(samples) and all(_free_text_or_literal(sample, node, walker) for sample in samples)
+    if proof == "computed price":
+        return _computed_price_is_all(node, walker)
     if proof == "strings":
         items = _unwrap(node.get("items_schema", {}), walker.defs) if kind == "list" else {}
         return kind == "list" and not _constrained(node) and items.get("type") == "str" and not _constrained(items)
     return False
+
+
+# The amount pattern of a Price that a computed amount (digits, a point and digits, never a sign) meets.
+_AMOUNT_PATTERNS = frozenset({r"^[0-9]+(\.[0-9]+)?$"})
+
+
+def _computed_price_is_all(node: dict[str, Any], walker: _Schema) -> bool:
+    """Whether a Price node asks no more of a computed amount than its digits, and nothing of the rest but text."""
+    fields = node.get("fields") if node.get("type") == "typed-dict" else None
+    if not fields or "amount" not in fields:
+        return False
+    for key, field in fields.items():
+        inner = _unwrap(field["schema"], walker.defs)
+        if inner.get("type") != "str":
+            return False
+        constraints = {k for k in inner if k in _CONSTRAINTS}
+        if key == "amount" and constraints == {"pattern"} and inner["pattern"] in _AMOUNT_PATTERNS:
+            continue
+        if constraints:
+            return False
+    return True
 
 
 def _free_text_or_literal(sample: Any, node: dict[str, Any], walker: _Schema) -> bool:

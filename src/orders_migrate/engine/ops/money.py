@@ -150,6 +150,9 @@ class _LineTotals(ReadStep):
         if before < 0 or after < 0:
             negative_totals(ctx, path, total, discount, tax, spec.row.id)
             return
+        # A stored "-0" gives a negative zero: an amount's text has no sign, so it is written as zero.
+        before = before.copy_negate() if before.is_signed() else before
+        after = after.copy_negate() if after.is_signed() else after
         fmt, currency = ctx.fmt, ctx.currency
         text, rounded = computed(before, currency)
         self.write_before(out, price(text, rounded, fmt), ctx, idx, path)
@@ -252,6 +255,10 @@ def emit_line_totals(src: CodeBuilder, rc: RowCode) -> bool:
     g.emit(1, "if before < 0 or after < 0:")
     g.emit(2, f"_negative_totals(ctx, where, idx, total, discount, tax, {row.id!r})")
     g.emit(2, "return")
+    g.emit(1, 'if before.is_signed():  # a negative zero (a stored "-0"): written as zero')
+    g.emit(2, "before = before.copy_negate()")
+    g.emit(1, "if after.is_signed():")
+    g.emit(2, "after = after.copy_negate()")
     g.emit(1, "currency = ctx.currency")
     for var, target in (("before", step.spec.writes["before"][0]), ("after", step.spec.writes["after"][0])):
         g.emit(1, f"text, amount = computed({var}, currency)")
@@ -380,9 +387,13 @@ def _prices(_row: Row, role: str) -> Proof | None:
     return None if role == "kind" else "price"  # `kind`: the empty object that says what sort of payment
 
 
+def _computed_prices(_row: Row, _role: str) -> Proof:
+    return "computed price"  # below zero is reported and not written; a negative zero is written as zero
+
+
 OPERATIONS = (
     Operation("money", op_money, emit_money, proves=_prices),
-    Operation("line_totals", op_line_totals, emit_line_totals, proves=_prices),
+    Operation("line_totals", op_line_totals, emit_line_totals, proves=_computed_prices),
     Operation("amount_less", op_amount_less, None, frozenset({"missing"})),
     Operation("positive_money", op_positive_money, None, frozenset({"missing"})),
 )
