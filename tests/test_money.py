@@ -160,3 +160,11 @@ def test_a_computed_amount_is_spelled_as_format_f_spells_it(amount: Decimal, cur
     exp = minor_unit_exponent(currency)
     if exp is not None and value.adjusted() < 20:
         assert value == amount.quantize(exp)
+
+
+def test_the_formatting_memo_keeps_no_amount_with_a_sign() -> None:
+    # Generated code takes a text found in the memo for an amount not below zero (engine/ops/money.py).
+    fmt = formatter("USD", "en_US")
+    assert fmt is not None
+    assert fmt.text("-5.25", Decimal("-5.25")) == "-$5.25" and "-5.25" not in fmt.memo
+    assert fmt.text("5.25", Decimal("5.25")) == "$5.25" and fmt.memo["5.25"] == "$5.25"

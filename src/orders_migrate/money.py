@@ -116,7 +116,9 @@ class Formatter:
         formatted = self.memo.get(text)
         if formatted is None:
             formatted = (self.plain(text) if self.plain is not None else None) or self.fmt(amount)
-            if len(text) <= _MEMO_TEXT:
+            # Never a text with a sign: generated code takes an amount found here for one not below zero
+            # (engine/ops/money.py), whose pattern need not be checked again (engine/validity.py).
+            if len(text) <= _MEMO_TEXT and not text.startswith("-"):
                 if len(self.memo) >= _MEMO_SIZE:
                     self.memo.clear()
                 self.memo[text] = formatted

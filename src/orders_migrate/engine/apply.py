@@ -135,7 +135,7 @@ def _convert(
     if validate == "audit":
         ctx.entries.extend(_invalid_entries(out))
     elif validate:
-        ctx.entries.extend(plan.validity().entries(out))  # valid by construction: what the rows cannot imply
+        ctx.entries.extend(plan.validity().entries(out, ctx.signed))  # valid by construction: what the rows cannot imply
     if validate and built:
         ctx.entries.extend(_invalid_companion_entries(built))
     return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect), companions=built)

@@ -31,7 +31,7 @@ SKIP: Final = object()  # a value conversion's "nothing to write" (it reported w
 class Ctx:
     """Per-order mutable state: report entries, problems, the money formatter, the output root."""
 
-    __slots__ = ("entries", "problems", "fmt", "currency", "root_out", "seen")
+    __slots__ = ("entries", "problems", "fmt", "currency", "root_out", "seen", "signed")
 
     def __init__(self, fmt: Formatter | None, currency: str | None, root_out: dict[str, Any]):
         self.entries: list[Entry] = []
@@ -40,6 +40,9 @@ class Ctx:
         self.currency = currency
         self.root_out = root_out
         self.seen: dict[str, Any] = {}
+        # A Price copied with its amount below zero (the input's own text, "-5.00") was written: only then
+        # are the copied amounts' patterns checked again (validity.py).
+        self.signed = False
 
     def report(self, kind: str, path: str | At, message: str, row: str | None, fetch: dict[str, str] | None = None) -> None:
         self.entries.append(Entry(kind, str(path), message, row, fetch))

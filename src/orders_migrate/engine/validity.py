@@ -100,9 +100,11 @@ def _allows_other_keys(node: dict[str, Any]) -> bool:
     return node.get("type") in ("any", "dict") or node.get("extra_behavior") == "allow"
 
 
-def residual(table: Table, schema: dict[str, Any]) -> dict[Any, Any]:
+def residual(table: Table, schema: dict[str, Any], copied_amounts: bool = True) -> dict[Any, Any]:
     """The places a converted order must still be checked at, as a trie of path segments (``EACH`` for a
-    list's elements) whose leaves are ``FULL``."""
+    list's elements) whose leaves are ``FULL``. Without ``copied_amounts``: not the amounts a ``price``
+    row copies, for an order none of whose copied amounts has a sign (``Ctx.signed``), since the text
+    parse_amount takes is a sign, digits, a point and digits, and the model asks no more of it."""
     walker = _Schema(schema)
     trie: dict[Any, Any] = {}
 
@@ -144,6 +146,8 @@ def residual(table: Table, schema: dict[str, Any]) -> dict[Any, Any]:
                         row.id,
                         f"writes {_proof(row, role)} values to {path.text}, which the eCommerce order takes as {node.get('type')}",
                     )
+                if _proof(row, role) == "price" and not copied_amounts and _computed_price_is_all(node, walker):
+                    continue  # an unsigned copied amount meets the pattern a computed one does
                 if _proof(row, role) in ("price", "computed price"):
                     mark((*path.segments, "amount"))  # the amount is the input's own text: its pattern is checked
                 else:
@@ -269,11 +273,10 @@ def pruned(schema: dict[str, Any], trie: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 class Validity:
-    """The check a converted order gets by default: the cut-down schema, built once per plan."""
+    """The check a converted order gets by default: the cut-down schema, built once per plan; a second one
+    without the copied amounts, for the orders none of whose copied amounts has a sign (most of them)."""
 
     def __init__(self, table: Table):
-        from pydantic_core import CoreConfig, SchemaValidator
-
         from ..models.recorded import live_schema, recorded_schema
         from ..models.validate import model_of
 
@@ -281,21 +284,33 @@ class Validity:
         if schema is None:
             schema = live_schema(model_of("ecom"))
         self.trie = residual(table, schema)
-        self.validator = SchemaValidator(pruned(schema, self.trie), CoreConfig(strict=True))
+        self.unsigned_trie = residual(table, schema, copied_amounts=False)
+        self._schemas = {True: pruned(schema, self.trie), False: pruned(schema, self.unsigned_trie)}
+        self._validators: dict[bool, Any] = {}
 
-    def entries(self, order: dict[str, Any]) -> list[Entry]:
-        """The report's ``invalid`` entries of a converted order, as the full schema pass would give them."""
+    def validator(self, signed: bool = True) -> Any:
+        """pydantic_core's validator of the cut-down schema (``signed``: with the copied amounts), built on first use."""
+        found = self._validators.get(signed)
+        if found is None:
+            from pydantic_core import CoreConfig, SchemaValidator
+
+            found = self._validators[signed] = SchemaValidator(self._schemas[signed], CoreConfig(strict=True))
+        return found
+
+    def entries(self, order: dict[str, Any], signed: bool = True) -> list[Entry]:
+        """The report's ``invalid`` entries of a converted order, as the full schema pass would give them;
+        ``signed`` False only for an order whose conversion wrote no copied amount with a sign."""
         from ..models.validate import invalid_entry
 
-        return [invalid_entry(p) for p in self.problems(order)]
+        return [invalid_entry(p) for p in self.problems(order, signed)]
 
-    def problems(self, order: dict[str, Any]) -> list[Problem]:
+    def problems(self, order: dict[str, Any], signed: bool = True) -> list[Problem]:
         from pydantic_core import ValidationError
 
         from ..models.validate import problems_from, repeated_line_item_ids
 
         try:
-            self.validator.validate_python(order)
+            self.validator(signed).validate_python(order)
         except ValidationError as exc:
             return problems_from(exc) + repeated_line_item_ids(order)
         return repeated_line_item_ids(order)

@@ -44,6 +44,8 @@ def op_money(spec: Spec) -> Step:
             parsed = read_money(value, path, ctx)
             if parsed is None:
                 return
+            if parsed[0].startswith("-"):
+                ctx.signed = True
             result = price(parsed[0], parsed[1], ctx.fmt)
         for w in writes:
             w(out, result, ctx, idx, path)
@@ -62,12 +64,15 @@ def _money_price(value: Any, ctx: Ctx, where: Path, idx: tuple[int, ...]) -> dic
     except MoneyError as exc:
         ctx.problem(where.render(idx), str(exc))
         return None
+    if text.startswith("-"):
+        ctx.signed = True
     return price(text, amount, ctx.fmt)
 
 
 def emit_price(src: CodeBuilder, at: int, var: str, value: str, where: str) -> None:
     """``var`` = the Price of ``value`` (None after reporting a bad amount): a text formatted before is
-    a memo lookup, anything else goes through ``_money_price``."""
+    a memo lookup (the memo holds no text with a sign), anything else goes through ``_money_price``,
+    which notes one below zero (``Ctx.signed``)."""
     src.emit(at, f"if {value}.__class__ is str and fm is not None and (mf := fm.memo.get({value})) is not None:")
     src.emit(at + 1, f"{var} = {{'amount': {value}, 'formattedAmount': mf}}")
     src.emit(at, "else:")
