@@ -339,3 +339,22 @@ def test_sums_over_odd_line_items_are_checked_the_same(change: Any) -> None:
     )
     change(order)
     _same(order)
+
+
+def test_a_sum_past_the_exact_precision_is_rounded_as_the_step_rounds_it() -> None:
+    # The step multiplies a line item without a quantity by 1 (factors.get(n, 1)); past EXACT's 1000
+    # digits that rounds the term before it is added, so the sum differs from adding the term itself.
+    order = json.loads(
+        (ROOT / "fixtures" / "stores" / "coupon_partially_fulfilled.json").read_text(encoding="utf-8"), parse_float=Decimal
+    )
+    first, second, *rest = order["lineItems"]
+    first.update(weight=2)
+    second.update(weight=10**1000 + 4)
+    for item in (first, second, *rest):
+        item.pop("quantity", None)
+    for item in rest:
+        item.update(weight=0)
+    order["totals"]["weight"] = str(10**1000 + 10)  # the sum with the term unrounded: not the step's sum
+    reference = _outcome(order, plan=REFERENCE)
+    assert reference[0] == "ok" and any(e["path"] == "$.totals.weight" and e["kind"] == "mismatch" for e in reference[3])
+    _same(order)
