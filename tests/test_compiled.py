@@ -358,3 +358,33 @@ def test_a_sum_past_the_exact_precision_is_rounded_as_the_step_rounds_it() -> No
     reference = _outcome(order, plan=REFERENCE)
     assert reference[0] == "ok" and any(e["path"] == "$.totals.weight" and e["kind"] == "mismatch" for e in reference[3])
     _same(order)
+
+
+class _Index(IntEnum):
+    ONE = 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda o: o["lineItems"][2].update(index=o["lineItems"][1]["index"]), id="an index twice, first not at 0"),
+        pytest.param(
+            lambda o: (o["lineItems"][0].pop("index"), o["lineItems"][1].update(index=1)), id="a position, then its index"
+        ),
+        pytest.param(
+            lambda o: (o["lineItems"][0].update(index=1), o["lineItems"][1].update(index=_Index.ONE)), id="an int subclass"
+        ),
+        pytest.param(lambda o: [item.update(index=5) for item in o["lineItems"]], id="one index three times"),
+        pytest.param(
+            lambda o: o["fulfillments"][0]["lineItems"].append(copy.deepcopy(o["fulfillments"][0]["lineItems"][0])),
+            id="a fulfillment naming a line twice",
+        ),
+    ],
+)
+def test_repeated_line_item_indices_are_refused_the_same(change: Any) -> None:
+    # The spelled-out id keeps the first place as the position alone (emit_line_item_id); the step words it.
+    order = json.loads((ROOT / "fixtures" / "stores" / "coupon_partially_fulfilled.json").read_text(encoding="utf-8"))
+    change(order)
+    generated = _outcome(order)
+    assert generated[0] == "error" and all("line-item ids would collide" in message for _, message in generated[1])
+    _same(order)
