@@ -339,3 +339,52 @@ def test_sums_over_odd_line_items_are_checked_the_same(change: Any) -> None:
     )
     change(order)
     _same(order)
+
+
+def test_a_sum_past_the_exact_precision_is_rounded_as_the_step_rounds_it() -> None:
+    # The step multiplies a line item without a quantity by 1 (factors.get(n, 1)); past EXACT's 1000
+    # digits that rounds the term before it is added, so the sum differs from adding the term itself.
+    order = json.loads(
+        (ROOT / "fixtures" / "stores" / "coupon_partially_fulfilled.json").read_text(encoding="utf-8"), parse_float=Decimal
+    )
+    first, second, *rest = order["lineItems"]
+    first.update(weight=2)
+    second.update(weight=10**1000 + 4)
+    for item in (first, second, *rest):
+        item.pop("quantity", None)
+    for item in rest:
+        item.update(weight=0)
+    order["totals"]["weight"] = str(10**1000 + 10)  # the sum with the term unrounded: not the step's sum
+    reference = _outcome(order, plan=REFERENCE)
+    assert reference[0] == "ok" and any(e["path"] == "$.totals.weight" and e["kind"] == "mismatch" for e in reference[3])
+    _same(order)
+
+
+class _Index(IntEnum):
+    ONE = 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda o: o["lineItems"][2].update(index=o["lineItems"][1]["index"]), id="an index twice, first not at 0"),
+        pytest.param(
+            lambda o: (o["lineItems"][0].pop("index"), o["lineItems"][1].update(index=1)), id="a position, then its index"
+        ),
+        pytest.param(
+            lambda o: (o["lineItems"][0].update(index=1), o["lineItems"][1].update(index=_Index.ONE)), id="an int subclass"
+        ),
+        pytest.param(lambda o: [item.update(index=5) for item in o["lineItems"]], id="one index three times"),
+        pytest.param(
+            lambda o: o["fulfillments"][0]["lineItems"].append(copy.deepcopy(o["fulfillments"][0]["lineItems"][0])),
+            id="a fulfillment naming a line twice",
+        ),
+    ],
+)
+def test_repeated_line_item_indices_are_refused_the_same(change: Any) -> None:
+    # The spelled-out id keeps the first place as the position alone (emit_line_item_id); the step words it.
+    order = json.loads((ROOT / "fixtures" / "stores" / "coupon_partially_fulfilled.json").read_text(encoding="utf-8"))
+    change(order)
+    generated = _outcome(order)
+    assert generated[0] == "error" and all("line-item ids would collide" in message for _, message in generated[1])
+    _same(order)

@@ -14,6 +14,7 @@ from ...report import describe
 from ..code import CodeBuilder
 from ..context import (
     EXACT,
+    ONE,
     ZERO,
     Ctx,
     Spec,
@@ -142,7 +143,7 @@ def emit_sum_check(src: CodeBuilder, rc: RowCode) -> bool:
     at = rc.at
     stated, items = src.read(step.source), src.read(step.items[0])
     sp, ok, total, it, x, q = (src.fresh(stem) for stem in ("sp", "ok", "total", "it", "x", "q"))
-    src.use(_parse_amount=parse_amount, MoneyError=MoneyError)
+    src.use(_parse_amount=parse_amount, MoneyError=MoneyError, ONE=ONE)
     src.emit(at, f"if {stated} is not MISSING and {stated} is not None:")
     src.emit(at + 1, f"{ok} = {items}.__class__ is list")
     src.emit(at + 1, f"if {ok}:")
@@ -181,7 +182,10 @@ def emit_sum_check(src: CodeBuilder, rc: RowCode) -> bool:
         dig(q, tuple(str(seg) for seg in factor[1].segments))
         src.emit(c, f"if {q}.__class__ is int:")
         src.emit(c + 1, f"{x} = _multiply({x}, Decimal({q}))")
-        src.emit(c, f"elif {q} is not MISSING:")
+        # The step's factors.get(n, 1): times 1 still rounds a term past EXACT's 1000 digits.
+        src.emit(c, f"elif {q} is MISSING:")
+        src.emit(c + 1, f"{x} = _multiply({x}, ONE)")
+        src.emit(c, "else:")
         src.emit(c + 1, f"{ok} = False")
         src.emit(c + 1, "break")
     src.emit(c, f"{total} = _add({total}, {x})")
