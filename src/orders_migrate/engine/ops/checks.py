@@ -140,6 +140,8 @@ def emit_sum_check(src: CodeBuilder, rc: RowCode) -> bool:
     factor = step.spec.reads["times"][0].split_each() if step.times is not None else None
     if not (step.source.plain and step.items[0].plain) or (factor is not None and factor[0] != step.items[0]):
         return False
+    if not step.items[1].segments or (factor is not None and not factor[1].segments):
+        return False  # a sum of the elements themselves: the step's own walk
     at = rc.at
     stated, items = src.read(step.source), src.read(step.items[0])
     sp, ok, total, it, x, q = (src.fresh(stem) for stem in ("sp", "ok", "total", "it", "x", "q"))
