@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REFERENCE_DIR
-from orders_migrate import convert_order
+from orders_migrate import convert_order, convert_webhook
 from orders_migrate.engine import compile_table, default_plan
 from orders_migrate.engine.context import Ctx
 from orders_migrate.engine.unmapped import unmapped
 from orders_migrate.jsonio import Number
 from orders_migrate.report import ConversionError
-from strategies import replace_fields, stores_order
+from strategies import replace_fields, stores_order, stores_webhook
 
 ROOT = Path(__file__).resolve().parents[1]
 # With the companion cases: orders a gift card paid (whole, or beside a refunded regular payment).
@@ -388,3 +388,37 @@ def test_repeated_line_item_indices_are_refused_the_same(change: Any) -> None:
     generated = _outcome(order)
     assert generated[0] == "error" and all("line-item ids would collide" in message for _, message in generated[1])
     _same(order)
+
+
+# ---- webhook bodies: their sections and `checks` rows, generated and reference ------------------------------
+
+WEBHOOK_FILES = sorted((ROOT / "fixtures" / "webhooks").glob("*.json"))
+# An {order} body says not which event it is: each is converted as every event it may be.
+ORDER_EVENTS = ["order-paid", "order-canceled", "order-declined", "order-address-updated"]
+
+
+def _event(payload: Any, kind: str | None, **kwargs: Any) -> Any:
+    try:
+        result = convert_webhook(copy.deepcopy(payload), kind=kind, **kwargs)
+    except ConversionError as exc:
+        return ("error", [(p.path, p.message) for p in exc.problems])
+    return ("ok", result.order, [e.to_dict() for e in result.report.entries])
+
+
+@pytest.mark.parametrize("path", WEBHOOK_FILES, ids=lambda p: p.stem)
+def test_webhook_bodies_convert_the_same_with_and_without_generated_code(path: Path) -> None:
+    payload = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    for kind in ORDER_EVENTS if set(payload) == {"order"} else [None]:
+        generated = _event(payload, kind)
+        assert generated[0] == "ok", generated
+        assert generated == _event(payload, kind, plan=REFERENCE)
+
+
+@given(stores_webhook(), st.data())
+def test_generated_webhook_bodies_with_odd_values_convert_the_same(
+    body_kind: tuple[dict[str, Any], str | None], data: st.DataObject
+) -> None:
+    body, kind = body_kind
+    if data.draw(st.booleans()):
+        replace_fields(body, data, ODD_VALUES, data.draw(st.integers(min_value=1, max_value=3)))
+    assert _event(body, kind) == _event(body, kind, plan=REFERENCE)
