@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..operation import Operation
-from . import address, checks, codes, copying, enums, line_items, money, reports, sections
+from . import address, checks, codes, copying, enums, line_items, money, reports, sections, sums
 
 OPERATIONS: Mapping[str, Operation] = MappingProxyType(
     {
         op.name: op
-        for family in (copying, money, enums, line_items, reports, checks, address, codes, sections)
+        for family in (copying, money, enums, line_items, reports, sums, checks, address, codes, sections)
         for op in family.OPERATIONS
     }
 )
