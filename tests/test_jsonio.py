@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from orders_migrate import jsonio, loads
-from orders_migrate.jsonio import strict_loads
+from orders_migrate.jsonio import json_dumps_exact, strict_loads
 
 ALL_FIXTURES = sorted(p for p in FIXTURES.rglob("*.json") if p.is_file())
 
@@ -312,3 +313,26 @@ def test_a_proven_value_is_the_strict_value(text: str) -> None:
     value = fast_path(text.encode("utf-8"))
     if value is not jsonio._UNPROVEN:
         assert outcome(strict_loads, text.encode("utf-8")) == ("value", typed(value))
+
+
+_PLAIN_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+_LAYOUTS = st.sampled_from(
+    [{}, {"ensure_ascii": False}, {"indent": 2}, {"separators": (",", ":")}, {"separators": [",", ": "], "sort_keys": True}]
+)
+
+
+@given(_PLAIN_JSON, _LAYOUTS)
+def test_json_dumps_exact_writes_what_json_dumps_writes(value: Any, layout: dict[str, Any]) -> None:
+    # One cached encoder per layout for values without an exact number; json.dumps's own text all the same.
+    assert json_dumps_exact(value, **layout) == json.dumps(value, **layout)
+
+
+@given(_PLAIN_JSON, _LAYOUTS, st.decimals(allow_nan=False, allow_infinity=False, places=2))
+def test_json_dumps_exact_writes_an_exact_number_as_its_text(value: Any, layout: dict[str, Any], number: Decimal) -> None:
+    text = json_dumps_exact({"v": value, "n": number}, **layout)
+    assert json.loads(text, parse_float=Decimal) == {"v": value, "n": number}
+    assert str(number) in text or format(number, "f") in text

@@ -128,10 +128,34 @@ def _wrap_big_ints(value: Any) -> Any:
     return value
 
 
+class _HasNumber(Exception):
+    """Raised by the plain encoder at the first value JSON has no type for: the placeholder way is taken."""
+
+
+def _no_default(obj: Any) -> Any:
+    raise _HasNumber
+
+
+@functools.lru_cache(maxsize=16)
+def _plain_encoder(options: tuple[tuple[str, Any], ...]) -> json.JSONEncoder:
+    # json.dumps with options builds an encoder each call: most values (a kept invoiceInfo) hold no
+    # exact number, and one encoder per layout serves them all (it keeps no state between calls).
+    return json.JSONEncoder(default=_no_default, **dict(options))
+
+
 def json_dumps_exact(value: Any, **options: Any) -> str:
     """``json.dumps(value, **options)`` (the stdlib's, for layouts orjson cannot write) with each exact
     number written as its text. json cannot write a number from text either: ``default`` writes a
     placeholder string no number can be confused with, and each is then replaced by the number's text."""
+    try:
+        encoder = _plain_encoder(tuple(sorted(options.items())))
+    except TypeError:  # an option that is no dict key (separators as a list): json.dumps takes it still
+        encoder = None
+    if encoder is not None:
+        try:
+            return encoder.encode(value)
+        except _HasNumber:
+            pass  # a Decimal (or a value of no JSON type, which the way below refuses in json's words)
     numbers: list[str] = []
     mark = _MARK
 
