@@ -58,10 +58,11 @@ Emitter = Callable[["CodeBuilder", RowCode], bool]
 Constants = Callable[[Row], Iterable[tuple[Path, Any]]]
 # What an operation guarantees of a value it writes (engine/validity.py): "string", "integer", "boolean"
 # a value of that JSON type; "price" a Price object whose amount is the input's own decimal text (its
-# pattern is left to check); "computed price" a Price object whose amount is computed, never below zero,
-# spelled as format "f" spells a Decimal (digits, a point and digits); "constants" only values the row spells out (each held to the model where the
-# table is compiled, conformance.py); "shaped" values of the shape of the row's constants, any text where
-# the model takes free text and the constants' own values elsewhere; "strings" a list of strings;
+# pattern is left to check, unless no copied amount of the order has a sign: Ctx.signed); "computed price"
+# a Price object whose amount is computed, never below zero, spelled as format "f" spells a Decimal
+# (digits, a point and digits); "constants" only values the row spells out (each held to the model where
+# the table is compiled, conformance.py); "shaped" values of the shape of the row's constants, any text
+# where the model takes free text and the constants' own values elsewhere; "strings" a list of strings;
 # "object" an object with text keys.
 Proof = Literal["string", "integer", "boolean", "price", "computed price", "constants", "shaped", "strings", "object"]
 Proves = Callable[[Row, str], Proof | None]
