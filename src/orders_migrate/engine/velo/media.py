@@ -14,6 +14,10 @@ _MEDIA_RE = re.compile(r"^wix:image://v1/(?P<id>[^/#]+)(?:/[^#]*)?(?:#(?P<query>
 _SIZE_RE = re.compile(r"[0-9]{1,9}")
 
 
+# The work on one object holding a media source: (scope, holder, idx, ctx, moved).
+One = Callable[[dict[str, Any], dict[str, Any], tuple[int, ...], Ctx, dict[str, str]], None]
+
+
 class WixMedia(VeloOperation):
     """A ``wix:image://v1/<id>/<name>#originWidth=W&originHeight=H`` source as the image id, its public
     URL and its size."""
@@ -21,10 +25,8 @@ class WixMedia(VeloOperation):
     name = "wix_media"
     params = frozenset({"media_url"})
 
-    def _one(
-        self, spec: Spec
-    ) -> tuple[Place, str, Callable[[dict[str, Any], dict[str, Any], tuple[int, ...], Ctx, dict[str, str]], None]]:
-        """The source place, its key, and the work on one object holding that key."""
+    def _one(self, spec: Spec) -> tuple[Place, str, One, dict[str, Place]]:
+        """The source place, its key, the work on one object holding that key, and the target places."""
         (source,) = (Place(p, spec) for p in spec.one_read())
         to = {role: Place(spec.one_write(role)[0], spec) for role in ("id", "url", "width", "height")}
         if any(t.head != source.head for t in to.values()):
@@ -69,10 +71,10 @@ class WixMedia(VeloOperation):
                     put(scope, holder, role, int(text))
                     moved[to[role].render(idx)] = where
 
-        return source, key, one
+        return source, key, one, to
 
     def reference(self, spec: Spec) -> NormStep:
-        source, key, one = self._one(spec)
+        source, key, one, _ = self._one(spec)
 
         def step(order: dict[str, Any], ctx: Ctx, moved: dict[str, str]) -> None:
             for idx, scope in source.scopes(order):
@@ -83,11 +85,10 @@ class WixMedia(VeloOperation):
         return step
 
     def emit(self, spec: Spec, code: VeloCode) -> None:
-        source, key, one = self._one(spec)
+        source, key, one, to = self._one(spec)
         at, scope, n = code.scopes(source, 1)
         at, holder = code.holder(at, scope, source.keys)
         idx = "()" if n is None else f"({n},)"
-        to = {role: Place(spec.one_write(role)[0], spec) for role in ("id", "url", "width", "height")}
         if any(place.keys[:-1] != source.keys[:-1] for place in to.values()):
             code.emit(at, f"if {key!r} in {holder}:")
             code.emit(at + 1, f"{code.const(one)}({scope}, {holder}, {idx}, ctx, moved)")
