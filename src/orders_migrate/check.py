@@ -26,7 +26,7 @@ from .money import DEFAULT_LOCALE
 from .outfiles import WriteError, write_atomically
 from .paths import get, join_path, parse, render_steps
 from .reader import NDJSON_SUFFIXES, looks_like_ndjson
-from .report import ConversionError, Problem
+from .report import ConversionError, Problem, under
 from .route import payload_records, route
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ def _check_doc(
             problems = _convert(payload, locale, plan, replacements, prefix, webhook.id if webhook is not None else None)
             if problems:
                 failed = True
-                result.findings.extend(_at(where, prefix, Problem(p.path, f"not fixed: {p.message}")) for p in problems)
+                result.findings.extend(_at(where, prefix, p.reworded(f"not fixed: {p.message}")) for p in problems)
         elif kind == "unknown" and (beside := _stores_order_beside(payload, where, prefix, routing)) is not None:
             result.orders += 1
             result.findings.append(beside)
@@ -307,9 +307,9 @@ def _check_companions(
     try:
         conversion = convert_parsed_order(order, locale=locale, validate=True, plan=plan, companions=True)
     except ConversionError as exc:
-        result.findings.extend(_at(where, at, Problem(p.path, f"not fixed: {p.message}")) for p in exc.problems)
+        result.findings.extend(_at(where, at, p.reworded(f"not fixed: {p.message}")) for p in exc.problems)
         return False
-    problems = [Problem(e.path, f"not fixed: the conversion is {e.message}") for e in conversion.report.by_kind("invalid")]
+    problems = [Problem(e.path, f"not fixed: the conversion is {e.message}", e.places) for e in conversion.report.by_kind("invalid")]
     result.findings.extend(_at(where, at, p) for p in problems)
     differ = [name for name in COMPANION_NAMES if name in record and record[name] != conversion.companions.get(name)]
     for name in differ:
@@ -368,7 +368,8 @@ def _convert(
 
 
 def _at(where: str, prefix: str, problem: Problem) -> Finding:
-    return Finding(where, prefix + problem.path[1:], problem.message)
+    rerooted = problem.rerooted(under(prefix))
+    return Finding(where, rerooted.path, rerooted.message)
 
 
 def summary(results: list[FileCheck]) -> str:

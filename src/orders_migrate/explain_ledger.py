@@ -96,7 +96,7 @@ class Ledger:
         return Ledger(
             [OutputLeaf(o.path, o.row, o.op, tuple(at(i) for i in o.inputs), o.note) for o in self.outputs],
             [replace(i, path=at(i.path)) for i in self.inputs],
-            [n.with_path(at(n.path)) for n in self.notes],
+            [n.rerooted(at) for n in self.notes],
         )
 
     def narrowed(self, path: str) -> Ledger:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple, get_args
 
 Kind = Literal[
@@ -26,6 +28,28 @@ KINDS: tuple[str, ...] = get_args(Kind)
 # the full schema pass too ("audit", `--audit`), which finds the same and costs more.
 Validation = bool | Literal["audit"]
 
+# A path of one record as the file holding it names it: an order inside a webhook body is at
+# ``$.data.order``, a fulfillment of a request at ``$.body.fulfillments[2]``, a Velo order's field at its
+# Velo path. Every front door re-roots the entries and problems of what it converted by one of these.
+Reroot = Callable[[str], str]
+
+
+def under(prefix: str) -> Reroot:
+    """The re-rooting of an order-relative ``$.path`` under ``prefix`` (``$.data.order``)."""
+    if prefix == "$":
+        return _same
+    return lambda path: prefix + path[1:]
+
+
+def _same(path: str) -> str:
+    return path
+
+
+def _rerooted_message(message: str, places: tuple[str, ...], where: Reroot) -> str:
+    """``message`` with each place it names re-rooted, matched whole: ``$.a`` is not the start of ``$.a.b``."""
+    pattern = "|".join(re.escape(p) for p in sorted(set(places), key=len, reverse=True))
+    return re.sub(f"(?:{pattern})(?![\\w\\[]|\\.[\\w\\[])", lambda m: where(m.group(0)), message)
+
 
 class Entry(NamedTuple):
     """One thing the conversion could not carry, at its ``$.path``, and why. A named tuple: an order
@@ -36,9 +60,21 @@ class Entry(NamedTuple):
     message: str
     row: str | None = None
     fetch: dict[str, str] | None = None
+    # The other paths the message names ("repeats $.lineItems[0].index"): re-rooted with the entry's own
+    # path, so a message inside a webhook body or a Velo order names the place as the user's file has it.
+    places: tuple[str, ...] = ()
 
     def with_path(self, path: str) -> Entry:
         return self._replace(path=path)
+
+    def rerooted(self, where: Reroot) -> Entry:
+        if not self.places:
+            return self._replace(path=where(self.path))
+        return self._replace(
+            path=where(self.path),
+            message=_rerooted_message(self.message, self.places, where),
+            places=tuple(map(where, self.places)),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "path": self.path, "message": self.message}
@@ -87,9 +123,19 @@ class Problem:
 
     path: str
     message: str
+    places: tuple[str, ...] = ()  # the other paths the message names, as Entry.places
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+    def rerooted(self, where: Reroot) -> Problem:
+        if not self.places:
+            return Problem(where(self.path), self.message)
+        return Problem(where(self.path), _rerooted_message(self.message, self.places, where), tuple(map(where, self.places)))
+
+    def reworded(self, message: str) -> Problem:
+        """The same problem in other words (``not fixed: ...``), still naming its places."""
+        return replace(self, message=message)
 
 
 class ConversionError(Exception):
@@ -106,7 +152,10 @@ class ConversionError(Exception):
         """The same problems, with paths re-rooted under ``prefix`` (e.g. ``$.orders[3]``)."""
         if prefix == "$":
             return self
-        return ConversionError([Problem(prefix + p.path[1:], p.message) for p in self.problems])
+        return self.rerooted(under(prefix))
+
+    def rerooted(self, where: Reroot) -> ConversionError:
+        return ConversionError([p.rerooted(where) for p in self.problems])
 
 
 def describe(value: Any) -> str:

@@ -25,7 +25,7 @@ from .engine.webhook_table import WebhookSpec, norm_event_type
 from .jsonio import load_record
 from .money import DEFAULT_LOCALE, formatter, is_currency
 from .paths import MISSING, get, is_empty, key_step, put, render_steps
-from .report import ConversionError, Entry, Problem, Report, describe
+from .report import ConversionError, Entry, Problem, Report, Reroot, describe, under
 from .route import JWT_RE, detect_webhook, is_ecom_event, is_jwt
 from .webhook_jwt import Delivery, decode_delivery, delivery_entries, iso_time
 
@@ -53,10 +53,14 @@ def find_spec(specs: tuple[WebhookSpec, ...], kind: str) -> WebhookSpec:
 # ---- conversion ------------------------------------------------------------------------------------
 
 
-def _prefix(entries: list[Entry], prefix: str) -> list[Entry]:
-    if prefix == "$":
-        return entries
-    return [e.with_path(prefix + e.path[1:]) for e in entries]
+def _in_body(moved: dict[str, str], prefix: str) -> Reroot:
+    """A path of the order the body carries (renamed as its spec says) as the body names it."""
+    below = under(prefix)
+
+    def where(path: str) -> str:
+        return below(restore_path(path, moved))
+
+    return where
 
 
 def convert_webhook(
@@ -263,8 +267,9 @@ def _order_body(
         dialect = detect_dialect(stores_order, plan.table, lenient=spec.summary)
         converted = plan.convert(order, locale=locale, source=source, partial=spec.summary, dialect=dialect)
     except ConversionError as exc:
-        raise ConversionError([Problem(prefix + restore_path(p.path, moved)[1:], p.message) for p in exc.problems]) from None
-    entries.extend(_prefix([e.with_path(restore_path(e.path, moved)) for e in converted.report.entries], prefix))
+        raise exc.rerooted(_in_body(moved, prefix)) from None
+    in_body = _in_body(moved, prefix)
+    entries.extend(e.rerooted(in_body) for e in converted.report.entries)
     if spec.summary:
         entries.append(
             Entry(
@@ -303,17 +308,13 @@ def _companion(
     if spec.companion is None:
         raise TypeError(f"the {spec.id} webhook names no companion")
     order, moved = renamed(stores_order, spec)
-
-    def in_body(path: str) -> str:
-        restored = restore_path(path, moved)
-        return restored if prefix == "$" else prefix + restored[1:]
-
+    in_body = _in_body(moved, prefix)
     try:
         companion, found = build_companion(plan, spec.companion, order, locale=locale)
         found.extend(_checks(plan, spec, order, locale))
     except ConversionError as exc:
-        raise ConversionError([Problem(in_body(p.path), p.message) for p in exc.problems]) from None
-    return companion, [e.with_path(in_body(e.path)) for e in found]
+        raise exc.rerooted(in_body) from None
+    return companion, [e.rerooted(in_body) for e in found]
 
 
 def _checks(plan: Plan, spec: WebhookSpec, order: dict[str, Any], locale: str) -> list[Entry]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..money import DEFAULT_LOCALE, formatter, is_currency
 from ..paths import MISSING, get, is_empty, parse
-from ..report import ConversionError, Entry, Problem, Report, Validation, describe
+from ..report import ConversionError, Entry, Problem, Report, Validation, describe, under
 from .companions import build_companions
 from .context import Ctx
 from .detect import detect_kind, mixed_keys
@@ -128,8 +128,11 @@ def _convert(
     built = build_companions(plan, payload, ctx) if companions else {}
     if moved:
         # The report and the errors name the paths of the user's own (Velo) file.
-        ctx.entries[first_plan_entry:] = [e.with_path(restore_path(e.path, moved)) for e in ctx.entries[first_plan_entry:]]
-        ctx.problems[:] = [Problem(restore_path(p.path, moved), p.message) for p in ctx.problems]
+        def in_file(path: str) -> str:
+            return restore_path(path, moved)
+
+        ctx.entries[first_plan_entry:] = [e.rerooted(in_file) for e in ctx.entries[first_plan_entry:]]
+        ctx.problems[:] = [p.rerooted(in_file) for p in ctx.problems]
     if ctx.problems:
         raise ConversionError(ctx.problems)
     if validate == "audit":
@@ -169,7 +172,7 @@ def _pass_with_companions(payload: dict[str, Any], source: str | None, validate:
             for name in beside
         )
     if validate:
-        report.entries.extend(e.with_path(f"$.order{e.path[1:]}") for e in _invalid_entries(order))
+        report.entries.extend(e.rerooted(under("$.order")) for e in _invalid_entries(order))
         report.entries.extend(_invalid_companion_entries(beside))
     return Conversion(order, report, companions=beside if companions else {})
 
@@ -244,8 +247,9 @@ def convert_section(
     for step in section.steps:
         step(src, out, ctx, ())
     if ctx.problems:
-        raise ConversionError([Problem(prefix + p.path[1:], p.message) for p in ctx.problems])
+        raise ConversionError(ctx.problems).prefixed(prefix)
     section.walk(src, ctx.entries)
     if prefix == "$":
         return out, ctx.entries
-    return out, [e.with_path(prefix + e.path[1:]) for e in ctx.entries]
+    where = under(prefix)
+    return out, [e.rerooted(where) for e in ctx.entries]

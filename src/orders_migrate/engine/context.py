@@ -44,11 +44,20 @@ class Ctx:
         # are the copied amounts' patterns checked again (validity.py).
         self.signed = False
 
-    def report(self, kind: str, path: str | At, message: str, row: str | None, fetch: dict[str, str] | None = None) -> None:
-        self.entries.append(Entry(kind, str(path), message, row, fetch))
+    def report(
+        self,
+        kind: str,
+        path: str | At,
+        message: str,
+        row: str | None,
+        fetch: dict[str, str] | None = None,
+        places: tuple[str, ...] = (),
+    ) -> None:
+        """``places``: the other paths ``message`` names, each exactly as it is spelled there."""
+        self.entries.append(Entry(kind, str(path), message, row, fetch, places))
 
-    def problem(self, path: str | At, message: str) -> None:
-        self.problems.append(Problem(str(path), message))
+    def problem(self, path: str | At, message: str, places: tuple[str, ...] = ()) -> None:
+        self.problems.append(Problem(str(path), message, places))
 
 
 class At:
@@ -172,11 +181,13 @@ def pick(
         except Exception:
             same = False
         if not same:
+            first = spec.render(where, idx)
             ctx.report(
                 "mismatch",
                 spec.render(p, idx),
-                f"{describe(v)} disagrees with {spec.render(where, idx)} = {describe(found)}, which was used",
+                f"{describe(v)} disagrees with {first} = {describe(found)}, which was used",
                 spec.row.id,
+                places=(first,),
             )
     return found, where
 

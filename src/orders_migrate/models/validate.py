@@ -174,10 +174,9 @@ def repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - any
             continue
         first = seen.setdefault(item_id, n)
         if first != n:
+            place = f"$.lineItems[{first}].id"
             problems.append(
-                Problem(
-                    f"$.lineItems[{n}].id", f"{item_id} repeats $.lineItems[{first}].id: line-item ids are unique within an order"
-                )
+                Problem(f"$.lineItems[{n}].id", f"{item_id} repeats {place}: line-item ids are unique within an order", (place,))
             )
     return problems
 
@@ -206,7 +205,7 @@ def invalid_entries(order: Any) -> list[Entry]:
 
 
 def invalid_entry(problem: Problem) -> Entry:
-    return Entry("invalid", problem.path, f"not a valid eCommerce order: {problem.message}")
+    return Entry("invalid", problem.path, f"not a valid eCommerce order: {problem.message}", places=problem.places)
 
 
 def strict_problems(payload: Any, report: Report) -> list[Problem]:

@@ -6,6 +6,7 @@ named with its place in the file and the rest go on (exit 1).
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import IO, Any
 
@@ -111,7 +112,7 @@ def run_requests(
         try:
             requests, rep = translate(stored, routes, plan, locale)
         except ConversionError as exc:
-            fail(stored, [Problem(_in_file(stored, p.path), p.message) for p in exc.problems])
+            fail(stored, exc.rerooted(functools.partial(_in_file, stored)).problems)
             continue
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch or show a traceback
             fail(stored, [Problem(stored.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")])

@@ -17,7 +17,7 @@ from ..engine import Plan
 from ..importplan.payments import payment_requests
 from ..importplan.requests import FULFILLMENT_LEFT_OUT, import_body
 from ..importplan.required import present
-from ..report import ConversionError, Entry, Problem, describe
+from ..report import ConversionError, Entry, Problem, describe, under
 
 ROW: Final = "requests"
 BODY: Final = "$.body"
@@ -45,7 +45,8 @@ class Call:
 
 
 def _under(entries: list[Entry], prefix: str) -> list[Entry]:
-    return [e.with_path(prefix + e.path[1:]) for e in entries]
+    where = under(prefix)
+    return [e.rerooted(where) for e in entries]
 
 
 def _object(call: Call, what: str) -> dict[str, Any]:
@@ -200,13 +201,17 @@ def update_fulfillment(call: Call) -> Built:
         raise ConversionError(problems)
     # The fulfillment rows read a fulfillment's trackingInfo; Update Fulfillment's body names it fulfillmentTrackingInfo.
     where = f"{BODY}.fulfillmentTrackingInfo"
+
+    def in_body(path: str) -> str:
+        return where + path.removeprefix("$.trackingInfo")
+
     try:
         out, entries = call.plan.fulfillment.convert({"trackingInfo": tracking}, prefix="$", locale=call.locale, currency=None)
     except ConversionError as exc:
-        raise ConversionError([Problem(where + p.path.removeprefix("$.trackingInfo"), p.message) for p in exc.problems]) from None
+        raise exc.rerooted(in_body) from None
     fulfillment = {"id": call.params["fulfillmentId"], **out}
     built = Built([(0, {"orderId": call.params["orderId"], "fulfillment": fulfillment})], order_id=call.params["orderId"])
-    built.entries = [e.with_path(where + e.path.removeprefix("$.trackingInfo")) for e in entries]
+    built.entries = [e.rerooted(in_body) for e in entries]
     built.entries += _others(
         body, ("fulfillmentTrackingInfo", "orderId", "fulfillmentId"), "not part of a Stores Update Fulfillment body; left out"
     )

@@ -89,11 +89,13 @@ def op_same_value(spec: Spec) -> Step:
                 if first_at is None:
                     first, first_at = value, (p, sub_idx)
                 elif value != first:
+                    place = str(spec.at(*first_at))
                     ctx.report(
                         "mismatch",
                         spec.at(p, sub_idx),
-                        f"{describe(value)} disagrees with {spec.at(*first_at)} = {describe(first)}; eCommerce holds one value per order",
+                        f"{describe(value)} disagrees with {place} = {describe(first)}; eCommerce holds one value per order",
                         spec.row.id,
+                        places=(place,),
                     )
         if first_at is not None:
             write(out, first, ctx, idx, spec.at(*first_at))
@@ -207,12 +209,14 @@ def op_mirror_check(spec: Spec) -> Step:
         if folded(stated) == folded(latest):
             for key in sorted(fold & _keys(stated)):
                 if stated[key] != latest.get(key):
+                    place = spec.render(of, at) + key_step(key)
                     ctx.report(
                         "dropped",
                         path + key_step(key),
-                        f"{describe(stated[key])} is {spec.render(of, at)}{key_step(key)} = {describe(latest.get(key))} "
+                        f"{describe(stated[key])} is {place} = {describe(latest.get(key))} "
                         "in another case: the fulfillment's is carried",
                         spec.row.id,
+                        places=(place,),
                     )
         else:
             differ = (
@@ -221,11 +225,13 @@ def op_mirror_check(spec: Spec) -> Step:
                 else []
             )
             what = f" in {', '.join(differ)}" if differ else ""
+            place = spec.render(of, at)
             ctx.report(
                 "mismatch",
                 path,
-                f"differs from the latest, {spec.render(of, at)},{what}: that one is carried, this copy is not",
+                f"differs from the latest, {place},{what}: that one is carried, this copy is not",
                 spec.row.id,
+                places=(place,),
             )
 
     return step

@@ -138,11 +138,13 @@ def op_split(spec: Spec) -> Step:
             return
         target = targets.get(kind) if isinstance(kind, str) else None
         if target is None:
+            place = spec.render(where, idx)
             ctx.report(
                 "unknown_value",
                 path,
-                f"{spec.render(where, idx)} = {describe(kind)} is not a documented value ({documented}); the id is not carried",
+                f"{place} = {describe(kind)} is not a documented value ({documented}); the id is not carried",
                 spec.row.id,
+                places=(place,),
             )
         elif isinstance(target, str):
             ctx.report("not_derivable", path, target, spec.row.id)

@@ -81,8 +81,8 @@ class _LineItemId(ReadStep):
         if seen is None:
             seen = ctx.seen[self.seen_key] = {}
         if index in seen:
-            first = spec.at(self.paths[0][0], seen[index])
-            ctx.problem(path, f"index {index} repeats {first}: line-item ids would collide")
+            first = str(spec.at(self.paths[0][0], seen[index]))
+            ctx.problem(path, f"index {index} repeats {first}: line-item ids would collide", (first,))
             return
         seen[index] = idx  # where the index was first: rendered only when it repeats
         guid = line_item_guid(index)

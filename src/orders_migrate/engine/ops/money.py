@@ -310,13 +310,15 @@ class _AmountLess(ReadStep):
                 return
             less = found
         path = spec.at(where, idx)
+        place = spec.render(less_where or where, idx)
         if less < 0:
             # Less than nothing taken off would make the amount more than was stated.
             ctx.report(
                 "mismatch",
                 path,
-                f"{spec.render(less_where or where, idx)} = {format(less, 'f')} is below zero: the amount left is not derivable",
+                f"{place} = {format(less, 'f')} is below zero: the amount left is not derivable",
                 spec.row.id,
+                places=(place,),
             )
             return
         if less == 0:
@@ -330,9 +332,9 @@ class _AmountLess(ReadStep):
                 ctx.report(
                     "mismatch",
                     path,
-                    f"{spec.render(less_where or where, idx)} = {format(less, 'f')} exceeds {format(parsed[1], 'f')}: "
-                    "the amount left is not derivable",
+                    f"{place} = {format(less, 'f')} exceeds {format(parsed[1], 'f')}: the amount left is not derivable",
                     spec.row.id,
+                    places=(place,),
                 )
                 return
             if rest == 0:

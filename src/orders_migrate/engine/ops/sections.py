@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...paths import MISSING, get, iter_each
-from ...report import Problem, describe
+from ...report import describe, under
 from ..context import Ctx, Spec, Step, writers
 from ..operation import Operation
 
@@ -39,8 +39,9 @@ def op_each(spec: Spec) -> Step:
             inner = Ctx(ctx.fmt, ctx.currency, {})
             for section_step in section.steps:
                 section_step(item, inner.root_out, inner, ())
-            ctx.entries.extend(e.with_path(at + e.path[1:]) for e in inner.entries)
-            ctx.problems.extend(Problem(at + p.path[1:], p.message) for p in inner.problems)
+            within = under(at)
+            ctx.entries.extend(e.rerooted(within) for e in inner.entries)
+            ctx.problems.extend(p.rerooted(within) for p in inner.problems)
             converted.append(inner.root_out)
         if converted:
             path = spec.at(source, idx)

@@ -1,0 +1,96 @@
+"""A message that names a second place ("repeats $.lineItems[0].index", "disagrees with ...") names it as
+the user's file has it, wherever the order sits: in a webhook body, a fulfillment of the order, a record
+of an array file. The path of an entry or problem was always re-rooted; the places in its words now are too."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from orders_migrate import convert_order, convert_webhook
+from orders_migrate.report import ConversionError, Entry, Problem, under
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_a_repeated_index_in_a_webhook_body_names_the_first_in_the_body() -> None:
+    body = _load("webhooks/order_paid.json")
+    body["order"]["lineItems"].append(copy.deepcopy(body["order"]["lineItems"][0]))
+    with pytest.raises(ConversionError) as err:
+        convert_webhook(body, kind="order-paid")
+    (problem,) = err.value.problems
+    assert problem.path == "$.order.lineItems[1].index"
+    assert "repeats $.order.lineItems[0].index:" in problem.message
+
+
+def test_a_disagreement_in_a_webhook_body_names_the_value_used_in_the_body() -> None:
+    body = _load("webhooks/order_paid.json")
+    body["order"]["lineItems"][0]["price"] = "7"
+    converted = convert_webhook(body, kind="order-paid")
+    (entry,) = [e for e in converted.report.entries if e.kind == "mismatch" and e.row == "line-price"]
+    assert entry.path == "$.order.lineItems[0].price"
+    assert "disagrees with $.order.lineItems[0].priceData.price = '5'" in entry.message
+
+
+def test_a_repeated_index_in_a_fulfillment_names_the_fulfillments_own_item() -> None:
+    order = _load("stores/coupon_partially_fulfilled.json")
+    order["fulfillments"][0]["lineItems"][1]["index"] = 1
+    with pytest.raises(ConversionError) as err:
+        convert_order(order, companions=True)
+    messages = {p.path: p.message for p in err.value.problems}
+    assert "repeats $.fulfillments[0].lineItems[0].index:" in messages["$.fulfillments[0].lineItems[1].index"]
+
+
+def test_an_array_file_names_both_places_in_the_same_record(tmp_path: Path) -> None:
+    order = _load("stores/create_request_minimal.json")
+    twin = copy.deepcopy(order)
+    twin["lineItems"] = [dict(order["lineItems"][0], index=4), dict(order["lineItems"][0], index=4)]
+    src = tmp_path / "orders.json"
+    src.write_text(json.dumps([order, twin]), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "orders_migrate", "convert", str(src), "-o", str(tmp_path / "out.json"), "--report", "none"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert f"{src}::$[1].lineItems[1].index: index 4 repeats $[1].lineItems[0].index: line-item ids would collide" in run.stderr
+
+
+def test_a_place_is_rerooted_whole_and_a_longer_path_is_left_alone() -> None:
+    entry = Entry("mismatch", "$.a.b", "'x' disagrees with $.a = 1, not $.a.c or $.ab", "r", None, ("$.a",))
+    moved = entry.rerooted(under("$.data.order"))
+    assert moved.path == "$.data.order.a.b"
+    assert moved.message == "'x' disagrees with $.data.order.a = 1, not $.a.c or $.ab"
+    assert moved.places == ("$.data.order.a",)
+    assert moved.to_dict() == {"kind": "mismatch", "path": "$.data.order.a.b", "message": moved.message, "row": "r"}
+    # A message naming no place keeps its words, whatever the prefix.
+    plain = Problem("$.x", "expected a string, got $.a")
+    assert plain.rerooted(under("$.y")) == Problem("$.y.x", "expected a string, got $.a")
+
+
+@given(
+    st.lists(st.sampled_from(["lineItems", "totals", "order", "a"]), min_size=1, max_size=3),
+    st.integers(0, 30),
+    st.sampled_from(["$.order", "$[3]", "$.data.order", "$.fulfillments[0]"]),
+)
+def test_every_place_named_is_rerooted(keys: list[str], n: int, prefix: str) -> None:
+    place = "$." + ".".join(keys) + f"[{n}].index"
+    problem = Problem(f"$.lineItems[{n + 1}].index", f"index 1 repeats {place}: line-item ids would collide", (place,))
+    moved = problem.rerooted(under(prefix))
+    assert moved.message == f"index 1 repeats {prefix}{place[1:]}: line-item ids would collide"
+    assert moved.places == (prefix + place[1:],)
+    # "$" re-roots nothing, and re-rooting is what the path and the places get alike.
+    assert problem.rerooted(under("$")) == problem
