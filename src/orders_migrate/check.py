@@ -309,7 +309,9 @@ def _check_companions(
     except ConversionError as exc:
         result.findings.extend(_at(where, at, p.reworded(f"not fixed: {p.message}")) for p in exc.problems)
         return False
-    problems = [Problem(e.path, f"not fixed: the conversion is {e.message}", e.places) for e in conversion.report.by_kind("invalid")]
+    problems = [
+        Problem(e.path, f"not fixed: the conversion is {e.message}", e.places) for e in conversion.report.by_kind("invalid")
+    ]
     result.findings.extend(_at(where, at, p) for p in problems)
     differ = [name for name in COMPANION_NAMES if name in record and record[name] != conversion.companions.get(name)]
     for name in differ:
