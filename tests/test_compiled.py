@@ -98,6 +98,9 @@ ODD_VALUES = st.one_of(
     st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-5, max_value=5),
     # An index a GUID cannot hold, the largest it can, an integer beyond 64 bits, numbers Decimal spells otherwise.
     st.sampled_from([10**12, 999_999_999_999, 2**64, Number("1e400"), Number("1E2")]),
+    # What only a caller in Python can pass (no JSON file holds them): an integer str() refuses to spell,
+    # a signalling NaN (it raises when compared), an infinite Decimal.
+    st.sampled_from([10**5000, -(10**5000), Decimal("sNaN"), Decimal("NaN"), Decimal("-Infinity")]),
     st.just([]),
     st.just({}),
     st.just([{"option": "Size", "selection": 3}]),

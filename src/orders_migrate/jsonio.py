@@ -163,6 +163,10 @@ def json_dumps_exact(value: Any, **options: Any) -> str:
         if isinstance(obj, Decimal) and obj.is_finite():
             numbers.append(number_text(obj))
             return f"{mark}{len(numbers) - 1}"
+        if isinstance(obj, Decimal) and options.get("allow_nan", True):
+            # As json.dumps writes a float NaN or infinity (only a caller in Python can pass either).
+            numbers.append("NaN" if obj.is_nan() else "-Infinity" if obj.is_signed() else "Infinity")
+            return f"{mark}{len(numbers) - 1}"
         raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
     out = json.dumps(value, default=default, **options)

@@ -53,7 +53,9 @@ def parse_amount(value: Any) -> tuple[str, Decimal]:
     if isinstance(value, bool):
         raise MoneyError(f"expected a decimal amount, got {str(value).lower()}")
     if isinstance(value, int):
-        return str(value), Decimal(value)
+        if -_INT_BOUND < value < _INT_BOUND:
+            return str(value), Decimal(value)
+        raise MoneyError(f"the amount has more than {_MAX_DIGITS} digits before the point: not an amount")
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise MoneyError(f"expected a finite amount, got {value}")
@@ -76,6 +78,7 @@ def amount_value(value: Any) -> Decimal:
 # An exact number read from JSON may be 1e999999999999999999: a Decimal holds it, but written out as an
 # amount it would be that many digits. No shop's amount comes near this bound.
 _MAX_DIGITS = 1000
+_INT_BOUND = 10**_MAX_DIGITS  # an integer amount below it in size has fewer digits than the bound
 
 
 def _check_size(value: Decimal) -> None:

@@ -146,7 +146,7 @@ class ConversionError(Exception):
     def __init__(self, problems: list[Problem]):
         # Two rows reading one bad field find the same problem: it is said once.
         self.problems = list(dict.fromkeys(problems))
-        super().__init__("; ".join(str(p) for p in problems))
+        super().__init__("; ".join(str(p) for p in self.problems))
 
     def prefixed(self, prefix: str) -> ConversionError:
         """The same problems, with paths re-rooted under ``prefix`` (e.g. ``$.orders[3]``)."""
@@ -168,4 +168,9 @@ def describe(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
         return "an object" if isinstance(value, dict) else "an array"
+    if isinstance(value, int) and not -_SHOWN < value < _SHOWN:
+        return "an integer of more than 60 digits"  # str() of one beyond 4300 digits raises
     return str(value)
+
+
+_SHOWN = 10**60

@@ -193,7 +193,21 @@ def _canonical(payload: Any) -> str:
     try:
         return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str).decode()
     except TypeError:  # orjson's JSONEncodeError: integers beyond 64 bits, nesting beyond its limit
+        pass
+    try:
         return json.dumps(payload, sort_keys=True, default=str)
+    except ValueError:  # an integer beyond str()'s digits (only a caller in Python can pass one): in hex
+        return json.dumps(_in_hex(payload), sort_keys=True, default=str)
+
+
+def _in_hex(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _in_hex(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_in_hex(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4096:
+        return f"{value:#x}"
+    return value
 
 
 def _choose(payload: Any, kind: str | None, delivery: Delivery | None, specs: tuple[WebhookSpec, ...]) -> WebhookSpec:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..money import DEFAULT_LOCALE, formatter, is_currency
-from ..paths import MISSING, get, is_empty, parse
+from ..paths import MISSING, get, is_empty, parse, render_steps
 from ..report import ConversionError, Entry, Problem, Report, Validation, describe, under
 from .companions import build_companions
 from .context import Ctx
@@ -65,6 +66,32 @@ def convert(
         return _convert(plan, payload, locale, source, validate, partial, dialect, companions)
     except RecursionError:
         raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
+    except (InvalidOperation, ValueError) as exc:
+        raise _python_only(payload, exc) from None
+
+
+def _python_only(payload: Any, exc: Exception) -> Exception:
+    """What a value no JSON file can hold made a row raise (a caller in Python passed it): a signalling
+    NaN raises when compared, an integer beyond the interpreter's digit limit when spelled. Looked for
+    only once one has raised, so no order pays for the walk; anything else is raised as it was."""
+    problems = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), payload)]
+    while stack:
+        steps, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*steps, k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*steps, n), v) for n, v in reversed(list(enumerate(value))))
+        elif isinstance(value, Decimal) and value.is_snan():
+            problems.append(Problem(render_steps(steps), "expected a JSON value, got a signalling NaN (sNaN)"))
+        elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _SPELLED_BITS:
+            problems.append(
+                Problem(render_steps(steps), "expected a JSON value, got an integer with more digits than can be written as text")
+            )
+    return ConversionError(problems) if problems else exc
+
+
+_SPELLED_BITS = 14_000  # about 4,200 digits: below the interpreter's default limit of 4,300 for str()
 
 
 def _convert(

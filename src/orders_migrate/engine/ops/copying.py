@@ -38,7 +38,7 @@ def op_copy(spec: Spec) -> Step:
             ctx.problem(spec.render(where, idx), f"expected {check[1]}, got {describe(value)}")
             return False
         if minimum is not None and isinstance(value, (int, Decimal)) and value < minimum:
-            ctx.problem(spec.render(where, idx), f"must be at least {minimum}, got {value}")
+            ctx.problem(spec.render(where, idx), f"must be at least {minimum}, got {describe(value)}")
             return False
         return True
 
@@ -68,7 +68,7 @@ def _wrong_type(ctx: Ctx, where: Path, idx: tuple[int, ...], expected: str, valu
 
 
 def _too_small(ctx: Ctx, where: Path, idx: tuple[int, ...], minimum: int, value: Any) -> None:
-    ctx.problem(where.render(idx), f"must be at least {minimum}, got {value}")
+    ctx.problem(where.render(idx), f"must be at least {minimum}, got {describe(value)}")
 
 
 def emit_copy(src: CodeBuilder, rc: RowCode) -> bool:
@@ -112,7 +112,11 @@ def op_to_string(spec: Spec) -> Step:
         if value is None or (isinstance(value, str) and value.isascii() and value.isdigit()):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
+            try:
+                return str(value)
+            except ValueError:  # beyond the interpreter's digit limit (4300 unless set otherwise)
+                ctx.problem(path, "expected an integer, got one with more digits than can be written as text")
+                return SKIP
         ctx.problem(path, f"expected an integer, got {describe(value)}")
         return SKIP
 

@@ -4,6 +4,7 @@ refund's) on every element of a list, so a companion object reuses the rows the 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ...paths import MISSING, get, iter_each
@@ -64,12 +65,17 @@ def op_one_of(spec: Spec) -> Step:
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         if get(src, holder) is MISSING:
             return  # nothing to check against: a fulfillment webhook's body holds no order line items
-        known = [v for _, v in iter_each(src, among, idx) if v is not None]
+        known = [v for _, v in iter_each(src, among, idx) if v is not None and not _nan(v)]
         for at, value in iter_each(src, source, idx):
-            if value is not None and value not in known:
+            if value is not None and (_nan(value) or value not in known):
                 ctx.report("mismatch", spec.render(source, at), f"{describe(value)}: {reason}", spec.row.id)
 
     return step
+
+
+def _nan(value: Any) -> bool:
+    # A NaN is among nothing; a signalling one (only Python can pass it) raises when compared.
+    return value.__class__ is Decimal and value.is_nan()
 
 
 OPERATIONS = (

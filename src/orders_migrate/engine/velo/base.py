@@ -89,10 +89,13 @@ def make_holder(scope: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any] 
     return obj
 
 
+_DIGITS_1000 = 10**1000  # the integers decimal_text spells: as many digits as the Decimals it spells
+
+
 def decimal_text(value: Any) -> Any:
     """A JSON number as the decimal string REST would carry: 101.5 -> "101.5", 0 -> "0"."""
     cls = value.__class__
-    if cls is int:
+    if cls is int and -_DIGITS_1000 < value < _DIGITS_1000:
         return str(value)
     if cls is Decimal and value.is_finite() and -1000 < value.adjusted() < 1000:
         # str() spells a Decimal as format "f" does unless it needs an exponent (1E+2, 1E-7).
@@ -101,7 +104,8 @@ def decimal_text(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return value
     if isinstance(value, int):
-        return str(value)
+        # More digits than an amount (or str()) can have: the money rows refuse it at its path.
+        return str(value) if -_DIGITS_1000 < value < _DIGITS_1000 else value
     try:
         # repr() is the shortest text that reads back as the same float: the digits the JSON had.
         number = value if isinstance(value, Decimal) else Decimal(repr(value))
