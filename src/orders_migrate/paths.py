@@ -149,6 +149,11 @@ class Path:
     def has_each(self) -> bool:
         return any(s is EACH for s in self.segments)
 
+    @property
+    def fixed(self) -> bool:
+        """Object keys and fixed list indices only (``lineItems[0].name``): one place, read without a loop."""
+        return not self.has_each
+
     def render(self, indices: tuple[int, ...] = ()) -> str:
         """``$.lineItems[2].name`` with ``[i]`` filled from ``indices`` in order."""
         out = ["$"]

@@ -71,44 +71,49 @@ class CodeBuilder:
     def emit(self, indent: int, line: str) -> None:
         self.lines.append("    " * indent + line)
 
-    def holder(self, keys: tuple[str, ...]) -> str:
-        """A local holding the object at ``keys`` (None when absent or not an object)."""
+    def holder(self, keys: tuple[str | int, ...], kind: str = "dict") -> str:
+        """A local holding the object (``kind`` list: the list) at ``keys``, None when absent or not one."""
         if not keys:
             return "src"
-        var = self.reads.get(keys)
+        cached = keys if kind == "dict" else (*keys, "[]")
+        var = self.reads.get(cached)
         if var is None:
-            parent = self.holder(keys[:-1])
-            var = self.reads[keys] = f"h{len(self.reads)}"
-            if parent == "src":
-                self.prologue.append(f"    {var} = src.get({keys[-1]!r})")
-            else:
-                self.prologue.append(f"    {var} = {parent}.get({keys[-1]!r}) if {parent} is not None else None")
-            self.prologue.append(f"    if {var}.__class__ is not dict and not isinstance({var}, dict):")
+            parent = self.holder(keys[:-1], "list" if isinstance(keys[-1], int) else "dict")
+            var = self.reads[cached] = f"h{len(self.reads)}"
+            self.prologue.append(f"    {var} = {_child(parent, keys[-1], 'None')}")
+            self.prologue.append(f"    if {var}.__class__ is not {kind} and not isinstance({var}, {kind}):")
             self.prologue.append(f"        {var} = None")
         return var
 
     def read(self, path: Path) -> str:
-        """A local holding the value at a plain path, ``MISSING`` when any step is absent."""
-        keys = tuple(str(s) for s in path.segments)
-        var = self.reads.get(keys + ("",))
+        """A local holding the value at a path of keys and fixed indices, ``MISSING`` when any step is absent."""
+        keys = tuple(s if isinstance(s, int) else str(s) for s in path.segments)
+        var = self.reads.get((*keys, ""))
         if var is None:
-            parent = self.holder(keys[:-1])
-            var = self.reads[keys + ("",)] = f"v{len(self.reads)}"
-            if parent == "src":
-                self.prologue.append(f"    {var} = src.get({keys[-1]!r}, MISSING)")
-            else:
-                self.prologue.append(f"    {var} = {parent}.get({keys[-1]!r}, MISSING) if {parent} is not None else MISSING")
+            parent = self.holder(keys[:-1], "list" if isinstance(keys[-1], int) else "dict")
+            var = self.reads[(*keys, "")] = f"v{len(self.reads)}"
+            self.prologue.append(f"    {var} = {_child(parent, keys[-1], 'MISSING')}")
         return var
 
     def out_holder(self, indent: int, path: Path) -> str:
-        """Emit the fetching (or making) of the object ``path``'s last key is written in; its local."""
+        """Emit the fetching (or making) of the object ``path``'s last key is written in; its local.
+        As ``paths.put``: a missing list is made, and grown with empty objects up to a fixed index."""
         holder = "out"
-        for key in path.segments[:-1]:
+        segments = path.segments
+        for n, key in enumerate(segments[:-1]):
             self.counter += 1
             child = f"d{self.counter}"
-            self.emit(indent, f"{child} = {holder}.get({key!r})")
-            self.emit(indent, f"if {child} is None:")
-            self.emit(indent + 1, f"{child} = {holder}[{key!r}] = {{}}")
+            fresh = "[]" if isinstance(segments[n + 1], int) else "{}"
+            if isinstance(key, int):
+                self.emit(indent, f"while len({holder}) <= {key}:")
+                self.emit(indent + 1, f"{holder}.append({{}})")
+                self.emit(indent, f"{child} = {holder}[{key}]")
+                self.emit(indent, f"if {child} is None:")
+                self.emit(indent + 1, f"{child} = {holder}[{key}] = {fresh}")
+            else:
+                self.emit(indent, f"{child} = {holder}.get({key!r})")
+                self.emit(indent, f"if {child} is None:")
+                self.emit(indent + 1, f"{child} = {holder}[{key!r}] = {fresh}")
             holder = child
         return holder
 
@@ -193,6 +198,16 @@ class _ReportSpec:
 
 # The common JSON class first (one identity test), then the general check for the rare rest.
 _CLASS_OF_TYPE = {"string": "str", "integer": "int", "boolean": "bool", "object": "dict", "array": "list"}
+
+
+def _child(parent: str, key: str | int, absent: str) -> str:
+    """The expression reading ``key`` (an object's key, a list's fixed index) of the local ``parent``."""
+    if isinstance(key, int):
+        return f"{parent}[{key}] if {parent} is not None and len({parent}) > {key} else {absent}"
+    default = ", MISSING" if absent == "MISSING" else ""
+    if parent == "src":  # the scope's own object: always one
+        return f"src.get({key!r}{default})"
+    return f"{parent}.get({key!r}{default}) if {parent} is not None else {absent}"
 
 
 def type_test(src: CodeBuilder, type_name: str, v: str) -> str:

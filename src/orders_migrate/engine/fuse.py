@@ -28,14 +28,14 @@ def _condition(src: CodeBuilder, row: Row, relative: Callable[[Path], Path]) -> 
         if path is None:
             continue
         rel = relative(path)
-        if not rel.plain:
+        if not rel.fixed:
             return None
         v = src.read(rel)
         parts.append(f"({v} is MISSING or {v} is None)" if negate else f"({v} is not MISSING and {v} is not None)")
     for conds, negate in ((row.when, False), (row.unless, True)):
         for path, values in conds:
             rel = relative(path)
-            if not rel.plain:
+            if not rel.fixed:
                 return None
             v = src.read(rel)
             allowed = src.const(frozenset(x for x in values if x is not None))
@@ -54,7 +54,11 @@ def emit_row(
         return False
     reads = {role: [relative(p) for p in ps] for role, ps in row.reads.items()}
     writes = {role: [relative(p) for p in ps] for role, ps in row.writes.items()}
-    if not OPERATIONS[row.op].lists and not all(p.plain for ps in (*reads.values(), *writes.values()) for p in ps):
+    # A fixed index (customFields[0].value) is spelled like a key; a written path ends in a key.
+    if not OPERATIONS[row.op].lists and not (
+        all(p.fixed for ps in reads.values() for p in ps)
+        and all(p.fixed and isinstance(p.segments[-1], str) for ps in writes.values() for p in ps)
+    ):
         return False
     fulls = {relative(p): full(p) for ps in row.reads.values() for p in ps}
     # The path as the user's file spells it, for messages.
