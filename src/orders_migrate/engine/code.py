@@ -53,7 +53,7 @@ class CodeBuilder:
             "_note_row": note_row,
         }
         self.counter = 0
-        self.reads: dict[tuple[str, ...], str] = {}
+        self.reads: dict[tuple[str | int, ...], str] = {}
         self.extra: list[str] = []  # helper functions the rows call, generated beside ``fused``
 
     def use(self, **helpers: Any) -> None:
@@ -75,7 +75,7 @@ class CodeBuilder:
         """A local holding the object (``kind`` list: the list) at ``keys``, None when absent or not one."""
         if not keys:
             return "src"
-        cached = keys if kind == "dict" else (*keys, "[]")
+        cached = keys if kind == "dict" else keys + ("[]",)
         var = self.reads.get(cached)
         if var is None:
             parent = self.holder(keys[:-1], "list" if isinstance(keys[-1], int) else "dict")
@@ -87,11 +87,12 @@ class CodeBuilder:
 
     def read(self, path: Path) -> str:
         """A local holding the value at a path of keys and fixed indices, ``MISSING`` when any step is absent."""
-        keys = tuple(s if isinstance(s, int) else str(s) for s in path.segments)
-        var = self.reads.get((*keys, ""))
+        keys: tuple[str | int, ...] = tuple(s if isinstance(s, int) else str(s) for s in path.segments)
+        cached = keys + ("",)
+        var = self.reads.get(cached)
         if var is None:
             parent = self.holder(keys[:-1], "list" if isinstance(keys[-1], int) else "dict")
-            var = self.reads[(*keys, "")] = f"v{len(self.reads)}"
+            var = self.reads[cached] = f"v{len(self.reads)}"
             self.prologue.append(f"    {var} = {_child(parent, keys[-1], 'MISSING')}")
         return var
 

@@ -248,21 +248,7 @@ def compile_section(
     trie = MappingProxyType(_trie(reads))
     name = rows[0].section if rows else "section"
     applied = tuple(row.reads["value"][0] for row in rows if OPERATIONS[row.op].applies)
-    return Section(tuple(steps), trie, _walk(trie, _reportable(rows, table), generate, name), tuple(reads), applied)
-
-
-def _reportable(rows: tuple[Row, ...], table: Table) -> frozenset[tuple[str, ...]]:
-    """Every place a row reads, as trie keys: where an entry may name an object the walk goes into."""
-    places: set[tuple[str, ...]] = set()
-    for row in rows:
-        conditions = [p for p in (row.if_present, row.unless_present) if p is not None]
-        conditions += [p for p, _ in row.when + row.unless]
-        places.update(_trie_keys(p) for p in (*row.all_reads(), *conditions))
-    for row in rows:
-        if OPERATIONS[row.op].nests:
-            (outer,) = row.reads["value"]
-            places.update(_trie_keys(join(outer, p)) for sub in table.address for p in sub.all_reads())
-    return frozenset(places)
+    return Section(tuple(steps), trie, _walk(trie, generate, name), tuple(reads), applied)
 
 
 def _compile_checks(table: Table, generate: bool) -> list[Step]:
@@ -286,9 +272,9 @@ def _compile_checks(table: Table, generate: bool) -> list[Step]:
     return checks
 
 
-def _walk(trie: Mapping[str, Any], reportable: frozenset[tuple[str, ...]], generate: bool, scope: str) -> Walk:
+def _walk(trie: Mapping[str, Any], generate: bool, scope: str) -> Walk:
     if generate:
-        return compile_walk(trie, reportable, scope)
+        return compile_walk(trie, scope)
 
     def walk(value: Any, entries: list[Entry]) -> None:
         unmapped(value, trie, "$", entries)
@@ -305,8 +291,8 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
         standalone = {c: _address_steps(table, None, None, c, None, generate) for c in (True, False)}
         address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
         reads = MappingProxyType(_trie(read_paths))
-        walk = _walk(reads, _reportable(table.order + table.checks, table), generate, "order")
-        address_walk = _walk(address_reads, _reportable(table.address, table), generate, "address")
+        walk = _walk(reads, generate, "order")
+        address_walk = _walk(address_reads, generate, "address")
         fulfillment = compile_section(table.fulfillment, table, generate)
         refund = compile_section(table.refund, table, generate)
         reusable = MappingProxyType({"fulfillment": fulfillment, "refund": refund})
