@@ -239,6 +239,73 @@ def test_an_int_subclass_below_the_minimum_is_refused_as_an_int_is() -> None:
     assert generated[0] == "error" and "must be at least 0" in generated[1][0][1]
 
 
+_KINDS = st.sampled_from(["MEMBER", "CONTACT", "UNSPECIFIED_IDENTITY_TYPE", "ADMIN", "", None, 1, {}, "_absent"])
+_STATUSES = st.sampled_from(["CANCELED", "PENDING", "PAID", "FULFILLED", "NOT_FULFILLED", "", None, 3, "_absent"])
+
+
+@given(
+    st.sampled_from(EXAMPLES),
+    st.sampled_from(["9b1c", 5, None, "_absent"]),
+    _KINDS,
+    _KINDS,
+    _STATUSES,
+    _STATUSES,
+)
+def test_the_buyers_id_and_the_order_status_are_spelled_as_their_steps_decide(
+    path: Path, buyer_id: Any, identity: Any, kind: Any, fulfillment: Any, payment: Any
+) -> None:
+    # buyer-id (split by identityType, then type, which must agree) and order-status (first_match over
+    # fulfillmentStatus and paymentStatus) in their generated spelling, against their steps.
+    order = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    info = order.get("buyerInfo")
+    if not isinstance(info, dict):
+        info = order["buyerInfo"] = {}
+    for holder, key, value in (
+        (info, "id", buyer_id),
+        (info, "identityType", identity),
+        (info, "type", kind),
+        (order, "fulfillmentStatus", fulfillment),
+        (order, "paymentStatus", payment),
+    ):
+        if value == "_absent":
+            holder.pop(key, None)
+        else:
+            holder[key] = value
+    _same(order)
+
+
+_FLAGS = st.sampled_from([True, False, None, "yes", 1, {}, "_absent"])
+
+
+@given(st.sampled_from(EXAMPLES), st.lists(st.tuples(_FLAGS, _FLAGS), max_size=4), _FLAGS)
+def test_the_tax_flag_of_every_price_is_judged_as_its_step_judges_it(path: Path, items: list[Any], shipping: Any) -> None:
+    # tax-included-in-prices (same_value over two lists and one place): one value of the type throughout
+    # is written; a second value or one of another type is the step's (a mismatch, a problem).
+    order = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    line_items = order.get("lineItems") if isinstance(order.get("lineItems"), list) else []
+    for item, (in_price, beside) in zip(line_items, items, strict=False):
+        if not isinstance(item, dict):
+            continue
+        price_data = item.get("priceData")
+        if not isinstance(price_data, dict):
+            price_data = item["priceData"] = {}
+        for holder, value in ((price_data, in_price), (item, beside)):
+            if value == "_absent":
+                holder.pop("taxIncludedInPrice", None)
+            else:
+                holder["taxIncludedInPrice"] = value
+    details = order.get("shippingInfo", {}).get("shipmentDetails") if isinstance(order.get("shippingInfo"), dict) else None
+    if isinstance(details, dict):
+        price_data = details.get("priceData")
+        if not isinstance(price_data, dict):
+            price_data = details["priceData"] = {}
+        if shipping == "_absent":
+            price_data.pop("taxIncludedInPrice", None)
+        else:
+            price_data["taxIncludedInPrice"] = shipping
+    _same(order)
+
+
 _ABSENT = object()
 _BUYER_VALUES = st.one_of(st.sampled_from(["Ann", "Bob", "", "+1 555 0100"]), st.none(), st.integers(0, 2), st.just(_ABSENT))
 

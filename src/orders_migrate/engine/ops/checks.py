@@ -11,6 +11,7 @@ from typing import Any, cast
 from ...money import MoneyError, amount_value
 from ...paths import MISSING, Path, get, iter_each, key_step, reader_of
 from ...report import describe
+from ..code import CodeBuilder, type_test
 from ..context import (
     EXACT,
     ZERO,
@@ -20,7 +21,7 @@ from ..context import (
     type_check,
     writer,
 )
-from ..operation import Operation, proves_type
+from ..operation import Operation, RowCode, proves_type
 from .sums import Each
 
 
@@ -101,6 +102,64 @@ def op_same_value(spec: Spec) -> Step:
             write(out, first, ctx, idx, spec.at(*first_at))
 
     return step
+
+
+def emit_same_value(src: CodeBuilder, rc: RowCode) -> bool:
+    """One value throughout, of the row's type, written: each list walked in a loop, the other places
+    read with the scope. A value of another type or a second value is the step's own call, which starts
+    over and words what it finds; with no value at all nothing is written, as by the step."""
+    row, at = rc.row, rc.at
+    if row.agree or len(rc.targets) != 1 or not rc.only_value():
+        return False
+    places: list[tuple[str, tuple[str, ...]] | str] = []
+    for p in rc.sources:
+        split = p.split_each() if p.has_each else None
+        if split is not None:
+            head, tail = split
+            if not (head.plain and tail.plain and tail.segments):
+                return False
+            places.append((src.holder(tuple(str(s) for s in head.segments), "list"), tuple(str(s) for s in tail.segments)))
+        elif p.fixed:
+            places.append(src.read(p))
+        else:
+            return False
+    type_name = row.params.get("type")
+    first, same, it, v = (src.fresh(stem) for stem in ("first", "same", "it", "v"))
+
+    def held(b: int) -> None:
+        """``v`` judged against ``first`` at indent ``b``, in a loop (``break``) or not."""
+        valid = type_test(src, type_name, v) if type_name is not None else "True"
+        src.emit(b, f"if {first} is MISSING:")
+        src.emit(b + 1, f"{first} = {v}")
+        src.emit(b + 1, f"{same} = {valid}")
+        src.emit(b, f"elif not ({v} == {first} and ({valid})):")
+        src.emit(b + 1, f"{same} = False")
+
+    src.emit(at, f"{first}, {same} = MISSING, True")
+    for place in places:
+        if isinstance(place, str):
+            src.emit(at, f"if {same} and {place} is not MISSING and {place} is not None:")
+            src.emit(at + 1, f"{v} = {place}")
+            held(at + 1)
+            continue
+        items, keys = place
+        src.emit(at, f"if {same} and {items} is not None:")
+        src.emit(at + 1, f"for {it} in {items}:")
+        b = at + 2
+        src.emit(b, f"{v} = {it}")
+        for key in keys:
+            src.emit(b, f"{v} = {v}.get({key!r}, MISSING) if isinstance({v}, dict) else MISSING")
+        src.emit(b, f"if {v} is MISSING or {v} is None:")
+        src.emit(b + 1, "continue")
+        held(b)
+        src.emit(b, f"if not {same}:")
+        src.emit(b + 1, "break")
+    src.emit(at, f"if {first} is not MISSING:")
+    src.emit(at + 1, f"if {same}:")
+    src.put(at + 2, first, rc.targets[0])
+    src.emit(at + 1, "else:")
+    src.emit(at + 2, f"{src.const(rc.bare)}(src, out, ctx, idx)")
+    return True
 
 
 def op_refund_check(spec: Spec) -> Step:
@@ -254,7 +313,7 @@ def _instant(value: Any) -> datetime:
 
 
 OPERATIONS = (
-    Operation("same_value", op_same_value, None, frozenset({"type"}), iterates=True, proves=proves_type),
+    Operation("same_value", op_same_value, emit_same_value, frozenset({"type"}), iterates=True, lists=True, proves=proves_type),
     Operation(
         "refund_check",
         op_refund_check,

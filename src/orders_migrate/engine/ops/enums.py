@@ -186,6 +186,59 @@ def op_first_match(spec: Spec) -> Step:
     return step
 
 
+def emit_split(src: CodeBuilder, rc: RowCode) -> bool:
+    """The id written to its case's field when the discriminator is one of the cases with a field and
+    its alternatives agree; anything else (none, a disagreement to report, an unknown or not derivable
+    case, an id of another type) is the step's own call, which starts over."""
+    row, at = rc.row, rc.at
+    by, cases = rc.reads.get("by", []), row.params.get("cases")
+    if row.agree or len(rc.sources) != 1 or not by or len(by) > 2 or not isinstance(cases, dict):
+        return False
+    fields = {value: rc.writes[f"case:{value}"][0] for value, case in cases.items() if not isinstance(case, dict)}
+    if not all(isinstance(value, str) for value in fields) or set(rc.writes) != {f"case:{v}" for v in fields}:
+        return False
+    v, kinds = src.read(rc.sources[0]), [src.read(p) for p in by]
+    k, known = kinds[0], src.fresh("known")
+    src.emit(at, f"{known} = {k}.__class__ is str and {k} in {src.const(frozenset(fields))}")
+    if len(kinds) == 2:  # the second alternative absent, or the same value: first_of has nothing to say
+        other = kinds[1]
+        src.emit(at, f"if {known} and {other} is not MISSING:")
+        src.emit(at + 1, f"{known} = {other}.__class__ is {k}.__class__ and {other} == {k}")
+    step = src.const(rc.bare)
+    src.emit(at, f"if {known} and {v}.__class__ is str:")
+    for n, (value, target) in enumerate(fields.items()):
+        src.emit(at + 1, f"{'if' if n == 0 else 'elif'} {k} == {value!r}:")
+        src.put(at + 2, v, target)
+    src.emit(at, f"elif {v} is not MISSING and {v} is not None:")
+    src.emit(at + 1, f"{step}(src, out, ctx, idx)")
+    return True
+
+
+def emit_first_match(src: CodeBuilder, rc: RowCode) -> bool:
+    """The rules in order, each a comparison of values read with the scope, then the default when any
+    status is known: the step's own logic, spelled out."""
+    row, at = rc.row, rc.at
+    rules, default = row.params.get("rules"), row.params.get("default")
+    if row.agree or len(rc.targets) != 1 or not isinstance(rules, list):
+        return False
+    read = {p.text: src.read(rel) for p, rel in zip(row.reads["value"], rc.sources, strict=True)}
+    keyword = "if"
+    for rule in rules:
+        conditions = " and ".join(f"{read[p]} == {_literal(src, v)}" for p, v in rule["when"].items())
+        src.emit(at, f"{keyword} {conditions}:")
+        src.put(at + 1, _literal(src, rule["value"]), rc.targets[0])
+        keyword = "elif"
+    known = " or ".join(f"({v} is not MISSING and {v} is not None)" for v in read.values())
+    src.emit(at, f"{keyword} {known}:")
+    src.put(at + 1, _literal(src, default), rc.targets[0])
+    return True
+
+
+def _literal(src: CodeBuilder, value: Any) -> str:
+    """A rule's value as the code spells it: a string in the text, anything else a constant."""
+    return repr(value) if value.__class__ is str else src.const(value)
+
+
 def _enum_constants(row: Row) -> Iterable[tuple[Path, Any]]:
     mapping = row.params.get("map")
     values = [v for v in mapping.values() if v is not None] if isinstance(mapping, dict) else []
@@ -209,11 +262,11 @@ OPERATIONS = (
         constants=_enum_constants,
         proves=proves("constants"),
     ),
-    Operation("split", op_split, None, frozenset({"cases", "values"}), frozenset({"by"}), search="split"),
+    Operation("split", op_split, emit_split, frozenset({"cases", "values"}), frozenset({"by"}), search="split"),
     Operation(
         "first_match",
         op_first_match,
-        None,
+        emit_first_match,
         frozenset({"rules", "default"}),
         search="derived",
         constants=_rule_constants,
