@@ -18,12 +18,30 @@ from .table import Row
 Item = tuple[Row | None, Step, Step, Callable[[Path], Path], Callable[[Path], Path]]
 
 
-def _condition(src: CodeBuilder, row: Row, relative: Callable[[Path], Path]) -> list[str] | None:
+def _condition(src: CodeBuilder, row: Row, relative: Callable[[Path], Path], tests: dict[object, str]) -> list[str] | None:
     """The row's conditions, all of which must hold; none when it has none, None when one is not spelled
-    out (a condition over every element of a list)."""
+    out (a condition over every element of a list). Each test is a local computed where it is first
+    needed, at the top of the function: eight media rows of a line item ask the one mediaType question."""
+    parts = _tests(src, row, relative, tests)
+    if parts is None:
+        return None
+    names = []
+    for part, negate in parts:  # tests also names the constants, by value: no test text is a frozenset
+        name = tests.get(part)
+        if name is None:
+            name = tests[part] = src.fresh("holds")
+            src.emit(1, f"{name} = {part}")
+        names.append(f"not {name}" if negate else name)
+    return names
+
+
+def _tests(
+    src: CodeBuilder, row: Row, relative: Callable[[Path], Path], tests: dict[object, str]
+) -> list[tuple[str, bool]] | None:
+    """Each test of the row's conditions, and whether it must not hold."""
     if row.if_written is not None or row.unless_written is not None:
         return None  # a condition on the output, with its report: the guarded step has it
-    parts = []
+    parts: list[tuple[str, bool]] = []
     for path, negate in ((row.if_present, False), (row.unless_present, True)):
         if path is None:
             continue
@@ -31,18 +49,21 @@ def _condition(src: CodeBuilder, row: Row, relative: Callable[[Path], Path]) -> 
         if not rel.fixed:
             return None
         v = src.read(rel)
-        parts.append(f"({v} is MISSING or {v} is None)" if negate else f"({v} is not MISSING and {v} is not None)")
+        parts.append((f"({v} is not MISSING and {v} is not None)", negate))
     for conds, negate in ((row.when, False), (row.unless, True)):
         for path, values in conds:
             rel = relative(path)
             if not rel.fixed:
                 return None
             v = src.read(rel)
-            allowed = src.const(frozenset(x for x in values if x is not None))
+            listed = frozenset(x for x in values if x is not None)
+            allowed = tests.get(listed)  # the same values, one constant: the same test text
+            if allowed is None:
+                allowed = tests[listed] = src.const(listed)
             test = f"(({v}.__class__ is str or isinstance({v}, str)) and {v} in {allowed})"
             if None in values:
                 test = f"({v} is MISSING or {v} is None or {test})"
-            parts.append(f"not {test}" if negate else test)
+            parts.append((test, negate))
     return parts
 
 
@@ -75,13 +96,14 @@ def fuse(items: Sequence[Item], scope: str = "order", source: str = "mappings.ya
     row's block opens with a comment naming the row and its line in ``source``, which a failure inside
     the block is noted with; ``scope`` names the code for tracebacks and ``mappings --code``."""
     src = CodeBuilder()
+    tests: dict[object, str] = {}
     for row, guarded, bare, relative, full in items:
         if row is None:
             src.emit(1, "# a step of its own")  # so a failure here is not put down to the row before
             src.emit(1, f"{src.const(guarded)}(src, out, ctx, idx)")
             continue
         src.emit(1, f"# row {row.id} ({source}:{row.line})")
-        cond = _condition(src, row, relative)
+        cond = _condition(src, row, relative, tests)
         if cond is None:
             src.emit(1, f"{src.const(guarded)}(src, out, ctx, idx)")
             continue
