@@ -238,6 +238,48 @@ def op_total_check(spec: Spec) -> Step:
     return step
 
 
+def emit_total_check(src: CodeBuilder, rc: RowCode) -> bool:
+    """The identity decided in the order's function when it holds: amount texts parsed as the step
+    parses them, added and subtracted in the step's order in the exact context. A broken identity, an
+    amount of another kind or one to refuse is the step's own call, which starts over (it only reports)."""
+    reads = rc.reads
+    if not {"total", "subtotal", "tax"} <= set(reads) or any(len(reads[r]) != 1 for r in ("total", "subtotal", "tax")):
+        return False
+    at = rc.at
+    total, subtotal, tax = (src.read(reads[r][0]) for r in ("total", "subtotal", "tax"))
+    added = [src.read(p) for p in reads.get("shipping", [])]
+    taken = [src.read(p) for p in reads.get("discount", [])]
+    included = [src.read(p) for p in reads.get("included", [])]
+    step = src.const(rc.bare)
+    src.use(_parse_amount=parse_amount, MoneyError=MoneyError)
+    names = {var: src.fresh("a") for var in dict.fromkeys((total, subtotal, tax, *added, *taken))}
+    src.emit(at, f"if {total} is not MISSING and {total} is not None and {subtotal} is not MISSING and {subtotal} is not None:")
+    b = at + 1
+    src.emit(b, "try:")
+    for var, name in names.items():
+        src.emit(b + 1, f"{name} = ZERO if {var} is MISSING or {var} is None else _parse_amount({var})[1]")
+    expected = src.fresh("expected")
+    src.emit(b + 1, f"{expected} = {names[subtotal]}")
+    for group, join in ((added, "_add"), (taken, "_subtract")):
+        if group:  # sum(group, ZERO), as the step adds it
+            part = "ZERO"
+            for var in group:
+                part = f"_add({part}, {names[var]})"
+            src.emit(b + 1, f"{expected} = {join}({expected}, {part})")
+    flag = src.fresh("included")
+    src.emit(b + 1, f"{flag} = False")
+    for var in reversed(included):  # the first of them that is true or false
+        src.emit(b + 1, f"if {var}.__class__ is bool:")
+        src.emit(b + 2, f"{flag} = {var}")
+    src.emit(b + 1, f"if not {flag}:")
+    src.emit(b + 2, f"{expected} = _add({expected}, {names[tax]})")
+    src.emit(b + 1, f"if {expected} != {names[total]}:")
+    src.emit(b + 2, f"{step}(src, out, ctx, idx)")
+    src.emit(b, "except MoneyError:")
+    src.emit(b + 1, f"{step}(src, out, ctx, idx)")
+    return True
+
+
 OPERATIONS = (
     Operation(
         "sum_check",
@@ -248,5 +290,5 @@ OPERATIONS = (
         iterates=True,
         lists=True,
     ),
-    Operation("total_check", op_total_check),
+    Operation("total_check", op_total_check, emit_total_check),
 )
