@@ -72,9 +72,9 @@ def convert(
 
 def python_only(payload: Any, exc: Exception) -> Exception:
     """What a value no JSON file can hold made a row raise (a caller in Python passed it): a signalling
-    NaN raises when compared, an integer beyond the interpreter's digit limit when spelled, a key that is
-    not a string when a path is spelled or keys are sorted. Looked for
-    only once one has raised, so no order pays for the walk; anything else is raised as it was."""
+    NaN raises when compared, an integer beyond the interpreter's digit limit when spelled, a key not a
+    string when a path names it or keys are sorted. Looked for only once one has raised, so no order pays
+    for the walk; anything else is raised as it was."""
     problems = []
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), payload)]
     while stack:
