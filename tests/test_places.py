@@ -94,3 +94,32 @@ def test_every_place_named_is_rerooted(keys: list[str], n: int, prefix: str) -> 
     assert moved.places == (prefix + place[1:],)
     # "$" re-roots nothing, and re-rooting is what the path and the places get alike.
     assert problem.rerooted(under("$")) == problem
+
+
+def test_a_value_the_message_quotes_is_the_users_own_even_when_it_spells_the_place() -> None:
+    # The stated price is the text of the place it disagrees with: the quoted value is the user's, as
+    # written; only the place the message names is re-rooted into the body.
+    body = _load("webhooks/order_paid.json")
+    body["order"]["lineItems"][0]["price"] = "$.lineItems[0].priceData.price"
+    converted = convert_webhook(body, kind="order-paid")
+    (entry,) = [e for e in converted.report.entries if e.kind == "mismatch" and e.row == "line-price"]
+    assert entry.message == (
+        "'$.lineItems[0].priceData.price' disagrees with $.order.lineItems[0].priceData.price = '5', which was used"
+    )
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    ["'$.a'", "'see $.a'", '"it\'s $.a"', "'it\\'s $.a'", "'$.a\\\\'"],
+    ids=["the place", "a sentence naming it", "double quotes", "an escaped quote", "an escaped backslash"],
+)
+def test_no_quoted_value_is_rerooted(quoted: str) -> None:
+    entry = Entry("mismatch", "$.b", f"{quoted} disagrees with $.a = {quoted}, which was used", "r", None, ("$.a",))
+    moved = entry.rerooted(under("$[2]"))
+    assert moved.message == f"{quoted} disagrees with $[2].a = {quoted}, which was used"
+
+
+def test_a_place_inside_a_longer_name_is_not_rerooted() -> None:
+    # An identifier may hold "$" ($.a$b is the key a$b), and a path starts only where no name goes on.
+    problem = Problem("$.b", "x$.a and $.a$b and $.a.$c repeat $.a", ("$.a",))
+    assert problem.rerooted(under("$.order")).message == "x$.a and $.a$b and $.a.$c repeat $.order.a"
