@@ -123,3 +123,32 @@ def test_a_place_inside_a_longer_name_is_not_rerooted() -> None:
     # An identifier may hold "$" ($.a$b is the key a$b), and a path starts only where no name goes on.
     problem = Problem("$.b", "x$.a and $.a$b and $.a.$c repeat $.a", ("$.a",))
     assert problem.rerooted(under("$.order")).message == "x$.a and $.a$b and $.a.$c repeat $.order.a"
+
+
+def test_strict_names_both_places_of_a_repeated_line_item_id_in_the_same_record(tmp_path: Path) -> None:
+    # --strict refuses an eCommerce order whose report holds an invalid entry: the entry's place goes with it.
+    order = _load("check/mixed/ecom_order.json")
+    twin = copy.deepcopy(order)
+    twin["lineItems"] = [order["lineItems"][0], copy.deepcopy(order["lineItems"][0])]
+    src = tmp_path / "orders.json"
+    src.write_text(json.dumps([order, twin]), encoding="utf-8")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orders_migrate",
+            "convert",
+            str(src),
+            "-o",
+            str(tmp_path / "out.json"),
+            "--report",
+            "none",
+            "--strict",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1
+    item_id = order["lineItems"][0]["id"]
+    assert f"{src}::$[1].lineItems[1].id: not a valid eCommerce order: {item_id} repeats $[1].lineItems[0].id:" in run.stderr
