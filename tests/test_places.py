@@ -152,3 +152,19 @@ def test_strict_names_both_places_of_a_repeated_line_item_id_in_the_same_record(
     assert run.returncode == 1
     item_id = order["lineItems"][0]["id"]
     assert f"{src}::$[1].lineItems[1].id: not a valid eCommerce order: {item_id} repeats $[1].lineItems[0].id:" in run.stderr
+
+
+def test_import_plan_names_both_places_in_the_same_record(tmp_path: Path) -> None:
+    order = _load("stores/create_request_minimal.json")
+    twin = copy.deepcopy(order)
+    twin["lineItems"] = [dict(order["lineItems"][0], index=4), dict(order["lineItems"][0], index=4)]
+    src = tmp_path / "orders.json"
+    src.write_text(json.dumps([order, twin]), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "orders_migrate", "import-plan", str(src), "-o", str(tmp_path / "plan.ndjson")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert f"{src}::$[1].lineItems[1].index: index 4 repeats $[1].lineItems[0].index: line-item ids would collide" in run.stderr
