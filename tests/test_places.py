@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orders_migrate import convert_order, convert_webhook
+from orders_migrate.engine import compile_table, default_plan
 from orders_migrate.report import ConversionError, Entry, Problem, under
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -168,3 +169,24 @@ def test_import_plan_names_both_places_in_the_same_record(tmp_path: Path) -> Non
     )
     assert run.returncode == 1
     assert f"{src}::$[1].lineItems[1].index: index 4 repeats $[1].lineItems[0].index: line-item ids would collide" in run.stderr
+
+
+@pytest.mark.parametrize("plan", [None, compile_table(default_plan().table, generate=False)], ids=["generated", "reference"])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"email": "other@example.com"}, "mixes the REST and Velo dialects: $.order.billingInfo.address.email is there too"),
+        (None, "cannot move it to $.order.billingInfo.address.email: a value on the way is not an object"),
+    ],
+    ids=["a REST twin", "no object on the way"],
+)
+def test_a_velo_field_that_cannot_move_names_its_rest_place_in_the_body(plan: Any, change: Any, message: str) -> None:
+    # A Velo order inside a webhook body: the REST place the field would move to is the body's too.
+    order = _load("stores/velo_order_paid.json")
+    if change is None:
+        order["billingInfo"]["address"] = "New York"
+    else:
+        order["billingInfo"]["address"].update(change)
+    with pytest.raises(ConversionError) as err:
+        convert_webhook({"order": order}, kind="order-paid", plan=plan)
+    assert f"$.order.billingInfo.email: {message}" in [str(p) for p in err.value.problems]
