@@ -132,3 +132,15 @@ def test_a_webhook_body_with_a_key_no_json_text_can_spell_is_refused_not_raised(
     assert [str(p) for p in err.value.problems] == [
         "$.order.paymentStatus: expected a JSON object, got a key that is not a string ((1,))"
     ]
+
+
+def test_a_custom_field_value_with_a_key_that_is_not_a_string_is_refused_at_it() -> None:
+    # plain_value reads the value's own keys (stringValue, ...): a key of another type is no such name.
+    order = _load("stores/coupon_partially_fulfilled.json")
+    order["customField"] = {"title": "Gift note", "value": {1: "a"}}
+    assert _problems(order) == {"$.customField.value": "expected a JSON object, got a key that is not a string (1)"}
+    with pytest.raises(ConversionError) as err:
+        convert_webhook({"order": order}, kind="order-paid")
+    assert [str(p) for p in err.value.problems] == [
+        "$.order.customField.value: expected a JSON object, got a key that is not a string (1)"
+    ]

@@ -105,7 +105,8 @@ def convert_parsed_webhook(
         return _convert_webhook(payload, kind=kind, public_key=public_key, locale=locale, plan=plan, source=source)
     except RecursionError:
         raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
-    except (InvalidOperation, ValueError, TypeError) as exc:  # the body's event id spells all of it, outside the order's net
+    # A value no JSON holds: the order's own net names it, and the body's event id spells all the body.
+    except (InvalidOperation, ValueError, TypeError, AttributeError) as exc:
         raise python_only(payload, exc) from None
 
 

@@ -66,7 +66,7 @@ def convert(
         return _convert(plan, payload, locale, source, validate, partial, dialect, companions)
     except RecursionError:
         raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
-    except (InvalidOperation, ValueError, TypeError) as exc:
+    except (InvalidOperation, ValueError, TypeError, AttributeError) as exc:
         raise python_only(payload, exc) from None
 
 
