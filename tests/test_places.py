@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orders_migrate import convert_order, convert_webhook
+from orders_migrate.engine import compile_table, default_plan
 from orders_migrate.report import ConversionError, Entry, Problem, under
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -94,3 +95,98 @@ def test_every_place_named_is_rerooted(keys: list[str], n: int, prefix: str) -> 
     assert moved.places == (prefix + place[1:],)
     # "$" re-roots nothing, and re-rooting is what the path and the places get alike.
     assert problem.rerooted(under("$")) == problem
+
+
+def test_a_value_the_message_quotes_is_the_users_own_even_when_it_spells_the_place() -> None:
+    # The stated price is the text of the place it disagrees with: the quoted value is the user's, as
+    # written; only the place the message names is re-rooted into the body.
+    body = _load("webhooks/order_paid.json")
+    body["order"]["lineItems"][0]["price"] = "$.lineItems[0].priceData.price"
+    converted = convert_webhook(body, kind="order-paid")
+    (entry,) = [e for e in converted.report.entries if e.kind == "mismatch" and e.row == "line-price"]
+    assert entry.message == (
+        "'$.lineItems[0].priceData.price' disagrees with $.order.lineItems[0].priceData.price = '5', which was used"
+    )
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    ["'$.a'", "'see $.a'", '"it\'s $.a"', "'it\\'s $.a'", "'$.a\\\\'"],
+    ids=["the place", "a sentence naming it", "double quotes", "an escaped quote", "an escaped backslash"],
+)
+def test_no_quoted_value_is_rerooted(quoted: str) -> None:
+    entry = Entry("mismatch", "$.b", f"{quoted} disagrees with $.a = {quoted}, which was used", "r", None, ("$.a",))
+    moved = entry.rerooted(under("$[2]"))
+    assert moved.message == f"{quoted} disagrees with $[2].a = {quoted}, which was used"
+
+
+def test_a_place_inside_a_longer_name_is_not_rerooted() -> None:
+    # An identifier may hold "$" ($.a$b is the key a$b), and a path starts only where no name goes on.
+    problem = Problem("$.b", "x$.a and $.a$b and $.a.$c repeat $.a", ("$.a",))
+    assert problem.rerooted(under("$.order")).message == "x$.a and $.a$b and $.a.$c repeat $.order.a"
+
+
+def test_strict_names_both_places_of_a_repeated_line_item_id_in_the_same_record(tmp_path: Path) -> None:
+    # --strict refuses an eCommerce order whose report holds an invalid entry: the entry's place goes with it.
+    order = _load("check/mixed/ecom_order.json")
+    twin = copy.deepcopy(order)
+    twin["lineItems"] = [order["lineItems"][0], copy.deepcopy(order["lineItems"][0])]
+    src = tmp_path / "orders.json"
+    src.write_text(json.dumps([order, twin]), encoding="utf-8")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orders_migrate",
+            "convert",
+            str(src),
+            "-o",
+            str(tmp_path / "out.json"),
+            "--report",
+            "none",
+            "--strict",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1
+    item_id = order["lineItems"][0]["id"]
+    assert f"{src}::$[1].lineItems[1].id: not a valid eCommerce order: {item_id} repeats $[1].lineItems[0].id:" in run.stderr
+
+
+def test_import_plan_names_both_places_in_the_same_record(tmp_path: Path) -> None:
+    order = _load("stores/create_request_minimal.json")
+    twin = copy.deepcopy(order)
+    twin["lineItems"] = [dict(order["lineItems"][0], index=4), dict(order["lineItems"][0], index=4)]
+    src = tmp_path / "orders.json"
+    src.write_text(json.dumps([order, twin]), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "orders_migrate", "import-plan", str(src), "-o", str(tmp_path / "plan.ndjson")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert f"{src}::$[1].lineItems[1].index: index 4 repeats $[1].lineItems[0].index: line-item ids would collide" in run.stderr
+
+
+@pytest.mark.parametrize("plan", [None, compile_table(default_plan().table, generate=False)], ids=["generated", "reference"])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"email": "other@example.com"}, "mixes the REST and Velo dialects: $.order.billingInfo.address.email is there too"),
+        (None, "cannot move it to $.order.billingInfo.address.email: a value on the way is not an object"),
+    ],
+    ids=["a REST twin", "no object on the way"],
+)
+def test_a_velo_field_that_cannot_move_names_its_rest_place_in_the_body(plan: Any, change: Any, message: str) -> None:
+    # A Velo order inside a webhook body: the REST place the field would move to is the body's too.
+    order = _load("stores/velo_order_paid.json")
+    if change is None:
+        order["billingInfo"]["address"] = "New York"
+    else:
+        order["billingInfo"]["address"].update(change)
+    with pytest.raises(ConversionError) as err:
+        convert_webhook({"order": order}, kind="order-paid", plan=plan)
+    assert f"$.order.billingInfo.email: {message}" in [str(p) for p in err.value.problems]

@@ -100,3 +100,47 @@ def test_describe_names_an_integer_too_long_to_spell() -> None:
 def test_a_problem_found_twice_is_said_once_in_the_errors_text() -> None:
     problem = Problem("$.totals.subtotal", "not an amount")
     assert str(ConversionError([problem, problem])) == "$.totals.subtotal: not an amount"
+
+
+@pytest.mark.parametrize("key", [1, None, (1,)], ids=["an int", "None", "a tuple"])
+@pytest.mark.parametrize("where", [(), ("lineItems", 0), ("totals",)], ids=["the order", "a line item", "totals"])
+def test_an_object_key_that_is_not_a_string_is_refused_at_its_object(key: Any, where: tuple[Any, ...]) -> None:
+    # JSON names every key by a string; a dict from Python may not (an int key, a tuple).
+    order = _load("stores/coupon_partially_fulfilled.json")
+    holder = order
+    for step in where:
+        holder = holder[step]
+    holder[key] = "x"
+    path = "$" + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in where)
+    assert _problems(order)[path] == f"expected a JSON object, got a key that is not a string ({describe(key)})"
+
+
+def test_a_webhook_body_with_a_key_that_is_not_a_string_is_refused_in_the_body() -> None:
+    body = _load("webhooks/order_paid.json")
+    body["order"]["totals"][7] = "x"
+    with pytest.raises(ConversionError) as err:
+        convert_webhook(body, kind="order-paid")
+    assert {p.path for p in err.value.problems} == {"$.order.totals"}
+
+
+def test_a_webhook_body_with_a_key_no_json_text_can_spell_is_refused_not_raised() -> None:
+    # A tuple key: the order's conversion refuses it, and so does the body's event id, which spells the body.
+    body = _load("webhooks/order_paid.json")
+    body["order"]["paymentStatus"] = {(1,): "x"}
+    with pytest.raises(ConversionError) as err:
+        convert_webhook(body, kind="order-paid")
+    assert [str(p) for p in err.value.problems] == [
+        "$.order.paymentStatus: expected a JSON object, got a key that is not a string ((1,))"
+    ]
+
+
+def test_a_custom_field_value_with_a_key_that_is_not_a_string_is_refused_at_it() -> None:
+    # plain_value reads the value's own keys (stringValue, ...): a key of another type is no such name.
+    order = _load("stores/coupon_partially_fulfilled.json")
+    order["customField"] = {"title": "Gift note", "value": {1: "a"}}
+    assert _problems(order) == {"$.customField.value": "expected a JSON object, got a key that is not a string (1)"}
+    with pytest.raises(ConversionError) as err:
+        convert_webhook({"order": order}, kind="order-paid")
+    assert [str(p) for p in err.value.problems] == [
+        "$.order.customField.value: expected a JSON object, got a key that is not a string (1)"
+    ]

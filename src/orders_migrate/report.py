@@ -46,9 +46,16 @@ def _same(path: str) -> str:
 
 
 def _rerooted_message(message: str, places: tuple[str, ...], where: Reroot) -> str:
-    """``message`` with each place it names re-rooted, matched whole: ``$.a`` is not the start of ``$.a.b``."""
+    """``message`` with each place it names re-rooted, matched whole: ``$.a`` is not the start of ``$.a.b``
+    nor the end of ``x$.a``. A value the message quotes (``describe``'s repr of a string) is the user's own
+    text, kept as written even where it spells a place."""
     pattern = "|".join(re.escape(p) for p in sorted(set(places), key=len, reverse=True))
-    return re.sub(f"(?:{pattern})(?![\\w\\[]|\\.[\\w\\[])", lambda m: where(m.group(0)), message)
+    found = re.compile(f"{_QUOTED}|(?<![\\w$])(?:{pattern})(?![\\w$\\[]|\\.[\\w$\\[])")
+    return found.sub(lambda m: m.group(0) if m.group(0)[0] in "'\"" else where(m.group(0)), message)
+
+
+# A Python string literal as repr() spells one: in single quotes, or double ones when it holds a single.
+_QUOTED = r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"'
 
 
 class Entry(NamedTuple):

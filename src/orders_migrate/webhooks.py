@@ -12,12 +12,14 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from decimal import InvalidOperation
 from typing import Any
 
 import orjson
 
 from .convert import Conversion
 from .engine import Plan, default_plan
+from .engine.apply import python_only
 from .engine.companions import build_companion
 from .engine.context import Ctx
 from .engine.dialect import detect_dialect, restore_path
@@ -103,6 +105,9 @@ def convert_parsed_webhook(
         return _convert_webhook(payload, kind=kind, public_key=public_key, locale=locale, plan=plan, source=source)
     except RecursionError:
         raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
+    # A value no JSON holds: the order's own net names it, and the body's event id spells all the body.
+    except (InvalidOperation, ValueError, TypeError, AttributeError) as exc:
+        raise python_only(payload, exc) from None
 
 
 def _convert_webhook(

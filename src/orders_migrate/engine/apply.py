@@ -66,19 +66,27 @@ def convert(
         return _convert(plan, payload, locale, source, validate, partial, dialect, companions)
     except RecursionError:
         raise ConversionError([Problem("$", "nested too deeply to convert")]) from None
-    except (InvalidOperation, ValueError) as exc:
-        raise _python_only(payload, exc) from None
+    except (InvalidOperation, ValueError, TypeError, AttributeError) as exc:
+        raise python_only(payload, exc) from None
 
 
-def _python_only(payload: Any, exc: Exception) -> Exception:
+def python_only(payload: Any, exc: Exception) -> Exception:
     """What a value no JSON file can hold made a row raise (a caller in Python passed it): a signalling
-    NaN raises when compared, an integer beyond the interpreter's digit limit when spelled. Looked for
-    only once one has raised, so no order pays for the walk; anything else is raised as it was."""
+    NaN raises when compared, an integer beyond the interpreter's digit limit when spelled, a key not a
+    string when a path names it or keys are sorted. Looked for only once one has raised, so no order pays
+    for the walk; anything else is raised as it was."""
     problems = []
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), payload)]
     while stack:
         steps, value = stack.pop()
         if isinstance(value, dict):
+            odd = [k for k in value if not isinstance(k, str)]
+            if odd:
+                # No path spells the key, so the object holding it is named, and nothing under it.
+                problems.append(
+                    Problem(render_steps(steps), f"expected a JSON object, got a key that is not a string ({describe(odd[0])})")
+                )
+                continue
             stack.extend(((*steps, k), v) for k, v in reversed(value.items()))
         elif isinstance(value, list):
             stack.extend(((*steps, n), v) for n, v in reversed(list(enumerate(value))))

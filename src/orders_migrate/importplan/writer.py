@@ -15,7 +15,7 @@ from ..engine import Plan
 from ..money import DEFAULT_LOCALE
 from ..outfiles import WriteError, write_atomically
 from ..reader import ReadError, Record, read_bytes, read_records
-from ..report import ConversionError, Problem
+from ..report import ConversionError, Problem, under
 from ..sources import expand_inputs
 from .payments import ADD_PAYMENTS
 from .requests import CREATE_FULFILLMENT, MAX_ORDER_NUMBER_COUNTER, Rejected, counter_request, plan_record
@@ -90,7 +90,8 @@ def run_import_plan(
             elif not in_record and _in_body(p.path):  # a path in the request body: the record is named first
                 err.write(f"{where}::{prefix}: {p.path}: {p.message}\n")
             else:
-                err.write(f"{where}::{prefix}{p.path[1:]}: {p.message}\n")
+                in_file = p.rerooted(under(prefix))
+                err.write(f"{where}::{in_file.path}: {in_file.message}\n")
         reject_lines.append(_reject_line(rec, problems, stores_id) + b"\n")
 
     for inp in expand_inputs(files, exclude=None):

@@ -216,7 +216,7 @@ def strict_problems(payload: Any, report: Report) -> list[Problem]:
     problems = []
     if report.payload_kind == "stores_order" and report.dialect != "velo":
         problems = [Problem(p.path, f"not a valid Stores order: {p.message}") for p in validate_stores_order(payload)]
-    problems.extend(Problem(e.path, e.message) for e in report.by_kind("invalid"))
+    problems.extend(Problem(e.path, e.message, e.places) for e in report.by_kind("invalid"))
     return problems
 
 

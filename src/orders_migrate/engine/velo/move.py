@@ -55,14 +55,12 @@ class Move(VeloOperation):
                         # way (an object already there is never replaced, so a REST twin is still found).
                         dest = holder if beside else make_holder(scope, target.keys)
                         if dest is None:
-                            ctx.problem(
-                                source.render(idx), f"cannot move it to {target.render(idx)}: a value on the way is not an object"
-                            )
+                            to = target.render(idx)
+                            ctx.problem(source.render(idx), f"cannot move it to {to}: a value on the way is not an object", (to,))
                             continue
                         if tkey in dest:
-                            ctx.problem(
-                                source.render(idx), f"mixes the REST and Velo dialects: {target.render(idx)} is there too"
-                            )
+                            to = target.render(idx)
+                            ctx.problem(source.render(idx), f"mixes the REST and Velo dialects: {to} is there too", (to,))
                             continue
                         dest[tkey] = value
                         holder.pop(skey, None)
@@ -85,10 +83,10 @@ class Move(VeloOperation):
                     code.emit(at + 1, f"{dest} = _make_holder({scope}, {code.const(target.keys)})")
                     code.emit(at + 1, f"if {dest} is None:")
                     way = code.render(target, n, "cannot move it to {}: a value on the way is not an object")
-                    code.emit(at + 2, f"ctx.problem({s}, {way})")
+                    code.emit(at + 2, f"ctx.problem({s}, {way}, ({t},))")
                 code.emit(at + 1, f"{'elif' if not beside else 'if'} {tkey!r} in {dest}:")
                 twin = code.render(target, n, "mixes the REST and Velo dialects: {} is there too")
-                code.emit(at + 2, f"ctx.problem({s}, {twin})")
+                code.emit(at + 2, f"ctx.problem({s}, {twin}, ({t},))")
                 code.emit(at + 1, "else:")
                 code.emit(at + 2, f"{dest}[{tkey!r}] = {value}")
                 code.emit(at + 2, f"{holder}.pop({skey!r}, None)")
