@@ -357,7 +357,7 @@ def _convert(
     except ConversionError as exc:
         return exc.problems
     if webhook is None:
-        invalid = [Problem(e.path, f"the conversion is {e.message}") for e in conversion.report.by_kind("invalid")]
+        invalid = [Problem(e.path, f"the conversion is {e.message}", e.places) for e in conversion.report.by_kind("invalid")]
     else:
         scratch = FileCheck("")
         _check_event(conversion.order, "", "$", scratch)
