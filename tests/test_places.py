@@ -26,6 +26,19 @@ def _load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
+def _array_file(tmp_path: Path, order: dict[str, Any], twin_items: list[Any]) -> Path:
+    """An array file of ``order`` and a twin of it holding ``twin_items`` as its line items."""
+    twin = copy.deepcopy(order)
+    twin["lineItems"] = twin_items
+    src = tmp_path / "orders.json"
+    src.write_text(json.dumps([order, twin]), encoding="utf-8")
+    return src
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "orders_migrate", *args], capture_output=True, text=True, check=False)
+
+
 def test_a_repeated_index_in_a_webhook_body_names_the_first_in_the_body() -> None:
     body = _load("webhooks/order_paid.json")
     body["order"]["lineItems"].append(copy.deepcopy(body["order"]["lineItems"][0]))
@@ -56,16 +69,8 @@ def test_a_repeated_index_in_a_fulfillment_names_the_fulfillments_own_item() -> 
 
 def test_an_array_file_names_both_places_in_the_same_record(tmp_path: Path) -> None:
     order = _load("stores/create_request_minimal.json")
-    twin = copy.deepcopy(order)
-    twin["lineItems"] = [dict(order["lineItems"][0], index=4), dict(order["lineItems"][0], index=4)]
-    src = tmp_path / "orders.json"
-    src.write_text(json.dumps([order, twin]), encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-m", "orders_migrate", "convert", str(src), "-o", str(tmp_path / "out.json"), "--report", "none"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    src = _array_file(tmp_path, order, [dict(order["lineItems"][0], index=4), dict(order["lineItems"][0], index=4)])
+    run = _cli("convert", str(src), "-o", str(tmp_path / "out.json"), "--report", "none")
     assert run.returncode == 1
     assert f"{src}::$[1].lineItems[1].index: index 4 repeats $[1].lineItems[0].index: line-item ids would collide" in run.stderr
 
@@ -129,27 +134,8 @@ def test_a_place_inside_a_longer_name_is_not_rerooted() -> None:
 def test_strict_names_both_places_of_a_repeated_line_item_id_in_the_same_record(tmp_path: Path) -> None:
     # --strict refuses an eCommerce order whose report holds an invalid entry: the entry's place goes with it.
     order = _load("check/mixed/ecom_order.json")
-    twin = copy.deepcopy(order)
-    twin["lineItems"] = [order["lineItems"][0], copy.deepcopy(order["lineItems"][0])]
-    src = tmp_path / "orders.json"
-    src.write_text(json.dumps([order, twin]), encoding="utf-8")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orders_migrate",
-            "convert",
-            str(src),
-            "-o",
-            str(tmp_path / "out.json"),
-            "--report",
-            "none",
-            "--strict",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    src = _array_file(tmp_path, order, [order["lineItems"][0], copy.deepcopy(order["lineItems"][0])])
+    run = _cli("convert", str(src), "-o", str(tmp_path / "out.json"), "--report", "none", "--strict")
     assert run.returncode == 1
     item_id = order["lineItems"][0]["id"]
     assert f"{src}::$[1].lineItems[1].id: not a valid eCommerce order: {item_id} repeats $[1].lineItems[0].id:" in run.stderr
@@ -157,16 +143,8 @@ def test_strict_names_both_places_of_a_repeated_line_item_id_in_the_same_record(
 
 def test_import_plan_names_both_places_in_the_same_record(tmp_path: Path) -> None:
     order = _load("stores/create_request_minimal.json")
-    twin = copy.deepcopy(order)
-    twin["lineItems"] = [dict(order["lineItems"][0], index=4), dict(order["lineItems"][0], index=4)]
-    src = tmp_path / "orders.json"
-    src.write_text(json.dumps([order, twin]), encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-m", "orders_migrate", "import-plan", str(src), "-o", str(tmp_path / "plan.ndjson")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    src = _array_file(tmp_path, order, [dict(order["lineItems"][0], index=4), dict(order["lineItems"][0], index=4)])
+    run = _cli("import-plan", str(src), "-o", str(tmp_path / "plan.ndjson"))
     assert run.returncode == 1
     assert f"{src}::$[1].lineItems[1].index: index 4 repeats $[1].lineItems[0].index: line-item ids would collide" in run.stderr
 

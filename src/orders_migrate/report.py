@@ -71,9 +71,6 @@ class Entry(NamedTuple):
     # path, so a message inside a webhook body or a Velo order names the place as the user's file has it.
     places: tuple[str, ...] = ()
 
-    def with_path(self, path: str) -> Entry:
-        return self._replace(path=path)
-
     def rerooted(self, where: Reroot) -> Entry:
         if not self.places:
             return self._replace(path=where(self.path))
