@@ -577,3 +577,36 @@ def test_a_named_pipe_is_read_once_whole(tmp_path: Path, ndjson: bool) -> None:
     assert proc.returncode == 0, proc.stderr
     numbers = [json.loads(line)["number"] for line in out.read_text().splitlines()]
     assert numbers == (["500", "501", "502"] if ndjson else ["500"])
+
+
+def test_a_record_the_reader_routed_is_not_routed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader decides what a whole-document record is once; the batch converts it by that route (an
+    order inside a Query Orders response was not routed alone, so it is routed where it is converted)."""
+    from orders_migrate import route as route_module
+    from orders_migrate.batch import chunks
+    from orders_migrate.reader import read_line, read_records
+
+    calls: list[object] = []
+    real = route_module.route
+
+    def counting(payload: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(payload)
+        return real(payload, *args, **kwargs)
+
+    monkeypatch.setattr(route_module, "route", counting)
+    monkeypatch.setattr(chunks, "route", counting)
+    order = (FIXTURES / "stores" / "pos_canceled.json").read_bytes().replace(b"\n", b"")
+    webhook = (FIXTURES / "webhooks" / "order_created.json").read_bytes().replace(b"\n", b"")
+    for line in (order, webhook):
+        calls.clear()
+        (rec,) = list(read_line("in.ndjson", 1, line))
+        assert rec.routed is not None and len(calls) == 1
+        conversion = chunks.convert_record(rec, "en_US")
+        assert len(calls) == 1, "routed a second time"
+        assert conversion.report.payload_kind == ("stores_order" if line is order else "stores_webhook:order-created")
+    calls.clear()
+    response = b'{"orders": [' + order + b"]}"
+    (inner,) = list(read_records("response.json", response))
+    assert inner.prefix == "$.orders[0]" and inner.routed is None
+    chunks.convert_record(inner, "en_US")
+    assert len(calls) == 2  # the response as a whole, then the order inside it

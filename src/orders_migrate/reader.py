@@ -13,7 +13,7 @@ import orjson
 
 from .jsonio import describe_error, loads
 from .report import Problem
-from .route import JWT_RE, payload_records
+from .route import JWT_RE, Route, routed_records
 
 if TYPE_CHECKING:
     from .engine import Plan
@@ -29,6 +29,7 @@ class Record:
     line: int | None  # NDJSON line number
     prefix: str  # JSON path of the record inside its document, e.g. "$.orders[3]"
     payload: Any
+    routed: Route | None = None  # what the reader found the record is (same kind and table), when it looked
 
     def where(self) -> str:
         return f"{self.source}:{self.line}" if self.line is not None else self.source
@@ -101,8 +102,8 @@ def read_records(
             return
         yield ReadError(source, None, Problem("$", describe_error(exc, data)))
         return
-    for prefix, payload in payload_records(doc, kind, plan):
-        yield Record(source, None, prefix, payload)
+    for prefix, payload, routed in routed_records(doc, kind, plan):
+        yield Record(source, None, prefix, payload, routed)
 
 
 def _ndjson(source: str, data: bytes, kind: str | None, plan: Plan | None = None) -> Iterator[Record | ReadError]:
@@ -120,8 +121,8 @@ def read_line(
     except orjson.JSONDecodeError as exc:
         yield ReadError(source, n, Problem("$", _line_error(exc, line)))
         return
-    for prefix, payload in payload_records(doc, kind, plan):
-        yield Record(source, n, prefix, payload)
+    for prefix, payload, routed in routed_records(doc, kind, plan):
+        yield Record(source, n, prefix, payload, routed)
 
 
 def _line_error(exc: orjson.JSONDecodeError, line: bytes) -> str:

@@ -69,7 +69,9 @@ def detect_webhook(payload: Any, specs: tuple[WebhookSpec, ...]) -> WebhookSpec 
     if not isinstance(payload, dict):
         return None
     for spec in specs:
-        shaped = spec.has and all(k in payload for k in spec.has) and not any(k in payload for k in spec.lacks)
+        has = spec.has
+        # The first key decides for nearly every record (an order has none of them): no generator for it.
+        shaped = has and has[0] in payload and all(k in payload for k in has) and not any(k in payload for k in spec.lacks)
         if shaped and all(payload.get(k) == v for k, v in spec.requires.items()):
             return spec
     return None
@@ -78,10 +80,21 @@ def detect_webhook(payload: Any, specs: tuple[WebhookSpec, ...]) -> WebhookSpec 
 def payload_records(doc: Any, kind: str | None = None, plan: Plan | Routing | None = None) -> Iterator[tuple[str, Any]]:
     """The records of a JSON document: a webhook body (or a JWT, or an eCommerce event) is one record;
     otherwise the orders it holds (see ``records``). A named webhook ``kind`` keeps the body whole."""
-    if route(doc, plan, kind).event:
-        yield "$", doc
+    for prefix, payload, _ in routed_records(doc, kind, plan):
+        yield prefix, payload
+
+
+def routed_records(
+    doc: Any, kind: str | None = None, plan: Plan | Routing | None = None
+) -> Iterator[tuple[str, Any, Route | None]]:
+    """``payload_records`` with the route of a record that is the whole document (None for one inside
+    it), so a reader's caller need not route the same record a second time."""
+    routed = route(doc, plan, kind)
+    if routed.event:
+        yield "$", doc, routed
     else:
-        yield from records(doc)
+        for prefix, payload in records(doc):
+            yield prefix, payload, routed if payload is doc else None
 
 
 def records(payload: Any) -> Iterator[tuple[str, Any]]:

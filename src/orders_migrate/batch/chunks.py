@@ -45,7 +45,7 @@ def convert_record(
     source = rec.where() if rec.prefix == "$" else f"{rec.where()}::{rec.prefix}"
     payload = rec.payload
     refuse_unsigned(payload, public_key)
-    routed = route(payload, plan, kind)
+    routed = rec.routed or route(payload, plan, kind)
     if routed.event:
         # The body's webhook as the router recognised it, so the converter need not look again.
         named = routed.webhook.id if routed.webhook is not None else kind if kind != "order" else None

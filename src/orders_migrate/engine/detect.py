@@ -25,8 +25,9 @@ def detect_kind(payload: Any, table: Table) -> PayloadKind:
     stores, ecom = kinds["stores_order"], kinds["ecom_order"]
     items = payload.get("lineItems")
     first = items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
-    stores_hits = len(stores["keys"].intersection(payload)) + bool(stores["line_item_keys"].intersection(first))
-    ecom_hits = len(ecom["keys"].intersection(payload)) + bool(ecom["line_item_keys"].intersection(first))
+    # Whether a side has any of its keys, not how many: isdisjoint stops at the first it finds.
+    stores_hits = not stores["keys"].isdisjoint(payload) or not stores["line_item_keys"].isdisjoint(first)
+    ecom_hits = not ecom["keys"].isdisjoint(payload) or not ecom["line_item_keys"].isdisjoint(first)
     if ecom_hits and stores_hits:
         return "mixed"  # a half-converted record: neither converting nor passing it through is safe
     if ecom_hits:
