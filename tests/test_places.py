@@ -168,3 +168,30 @@ def test_a_velo_field_that_cannot_move_names_its_rest_place_in_the_body(plan: An
     with pytest.raises(ConversionError) as err:
         convert_webhook({"order": order}, kind="order-paid", plan=plan)
     assert f"$.order.billingInfo.email: {message}" in [str(p) for p in err.value.problems]
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_a_stored_create_request_names_the_first_index_where_the_reader_finds_it(tmp_path: Path, as_text: bool) -> None:
+    """In a request held as JSON text (a HAR file's postData.text) the problem's path says which text; the
+    place its words name is the path in that same text, not the whole prefix spelled a second time."""
+    order = _load("stores/create_request_minimal.json")
+    order["lineItems"] = [dict(order["lineItems"][0], index=1), dict(order["lineItems"][0], index=1)]
+    if as_text:
+        request = {"method": "POST", "url": "https://www.wixapis.com/stores/v2/orders"}
+        request["postData"] = {"mimeType": "application/json", "text": json.dumps({"order": order})}
+        src = tmp_path / "session.har"
+        src.write_text(json.dumps({"log": {"entries": [{"request": request}]}}), encoding="utf-8")
+        expected = (
+            f"{src}::$.log.entries[0].request.postData.text: $.order.lineItems[1].index: "
+            "index 1 repeats $.order.lineItems[0].index: line-item ids would collide"
+        )
+    else:
+        src = tmp_path / "requests.ndjson"
+        src.write_text(json.dumps({"method": "POST", "path": "/stores/v2/orders", "body": {"order": order}}) + "\n")
+        expected = (
+            f"{src}:1::$.body.order.lineItems[1].index: "
+            "index 1 repeats $.body.order.lineItems[0].index: line-item ids would collide"
+        )
+    done = _cli("requests", str(src), "-o", str(tmp_path / "out.ndjson"))
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == expected

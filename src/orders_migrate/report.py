@@ -132,10 +132,13 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
 
-    def rerooted(self, where: Reroot) -> Problem:
+    def rerooted(self, where: Reroot, said: Reroot | None = None) -> Problem:
+        """The problem at ``where(path)``; the places its words name re-rooted by ``said`` when given (a place
+        inside the same JSON text as the problem is named by its path in that text, not the whole file's)."""
         if not self.places:
             return Problem(where(self.path), self.message)
-        return Problem(where(self.path), _rerooted_message(self.message, self.places, where), tuple(map(where, self.places)))
+        message = _rerooted_message(self.message, self.places, said or where)
+        return Problem(where(self.path), message, tuple(map(where, self.places)))
 
     def reworded(self, message: str) -> Problem:
         """The same problem in other words (``not fixed: ...``), still naming its places."""
@@ -158,8 +161,8 @@ class ConversionError(Exception):
             return self
         return self.rerooted(under(prefix))
 
-    def rerooted(self, where: Reroot) -> ConversionError:
-        return ConversionError([p.rerooted(where) for p in self.problems])
+    def rerooted(self, where: Reroot, said: Reroot | None = None) -> ConversionError:
+        return ConversionError([p.rerooted(where, said) for p in self.problems])
 
 
 def describe(value: Any) -> str:

@@ -112,7 +112,7 @@ def run_requests(
         try:
             requests, rep = translate(stored, routes, plan, locale)
         except ConversionError as exc:
-            fail(stored, exc.rerooted(functools.partial(_in_file, stored)).problems)
+            fail(stored, exc.rerooted(functools.partial(_in_file, stored), functools.partial(_said, stored)).problems)
             continue
         except Exception as exc:  # noqa: BLE001 - one bad record must not stop a batch or show a traceback
             fail(stored, [Problem(stored.prefix, f"internal error, please report it: {type(exc).__name__}: {exc}")])
@@ -153,3 +153,8 @@ def run_requests(
 def _in_file(stored: StoredRequest, path: str) -> str:
     """A problem's path in a record (``$.body...``, ``$.path``) as a path in the user's file."""
     return stored.path_of(path) if path.startswith("$.body") else stored.prefix + path[1:]
+
+
+def _said(stored: StoredRequest, path: str) -> str:
+    """A place a problem's message names (``$.body...``), as its reader finds it beside the problem's path."""
+    return stored.said_of(path) if path.startswith("$.body") else stored.prefix + path[1:]

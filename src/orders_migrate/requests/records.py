@@ -37,6 +37,11 @@ class StoredRequest:
             return f"{self.prefix}.postData.text: {inner}"
         return self.prefix + body_path[1:]
 
+    def said_of(self, body_path: str) -> str:
+        """A place a problem's message names, as read beside the problem's own path: in a body held as
+        JSON text, its path in that text (the problem's path already says which text)."""
+        return "$" + body_path.removeprefix("$.body") if self.in_text else self.path_of(body_path)
+
     def name(self) -> str:
         """The record as messages and reports name it."""
         return self.where() if self.prefix == "$" else f"{self.where()}::{self.prefix}"
