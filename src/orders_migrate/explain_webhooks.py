@@ -95,7 +95,7 @@ def _order_event(
 ) -> Ledger:
     stores_order = payload if spec.order is None else get(payload, spec.order)
     prefix = "$" if spec.order is None else spec.order.render()
-    from .webhooks import renamed
+    from .webhook_bodies import renamed
 
     order, moved = renamed(stores_order, spec)
     dialect = detect_dialect(stores_order, plan.table, lenient=spec.summary)

@@ -3,13 +3,12 @@
 The `webhooks` section of mappings.yaml says, per Stores webhook, how to recognise it, where its order
 sits, and which eCommerce event (entityFqdn, slug, body container) it becomes. The order inside is
 converted by the same plan as any order; fulfillments and refunds by the table's `fulfillment` and
-`refund` rows. A delivered body may still be the JWT Wix sent: it is decoded (and, given the public key,
-its RS256 signature verified) first.
+`refund` rows (the event bodies: webhook_bodies.py). A delivered body may still be the JWT Wix sent: it is
+decoded (and, given the public key, its RS256 signature verified) first.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from decimal import InvalidOperation
@@ -20,15 +19,13 @@ import orjson
 from .convert import Conversion
 from .engine import Plan, default_plan
 from .engine.apply import python_only
-from .engine.companions import build_companion
-from .engine.context import Ctx
-from .engine.dialect import detect_dialect, restore_path
 from .engine.webhook_table import WebhookSpec, norm_event_type
 from .jsonio import load_record
-from .money import DEFAULT_LOCALE, formatter, is_currency
-from .paths import MISSING, get, is_empty, key_step, put, render_steps
-from .report import ConversionError, Entry, Problem, Report, Reroot, describe, under
+from .money import DEFAULT_LOCALE
+from .paths import get, is_empty, key_step, put, render_steps
+from .report import ConversionError, Entry, Problem, Report, describe
 from .route import JWT_RE, detect_webhook, is_ecom_event, is_jwt
+from .webhook_bodies import fulfillment_body, order_body, transactions_body
 from .webhook_jwt import Delivery, decode_delivery, delivery_entries, iso_time
 
 # Event ids are uuid5 in this namespace over the webhook kind and the body: a replay gets the same id.
@@ -53,16 +50,6 @@ def find_spec(specs: tuple[WebhookSpec, ...], kind: str) -> WebhookSpec:
 
 
 # ---- conversion ------------------------------------------------------------------------------------
-
-
-def _in_body(moved: dict[str, str], prefix: str) -> Reroot:
-    """A path of the order the body carries (renamed as its spec says) as the body names it."""
-    below = under(prefix)
-
-    def where(path: str) -> str:
-        return below(restore_path(path, moved))
-
-    return where
 
 
 def convert_webhook(
@@ -150,11 +137,11 @@ def _convert_webhook(
     # Keys that only select the webhook or its time are carried by the event itself.
     consumed: set[str] = set(spec.requires) | {p.text for p in spec.event_time if len(p.segments) == 1}
     if spec.fulfillment:
-        entity_id, body = _fulfillment_body(payload, spec, plan, entries, consumed, locale)
+        entity_id, body = fulfillment_body(payload, spec, plan, entries, consumed, locale)
     elif spec.transactions:
-        entity_id, body = _transactions_body(payload, spec, plan, entries, consumed, locale)
+        entity_id, body = transactions_body(payload, spec, plan, entries, consumed, locale)
     else:
-        entity_id, body = _order_body(payload, spec, plan, entries, consumed, locale, source)
+        entity_id, body = order_body(payload, spec, plan, entries, consumed, locale, source)
     event: dict[str, Any] = {
         "id": str(uuid.uuid5(EVENT_NAMESPACE, spec.id + "\n" + _canonical(payload))),
         "entityFqdn": spec.fqdn,
@@ -261,181 +248,3 @@ def _event_time(payload: dict[str, Any], spec: WebhookSpec) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
-
-
-def _order_body(
-    payload: dict[str, Any],
-    spec: WebhookSpec,
-    plan: Plan,
-    entries: list[Entry],
-    consumed: set[str],
-    locale: str,
-    source: str | None,
-) -> tuple[str | None, Any]:
-    stores_order = payload if spec.order is None else get(payload, spec.order)
-    prefix = "$" if spec.order is None else spec.order.render()
-    if not isinstance(stores_order, dict):
-        raise ConversionError([Problem(prefix, f"expected the order object, got {describe(stores_order)}")])
-    if spec.order is None:
-        consumed.update(payload)
-    else:
-        consumed.add(spec.order.text.split(".")[0])
-    order, moved = renamed(stores_order, spec)
-    try:
-        # The dialect is the body's own: a summary's orderId renamed to id must not look like REST.
-        dialect = detect_dialect(stores_order, plan.table, lenient=spec.summary)
-        converted = plan.convert(order, locale=locale, source=source, partial=spec.summary, dialect=dialect)
-    except ConversionError as exc:
-        raise exc.rerooted(_in_body(moved, prefix)) from None
-    in_body = _in_body(moved, prefix)
-    entries.extend(e.rerooted(in_body) for e in converted.report.entries)
-    if spec.summary:
-        entries.append(
-            Entry(
-                "fetch",
-                prefix,
-                f"the {spec.stores} body is a summary (no line items, no addresses): fetch the full order for the rest",
-                spec.id,
-                dict(plan.table.apis.get("orders_get_order", {})) or None,
-            )
-        )
-    if spec.order_status is not None:
-        # The event is the evidence: an order in a canceled event is canceled, whatever its statuses said.
-        converted.order["status"] = spec.order_status
-    body = converted.order if spec.key is None else {spec.key: converted.order}
-    return converted.order.get("id"), body
-
-
-def renamed(stores_order: dict[str, Any], spec: WebhookSpec) -> tuple[dict[str, Any], dict[str, str]]:
-    """A copy of the order a body carries with the spec's renames done (a summary's orderId -> id), and
-    the moved paths (new -> as the body has them)."""
-    order = copy.deepcopy(stores_order)
-    moved: dict[str, str] = {}
-    for src, dst in spec.rename:
-        value = order.pop(src.text, MISSING)
-        if value is not MISSING:
-            put(order, dst, value)
-            moved[dst.render()] = src.render()
-    return order, moved
-
-
-def _companion(
-    stores_order: dict[str, Any], spec: WebhookSpec, plan: Plan, prefix: str, locale: str
-) -> tuple[dict[str, Any], list[Entry]]:
-    """The companion the event carries, built from the body's order (renamed as the spec says) by the same
-    rows as an order's own companion; entries and errors in the body's paths."""
-    if spec.companion is None:
-        raise TypeError(f"the {spec.id} webhook names no companion")
-    order, moved = renamed(stores_order, spec)
-    in_body = _in_body(moved, prefix)
-    try:
-        companion, found = build_companion(plan, spec.companion, order, locale=locale)
-        found.extend(_checks(plan, spec, order, locale))
-    except ConversionError as exc:
-        raise exc.rerooted(in_body) from None
-    return companion, [e.rerooted(in_body) for e in found]
-
-
-def _checks(plan: Plan, spec: WebhookSpec, order: dict[str, Any], locale: str) -> list[Entry]:
-    """The webhook's ``checks`` rows on the body's order: its money identities, as a converted order has
-    them checked, where the event carries only a companion of it. They report and write nothing."""
-    section = plan.webhook_checks.get(spec.id)
-    if section is None:
-        return []
-    stated = order.get("currency")
-    currency = stated if is_currency(stated) else None
-    ctx = Ctx(formatter(currency, locale), currency, {})
-    for step in section.steps:
-        step(order, ctx.root_out, ctx, ())
-    if ctx.problems:
-        raise ConversionError(ctx.problems)
-    return ctx.entries
-
-
-def _fulfillment_body(
-    payload: dict[str, Any], spec: WebhookSpec, plan: Plan, entries: list[Entry], consumed: set[str], locale: str
-) -> tuple[str | None, Any]:
-    order_id = payload.get("orderId")
-    consumed.update(src.text for src, _ in spec.rename)
-    body, found = _companion(payload, spec, plan, "$", locale)
-    entries.extend(found)
-    apis = plan.table.apis
-    fetch = dict(apis.get("fulfillments", {})) or None
-    if spec.deleted:
-        consumed.add("fulfillmentId")
-        entries.append(
-            Entry(
-                "fetch",
-                "$.fulfillmentId",
-                "the fulfillment was deleted; the event lists the order's remaining fulfillments, which must be fetched",
-                spec.id,
-                fetch,
-            )
-        )
-    else:
-        if "lineItems" not in payload:
-            entries.append(
-                Entry(
-                    "not_derivable",
-                    "$",
-                    "a Stores fulfillment webhook does not say which line items were fulfilled: fetch them",
-                    spec.id,
-                    fetch,
-                )
-            )
-        entries.append(
-            Entry(
-                "fetch",
-                "$",
-                "the eCommerce event lists all of the order's fulfillments; this body holds one: fetch the others",
-                spec.id,
-                fetch,
-            )
-        )
-    for key, why in (
-        ("buyerInfo", "a fulfillments event names no buyer; the order has it"),
-        (
-            "fulfillmentStatus",
-            "the order's fulfillment status is in the order (Order Updated, Get Order), not in a fulfillments event",
-        ),
-    ):
-        if key in payload:
-            consumed.add(key)
-            entries.append(Entry("dropped", render_steps((key,)), why, spec.id))
-    return order_id if isinstance(order_id, str) else None, body
-
-
-def _transactions_body(
-    payload: dict[str, Any], spec: WebhookSpec, plan: Plan, entries: list[Entry], consumed: set[str], locale: str
-) -> tuple[str | None, Any]:
-    order = payload.get("order")
-    if not isinstance(order, dict):
-        raise ConversionError([Problem("$.order", f"expected the order object, got {describe(order)}")])
-    consumed.update({"order", "refundId"})
-    order_id = order.get("id")
-    transactions, found = _companion(order, spec, plan, "$.order", locale)
-    entries.extend(found)
-    body: dict[str, Any] = {"orderTransactions": transactions}
-    if isinstance(payload.get("refundId"), str):
-        body["refundIds"] = [payload["refundId"]]
-    apis = plan.table.apis
-    entries.append(
-        Entry(
-            "fetch",
-            "$.order",
-            "an Order Transactions event carries no order: fetch it (Get Order) for everything but its payments and refunds",
-            spec.id,
-            dict(apis.get("orders_get_order", {})) or None,
-        )
-    )
-    if not transactions.get("payments"):
-        entries.append(
-            Entry(
-                "fetch",
-                "$",
-                "the body's order states no payment: fetch the order's payments",
-                spec.id,
-                dict(apis.get("transactions", {})) or None,
-            )
-        )
-    return order_id if isinstance(order_id, str) else None, body
