@@ -547,3 +547,54 @@ def test_generated_webhook_bodies_with_odd_values_convert_the_same(
     if data.draw(st.booleans()):
         replace_fields(body, data, ODD_VALUES, data.draw(st.integers(min_value=1, max_value=3)))
     assert _event(body, kind) == _event(body, kind, plan=REFERENCE)
+
+
+# ---- output objects fetched once per call (CodeBuilder.cache_holders) -------------------------------------
+
+
+def _run_builder(written: list[str], lines: list[tuple[str, str]]) -> dict[str, Any]:
+    """A generated function whose rows write ``lines`` (a value's text at a path; ``whole`` or ``own``: an
+    object replaced, as a row writing it whole or a step of its own would), holders kept in locals unless
+    ``written`` says a row writes them whole."""
+    from orders_migrate.engine.code import CodeBuilder
+    from orders_migrate.paths import parse
+
+    src = CodeBuilder()
+    src.cache_holders([parse(p) for p in written])
+    for path, value in lines:
+        if value in ("whole", "own"):
+            src.emit(1, f"out[{path!r}] = {{'new': 1}}")
+            if value == "own":  # a step of its own, whose writes no row declares
+                src.forget_holders(1)
+        else:
+            src.put(1, value, parse(path))
+    namespace = dict(src.names, ROWS=((), ()))
+    exec(compile(src.code(), "<test>", "exec"), namespace)  # noqa: S102 - the code under test
+    out: dict[str, Any] = {}
+    namespace["fused"]({}, out, Ctx(None, None, out), ())
+    return out
+
+
+def test_an_output_object_a_row_writes_whole_is_fetched_again_at_each_use() -> None:
+    lines = [("a.x", "1"), ("a", "whole"), ("a.y", "2"), ("b.c.d", "3"), ("b.e", "4")]
+    # The row writing `a` whole is declared: `a` is fetched at each use, and y lands in the new object.
+    assert _run_builder(["a", "a.x", "a.y", "b.c.d", "b.e"], lines) == {"a": {"new": 1, "y": 2}, "b": {"c": {"d": 3}, "e": 4}}
+    # Undeclared, a kept `a` would take y into the object no longer in the output: the guard is what saves it.
+    assert _run_builder(["a.x", "a.y"], lines) == {"a": {"new": 1}, "b": {"c": {"d": 3}, "e": 4}}
+    # A step of its own may write anything: every object is fetched again after it.
+    own = [("a.x", "1"), ("a", "own"), ("a.y", "2")]
+    assert _run_builder(["a.x", "a.y"], own) == {"a": {"new": 1, "y": 2}}
+
+
+def test_which_output_objects_are_kept_in_locals() -> None:
+    from orders_migrate.engine.code import CodeBuilder
+    from orders_migrate.paths import parse
+
+    src = CodeBuilder()
+    src.cache_holders([parse("a"), parse("b.c"), parse("items[i].x")])
+    assert not src.out_holder(1, parse("a.k")).startswith("o")  # a row writes `a` whole
+    assert src.out_holder(1, parse("b.k")).startswith("o")  # `b.c` written whole leaves `b` itself
+    assert not src.out_holder(1, parse("b.c.k")).startswith("o")
+    assert not src.out_holder(1, parse("items.k")).startswith("o")  # written under a list: made anew
+    assert not src.out_holder(1, parse("l[0].k")).startswith("o")  # a fixed index: not kept
+    assert CodeBuilder().out_holder(1, parse("b.k")).startswith("d")  # a helper's builder keeps none

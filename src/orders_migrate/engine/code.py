@@ -55,6 +55,21 @@ class CodeBuilder:
         self.counter = 0
         self.reads: dict[tuple[str | int, ...], str] = {}
         self.extra: list[str] = []  # helper functions the rows call, generated beside ``fused``
+        # Output objects fetched once per call (``cache_holders``): by their keys, the local holding each.
+        self.holders: dict[tuple[str, ...], str] | None = None
+        self.replaced: tuple[tuple[str, ...], ...] = ()
+
+    def cache_holders(self, written: list[Path]) -> None:
+        """Fetch each output object once per call of ``fused`` and keep it in a local, save the objects a row
+        may write whole (``written``: every path the scope's rows write), which a later row could replace.
+        Only for the function's own body: a helper's builder (``extra``) has no prologue to start them."""
+        self.holders = {}
+        self.replaced = tuple(_keys_before_a_list(p) for p in written)
+
+    def forget_holders(self, indent: int) -> None:
+        """After a step whose writes no row declares (a step of its own): fetch every object again."""
+        if self.holders:
+            self.emit(indent, " = ".join([*self.holders.values(), "None"]))
 
     def use(self, **helpers: Any) -> None:
         """Name the functions an operation's generated code calls (one name, one function, plan-wide)."""
@@ -101,6 +116,9 @@ class CodeBuilder:
         As ``paths.put``: a missing list is made, and grown with empty objects up to a fixed index."""
         holder = "out"
         segments = path.segments
+        keys = tuple(str(k) for k in segments[:-1])
+        if self.holders is not None and keys and all(isinstance(k, str) for k in segments) and self._kept(keys):
+            return self._cached_holder(indent, keys)
         for n, key in enumerate(segments[:-1]):
             self.counter += 1
             child = f"d{self.counter}"
@@ -118,6 +136,22 @@ class CodeBuilder:
             holder = child
         return holder
 
+    def _kept(self, keys: tuple[str, ...]) -> bool:
+        # An object no row writes whole, nor any object it is in: once fetched, it stays the one in ``out``.
+        return not any(keys[: len(w)] == w for w in self.replaced)
+
+    def _cached_holder(self, indent: int, keys: tuple[str, ...]) -> str:
+        assert self.holders is not None
+        var = self.holders.get(keys)
+        if var is None:
+            var = self.holders[keys] = f"o{len(self.holders)}"
+        self.emit(indent, f"if {var} is None:")
+        parent = "out" if len(keys) == 1 else self._cached_holder(indent + 1, keys[:-1])
+        self.emit(indent + 1, f"{var} = {parent}.get({keys[-1]!r})")
+        self.emit(indent + 1, f"if {var} is None:")
+        self.emit(indent + 2, f"{var} = {parent}[{keys[-1]!r}] = {{}}")
+        return var
+
     def put(self, indent: int, value: str, path: Path) -> None:
         holder = self.out_holder(indent, path)
         self.emit(indent, f"{holder}[{path.segments[-1]!r}] = {value}")
@@ -129,7 +163,9 @@ class CodeBuilder:
     def code(self) -> str:
         """The helpers, then ``fused``: its body inside a ``try`` (free when nothing is raised) whose
         ``except`` notes which row's block a failure came from (``ROWS``, from the row comments)."""
-        body = ["    fm = ctx.fmt", *self.prologue, *(self.lines or ["    pass"])]
+        names = list((self.holders or {}).values())
+        starts = [f"    {' = '.join([*names[n : n + 12], 'None'])}" for n in range(0, len(names), 12)]
+        body = ["    fm = ctx.fmt", *starts, *self.prologue, *(self.lines or ["    pass"])]
         handler = ["    except Exception as e:", "        _note_row(e, ROWS)", "        raise"]
         lines = [*self.extra, "def fused(src, out, ctx, idx):", "    try:", *("    " + line for line in body), *handler]
         return "\n".join(lines) + "\n"
@@ -199,6 +235,16 @@ class _ReportSpec:
 
 # The common JSON class first (one identity test), then the general check for the rare rest.
 _CLASS_OF_TYPE = {"string": "str", "integer": "int", "boolean": "bool", "object": "dict", "array": "list"}
+
+
+def _keys_before_a_list(path: Path) -> tuple[str, ...]:
+    """The keys of a written path up to its first list step: writing under a list may make the list anew."""
+    keys = []
+    for seg in path.segments:
+        if not isinstance(seg, str):
+            break
+        keys.append(seg)
+    return tuple(keys)
 
 
 def _child(parent: str, key: str | int, absent: str) -> str:

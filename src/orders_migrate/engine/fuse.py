@@ -96,11 +96,13 @@ def fuse(items: Sequence[Item], scope: str = "order", source: str = "mappings.ya
     row's block opens with a comment naming the row and its line in ``source``, which a failure inside
     the block is noted with; ``scope`` names the code for tracebacks and ``mappings --code``."""
     src = CodeBuilder()
+    src.cache_holders([relative(p) for row, _, _, relative, _ in items if row is not None for p in row.all_writes()])
     tests: dict[object, str] = {}
     for row, guarded, bare, relative, full in items:
         if row is None:
             src.emit(1, "# a step of its own")  # so a failure here is not put down to the row before
             src.emit(1, f"{src.const(guarded)}(src, out, ctx, idx)")
+            src.forget_holders(1)
             continue
         src.emit(1, f"# row {row.id} ({source}:{row.line})")
         cond = _condition(src, row, relative, tests)
