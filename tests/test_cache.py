@@ -46,6 +46,26 @@ def test_a_second_process_reads_what_the_first_kept_with_the_same_output(tmp_pat
     assert json.loads(first)[1]["payloadKind"] == "stores_order"
 
 
+def test_a_process_that_finds_the_parse_kept_never_imports_pyyaml(tmp_path: Path) -> None:
+    env = {**os.environ, "ORDERS_MIGRATE_CACHE": str(tmp_path / "cache")}
+    code = "import sys; from orders_migrate import default_plan; default_plan(); print('yaml' in sys.modules)"
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120, env=env, text=True)]
+    runs.append(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=120, env=env, text=True))
+    assert [r.stdout.strip() for r in runs] == ["True", "False"]  # parsed by the first, read back by the second
+
+
+def test_the_parse_is_kept_under_what_it_is_made_with() -> None:
+    from orders_migrate.engine import table
+
+    made = table._made_by()
+    assert b"__version__" in made[0]  # PyYAML's own __init__.py: a new version is a new key
+    import yaml
+
+    libyaml = sorted(p.name for p in Path(yaml.__file__).parent.iterdir() if p.name.startswith("_yaml"))
+    assert made[1].decode().split("\n") == libyaml and (hasattr(yaml, "CSafeLoader") == bool(libyaml))
+    assert made[2] == (ROOT / "src" / "orders_migrate" / "engine" / "yaml_loader.py").read_bytes()
+
+
 def test_damaged_or_foreign_entries_are_made_again(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     first = _run(str(folder))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
-
-import yaml
 
 from ..paths import EACH, Path, PathError, parse
 from .cache import cached
@@ -78,23 +77,6 @@ class Table:
     text: str = ""  # the YAML it was loaded from: a plan carries it to recompile itself elsewhere
 
 
-# libyaml's loader (in PyYAML's wheels) reads the table ten times faster than the pure-Python one: most
-# of a process's start-up before. Both build the same rows; where libyaml is missing the pure one does.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_SafeLoader):  # type: ignore[valid-type,misc]
-    """SafeLoader that records each mapping's line; safe loading refuses Python object tags."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
 # Row keys that name paths: read like `from`, so the plan knows every path a row reads. Which operation
 # takes which of them, and every other key, is the operation's own declaration (engine.ops.OPERATIONS).
 # The companion objects a converted order may carry beside it, by their eCommerce name, and the table
@@ -117,20 +99,32 @@ def default_table_text() -> tuple[str, str]:
     return root.read_text(encoding="utf-8"), "mappings.yaml"
 
 
-def _parse(text: str) -> Any:
-    return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+def _parse(text: str, source: str) -> Any:
+    from .yaml_loader import load_yaml  # PyYAML only where a text is parsed: a cached parse needs none
+
+    return load_yaml(text, source)
+
+
+def _made_by() -> tuple[bytes, ...]:
+    """What a parse is made with besides the text, read without importing PyYAML: its ``__init__.py`` (which
+    holds its version), the libyaml extension beside it (whose loader is taken where present), the loader's
+    source and this module's."""
+    here = FsPath(__file__).parent
+    spec = importlib.util.find_spec("yaml")
+    package = FsPath(spec.origin).parent if spec is not None and spec.origin else None
+    files = sorted(p.name for p in package.iterdir() if p.name.startswith("_yaml")) if package is not None else []
+    return (
+        package.joinpath("__init__.py").read_bytes() if package is not None else b"no yaml",
+        "\n".join(files).encode(),
+        (here / "yaml_loader.py").read_bytes(),
+        FsPath(__file__).read_bytes(),
+    )
 
 
 def load_table(text: str, source: str = "mappings.yaml") -> Table:
-    # Parsed once per text: the parse is keyed by the text, PyYAML's version and loader, and this module's
-    # own source (which holds the loader), so no change of any of them reads an old parse.
-    made_by = (yaml.__version__, _SafeLoader.__name__, FsPath(__file__).read_bytes())
-    try:
-        doc = cached("table", (text, *made_by), lambda: _parse(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise MappingError(source, line, None, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    # Parsed once per text: the parse is keyed by the text and by what it is made with (_made_by), so no
+    # change of PyYAML, of libyaml or of the loader reads an old parse.
+    doc = cached("table", (text, *_made_by()), lambda: _parse(text, source))
     if not isinstance(doc, dict):
         raise MappingError(source, 1, None, "the table must be a mapping with 'order' and 'address' lists")
     rows: dict[str, tuple[Row, ...]] = {}
