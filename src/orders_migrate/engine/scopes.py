@@ -155,6 +155,7 @@ def _guard_written(step: Step, row: Row, spec: Spec) -> Step:
 def loop(src_list: Path, out_list: Path, steps: tuple[Step, ...], report_shape: bool = True) -> Step:
     """Run steps once per list element; ``report_shape`` is off for a second pass over the same list."""
     where = src_list.render()
+    step = steps[0] if len(steps) == 1 else sequence(steps)  # one step a scope, as fuse makes them: no inner loop
 
     def each(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         items = get(src, src_list)
@@ -168,16 +169,16 @@ def loop(src_list: Path, out_list: Path, steps: tuple[Step, ...], report_shape: 
         if not isinstance(out_items, list):
             out_items = []
             put(out, out_list, out_items)
+        # An output element for every input element, an object even where the input's is not one.
+        short = len(items) - len(out_items)
+        if short > 0:
+            out_items.extend([{} for _ in range(short)])
         for n, item in enumerate(items):
-            while len(out_items) <= n:
-                out_items.append({})
-            if not isinstance(item, dict):
+            if item.__class__ is not dict and not isinstance(item, dict):
                 if report_shape:
                     ctx.problem(f"{where}[{n}]", f"expected an object, got {describe(item)}")
                 continue
-            target = out_items[n]
-            for step in steps:
-                step(item, target, ctx, idx + (n,))
+            step(item, out_items[n], ctx, idx + (n,))
 
     return each
 
