@@ -72,10 +72,12 @@ class Entry(NamedTuple):
     places: tuple[str, ...] = ()
 
     def rerooted(self, where: Reroot) -> Entry:
+        path = where(self.path)
         if not self.places:
-            return self._replace(path=where(self.path))
+            # Most entries of a Velo order sit where no value moved: the same entry, not a copy of it.
+            return self if path == self.path else self._replace(path=path)
         return self._replace(
-            path=where(self.path),
+            path=path,
             message=_rerooted_message(self.message, self.places, where),
             places=tuple(map(where, self.places)),
         )
