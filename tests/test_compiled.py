@@ -598,3 +598,40 @@ def test_which_output_objects_are_kept_in_locals() -> None:
     assert not src.out_holder(1, parse("items.k")).startswith("o")  # written under a list: made anew
     assert not src.out_holder(1, parse("l[0].k")).startswith("o")  # a fixed index: not kept
     assert CodeBuilder().out_holder(1, parse("b.k")).startswith("d")  # a helper's builder keeps none
+
+
+def _own_rows(rows: str) -> tuple[Any, Any]:
+    """A user's table of these order rows, generated and as the reference plan."""
+    from orders_migrate.engine import load_table
+
+    table = load_table(f"order:\n{rows}address: []\n", "ours.yaml")
+    return compile_table(table), compile_table(table, generate=False)
+
+
+def _written(plan: Any, order: dict[str, Any]) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    from orders_migrate.money import formatter
+
+    out: dict[str, Any] = {}
+    ctx = Ctx(formatter("USD", "en_US"), "USD", out)
+    for step in plan.steps:
+        step(copy.deepcopy(order), out, ctx, ())
+    return out, [(p.path, p.message) for p in ctx.problems], [e.to_dict() for e in ctx.entries]
+
+
+@pytest.mark.parametrize(
+    ("row", "order"),
+    [
+        ("op: copy\n    from: x\n    to: [a, a.b.c]", {"x": {"e": "m"}}),
+        ("op: copy\n    from: x\n    to: [a, 'a.l[0].k']", {"x": {"l": []}}),
+        ("op: copy\n    from: x\n    to: [a, a.b.c]\n    agree: true", {"x": {"e": "m"}}),
+        ("op: money\n    from: x\n    to: [a, a.b.c]", {"x": "1.50"}),
+        ("op: enum\n    from: x\n    to: [a, a.b.c]\n    values: [A]\n    map: {A: {k: v}}", {"x": "A"}),
+    ],
+)
+def test_one_value_written_at_a_target_and_below_it_is_copied_before_the_second_place_is_made(
+    row: str, order: dict[str, Any]
+) -> None:
+    """The second target's copy is taken of the value as it was written first: making the objects on the
+    way to the second (a.b under a) must not put them into the copy too."""
+    generated, reference = _own_rows(f"  - id: both\n    {row}\n    note: n\n")
+    assert _written(generated, order) == _written(reference, order)
