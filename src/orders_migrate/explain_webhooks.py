@@ -174,7 +174,7 @@ def _fulfillment_event(
     built = get(event, spec.container)
     parts = []
     if isinstance(built, dict) and built.get("fulfillments"):
-        # The fulfillment rows read these keys of the body (webhooks._fulfillment_body).
+        # The fulfillment rows read these keys of the body (webhook_bodies.fulfillment_body).
         src = {k: v for k, v in payload.items() if k in ("fulfillmentId", "dateCreated", "trackingInfo", "lineItems")}
         parts.append(_Part(render_steps(body_at), plan.table.fulfillment, src, built["fulfillments"][0], "$"))
     copies = {render_steps((*container, "orderId")): "$.orderId"}
