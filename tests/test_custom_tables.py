@@ -146,14 +146,16 @@ def test_a_custom_table_writing_what_ecommerce_refuses_is_a_usage_error(tmp_path
 
 def test_a_custom_table_writing_into_a_place_ecommerce_cannot_hold_is_a_usage_error(tmp_path: Path) -> None:
     # Validity by construction: where each row writes is looked up in the model as the table is loaded.
-    row = '  - id: note-in-a-number\n    op: copy\n    from: buyerNote\n    to: number.note\n    type: string\n    note: "x"\n\n'
+    # purchaseFlowId is a text no row of the shipped table writes (one that does is refused sooner: its
+    # value would be lost, see test_a_row_writing_inside_a_place_another_row_writes_whole_is_refused).
+    row = '  - id: note-in-a-number\n    op: copy\n    from: buyerNote\n    to: purchaseFlowId.note\n    type: string\n    note: "x"\n\n'
     bad = tmp_path / "bad.yaml"
     bad.write_text(_table("\norder:\n", "\norder:\n" + row))
     line = next(n for n, text in enumerate(bad.read_text().splitlines(), start=1) if text == "  - id: note-in-a-number")
     proc = run("convert", str(COUPON), "--mappings", str(bad))
     err = proc.stderr.decode()
     assert proc.returncode == 2, err
-    assert f"{bad}:{line}: row 'note-in-a-number' writes number.note, which the eCommerce order does not have" in err, err
+    assert f"{bad}:{line}: row 'note-in-a-number' writes purchaseFlowId.note, which the eCommerce order does not have" in err, err
     assert "Traceback" not in err
 
 
@@ -442,3 +444,108 @@ def test_an_alias_is_used_by_the_command_with_mappings(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "aliased        $.buyerInfo.identityType" in proc.stderr
     assert json.loads((tmp_path / "out.json").read_text())["lineItems"][0]["itemType"] == {"preset": "PHYSICAL"}
+
+
+# ---- rows writing inside what another row writes whole ------------------------------------------------
+
+_ADDRESS_TABLE = "address:\n  - {id: ad-city, op: copy, from: city, to: address.city, note: n}\n"
+
+
+def _own(rows: str) -> str:
+    return "order:\n" + rows + _ADDRESS_TABLE
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        # A copied input object would change (the caller's own order), or contain itself, or be a text.
+        (
+            "  - {id: r1, op: copy, from: x, to: t, note: n}\n  - {id: r2, op: copy, from: y, to: t.k, note: n}\n",
+            "ours.yaml:3: row 'r2' writes 't.k' inside 't', which row 'r1' (line 2) writes whole with 'copy'",
+        ),
+        (
+            "  - {id: r1, op: copy, from: x, to: t, note: n}\n  - {id: r2, op: copy, from: x, to: 't.k[0].j', note: n}\n",
+            "ours.yaml:3: row 'r2' writes 't.k[0].j' inside 't', which row 'r1' (line 2) writes whole",
+        ),
+        # An enum's object from the table itself.
+        (
+            "  - {id: r1, op: enum, from: x, to: t, values: [A], map: {A: {k: v}}, note: n}\n"
+            "  - {id: r2, op: copy, from: y, to: t.z, note: n}\n",
+            "ours.yaml:3: row 'r2' writes 't.z' inside 't', which row 'r1' (line 2) writes whole with 'enum'",
+        ),
+        # Written whole after a row wrote inside it: that row's value would be lost.
+        (
+            "  - {id: r2, op: copy, from: y, to: t.k, note: n}\n  - {id: r1, op: copy, from: x, to: t, note: n}\n",
+            "ours.yaml:3: row 'r1' writes 't' whole, over 't.k', which row 'r2' (line 2) writes before it: that value "
+            "would be lost; give this row 'unless_written: t.k'\n",
+        ),
+        (
+            "  - {id: r2, op: copy, from: y, to: t.k, note: n}\n  - {id: r1, op: money, from: x, to: t, note: n}\n",
+            "give this row 'unless_written: t.k' or put it first",
+        ),
+        # The address table's rows claim their places under each address they are applied at.
+        (
+            "  - {id: r1, op: copy, from: x, to: billingInfo.address, note: n}\n"
+            "  - {id: r2, op: address, from: a, to: billingInfo, contact: false, note: n}\n",
+            "row 'ad-city' writes 'billingInfo.address.city' inside 'billingInfo.address', which row 'r1' (line 2)",
+        ),
+    ],
+)
+def test_a_row_writing_inside_a_place_another_row_writes_whole_is_refused(rows: str, said: str) -> None:
+    table = load_table(_own(rows), "ours.yaml")
+    for generate in (True, False):
+        with pytest.raises(MappingError) as caught:
+            compile_table(table, generate=generate)
+        assert said in str(caught.value) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "order", "written"),
+    [
+        # A Price is made for each order: a row may add to it.
+        (
+            "  - {id: r1, op: money, from: x, to: t, note: n}\n  - {id: r2, op: copy, from: y, to: t.k, note: n}\n",
+            {"x": "1.50", "y": 2},
+            {"amount": "1.50", "formattedAmount": "$1.50", "k": 2},
+        ),
+        # Runs only where the earlier row wrote nothing there, or only cross-checks what is there.
+        (
+            "  - {id: r2, op: copy, from: y, to: t.k, note: n}\n"
+            "  - {id: r1, op: copy, from: x, to: t, unless_written: t, otherwise: kept elsewhere, note: n}\n",
+            {"x": {"a": 1}, "y": 2},
+            {"k": 2},
+        ),
+        (
+            "  - {id: r2, op: copy, from: y, to: t.k, note: n}\n  - {id: r1, op: copy, from: x, to: t, agree: true, note: n}\n",
+            {"x": {"k": 2}, "y": 2},
+            {"k": 2},
+        ),
+    ],
+)
+def test_a_row_may_write_inside_an_object_made_for_each_order(rows: str, order: dict[str, Any], written: Any) -> None:
+    from orders_migrate.engine.context import Ctx
+    from orders_migrate.money import formatter
+
+    table = load_table(_own(rows), "ours.yaml")
+    for generate in (True, False):
+        plan, given = compile_table(table, generate=generate), json.loads(json.dumps(order))
+        out: dict[str, Any] = {}
+        ctx = Ctx(formatter("USD", "en_US"), "USD", out)
+        for step in plan.steps:
+            step(given, out, ctx, ())
+        assert out["t"] == written
+        assert given == order  # the caller's input is as it was
+
+
+def test_the_cli_refuses_a_table_that_would_change_a_copied_value(tmp_path: Path) -> None:
+    # The shipped table with one more row writing inside the copied order number.
+    row = (
+        '  - id: note-in-the-number\n    op: copy\n    from: buyerNote\n    to: number.note\n    type: string\n    note: "x"\n\n'
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(_table("\norder:\n", "\norder:\n" + row))
+    proc = run("convert", str(COUPON), "--mappings", str(bad))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "row 'order-number' writes 'number' whole, over 'number.note', which row 'note-in-the-number'" in err, err
+    assert "Traceback" not in err and not proc.stdout

@@ -158,14 +158,7 @@ class CodeBuilder:
 
     def put_all(self, indent: int, value: str, targets: list[Path], copied: str = "_copied({})") -> None:
         for n, target in enumerate(targets):
-            if n and copied != "{}":
-                # Copied before the objects on the way to its target are made, as the step copies it: one
-                # of them may be made inside the value itself (`to: [a, a.b.c]`).
-                value_copy = self.fresh("c")
-                self.emit(indent, f"{value_copy} = {copied.format(value)}")
-                self.put(indent, value_copy, target)
-            else:
-                self.put(indent, value if n == 0 else copied.format(value), target)
+            self.put(indent, value if n == 0 else copied.format(value), target)
 
     def code(self) -> str:
         """The helpers, then ``fused``: its body inside a ``try`` (free when nothing is raised) whose

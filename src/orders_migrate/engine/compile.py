@@ -16,6 +16,7 @@ from typing import Any
 from ..paths import Each, Path, parse
 from ..report import Entry
 from .aliases import compile_aliases
+from .claims import Claims, under
 from .conformance import model_problems
 from .context import Spec, Step
 from .dialect import compile_velo
@@ -37,7 +38,7 @@ def _compile_row(
     scope: Path | None,
     prefix: Path | None,
     table: Table,
-    targets: dict[str, Row],
+    targets: Claims,
     generate: bool = True,
     sections: Mapping[str, Section] = MappingProxyType({}),
 ) -> tuple[Step, Step]:
@@ -67,14 +68,15 @@ def _compile_row(
         # A row run only where no earlier row wrote `unless_written` may write the targets under it.
         free = row.unless_written.text if row.unless_written is not None else None
         writes = [p.text for p in row.all_writes()]
-        _claim(row, [t for t in writes if free is None or not _under(t, free)], targets, table, agree=row.agree)
-        _claim(row, [t for t in writes if free is not None and _under(t, free)], targets, table, agree=True)
+        fresh = frozenset(p.text for role in operation.fresh for p in row.writes.get(role, ()))
+        targets.claim(row, [t for t in writes if free is None or not under(t, free)], row.agree, fresh)
+        targets.claim(row, [t for t in writes if free is not None and under(t, free)], True, fresh)
     bare = _build(operation.build, spec)
     return guard(bare, row, scope, spec), bare
 
 
 def _address_steps(
-    table: Table, outer: Path | None, host: Path | None, contact: bool, targets: dict[str, Row] | None, generate: bool = True
+    table: Table, outer: Path | None, host: Path | None, contact: bool, targets: Claims | None, generate: bool = True
 ) -> tuple[Step, ...]:
     """The address table's rows, for one place an address occurs (or standalone when outer is None),
     fused into one generated step."""
@@ -91,9 +93,11 @@ def _address_steps(
             items.append((None, dropped, dropped, identity, full))
             continue
         if targets is not None and host is not None:
-            rooted = operation_of(sub, table).rooted
-            written = [p.text if rooted else join(host, p).text for p in sub.all_writes()]
-            _claim(sub, written, targets, table, agree=rooted)
+            sub_op = operation_of(sub, table)
+            rooted = sub_op.rooted
+            written = {p.text if rooted else join(host, p).text: role for role, ps in sub.writes.items() for p in ps}
+            fresh = frozenset(text for text, role in written.items() if role in sub_op.fresh)
+            targets.claim(sub, list(written), rooted, fresh)
         bare = _build(operation_of(sub, table).build, sub_spec)
         items.append((sub, guard(bare, sub, None, sub_spec), bare, identity, full))
     if not generate:
@@ -133,25 +137,6 @@ def _build(factory: Callable[[Spec], Step], spec: Spec) -> Step:
         raise spec.fail(f"cannot compile: {exc}") from None
 
 
-def _under(text: str, prefix: str) -> bool:
-    return text == prefix or text.startswith((prefix + ".", prefix + "["))
-
-
-def _claim(row: Row, written: list[str], targets: dict[str, Row], table: Table, agree: bool) -> None:
-    for text in written:
-        owner = targets.get(text)
-        if owner is None:
-            targets[text] = row
-        elif owner is not row and not agree:
-            raise MappingError(
-                table.source,
-                row.line,
-                row.id,
-                f"writes {text!r}, which row {owner.id!r} (line {owner.line}) already writes; "
-                "set 'agree: true' if this row only cross-checks it",
-            )
-
-
 def _trie(paths: list[Path]) -> dict[str, Any]:
     root: dict[str, Any] = {}
     for p in paths:
@@ -176,7 +161,7 @@ def _compile_rows(
 ) -> tuple[list[Step], list[Path]]:
     """Steps in row order: consecutive rows of the order fused into one generated function, consecutive
     rows over the same list into one function run per element; and every path read."""
-    targets: dict[str, Row] = {}
+    targets = Claims(table)
     steps: list[Step] = []
     read_paths: list[Path] = []
     group: list[Item] = []
@@ -266,7 +251,7 @@ def _compile_checks(table: Table, generate: bool) -> list[Step]:
             group = []
         if row is None:
             break
-        step, bare = _compile_row(row, scope, None, table, {}, generate)
+        step, bare = _compile_row(row, scope, None, table, Claims(table), generate)
         group.append((row, step, bare, partial(relative, scope=scope), identity))
         group_scope = scope
     return checks

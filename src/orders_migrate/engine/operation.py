@@ -97,6 +97,7 @@ class Operation:
     agrees: bool = False  # its emitter spells out an `agree: true` row too (the others stay calls)
     lists: bool = False  # its emitter takes paths through a list (`lineItems[i].weight`) too
     proves: Proves | None = None  # what it guarantees of what it writes, by role (validity.py); None: nothing
+    fresh: frozenset[str] = frozenset()  # `to` roles it fills with an object made for each order: rows may write inside
 
     def allowed(self) -> frozenset[str]:
         return self.params | {"search"} if self.search is not None else self.params

@@ -97,15 +97,11 @@ def emit_copy(src: CodeBuilder, rc: RowCode) -> bool:
         return True
     src.use(_disagree=disagree, At=At)
     for n, target in enumerate(targets):  # as writer's write_agree: an earlier value is kept, a different one reported
-        value = v
-        if n:  # copied before the objects on the way to the target are made, as in put_all
-            value = src.fresh("c")
-            src.emit(body, f"{value} = _copied({v})")
         holder, key = src.out_holder(body, target), target.segments[-1]
         e = src.fresh("e")
         src.emit(body, f"{e} = {holder}.get({key!r}, MISSING)")
         src.emit(body, f"if {e} is MISSING or {e} is None:")
-        src.emit(body + 1, f"{holder}[{key!r}] = {value}")
+        src.emit(body + 1, f"{holder}[{key!r}] = {v if n == 0 else f'_copied({v})'}")
         src.emit(body, f"elif {e} != {v}:")
         src.call(body + 1, "_disagree", ["ctx", f"At({where}, idx)", v, e, repr(target.text), repr(row.id)])
     return True

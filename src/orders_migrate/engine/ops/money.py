@@ -399,8 +399,8 @@ def _computed_prices(_row: Row, _role: str) -> Proof:
 
 
 OPERATIONS = (
-    Operation("money", op_money, emit_money, proves=_prices),
-    Operation("line_totals", op_line_totals, emit_line_totals, proves=_computed_prices),
-    Operation("amount_less", op_amount_less, None, frozenset({"missing"})),
-    Operation("positive_money", op_positive_money, None, frozenset({"missing"})),
+    Operation("money", op_money, emit_money, proves=_prices, fresh=frozenset({"value"})),
+    Operation("line_totals", op_line_totals, emit_line_totals, proves=_computed_prices, fresh=frozenset({"before", "after"})),
+    Operation("amount_less", op_amount_less, None, frozenset({"missing"}), fresh=frozenset({"value", "kind"})),
+    Operation("positive_money", op_positive_money, None, frozenset({"missing"}), fresh=frozenset({"value", "kind"})),
 )
