@@ -184,3 +184,42 @@ def test_convert_address_without_contact_reports_contact_fields() -> None:
     result = convert_address({"city": "Berlin", "phone": "+49 555 0103"}, contact=False)
     assert result.contact_details == {}
     assert [(e.kind, e.path) for e in result.entries] == [("dropped", "$.phone")]
+
+
+def test_no_fixture_conversion_shares_an_object_with_its_input() -> None:
+    """A copied object (a Stores street {number, name}), an eCommerce order or event passed through, an
+    order with its companions: the output is a copy, never the caller's own object."""
+    from conftest import FIXTURES
+    from orders_migrate import ConversionError, convert_webhook
+    from orders_migrate.jsonio import loads
+
+    checked = 0
+    for path in sorted(FIXTURES.rglob("*.json")):
+        try:
+            payload = loads(path.read_bytes())
+        except ValueError:
+            continue  # not JSON (a fixture of bad input)
+        mine = _ids(payload)
+        for convert in (lambda p: convert_order(p, companions=True, validate=False), convert_webhook):
+            try:
+                result = convert(payload)
+            except (ConversionError, ValueError, TypeError):
+                continue
+            assert not _ids([result.order, result.companions, result.report.to_dict()]) & mine, path
+            checked += 1
+            break
+    assert checked > 90
+
+
+def _ids(value: object) -> set[int]:
+    found: set[int] = set()
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            found.add(id(v))
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            found.add(id(v))
+            stack.extend(v)
+    return found

@@ -5,6 +5,7 @@ The default profile is quick; set HYPOTHESIS_PROFILE=long for a deeper run.
 
 from __future__ import annotations
 
+import copy
 import json
 from decimal import Decimal
 from typing import Any
@@ -154,3 +155,29 @@ def test_check_fix_twice_equals_once(tmp_path_factory: Any, order: dict[str, Any
     second = check_file(str(path), fix=True)
     assert path.read_bytes() == once
     assert not second.findings
+
+
+def _containers(value: Any) -> dict[int, Any]:
+    """Every object and list in a value, by identity (kept alive in the dict)."""
+    found: dict[int, Any] = {}
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (dict, list)):
+            found[id(v)] = v
+            stack.extend(v.values() if isinstance(v, dict) else v)
+    return found
+
+
+@given(stores_order())
+def test_the_callers_order_stays_theirs(order: dict[str, Any]) -> None:
+    """The input is not changed, and no object of the output (or of the order passed through a second time)
+    is one of the input's: a caller may change either without changing the other."""
+    before = copy.deepcopy(order)
+    result = convert_order(order, companions=True)
+    assert order == before
+    outputs = _containers([result.order, result.companions, result.report.to_dict()])
+    assert not outputs.keys() & _containers(order).keys()
+    again = convert_order(result.order)
+    assert again.order == result.order
+    assert not _containers(again.order).keys() & _containers(result.order).keys()

@@ -41,7 +41,8 @@ def convert_order(
     ``"orderTransactions"``, each only when the order has something for it; the report then names as
     carried what they carry).
     Raises ``ConversionError`` with every problem found, each with its ``$.path``. An eCommerce order
-    passes through unchanged, so a second run is harmless.
+    passes through unchanged, so a second run is harmless. The payload is not changed, and the result
+    shares no object with it (a copied object, an order passed through, is a copy).
     """
     if isinstance(payload, (bytes, str)):
         payload = load_record(payload, "a JSON order")

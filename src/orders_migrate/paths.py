@@ -264,6 +264,16 @@ def iter_each(obj: Any, path: Path, indices: tuple[int, ...] = ()) -> Iterator[t
         yield from iter_each(item, tail, indices + (n,))
 
 
+def tree_copy(value: Any) -> Any:
+    """A copy of a JSON value's objects and lists (its scalars are immutable): what a caller passed stays
+    theirs. Several times faster than ``copy.deepcopy``, which a parsed document does not need."""
+    if isinstance(value, dict):
+        return {k: tree_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [tree_copy(v) for v in value]
+    return value
+
+
 def put(obj: dict[str, Any], path: Path, value: Any, indices: tuple[int, ...] = ()) -> None:
     """Set a value, creating parent objects and lists; ``[i]`` takes the next of ``indices``."""
     cur: Any = obj

@@ -22,7 +22,7 @@ from .engine.apply import python_only
 from .engine.webhook_table import WebhookSpec, norm_event_type
 from .jsonio import load_record
 from .money import DEFAULT_LOCALE
-from .paths import get, is_empty, key_step, put, render_steps
+from .paths import get, is_empty, key_step, put, render_steps, tree_copy
 from .report import ConversionError, Entry, Problem, Report, describe
 from .route import JWT_RE, detect_webhook, is_ecom_event, is_jwt
 from .webhook_bodies import fulfillment_body, order_body, transactions_body
@@ -126,7 +126,7 @@ def _convert_webhook(
         if delivery is not None:
             report.verified = delivery.verified
             report.entries.extend(delivery_entries(delivery, None))
-        return Conversion(payload, report)
+        return Conversion(tree_copy(payload), report)  # the caller's own objects stay theirs
     spec = _choose(payload, kind, delivery, specs)
     if not isinstance(payload, dict):
         raise ConversionError([Problem("$", f"expected a webhook body object, got {describe(payload)}")])

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..money import DEFAULT_LOCALE, formatter, is_currency
-from ..paths import MISSING, get, is_empty, parse, render_steps
+from ..paths import MISSING, get, is_empty, parse, render_steps, tree_copy
 from ..report import ConversionError, Entry, Problem, Report, Validation, describe, under
 from .companions import build_companions
 from .context import Ctx
@@ -123,7 +123,7 @@ def _convert(
         report.entries.append(Entry("passed_through", "$", "already an eCommerce order: passed through unchanged"))
         if validate:
             report.entries.extend(_invalid_entries(payload))
-        return Conversion(payload, report)
+        return Conversion(tree_copy(payload), report)  # the caller's own objects stay theirs
     if kind == "mixed":
         stores_key, ecom_key = mixed_keys(payload, plan.table)
         raise ConversionError(
@@ -200,7 +200,8 @@ def _pass_with_companions(payload: dict[str, Any], source: str | None, validate:
     report.entries.append(
         Entry("passed_through", "$", "already an eCommerce order with its companions: passed through unchanged")
     )
-    beside = {name: payload[name] for name in COMPANION_SECTIONS if name in payload}
+    order = tree_copy(order)  # the caller's own objects stay theirs
+    beside = {name: tree_copy(payload[name]) for name in COMPANION_SECTIONS if name in payload}
     if not companions:
         report.entries.extend(
             Entry("dropped", f"$.{name}", "a companion is written beside its order only when asked (--companions)")

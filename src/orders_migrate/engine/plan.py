@@ -89,7 +89,8 @@ class Plan:
         for a webhook's summary (no line items required, no input rules checked); ``dialect`` is ``"rest"``
         or ``"velo"`` when known; ``companions`` also builds the order's companion objects
         (``Conversion.companions``) and reports the Stores fields they carry as carried. An eCommerce order
-        passes through unchanged, so a second run is harmless.
+        passes through unchanged (as a copy: the result shares no object with the payload), so a second
+        run is harmless.
         Raises ``ConversionError`` with every problem found, each with its ``$.path``.
         """
         return apply.convert(

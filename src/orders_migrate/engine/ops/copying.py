@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,8 @@ def op_copy(spec: Spec) -> Step:
     check = type_check(spec)
     minimum = spec.param("minimum", int, required=False)
     agree = spec.row.agree  # only an agreeing write ever names the source path
+    # An object or a list is the caller's own: the output gets a copy of it (writers copies for the others).
+    containers = spec.row.params.get("type") in (None, "object", "array")
 
     def valid(value: Any, where: Path, ctx: Ctx, idx: tuple[int, ...]) -> bool:
         if value is not None and check is not None and not check[0](value):
@@ -57,6 +60,8 @@ def op_copy(spec: Spec) -> Step:
         if where is None or not valid(value, where, ctx, idx):
             return
         path = spec.at(where, idx) if agree else ""
+        if containers and isinstance(value, (dict, list)):
+            value = copy.deepcopy(value)
         for w in writes:
             w(out, value, ctx, idx, path)
 
@@ -92,8 +97,14 @@ def emit_copy(src: CodeBuilder, rc: RowCode) -> bool:
         src.emit(body + 1, f"_too_small(ctx, {where}, idx, {int(minimum)}, {v})")
         src.emit(body, "else:")
         body += 1
+    value = v
+    if type_name in (None, "object", "array"):
+        # An object or a list is the caller's own: the output gets a copy of it (a local of its own, as
+        # the scope's other rows read the input's value).
+        value = src.fresh("c")
+        src.emit(body, f"{value} = _copied({v})")
     if not row.agree:
-        src.put_all(body, v, targets)
+        src.put_all(body, value, targets)
         return True
     src.use(_disagree=disagree, At=At)
     for n, target in enumerate(targets):  # as writer's write_agree: an earlier value is kept, a different one reported
@@ -101,7 +112,7 @@ def emit_copy(src: CodeBuilder, rc: RowCode) -> bool:
         e = src.fresh("e")
         src.emit(body, f"{e} = {holder}.get({key!r}, MISSING)")
         src.emit(body, f"if {e} is MISSING or {e} is None:")
-        src.emit(body + 1, f"{holder}[{key!r}] = {v if n == 0 else f'_copied({v})'}")
+        src.emit(body + 1, f"{holder}[{key!r}] = {value if n == 0 else f'_copied({v})'}")
         src.emit(body, f"elif {e} != {v}:")
         src.call(body + 1, "_disagree", ["ctx", f"At({where}, idx)", v, e, repr(target.text), repr(row.id)])
     return True
