@@ -122,6 +122,16 @@ def test_a_corrupted_output_fails_at_its_path(field: str, value: Any, expected: 
         assert problems[0].startswith(expected)
 
 
+@pytest.mark.parametrize("item_id", ["", "a b: c", 'say "hi"'])
+def test_a_repeated_line_item_id_is_quoted_in_its_message(item_id: str) -> None:
+    # An empty id, or one holding spaces, a colon or a quote, must stay readable inside the message.
+    order = load_json(FIXTURES / "ecom" / "coupon_partially_fulfilled.json")
+    order["lineItems"] = [dict(order["lineItems"][0], id=item_id), dict(order["lineItems"][0], id=item_id)]
+    assert strings(validate_ecom_order(order)) == [
+        f"$.lineItems[1].id: id {json.dumps(item_id)} repeats $.lineItems[0].id: line-item ids are unique within an order"
+    ]
+
+
 def test_more_than_300_line_items_fail() -> None:
     order = load_json(FIXTURES / "ecom" / "coupon_partially_fulfilled.json")
     # Each its own id: a repeated one is a problem of its own (test_fault_crosswalk).

@@ -138,7 +138,7 @@ def test_strict_names_both_places_of_a_repeated_line_item_id_in_the_same_record(
     run = _cli("convert", str(src), "-o", str(tmp_path / "out.json"), "--report", "none", "--strict")
     assert run.returncode == 1
     item_id = order["lineItems"][0]["id"]
-    assert f"{src}::$[1].lineItems[1].id: not a valid eCommerce order: {item_id} repeats $[1].lineItems[0].id:" in run.stderr
+    assert f'{src}::$[1].lineItems[1].id: not a valid eCommerce order: id "{item_id}" repeats $[1].lineItems[0].id:' in run.stderr
 
 
 def test_import_plan_names_both_places_in_the_same_record(tmp_path: Path) -> None:

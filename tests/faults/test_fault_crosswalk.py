@@ -220,7 +220,7 @@ def test_line_item_ids_are_unique_within_an_ecommerce_order_passed_through(tmp_p
     path = tmp_path / "ecom.json"
     path.write_text(json.dumps(doc))
     line_id = doc["lineItems"][0]["id"]
-    message = f"not a valid eCommerce order: {line_id} repeats $.lineItems[0].id: line-item ids are unique within an order"
+    message = f'not a valid eCommerce order: id "{line_id}" repeats $.lineItems[0].id: line-item ids are unique within an order'
     code, _, err = convert(path, report="text")
     assert code == 0
     assert f"invalid        $.lineItems[1].id: {message}" in err

@@ -179,9 +179,18 @@ def repeated_line_item_ids(payload: Any) -> list[Problem]:  # noqa: ANN401 - any
         if first != n:
             place = f"$.lineItems[{first}].id"
             problems.append(
-                Problem(f"$.lineItems[{n}].id", f"{item_id} repeats {place}: line-item ids are unique within an order", (place,))
+                Problem(
+                    f"$.lineItems[{n}].id",
+                    # quoted as JSON: an empty id, or one with spaces or a colon, stays readable in the message
+                    f"id {_quoted(item_id)} repeats {place}: line-item ids are unique within an order",
+                    (place,),
+                )
             )
     return problems
+
+
+def _quoted(text: str) -> str:
+    return orjson.dumps(text).decode()
 
 
 # The companions an order is stored with, by the names convert --companions writes them under.
