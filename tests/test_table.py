@@ -123,6 +123,58 @@ def test_not_yaml_at_all_is_a_clear_error() -> None:
         load_table("order:\n  - [unclosed\n")
 
 
+@pytest.mark.parametrize(
+    "rows,line,key",
+    [
+        # a row's second target would replace its first without a word
+        (GOOD_ROW.replace("  to: id\n", "  to: id\n  to: number\n"), 6, "to"),
+        # an enum map's second entry for one source value would replace the first
+        (
+            "- id: status\n  op: enum\n  from: paymentStatus\n  to: paymentStatus\n  values: [PAID, NOT_PAID]\n"
+            "  map:\n    PAID: PAID\n    NOT_PAID: NOT_PAID\n    PAID: NOT_PAID\n  note: x\n",
+            10,
+            "PAID",
+        ),
+    ],
+    ids=["row key", "enum map entry"],
+)
+def test_a_repeated_key_is_refused_at_its_line(rows: str, line: int, key: str) -> None:
+    with pytest.raises(MappingError) as err:
+        load_table(_table(rows))
+    assert err.value.line == line
+    assert f"the key {key!r} repeats the one on line {line - 1 if key == 'to' else line - 2}" in str(err.value)
+
+
+def test_a_repeated_key_is_refused_by_the_pure_python_loader_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where PyYAML has no libyaml the pure loader reads the table: it must refuse the same.
+    import importlib
+
+    import yaml
+
+    from orders_migrate.engine import yaml_loader
+
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    pure = importlib.reload(yaml_loader)
+    try:
+        assert pure._SafeLoader is yaml.SafeLoader
+        with pytest.raises(MappingError, match="the key 'to' repeats the one on line 5"):
+            pure.load_yaml(_table(GOOD_ROW.replace("  to: id\n", "  to: id\n  to: number\n")), "mappings.yaml")
+    finally:
+        monkeypatch.undo()
+        importlib.reload(yaml_loader)
+
+
+def test_a_key_merged_in_may_be_overridden() -> None:
+    # `<<: *base` then the row's own key: YAML's merge, an override on purpose, not a repeated key
+    text = "base: &base {op: copy, from: id, to: id, note: x}\n" + _table("- <<: *base\n  id: order-id\n  to: number\n")
+    assert [p.text for p in load_table(text).order[0].writes["value"]] == ["number"]
+
+
+def test_the_loaders_own_line_key_is_refused() -> None:
+    with pytest.raises(MappingError, match="'__line__' is the loader's own"):
+        load_table(_table(GOOD_ROW + "  __line__: 1\n"))
+
+
 def test_markdown_has_a_line_per_row() -> None:
     md = mappings_markdown(default_plan().table)
     rows = [line for line in md.splitlines() if line.startswith("| `")]

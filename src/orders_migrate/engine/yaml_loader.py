@@ -18,7 +18,38 @@ class _LineLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that records each mapping's line; safe loading refuses Python object tags."""
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _refuse_repeated_keys(loader: _LineLoader, node: yaml.MappingNode) -> None:
+    """YAML keeps the last of two equal keys: a row with two ``to:`` would lose the first target without a
+    word, and a rule that is not in the table does not exist. A key merged in (``<<: *row``) may be
+    overridden: that is what merging is for."""
+    first: dict[Any, int] = {}
+    for key_node, _value in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            earlier = first.setdefault(key, line)
+        except TypeError:
+            continue  # an unhashable key: construct_mapping refuses it in its own words
+        if key == "__line__":
+            raise yaml.constructor.ConstructorError(
+                None, None, "the key '__line__' is the loader's own (each mapping's line)", key_node.start_mark
+            )
+        if earlier != line:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"the key {key!r} repeats the one on line {earlier}: YAML would keep only the last",
+                key_node.start_mark,
+            )
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    _refuse_repeated_keys(loader, node)
     mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
