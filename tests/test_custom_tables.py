@@ -483,6 +483,46 @@ def _own(rows: str) -> str:
             "  - {id: r2, op: copy, from: y, to: t.k, note: n}\n  - {id: r1, op: money, from: x, to: t, note: n}\n",
             "give this row 'unless_written: t.k' or put it first",
         ),
+        # `unless_written` spares the value of the row it names, not another's written there too.
+        (
+            "  - {id: r2, op: copy, from: y, to: t.a, note: n}\n  - {id: r3, op: copy, from: z, to: t.b, note: n}\n"
+            "  - {id: r1, op: copy, from: x, to: t, unless_written: t.a, otherwise: o, note: n}\n",
+            "ours.yaml:4: row 'r1' writes 't' whole, over 't.b', which row 'r3' (line 3) writes before it",
+        ),
+        # A fixed index is one of a list's elements: `[0]` and `[i]` (and `[00]`) meet.
+        (
+            "  - {id: r2, op: copy, from: 'lineItems[i].y', to: 'lineItems[i].k', note: n}\n"
+            "  - {id: r1, op: copy, from: x, to: 'lineItems[0]', note: n}\n",
+            "ours.yaml:3: row 'r1' writes 'lineItems[0]' whole, over 'lineItems[i].k', which row 'r2' (line 2) writes "
+            "before it: that value would be lost; give this row 'unless_written: lineItems[0]'\n",
+        ),
+        (
+            "  - {id: r1, op: enum, from: x, to: 'lineItems[0]', values: [A], map: {A: {k: {z: 1}}}, note: n}\n"
+            "  - {id: r2, op: copy, from: 'lineItems[i].y', to: 'lineItems[i].k.m', note: n}\n",
+            "ours.yaml:3: row 'r2' writes 'lineItems[i].k.m' inside 'lineItems[0]', which row 'r1' (line 2) writes whole with 'enum'",
+        ),
+        (
+            "  - {id: r2, op: copy, from: y, to: 't[00].k', note: n}\n  - {id: r1, op: copy, from: x, to: 't[0]', note: n}\n",
+            "ours.yaml:3: row 'r1' writes 't[0]' whole, over 't[00].k', which row 'r2' (line 2)",
+        ),
+        # A Price may be written inside, but not where a row that may write there instead wrote a table's object.
+        (
+            "  - {id: r0, op: money, from: w, to: t, note: n}\n"
+            "  - {id: r1, op: enum, from: x, to: t, agree: true, values: [A], map: {A: {k: {z: 1}}}, note: n}\n"
+            "  - {id: r2, op: copy, from: y, to: t.k.m, note: n}\n",
+            "ours.yaml:4: row 'r2' writes 't.k.m' inside 't', which row 'r1' (line 3) writes whole with 'enum'",
+        ),
+        (
+            "  - {id: r0, op: money, from: w, to: t, note: n}\n"
+            "  - {id: r1, op: enum, from: x, to: t, unless_written: t, otherwise: o, values: [A], map: {A: {k: {z: 1}}}, note: n}\n"
+            "  - {id: r2, op: copy, from: y, to: t.k.m, note: n}\n",
+            "ours.yaml:4: row 'r2' writes 't.k.m' inside 't', which row 'r1' (line 3) writes whole with 'enum'",
+        ),
+        # One value in itself, whether or not the inner place is under the row's `unless_written`.
+        (
+            "  - {id: r1, op: money, from: x, to: [t, t.k.z], unless_written: t.k.z, otherwise: o, note: n}\n",
+            "ours.yaml:2: row 'r1' writes 't.k.z' inside 't', which it writes too",
+        ),
         # The address table's rows claim their places under each address they are applied at.
         (
             "  - {id: r1, op: copy, from: x, to: billingInfo.address, note: n}\n"
@@ -549,3 +589,17 @@ def test_the_cli_refuses_a_table_that_would_change_a_copied_value(tmp_path: Path
     assert proc.returncode == 2, err
     assert "row 'order-number' writes 'number' whole, over 'number.note', which row 'note-in-the-number'" in err, err
     assert "Traceback" not in err and not proc.stdout
+
+
+def test_a_row_may_write_inside_what_each_makes_for_each_order() -> None:
+    # `each` makes a new list of new objects for each order: a row of the companion may add to every element.
+    row = (
+        "  - id: fulfillment-tracking-copy\n    op: copy\n    from: fulfillments[i].trackingInfo.trackingNumber\n"
+        "    to: fulfillments[i].ours.trackingNumber\n    type: string\n    note: n\n\n"
+    )
+    anchor = "  - id: fulfillment-names-a-line-item\n"
+    plan = compile_table(load_table(_table(anchor, row + anchor), "ours.yaml"))
+    order = load_json(COUPON)
+    (fulfillment,) = convert_order(order, plan=plan, companions=True).companions["orderWithFulfillments"]["fulfillments"]
+    assert fulfillment["ours"] == {"trackingNumber": order["fulfillments"][0]["trackingInfo"]["trackingNumber"]}
+    assert fulfillment["trackingInfo"]["trackingNumber"] == fulfillment["ours"]["trackingNumber"]

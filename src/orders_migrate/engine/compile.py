@@ -16,7 +16,7 @@ from typing import Any
 from ..paths import Each, Path, parse
 from ..report import Entry
 from .aliases import compile_aliases
-from .claims import Claims, under
+from .claims import Claims
 from .conformance import model_problems
 from .context import Spec, Step
 from .dialect import compile_velo
@@ -66,11 +66,8 @@ def _compile_row(
         raise MappingError(table.source, row.line, row.id, "'if_written' and 'unless_written' are for rows run once per object")
     if row.section != "checks" and not operation.nests:
         # A row run only where no earlier row wrote `unless_written` may write the targets under it.
-        free = row.unless_written.text if row.unless_written is not None else None
-        writes = [p.text for p in row.all_writes()]
         fresh = frozenset(p.text for role in operation.fresh for p in row.writes.get(role, ()))
-        targets.claim(row, [t for t in writes if free is None or not under(t, free)], row.agree, fresh)
-        targets.claim(row, [t for t in writes if free is not None and under(t, free)], True, fresh)
+        targets.claim(row, [p.text for p in row.all_writes()], row.agree, fresh, row.unless_written)
     bare = _build(operation.build, spec)
     return guard(bare, row, scope, spec), bare
 
