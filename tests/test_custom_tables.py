@@ -603,3 +603,49 @@ def test_a_row_may_write_inside_what_each_makes_for_each_order() -> None:
     (fulfillment,) = convert_order(order, plan=plan, companions=True).companions["orderWithFulfillments"]["fulfillments"]
     assert fulfillment["ours"] == {"trackingNumber": order["fulfillments"][0]["trackingInfo"]["trackingNumber"]}
     assert fulfillment["trackingInfo"]["trackingNumber"] == fulfillment["ours"]["trackingNumber"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "order"),
+    [
+        # same_value with no type writes the one value of several places: the caller's own object.
+        (
+            "  - {id: r1, op: same_value, from: ['lineItems[i].x', y], to: t, note: n}\n",
+            {"lineItems": [{"x": {"a": 1}}], "y": {"a": 1}},
+        ),
+        ("  - {id: r1, op: same_value, from: y, to: t, type: array, note: n}\n", {"y": [1]}),
+        # A rule's object, an enum's, is the table's own: each order gets a copy of it, of its objects too.
+        ("  - {id: r1, op: enum, from: k, to: t, values: [A], map: {A: {k: {z: 1}}}, note: n}\n", {"k": "A"}),
+        ("  - {id: r1, op: enum, from: k, to: t, values: [A, B], map: {A: [x], B: {k: v}}, note: n}\n", {"k": "A"}),
+        (
+            "  - {id: r1, op: first_match, from: [k], rules: [{when: {k: A}, value: {z: 1}}], default: D, to: t, note: n}\n",
+            {"k": "A"},
+        ),
+    ],
+)
+def test_a_row_writing_an_object_writes_a_copy(rows: str, order: dict[str, Any]) -> None:
+    from orders_migrate.engine.context import Ctx
+    from orders_migrate.money import formatter
+
+    table = load_table(_own(rows), "ours.yaml")
+    for generate in (True, False):
+        plan, given = compile_table(table, generate=generate), json.loads(json.dumps(order))
+        written = []
+        for _ in range(2):
+            out: dict[str, Any] = {}
+            for step in plan.steps:
+                step(given, out, Ctx(formatter("USD", "en_US"), "USD", out), ())
+            written.append(out["t"])
+        assert written[0] == written[1]
+        assert not _containers(written[0]) & _containers(written[1])
+        assert not _containers(written[0]) & _containers(given)
+
+
+def _containers(value: Any) -> set[int]:
+    found, stack = set(), [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (dict, list)):
+            found.add(id(v))
+            stack.extend(v.values() if isinstance(v, dict) else v)
+    return found
