@@ -487,7 +487,8 @@ def _own(rows: str) -> str:
         (
             "  - {id: r2, op: copy, from: y, to: t.a, note: n}\n  - {id: r3, op: copy, from: z, to: t.b, note: n}\n"
             "  - {id: r1, op: copy, from: x, to: t, unless_written: t.a, otherwise: o, note: n}\n",
-            "ours.yaml:4: row 'r1' writes 't' whole, over 't.b', which row 'r3' (line 3) writes before it",
+            "ours.yaml:4: row 'r1' writes 't' whole, over 't.b', which row 'r3' (line 3) writes before it: that value "
+            "would be lost; give this row 'unless_written: t'\n",
         ),
         # A fixed index is one of a list's elements: `[0]` and `[i]` (and `[00]`) meet.
         (

@@ -98,13 +98,18 @@ class Claims:
         if agree:
             return
         avoid = row.unless_written
-        for around, first, target in self.inside.get(_shape(path.segments), ()):
-            if first is row or not _meet(around, path.segments):
-                continue
+        earlier = [
+            (first, target)
+            for around, first, target in self.inside.get(_shape(path.segments), ())
+            if first is not row and _meet(around, path.segments)
+        ]
+        for first, target in earlier:
             if avoid is not None and _under(target, avoid):
                 continue  # runs only where nothing is written there yet
-            # `unless_written` names one place: the earlier row's, else (in a list) the one this row writes.
-            spared = next((p.text for p in (target, path) if not p.has_each), None)
+            # `unless_written` names one place: the earlier row's when it is the only one written here and
+            # names no list element, else the one this row writes (none in a list).
+            alone = all(other.segments == target.segments for _, other in earlier)
+            spared = next((p.text for p in ((target, path) if alone else (path,)) if not p.has_each), None)
             cures = [f"give this row 'unless_written: {spared}'"] if spared is not None else []
             if fresh:
                 cures.append("put it first")
