@@ -5,8 +5,8 @@ not write inside a place another row writes whole, nor write it whole over what 
 inside it, where that would change or lose a value:
 
 - inside a place an operation fills as it comes (a copy of an input object, a plain value, a table's
-  constant), a later row would change the caller's input or the plan itself, nest an object in itself,
-  or fail on a text; only an operation that makes a new object for each order may be written inside
+  constant), a later row would silently replace a stored value the copy holds, change the plan itself,
+  nest an object in itself, or fail on a text; only an operation that makes a new object for each order may be written inside
   (``Operation.fresh``: a Price, the empty object that names a payment's kind), and only where every
   row that may write the place does (one that runs where the first did not, ``agree`` or
   ``unless_written``, may write it instead);
