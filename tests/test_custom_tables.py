@@ -592,6 +592,16 @@ def test_the_cli_refuses_a_table_that_would_change_a_copied_value(tmp_path: Path
     assert "Traceback" not in err and not proc.stdout
 
 
+def test_a_row_may_not_write_what_each_writes_in_every_element() -> None:
+    # The fulfillment rows write each fulfillment's id: another value there would silently replace it.
+    row = "  - id: fulfillment-id-again\n    op: copy\n    from: fulfillments[i].id\n    to: fulfillments[i].id\n    note: n\n\n"
+    anchor = "  - id: fulfillment-names-a-line-item\n"
+    with pytest.raises(
+        MappingError, match="row 'fulfillment-id-again' writes 'fulfillments\\[i\\].id', which row 'order-fulfillments'"
+    ):
+        compile_table(load_table(_table(anchor, row + anchor), "ours.yaml"))
+
+
 def test_a_row_may_write_inside_what_each_makes_for_each_order() -> None:
     # `each` makes a new list of new objects for each order: a row of the companion may add to every element.
     row = (

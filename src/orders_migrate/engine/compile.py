@@ -68,6 +68,12 @@ def _compile_row(
         # A row run only where no earlier row wrote `unless_written` may write the targets under it.
         fresh = frozenset(p.text for role in operation.fresh for p in row.writes.get(role, ()))
         targets.claim(row, [p.text for p in row.all_writes()], row.agree, fresh, row.unless_written)
+        applied = sections.get(str(row.params.get("section"))) if operation.applies else None
+        if applied is not None:
+            # What the section's rows write in each element is this row's too: a later row may add to an
+            # element, not write there again.
+            inside = [f"{t.text}[i].{w.text}" for t in row.writes.get("value", ()) for w in applied.write_paths]
+            targets.claim(row, inside, row.agree)
     bare = _build(operation.build, spec)
     return guard(bare, row, scope, spec), bare
 
@@ -230,7 +236,8 @@ def compile_section(
     trie = MappingProxyType(_trie(reads))
     name = rows[0].section if rows else "section"
     applied = tuple(row.reads["value"][0] for row in rows if OPERATIONS[row.op].applies)
-    return Section(tuple(steps), trie, _walk(trie, generate, name), tuple(reads), applied)
+    writes = tuple(p for row in rows for p in row.all_writes())
+    return Section(tuple(steps), trie, _walk(trie, generate, name), tuple(reads), applied, writes)
 
 
 def _compile_checks(table: Table, generate: bool) -> list[Step]:
