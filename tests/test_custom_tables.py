@@ -660,3 +660,16 @@ def _containers(value: Any) -> set[int]:
             found.add(id(v))
             stack.extend(v.values() if isinstance(v, dict) else v)
     return found
+
+
+def test_the_address_table_is_held_to_its_claims_where_no_row_applies_it() -> None:
+    # convert_address applies it alone: a row inside a copied street is refused there too.
+    table = load_table(
+        "order:\n  - {id: r, op: copy, from: id, to: id, note: n}\naddress:\n"
+        "  - {id: a1, op: copy, from: street, to: address.street, note: n}\n"
+        "  - {id: a2, op: copy, from: number, to: address.street.number, note: n}\n",
+        "ours.yaml",
+    )
+    for generate in (True, False):
+        with pytest.raises(MappingError, match="ours.yaml:5: row 'a2' writes 'address.street.number' inside 'address.street'"):
+            compile_table(table, generate=generate)

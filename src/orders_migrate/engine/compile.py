@@ -95,10 +95,12 @@ def _address_steps(
             dropped = dropped_contact(sub_spec)
             items.append((None, dropped, dropped, identity, full))
             continue
-        if targets is not None and host is not None:
+        if targets is not None:
             sub_op = operation_of(sub, table)
             rooted = sub_op.rooted
-            written = {p.text if rooted else join(host, p).text: role for role, ps in sub.writes.items() for p in ps}
+            written = {
+                p.text if rooted or host is None else join(host, p).text: role for role, ps in sub.writes.items() for p in ps
+            }
             fresh = frozenset(text for text, role in written.items() if role in sub_op.fresh)
             targets.claim(sub, list(written), rooted, fresh)
         bare = _build(operation_of(sub, table).build, sub_spec)
@@ -277,7 +279,8 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
     with collecting() as code:
         steps, read_paths = _compile_rows(table.order, table, generate)
         checks = _compile_checks(table, generate)
-        standalone = {c: _address_steps(table, None, None, c, None, generate) for c in (True, False)}
+        # Alone (convert_address), with its contact rows: held to its claims even where no order row applies it.
+        standalone = {c: _address_steps(table, None, None, c, Claims(table) if c else None, generate) for c in (True, False)}
         address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
         reads = MappingProxyType(_trie(read_paths))
         walk = _walk(reads, generate, "order")
