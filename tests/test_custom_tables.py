@@ -506,6 +506,12 @@ def _own(rows: str) -> str:
             "  - {id: r2, op: copy, from: y, to: 't[00].k', note: n}\n  - {id: r1, op: copy, from: x, to: 't[0]', note: n}\n",
             "ours.yaml:3: row 'r1' writes 't[0]' whole, over 't[00].k', which row 'r2' (line 2)",
         ),
+        # Two rows writing one place, one of them at every element.
+        (
+            "  - {id: r2, op: copy, from: 'lineItems[i].y', to: 'lineItems[i].k', note: n}\n"
+            "  - {id: r1, op: copy, from: x, to: 'lineItems[0].k', note: n}\n",
+            "ours.yaml:3: row 'r1' writes 'lineItems[0].k', which row 'r2' (line 2) already writes",
+        ),
         # A Price may be written inside, but not where a row that may write there instead wrote a table's object.
         (
             "  - {id: r0, op: money, from: w, to: t, note: n}\n"

@@ -43,12 +43,12 @@ def _under(path: Path, place: Path) -> bool:
 class Claims:
     """The places one section's rows write, in row order."""
 
-    __slots__ = ("table", "owners", "whole", "inside")
+    __slots__ = ("table", "whole", "inside")
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.owners: dict[str, Row] = {}  # a place (as rendered, so t[00] is t[0]) -> the first row writing it
-        # Places written whole, by shape: the place, the row, and whether it makes a new object for each order.
+        # Places written, by shape (in row order, so the first that meets a place is its first writer): the
+        # place, the row, and whether it makes a new object for each order.
         self.whole: dict[Shape, list[tuple[Path, Row, bool]]] = {}
         # Places written inside, by shape: the place, the row writing inside it, and where.
         self.inside: dict[Shape, list[tuple[tuple[Segment, ...], Row, Path]]] = {}
@@ -67,8 +67,9 @@ class Claims:
         for path, agreeing in zip(paths, agrees, strict=True):
             self._nested(row, path, agreeing, path.text in fresh)
         for path, agreeing in zip(paths, agrees, strict=True):
-            owner = self.owners.setdefault(path.render(), row)
-            if owner is not row and not agreeing:
+            places = self.whole.get(_shape(path.segments), ())
+            owner = next((r for place, r, _ in places if r is not row and _meet(place.segments, path.segments)), None)
+            if owner is not None and not agreeing:
                 raise self._fail(
                     row,
                     f"writes {path.text!r}, which row {owner.id!r} (line {owner.line}) already writes; "
