@@ -223,3 +223,27 @@ def _ids(value: object) -> set[int]:
             found.add(id(v))
             stack.extend(v)
     return found
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("currency",), {"code": "USD"}),  # currency_code copies a value it does not know
+        (("customField", "value"), ["a", "b"]),  # plain_value: only {"stringValue": ...} is unwrapped
+        (("customField", "value"), {"stringValue": {"text": "x"}}),  # unwrapped, and still the caller's own
+        (("billingInfo", "address", "subdivision"), {"code": "NY"}),  # subdivision_code keeps what it cannot read
+    ],
+)
+def test_a_value_an_operation_keeps_as_it_came_is_a_copy(
+    coupon_order: dict[str, Any], where: tuple[str, ...], value: Any
+) -> None:
+    """Not only a copy row: any row that writes the input's own object or list (one it could not convert, kept
+    as it came) writes a copy of it, so the result shares no object with the payload."""
+    holder = coupon_order
+    for key in where[:-1]:
+        holder = holder.setdefault(key, {})
+    holder[where[-1]] = value
+    before = json.dumps(coupon_order, default=str)
+    result = convert_order(coupon_order, companions=True)
+    assert json.dumps(coupon_order, default=str) == before
+    assert not _ids([result.order, result.companions]) & _ids(coupon_order)

@@ -483,6 +483,53 @@ def _own(rows: str) -> str:
             "  - {id: r2, op: copy, from: y, to: t.k, note: n}\n  - {id: r1, op: money, from: x, to: t, note: n}\n",
             "give this row 'unless_written: t.k' or put it first",
         ),
+        # `unless_written` spares the value of the row it names, not another's written there too.
+        (
+            "  - {id: r2, op: copy, from: y, to: t.a, note: n}\n  - {id: r3, op: copy, from: z, to: t.b, note: n}\n"
+            "  - {id: r1, op: copy, from: x, to: t, unless_written: t.a, otherwise: o, note: n}\n",
+            "ours.yaml:4: row 'r1' writes 't' whole, over 't.b', which row 'r3' (line 3) writes before it: that value "
+            "would be lost; give this row 'unless_written: t'\n",
+        ),
+        # A fixed index is one of a list's elements: `[0]` and `[i]` (and `[00]`) meet.
+        (
+            "  - {id: r2, op: copy, from: 'lineItems[i].y', to: 'lineItems[i].k', note: n}\n"
+            "  - {id: r1, op: copy, from: x, to: 'lineItems[0]', note: n}\n",
+            "ours.yaml:3: row 'r1' writes 'lineItems[0]' whole, over 'lineItems[i].k', which row 'r2' (line 2) writes "
+            "before it: that value would be lost; give this row 'unless_written: lineItems[0]'\n",
+        ),
+        (
+            "  - {id: r1, op: enum, from: x, to: 'lineItems[0]', values: [A], map: {A: {k: {z: 1}}}, note: n}\n"
+            "  - {id: r2, op: copy, from: 'lineItems[i].y', to: 'lineItems[i].k.m', note: n}\n",
+            "ours.yaml:3: row 'r2' writes 'lineItems[i].k.m' inside 'lineItems[0]', which row 'r1' (line 2) writes whole with 'enum'",
+        ),
+        (
+            "  - {id: r2, op: copy, from: y, to: 't[00].k', note: n}\n  - {id: r1, op: copy, from: x, to: 't[0]', note: n}\n",
+            "ours.yaml:3: row 'r1' writes 't[0]' whole, over 't[00].k', which row 'r2' (line 2)",
+        ),
+        # Two rows writing one place, one of them at every element.
+        (
+            "  - {id: r2, op: copy, from: 'lineItems[i].y', to: 'lineItems[i].k', note: n}\n"
+            "  - {id: r1, op: copy, from: x, to: 'lineItems[0].k', note: n}\n",
+            "ours.yaml:3: row 'r1' writes 'lineItems[0].k', which row 'r2' (line 2) already writes",
+        ),
+        # A Price may be written inside, but not where a row that may write there instead wrote a table's object.
+        (
+            "  - {id: r0, op: money, from: w, to: t, note: n}\n"
+            "  - {id: r1, op: enum, from: x, to: t, agree: true, values: [A], map: {A: {k: {z: 1}}}, note: n}\n"
+            "  - {id: r2, op: copy, from: y, to: t.k.m, note: n}\n",
+            "ours.yaml:4: row 'r2' writes 't.k.m' inside 't', which row 'r1' (line 3) writes whole with 'enum'",
+        ),
+        (
+            "  - {id: r0, op: money, from: w, to: t, note: n}\n"
+            "  - {id: r1, op: enum, from: x, to: t, unless_written: t, otherwise: o, values: [A], map: {A: {k: {z: 1}}}, note: n}\n"
+            "  - {id: r2, op: copy, from: y, to: t.k.m, note: n}\n",
+            "ours.yaml:4: row 'r2' writes 't.k.m' inside 't', which row 'r1' (line 3) writes whole with 'enum'",
+        ),
+        # One value in itself, whether or not the inner place is under the row's `unless_written`.
+        (
+            "  - {id: r1, op: money, from: x, to: [t, t.k.z], unless_written: t.k.z, otherwise: o, note: n}\n",
+            "ours.yaml:2: row 'r1' writes 't.k.z' inside 't', which it writes too",
+        ),
         # The address table's rows claim their places under each address they are applied at.
         (
             "  - {id: r1, op: copy, from: x, to: billingInfo.address, note: n}\n"
@@ -549,3 +596,86 @@ def test_the_cli_refuses_a_table_that_would_change_a_copied_value(tmp_path: Path
     assert proc.returncode == 2, err
     assert "row 'order-number' writes 'number' whole, over 'number.note', which row 'note-in-the-number'" in err, err
     assert "Traceback" not in err and not proc.stdout
+
+
+def test_a_row_may_not_write_what_each_writes_in_every_element() -> None:
+    # The fulfillment rows write each fulfillment's id: another value there would silently replace it.
+    row = "  - id: fulfillment-id-again\n    op: copy\n    from: fulfillments[i].id\n    to: fulfillments[i].id\n    note: n\n\n"
+    anchor = "  - id: fulfillment-names-a-line-item\n"
+    with pytest.raises(
+        MappingError, match="row 'fulfillment-id-again' writes 'fulfillments\\[i\\].id', which row 'order-fulfillments'"
+    ):
+        compile_table(load_table(_table(anchor, row + anchor), "ours.yaml"))
+
+
+def test_a_row_may_write_inside_what_each_makes_for_each_order() -> None:
+    # `each` makes a new list of new objects for each order: a row of the companion may add to every element.
+    row = (
+        "  - id: fulfillment-tracking-copy\n    op: copy\n    from: fulfillments[i].trackingInfo.trackingNumber\n"
+        "    to: fulfillments[i].ours.trackingNumber\n    type: string\n    note: n\n\n"
+    )
+    anchor = "  - id: fulfillment-names-a-line-item\n"
+    plan = compile_table(load_table(_table(anchor, row + anchor), "ours.yaml"))
+    order = load_json(COUPON)
+    (fulfillment,) = convert_order(order, plan=plan, companions=True).companions["orderWithFulfillments"]["fulfillments"]
+    assert fulfillment["ours"] == {"trackingNumber": order["fulfillments"][0]["trackingInfo"]["trackingNumber"]}
+    assert fulfillment["trackingInfo"]["trackingNumber"] == fulfillment["ours"]["trackingNumber"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "order"),
+    [
+        # same_value with no type writes the one value of several places: the caller's own object.
+        (
+            "  - {id: r1, op: same_value, from: ['lineItems[i].x', y], to: t, note: n}\n",
+            {"lineItems": [{"x": {"a": 1}}], "y": {"a": 1}},
+        ),
+        ("  - {id: r1, op: same_value, from: y, to: t, type: array, note: n}\n", {"y": [1]}),
+        # A rule's object, an enum's, is the table's own: each order gets a copy of it, of its objects too.
+        ("  - {id: r1, op: enum, from: k, to: t, values: [A], map: {A: {k: {z: 1}}}, note: n}\n", {"k": "A"}),
+        ("  - {id: r1, op: enum, from: k, to: t, values: [A, B], map: {A: [x], B: {k: v}}, note: n}\n", {"k": "A"}),
+        (
+            "  - {id: r1, op: first_match, from: [k], rules: [{when: {k: A}, value: {z: 1}}], default: D, to: t, note: n}\n",
+            {"k": "A"},
+        ),
+    ],
+)
+def test_a_row_writing_an_object_writes_a_copy(rows: str, order: dict[str, Any]) -> None:
+    from orders_migrate.engine.context import Ctx
+    from orders_migrate.money import formatter
+
+    table = load_table(_own(rows), "ours.yaml")
+    for generate in (True, False):
+        plan, given = compile_table(table, generate=generate), json.loads(json.dumps(order))
+        written = []
+        for _ in range(2):
+            out: dict[str, Any] = {}
+            for step in plan.steps:
+                step(given, out, Ctx(formatter("USD", "en_US"), "USD", out), ())
+            written.append(out["t"])
+        assert written[0] == written[1]
+        assert not _containers(written[0]) & _containers(written[1])
+        assert not _containers(written[0]) & _containers(given)
+
+
+def _containers(value: Any) -> set[int]:
+    found, stack = set(), [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (dict, list)):
+            found.add(id(v))
+            stack.extend(v.values() if isinstance(v, dict) else v)
+    return found
+
+
+def test_the_address_table_is_held_to_its_claims_where_no_row_applies_it() -> None:
+    # convert_address applies it alone: a row inside a copied street is refused there too.
+    table = load_table(
+        "order:\n  - {id: r, op: copy, from: id, to: id, note: n}\naddress:\n"
+        "  - {id: a1, op: copy, from: street, to: address.street, note: n}\n"
+        "  - {id: a2, op: copy, from: number, to: address.street.number, note: n}\n",
+        "ours.yaml",
+    )
+    for generate in (True, False):
+        with pytest.raises(MappingError, match="ours.yaml:5: row 'a2' writes 'address.street.number' inside 'address.street'"):
+            compile_table(table, generate=generate)

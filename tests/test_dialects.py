@@ -271,3 +271,24 @@ def test_the_velo_new_order_event_converts_like_its_rest_twin() -> None:
     assert from_velo.order["slug"] == "approved"
     assert from_velo.order["actionEvent"] == from_rest.order["actionEvent"]
     assert from_velo.order["actionEvent"]["body"]["order"]["billingInfo"]["address"]["country"] == "IL"
+
+
+@pytest.mark.parametrize("generate", [True, False])
+def test_a_velo_row_changing_inside_a_value_an_earlier_one_moved_leaves_the_callers_order(generate: bool) -> None:
+    """The normaliser copies the objects on the way to every place its rows touch, as the order has them: an
+    object an earlier row moved there (Velo's _extra to extra) is the caller's own, and is moved as a copy."""
+    from orders_migrate import compile_table, load_table
+    from orders_migrate.engine.table import default_table_text
+
+    text, _ = default_table_text()
+    anchor = "  - id: velo-formatted-address\n"
+    rows = (
+        "  - {id: ours-extra, op: move, from: _extra, to: extra, note: n}\n"
+        "  - {id: ours-extra-key, op: move, from: extra.old, to: extra.new, note: n}\n"
+    )
+    plan = compile_table(load_table(text.replace(anchor, rows + anchor), "ours.yaml"), generate=generate)
+    order = velo()
+    order["_extra"] = {"old": 1}
+    before = copy.deepcopy(order)
+    convert_order(order, plan=plan)
+    assert order == before

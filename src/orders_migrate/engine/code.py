@@ -22,8 +22,8 @@ from .generated import note_row
 from .table import Row
 
 
-def _copied(value: Any) -> Any:
-    # From the second target on: two output fields never share one object.
+def copied(value: Any) -> Any:
+    """A copy of an object or a list (the caller's own, or the table's), any other value as it is."""
     return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
 
 
@@ -40,7 +40,7 @@ class CodeBuilder:
             "At": At,
             "Entry": Entry,
             "Decimal": Decimal,
-            "_copied": _copied,
+            "_copied": copied,
             "_pick": pick,
             "describe": describe,
             "EXACT": EXACT,

@@ -16,7 +16,7 @@ from typing import Any
 from ..paths import Each, Path, parse
 from ..report import Entry
 from .aliases import compile_aliases
-from .claims import Claims, under
+from .claims import Claims
 from .conformance import model_problems
 from .context import Spec, Step
 from .dialect import compile_velo
@@ -66,11 +66,14 @@ def _compile_row(
         raise MappingError(table.source, row.line, row.id, "'if_written' and 'unless_written' are for rows run once per object")
     if row.section != "checks" and not operation.nests:
         # A row run only where no earlier row wrote `unless_written` may write the targets under it.
-        free = row.unless_written.text if row.unless_written is not None else None
-        writes = [p.text for p in row.all_writes()]
         fresh = frozenset(p.text for role in operation.fresh for p in row.writes.get(role, ()))
-        targets.claim(row, [t for t in writes if free is None or not under(t, free)], row.agree, fresh)
-        targets.claim(row, [t for t in writes if free is not None and under(t, free)], True, fresh)
+        targets.claim(row, [p.text for p in row.all_writes()], row.agree, fresh, row.unless_written)
+        applied = sections.get(str(row.params.get("section"))) if operation.applies else None
+        if applied is not None:
+            # What the section's rows write in each element is this row's too: a later row may add to an
+            # element, not write there again.
+            inside = [f"{t.text}[i].{w.text}" for t in row.writes.get("value", ()) for w in applied.write_paths]
+            targets.claim(row, inside, row.agree)
     bare = _build(operation.build, spec)
     return guard(bare, row, scope, spec), bare
 
@@ -92,10 +95,12 @@ def _address_steps(
             dropped = dropped_contact(sub_spec)
             items.append((None, dropped, dropped, identity, full))
             continue
-        if targets is not None and host is not None:
+        if targets is not None:
             sub_op = operation_of(sub, table)
             rooted = sub_op.rooted
-            written = {p.text if rooted else join(host, p).text: role for role, ps in sub.writes.items() for p in ps}
+            written = {
+                p.text if rooted or host is None else join(host, p).text: role for role, ps in sub.writes.items() for p in ps
+            }
             fresh = frozenset(text for text, role in written.items() if role in sub_op.fresh)
             targets.claim(sub, list(written), rooted, fresh)
         bare = _build(operation_of(sub, table).build, sub_spec)
@@ -233,7 +238,8 @@ def compile_section(
     trie = MappingProxyType(_trie(reads))
     name = rows[0].section if rows else "section"
     applied = tuple(row.reads["value"][0] for row in rows if OPERATIONS[row.op].applies)
-    return Section(tuple(steps), trie, _walk(trie, generate, name), tuple(reads), applied)
+    writes = tuple(p for row in rows for p in row.all_writes())
+    return Section(tuple(steps), trie, _walk(trie, generate, name), tuple(reads), applied, writes)
 
 
 def _compile_checks(table: Table, generate: bool) -> list[Step]:
@@ -273,7 +279,8 @@ def compile_table(table: Table, generate: bool = True) -> Plan:
     with collecting() as code:
         steps, read_paths = _compile_rows(table.order, table, generate)
         checks = _compile_checks(table, generate)
-        standalone = {c: _address_steps(table, None, None, c, None, generate) for c in (True, False)}
+        # Alone (convert_address), with its contact rows: held to its claims even where no order row applies it.
+        standalone = {c: _address_steps(table, None, None, c, Claims(table) if c else None, generate) for c in (True, False)}
         address_reads = _trie([p for sub in table.address for p in sub.all_reads()])
         reads = MappingProxyType(_trie(read_paths))
         walk = _walk(reads, generate, "order")

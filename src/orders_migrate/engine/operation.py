@@ -7,6 +7,7 @@ one touches its own module under ``ops/`` and the rows that use it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -107,7 +108,9 @@ class ValueStep:
     """The shape most operations share: read one path, convert the value, write it to every target.
     ``convert(value, path, ctx, src)`` returns the value to write or ``SKIP`` after it reported a
     problem; ``src`` is the object the path was read from, for a conversion that needs a sibling. The
-    code generator reads ``source`` and writes ``targets`` itself and calls only ``convert``."""
+    code generator reads ``source`` and writes ``targets`` itself and calls only ``convert``. An object
+    or a list it returns is written as a copy: a conversion that keeps what it cannot read as it came
+    (a currency, a subdivision, a plain value) returns the caller's own."""
 
     __slots__ = ("spec", "source", "targets", "convert", "writes")
 
@@ -126,6 +129,8 @@ class ValueStep:
         result = self.convert(value, path, ctx, src)
         if result is SKIP:
             return
+        if isinstance(result, (dict, list)):
+            result = copy.deepcopy(result)  # a value kept as it came (or a part of it) is the caller's own
         for w in self.writes:
             w(out, result, ctx, idx, path)
 
@@ -172,6 +177,8 @@ def emit_value_step(src: CodeBuilder, rc: RowCode, shortcut: Callable[[CodeBuild
     else:
         src.emit(at + 1, convert)
     src.emit(at + 1, "if r is not SKIP:")
+    src.emit(at + 2, "if r.__class__ is not str and isinstance(r, (dict, list)):  # kept as it came: the caller's own")
+    src.emit(at + 3, "r = _copied(r)")
     src.put_all(at + 2, "r", list(bare.targets))
     return True
 

@@ -118,6 +118,7 @@ class Section:
     walk: Walk
     read_paths: tuple[Path, ...] = ()  # what ``reads`` is the trie of, for a section applied inside another
     applied: tuple[Path, ...] = ()  # the lists whose elements an ``each`` row converts by another section
+    write_paths: tuple[Path, ...] = ()  # what its rows write in the object, for a section applied inside another
 
     def convert(
         self, src: dict[str, Any], *, prefix: str, locale: str, currency: str | None

@@ -11,7 +11,7 @@ from typing import Any, cast
 from ...money import MoneyError, amount_value
 from ...paths import MISSING, Path, get, iter_each, key_step, reader_of
 from ...report import describe
-from ..code import CodeBuilder, type_test
+from ..code import CodeBuilder, copied, type_test
 from ..context import (
     EXACT,
     ZERO,
@@ -76,7 +76,8 @@ def op_same_value(spec: Spec) -> Step:
         if first is MISSING:
             return
         if same and where is not None:
-            write(out, first, ctx, idx, spec.at(where, where_idx))  # one value throughout: the common case
+            # One value throughout, the common case: an object or a list is the caller's own, written as a copy.
+            write(out, copied(first), ctx, idx, spec.at(where, where_idx))
             return
         first = MISSING
         first_at: tuple[Path, tuple[int, ...]] | None = None
@@ -99,7 +100,7 @@ def op_same_value(spec: Spec) -> Step:
                         places=(place,),
                     )
         if first_at is not None:
-            write(out, first, ctx, idx, spec.at(*first_at))
+            write(out, copied(first), ctx, idx, spec.at(*first_at))
 
     return step
 
@@ -156,7 +157,8 @@ def emit_same_value(src: CodeBuilder, rc: RowCode) -> bool:
         src.emit(b + 1, "break")
     src.emit(at, f"if {first} is not MISSING:")
     src.emit(at + 1, f"if {same}:")
-    src.put(at + 2, first, rc.targets[0])
+    # An object or a list is the caller's own (a row of another type writes neither).
+    src.put(at + 2, f"_copied({first})" if type_name in (None, "object", "array") else first, rc.targets[0])
     src.emit(at + 1, "else:")
     src.emit(at + 2, f"{src.const(rc.bare)}(src, out, ctx, idx)")
     return True

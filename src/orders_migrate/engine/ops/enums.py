@@ -8,7 +8,7 @@ from typing import Any
 
 from ...paths import MISSING, Path, get
 from ...report import Entry, describe
-from ..code import CodeBuilder
+from ..code import CodeBuilder, copied
 from ..context import (
     Ctx,
     Spec,
@@ -37,6 +37,9 @@ def op_enum(spec: Spec) -> Step:
         raise spec.fail("enum map writes values but the row has no 'to'")
     writes = writers(spec, targets)
     documented = ", ".join(values)
+    # The map's objects are the table's own: each order gets a copy (a deep one where a copy of the map's
+    # values one level down would still share one).
+    deep = _deep(mapping)
 
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         value = get(src, source)
@@ -51,7 +54,9 @@ def op_enum(spec: Spec) -> Step:
             target_value = mapping[value]
             if target_value is None:
                 return
-            if isinstance(target_value, dict):
+            if deep:
+                target_value = copied(target_value)
+            elif isinstance(target_value, dict):
                 target_value = dict(target_value)
             for w in writes:
                 w(out, target_value, ctx, idx, path)
@@ -63,6 +68,14 @@ def op_enum(spec: Spec) -> Step:
             )
 
     return step
+
+
+def _deep(mapping: dict[str, Any]) -> bool:
+    """Whether an enum map has a list, or an object holding an object or a list: ``dict(value)`` would share it."""
+    return any(
+        isinstance(v, list) or (isinstance(v, dict) and any(isinstance(x, (dict, list)) for x in v.values()))
+        for v in mapping.values()
+    )
 
 
 def _unknown(ctx: Ctx, where: Path, idx: tuple[int, ...], value: Any, documented: str, row: str) -> None:
@@ -103,7 +116,7 @@ def emit_enum(src: CodeBuilder, rc: RowCode) -> bool:
     src.call(unknown_at, "_unknown", ["ctx", where, "idx", v, listed, repr(row.id)])
     if targets:
         src.emit(at + 1, "elif t is not None:")
-        src.emit(at + 2, "if t.__class__ is dict: t = dict(t)")
+        src.emit(at + 2, "t = _copied(t)" if _deep(mapping) else "if t.__class__ is dict: t = dict(t)")
         src.put_all(at + 2, "t", targets)
     return True
 
@@ -178,7 +191,7 @@ def op_first_match(spec: Spec) -> Step:
     def step(src: Any, out: dict[str, Any], ctx: Ctx, idx: tuple[int, ...]) -> None:
         for conds, value in rules:
             if all(get(src, p) == v for p, v in conds):
-                write(out, value, ctx, idx, first)
+                write(out, copied(value), ctx, idx, first)  # an object of the table: each order its own
                 return
         if any(get(src, p) not in (MISSING, None) for p in readable.values()):
             write(out, default, ctx, idx, first)  # with neither status known, no status is invented
@@ -226,7 +239,9 @@ def emit_first_match(src: CodeBuilder, rc: RowCode) -> bool:
     for rule in rules:
         conditions = " and ".join(f"{read[p]} == {_literal(src, v)}" for p, v in rule["when"].items())
         src.emit(at, f"{keyword} {conditions}:")
-        src.put(at + 1, _literal(src, rule["value"]), rc.targets[0])
+        value = _literal(src, rule["value"])
+        # An object or a list of the table: each order its own.
+        src.put(at + 1, f"_copied({value})" if isinstance(rule["value"], (dict, list)) else value, rc.targets[0])
         keyword = "elif"
     known = " or ".join(f"({v} is not MISSING and {v} is not None)" for v in read.values())
     src.emit(at, f"{keyword} {known}:")

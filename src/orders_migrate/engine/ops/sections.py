@@ -79,6 +79,7 @@ def _nan(value: Any) -> bool:
 
 
 OPERATIONS = (
-    Operation("each", op_each, None, frozenset({"section"}), applies=True),
+    # A new list of new objects for each order: a row may write inside its elements.
+    Operation("each", op_each, None, frozenset({"section"}), applies=True, fresh=frozenset({"value"})),
     Operation("one_of", op_one_of, None, frozenset({"reason"}), iterates=True),
 )
