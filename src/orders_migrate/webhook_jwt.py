@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -25,8 +26,10 @@ class Delivery:
     instance_id: str | None
     body: Any
     identity: Any
-    issued_at: int | None
+    issued_at: int | Decimal | None  # the iat when it is a time: seconds since 1970, a fraction kept exact
     verified: bool
+    # What the wrapper held that the event does not carry and no other entry names: (path, message).
+    unused: tuple[tuple[str, str], ...] = ()
 
 
 def load_public_key(value: str) -> str:
@@ -71,6 +74,9 @@ def decode_delivery(token: str, public_key: str | None) -> Delivery:
         ) from None
     except (jwt.PyJWTError, ValueError) as exc:
         raise ConversionError([Problem("$", f"JWT cannot be verified: {exc}")]) from None
+    # PyJWT parsed the claims with json.loads (a repeated key read as its last, an iat a float): read the
+    # payload it checked again as every input is read, exact and strict.
+    claims = _strict_claims(token)
     data = claims.get("data")
     wrapper = json_claim(data, "$.jwt.data")
     if not isinstance(wrapper, dict):
@@ -78,14 +84,35 @@ def decode_delivery(token: str, public_key: str | None) -> Delivery:
     body = json_claim(wrapper.get("data"), "$.jwt.data.data")
     identity = json_claim(wrapper.get("identity"), "$.jwt.data.identity") if wrapper.get("identity") is not None else None
     iat = claims.get("iat")
+    issued_at = iat if isinstance(iat, (int, Decimal)) and not isinstance(iat, bool) and iso_time(iat) else None
+    unused: tuple[tuple[str, str], ...] = ()
+    if issued_at is None and "iat" in claims:
+        unused = (
+            (
+                "$.jwt.iat",
+                f"the JWT's iat {describe(iat)} is not a time (seconds since 1970 within the years 1-9999): the event's time is the body's own",
+            ),
+        )
     return Delivery(
         event_type=wrapper.get("eventType") if isinstance(wrapper.get("eventType"), str) else None,
         instance_id=wrapper.get("instanceId") if isinstance(wrapper.get("instanceId"), str) else None,
         body=body,
         identity=identity,
-        issued_at=iat if isinstance(iat, int) and not isinstance(iat, bool) else None,
+        issued_at=issued_at,
         verified=public_key is not None,
+        unused=unused,
     )
+
+
+def _strict_claims(token: str) -> dict[str, Any]:
+    segment = token.split(".")[1]
+    try:
+        claims = loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except orjson.JSONDecodeError as exc:
+        raise ConversionError([Problem("$.jwt", f"not valid JSON: {exc}")]) from None
+    if not isinstance(claims, dict):  # PyJWT refuses such a payload first; said again for the type checker
+        raise ConversionError([Problem("$.jwt", f"expected a JSON object, got {describe(claims)}")])
+    return claims
 
 
 def json_claim(value: Any, path: str) -> Any:
@@ -100,12 +127,21 @@ def json_claim(value: Any, path: str) -> Any:
         raise ConversionError([Problem(path, f"not valid JSON: {exc}")]) from None
 
 
-def iso_time(epoch_seconds: int) -> str | None:
-    try:
-        moment = datetime.fromtimestamp(epoch_seconds, timezone.utc)
-    except (OverflowError, OSError, ValueError):
+def iso_time(epoch_seconds: int | Decimal) -> str | None:
+    """An iat (RFC 7519's NumericDate, which may have a fraction) as ISO 8601 to the millisecond."""
+    if not _FIRST_SECOND <= epoch_seconds <= _LAST_SECOND:  # exact, and no huge int() of 1e400 built
         return None  # an iat no calendar holds: the body's own dates are used instead
+    whole = int(epoch_seconds)
+    try:
+        moment = datetime.fromtimestamp(whole, timezone.utc)
+        moment += timedelta(milliseconds=int((epoch_seconds - whole) * 1000))  # truncated, as isoformat does
+    except (OverflowError, OSError, ValueError):
+        return None
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since 1970.
+_FIRST_SECOND, _LAST_SECOND = -62135596800, 253402300799
 
 
 def delivery_entries(delivery: Delivery, spec: WebhookSpec | None) -> list[Entry]:
@@ -137,4 +173,5 @@ def delivery_entries(delivery: Delivery, spec: WebhookSpec | None) -> list[Entry
                 None,
             )
         )
+    out.extend(Entry("dropped", path, message, None) for path, message in delivery.unused)
     return out
