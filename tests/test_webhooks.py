@@ -328,6 +328,22 @@ def test_a_jwt_iat_that_is_no_time_is_reported_not_silently_replaced(keys: tuple
     assert [i.fate for i in ledger.inputs if i.path == "$.jwt.iat"] == ["report"]
 
 
+def test_every_claim_and_wrapper_key_of_a_jwt_is_carried_or_reported(keys: tuple[Any, str]) -> None:
+    wrapper = {"eventType": "OrderPaid", "instanceId": 5, "data": json.dumps(hook("order_paid")), "origin": "x"}
+    claims = {"data": json.dumps(wrapper), "iat": 1584550079, "exp": 1584553679, "a.b": [1]}
+    token = jwt.encode(claims, keys[0], algorithm="RS256")
+    result = convert_webhook(token, public_key=keys[1])
+    said = {e.path: e.message for e in result.report.entries if e.kind == "dropped" and e.path.startswith("$.jwt")}
+    assert said == {
+        "$.jwt.exp": "1584553679 belongs to the JWT's delivery, not to the event",
+        '$.jwt["a.b"]': "an array belongs to the JWT's delivery, not to the event",
+        "$.jwt.data.instanceId": "5 belongs to the JWT's delivery, not to the event",
+        "$.jwt.data.origin": "'x' belongs to the JWT's delivery, not to the event",
+    }
+    ledger = explain_webhook(token, public_key=keys[1])
+    assert {i.path for i in ledger.inputs if i.path.startswith("$.jwt") and i.fate == "report"} == set(said)
+
+
 def test_a_jwt_claim_repeated_is_refused_not_read_as_its_last(keys: tuple[Any, str]) -> None:
     wrapper = json.dumps(json.dumps({"eventType": "OrderPaid", "data": json.dumps(hook("order_paid"))}))
     token = sign_claims(f'{{"data": {wrapper}, "iat": 1584550079, "iat": 2}}', keys[0])

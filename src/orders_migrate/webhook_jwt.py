@@ -15,6 +15,7 @@ import orjson
 
 from .engine.webhook_table import WebhookSpec
 from .jsonio import loads
+from .paths import is_empty, key_step
 from .report import ConversionError, Entry, Problem, describe
 
 
@@ -85,14 +86,22 @@ def decode_delivery(token: str, public_key: str | None) -> Delivery:
     identity = json_claim(wrapper.get("identity"), "$.jwt.data.identity") if wrapper.get("identity") is not None else None
     iat = claims.get("iat")
     issued_at = iat if isinstance(iat, (int, Decimal)) and not isinstance(iat, bool) and iso_time(iat) else None
-    unused: tuple[tuple[str, str], ...] = ()
+    unused: list[tuple[str, str]] = []
     if issued_at is None and "iat" in claims:
-        unused = (
+        unused.append(
             (
                 "$.jwt.iat",
                 f"the JWT's iat {describe(iat)} is not a time (seconds since 1970 within the years 1-9999): the event's time is the body's own",
-            ),
+            )
         )
+    # The claims and wrapper keys nothing reads (exp, iss, ...) belong to the delivery: each is named, so
+    # no field of the stored JWT is lost without a word.
+    # An eventType or instanceId that is no string is not read either.
+    read_wrapper = {"data", "identity"} | {k for k in ("eventType", "instanceId") if isinstance(wrapper.get(k), str)}
+    for path, held, read in (("$.jwt", claims, {"data", "iat"}), ("$.jwt.data", wrapper, read_wrapper)):
+        for key, value in held.items():
+            if key not in read and not is_empty(value):
+                unused.append((path + key_step(key), f"{describe(value)} belongs to the JWT's delivery, not to the event"))
     return Delivery(
         event_type=wrapper.get("eventType") if isinstance(wrapper.get("eventType"), str) else None,
         instance_id=wrapper.get("instanceId") if isinstance(wrapper.get("instanceId"), str) else None,
@@ -100,7 +109,7 @@ def decode_delivery(token: str, public_key: str | None) -> Delivery:
         identity=identity,
         issued_at=issued_at,
         verified=public_key is not None,
-        unused=unused,
+        unused=tuple(unused),
     )
 
 
