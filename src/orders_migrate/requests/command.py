@@ -16,9 +16,10 @@ from ..batch.chunks import failure_json, write_decimal
 from ..engine import Plan, default_plan
 from ..money import DEFAULT_LOCALE
 from ..outfiles import WriteError, display_name, write_atomically
+from ..paths import key_step
 from ..reader import read_input
 from ..render import report_text
-from ..report import ConversionError, Entry, Problem, Report
+from ..report import ConversionError, Entry, Problem, Report, describe
 from ..sinks import JSON, StreamSink, pretty
 from .convert import OPS, Call
 from .records import BadRecord, StoredRequest, read_requests
@@ -66,6 +67,15 @@ def translate(stored: StoredRequest, routes: tuple[Route, ...], plan: Plan, loca
     if query:
         report.entries.append(
             Entry("dropped", "$.path", f"the query string {query!r} is not part of the route; left out", "requests")
+        )
+    for key, value in stored.extra:
+        report.entries.append(
+            Entry(
+                "dropped",
+                "$" + key_step(key),  # in the record, as $.path and $.body... are
+                f"not part of a stored request {{method, path, body}} ({describe(value)}); left out",
+                "requests",
+            )
         )
     return out, report
 
