@@ -485,3 +485,16 @@ def test_a_stores_order_beside_keys_that_are_no_companions_is_a_finding(tmp_path
     good = _with_companions(tmp_path)
     proc = run("check", str(good), cwd=ROOT)
     assert proc.returncode == 0 and findings(proc.stdout) == []
+
+
+def test_an_ecommerce_order_beside_keys_that_are_no_companions_is_held_to_its_model(tmp_path: Path) -> None:
+    # It was skipped as no order payload, so an invalid eCommerce order beside an extra key passed the hook.
+    order = load_json(FIXTURES / "ecom" / "invoice_inr.json")
+    path = tmp_path / "beside.json"
+    path.write_text(json.dumps([{"order": order, "meta": {"exported": "2024-01-01"}}]))
+    good = check_file(str(path))
+    assert good.findings == [] and good.orders == 1 and not good.skipped
+    order["status"] = "DONE"
+    path.write_text(json.dumps([{"order": order, "meta": {"exported": "2024-01-01"}}]))
+    (finding,) = check_file(str(path)).findings
+    assert finding.path == "$[0].order.status" and finding.message.startswith('expected one of "INITIALIZED"')
