@@ -79,6 +79,22 @@ def plan_files(
     return code, read(out), read(rejects), err.getvalue()
 
 
+def test_an_output_that_is_an_input_or_another_output_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    # -o on the stored order replaced the Stores API's last copy of it with the plan, and exit 0.
+    stored = tmp_path / "order.json"
+    stored.write_bytes((FIXTURES / "stores" / "invoice_inr.json").read_bytes())
+    before = stored.read_bytes()
+    plan = tmp_path / "plan.ndjson"
+    for output, rejects, reports in ((stored, None, None), (plan, plan, None), (plan, None, stored)):
+        err = io.StringIO()
+        code = run_import_plan([str(tmp_path)], str(output), rejects and str(rejects), reports and str(reports), stderr=err)
+        assert code == 2 and err.getvalue().startswith("orders-migrate: ") and stored.read_bytes() == before
+        assert not plan.exists()
+    err = io.StringIO()
+    assert run_import_plan([str(tmp_path / "nope.json")], str(plan), stderr=err) == 2
+    assert err.getvalue() == f"orders-migrate: {tmp_path / 'nope.json'}: no such file\n" and not plan.exists()
+
+
 @pytest.mark.parametrize("fixture", ALL_STORES_FIXTURES, ids=lambda p: p.name)
 def test_every_stores_fixture_is_planned_or_rejected_with_a_reason(fixture: Path, tmp_path: Path) -> None:
     code, plan, rejects, err = plan_files(tmp_path, fixture)

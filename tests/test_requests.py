@@ -300,6 +300,14 @@ def test_a_stored_record_s_keys_beside_method_path_and_body_are_reported(tmp_pat
     ]
 
 
+def test_an_output_that_is_its_input_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    source = stored(tmp_path, {"method": "GET", "path": f"/stores/v2/orders/{ORDER_ID}"})
+    before = source.read_bytes()
+    err = io.StringIO()
+    assert run_requests(str(source), str(source), "none", stdout=io.BytesIO(), stderr=err) == 2
+    assert "would overwrite its input" in err.getvalue() and source.read_bytes() == before
+
+
 def test_a_create_order_s_refunds_are_reported_not_dropped(tmp_path: Path) -> None:
     order = load_json(FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json")
     code, requests, err = run(stored(tmp_path, {"method": "POST", "path": "/stores/v2/orders", "body": {"order": order}}))
