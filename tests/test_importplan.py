@@ -566,3 +566,12 @@ def test_an_order_beside_what_is_no_companion_is_named(tmp_path: Path) -> None:
     source.write_text(json.dumps({"order": stores, "orderTransactions": {"orderId": stores["id"]}}), encoding="utf-8")
     code, _, _, err = plan_files(tmp_path, source)
     assert code == 1 and f"{source}::$.order: a Stores order beside companions" in err
+
+
+def test_dash_as_the_plan_is_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run_import_plan([str(FIXTURES / "stores" / "invoice_inr.json")], "-", stderr=io.StringIO()) == 0
+    requests = [json.loads(line) for line in capfdbinary.readouterr().out.splitlines()]
+    assert [r["ref"]["request"] for r in requests][0] == "import" and list(tmp_path.iterdir()) == []

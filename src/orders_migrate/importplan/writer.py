@@ -14,14 +14,14 @@ import orjson
 from ..batch.chunks import write_decimal
 from ..engine import Plan
 from ..money import DEFAULT_LOCALE
-from ..outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically
+from ..outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically, write_out
 from ..reader import ReadError, Record, read_bytes, read_records
 from ..report import ConversionError, Problem, under
 from ..sources import GLOB_CHARS, Input, expand_inputs
 from .payments import ADD_PAYMENTS
 from .requests import CREATE_FULFILLMENT, MAX_ORDER_NUMBER_COUNTER, Rejected, counter_request, plan_record
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_SIGPIPE = 0, 1, 2, 141
 
 
 def _dumps(doc: Any) -> bytes:
@@ -167,7 +167,14 @@ def run_import_plan(
         if name is None:
             continue
         try:
-            write_atomically(name, b"".join(chunks))
+            if name == "-" and chunks is lines:  # -o - is stdout, as for convert
+                if not write_out(sys.stdout.buffer, b"".join(chunks), ours=True):
+                    return EXIT_SIGPIPE  # its reader stopped (| head): quietly, as other Unix tools do
+            else:
+                write_atomically(name, b"".join(chunks))
+        except OSError as exc:
+            err.write(f"orders-migrate import-plan: cannot write <stdout>: {exc.strerror or exc}\n")
+            return EXIT_BAD_INPUT
         except WriteError as exc:
             err.write(f"orders-migrate import-plan: cannot write {exc}\n")
             return EXIT_BAD_INPUT
