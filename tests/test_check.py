@@ -463,6 +463,23 @@ def test_the_check_of_a_stores_order_with_companions_says_when_fix_keeps_them(tm
     assert not refused.fixed and "which --fix would lose" in refused.findings[-1].message
 
 
+def test_a_line_item_id_that_is_no_string_beside_companions_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
+    # The line items' ids were gathered in a set: an array or object id raised TypeError (check's traceback,
+    # import-plan's "internal error").
+    from orders_migrate.importplan.writer import run_import_plan
+
+    record = load_json(_with_companions(tmp_path))
+    record["order"]["lineItems"][0]["id"] = [1]
+    path = tmp_path / "bad_id.json"
+    path.write_text(json.dumps(record))
+    proc = run("check", str(path), cwd=ROOT)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{path}::$.order.lineItems[0].id: expected a string, got an array" in proc.stdout
+    err = io.StringIO()
+    assert run_import_plan([str(path)], str(tmp_path / "plan.ndjson"), stderr=err) == 1
+    assert "internal error" not in err.getvalue()
+
+
 def test_a_stores_order_beside_keys_that_are_no_companions_is_a_finding(tmp_path: Path) -> None:
     order = load_json(FIXTURES / "stores" / "invoice_inr.json")
     bad = tmp_path / "bad.json"
