@@ -463,6 +463,23 @@ def test_the_check_of_a_stores_order_with_companions_says_when_fix_keeps_them(tm
     assert not refused.fixed and "which --fix would lose" in refused.findings[-1].message
 
 
+def test_a_line_item_id_that_is_no_string_beside_companions_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
+    # The line items' ids were gathered in a set: an array or object id raised TypeError (check's traceback,
+    # import-plan's "internal error").
+    from orders_migrate.importplan.writer import run_import_plan
+
+    record = load_json(_with_companions(tmp_path))
+    record["order"]["lineItems"][0]["id"] = [1]
+    path = tmp_path / "bad_id.json"
+    path.write_text(json.dumps(record))
+    proc = run("check", str(path), cwd=ROOT)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{path}::$.order.lineItems[0].id: expected a string, got an array" in proc.stdout
+    err = io.StringIO()
+    assert run_import_plan([str(path)], str(tmp_path / "plan.ndjson"), stderr=err) == 1
+    assert "internal error" not in err.getvalue()
+
+
 def test_a_stores_order_beside_keys_that_are_no_companions_is_a_finding(tmp_path: Path) -> None:
     order = load_json(FIXTURES / "stores" / "invoice_inr.json")
     bad = tmp_path / "bad.json"
@@ -485,3 +502,16 @@ def test_a_stores_order_beside_keys_that_are_no_companions_is_a_finding(tmp_path
     good = _with_companions(tmp_path)
     proc = run("check", str(good), cwd=ROOT)
     assert proc.returncode == 0 and findings(proc.stdout) == []
+
+
+def test_an_ecommerce_order_beside_keys_that_are_no_companions_is_held_to_its_model(tmp_path: Path) -> None:
+    # It was skipped as no order payload, so an invalid eCommerce order beside an extra key passed the hook.
+    order = load_json(FIXTURES / "ecom" / "invoice_inr.json")
+    path = tmp_path / "beside.json"
+    path.write_text(json.dumps([{"order": order, "meta": {"exported": "2024-01-01"}}]))
+    good = check_file(str(path))
+    assert good.findings == [] and good.orders == 1 and not good.skipped
+    order["status"] = "DONE"
+    path.write_text(json.dumps([{"order": order, "meta": {"exported": "2024-01-01"}}]))
+    (finding,) = check_file(str(path)).findings
+    assert finding.path == "$[0].order.status" and finding.message.startswith('expected one of "INITIALIZED"')

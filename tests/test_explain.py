@@ -263,7 +263,7 @@ def sign(body: Any, private: Any, event_type: str) -> str:
     return jwt.encode({"data": json.dumps(wrapper), "iat": 1584550079, "exp": 1584553679}, private, algorithm="RS256")
 
 
-JWT_WRAPPER = ("$.jwt.iat", "$.jwt.data.eventType", "$.jwt.data.instanceId", "$.jwt.data.identity")
+JWT_WRAPPER = ("$.jwt.iat", "$.jwt.data.eventType", "$.jwt.data.instanceId", "$.jwt.data.identity", "$.jwt.exp")
 
 
 @pytest.mark.parametrize(

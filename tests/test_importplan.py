@@ -79,6 +79,22 @@ def plan_files(
     return code, read(out), read(rejects), err.getvalue()
 
 
+def test_an_output_that_is_an_input_or_another_output_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    # -o on the stored order replaced the Stores API's last copy of it with the plan, and exit 0.
+    stored = tmp_path / "order.json"
+    stored.write_bytes((FIXTURES / "stores" / "invoice_inr.json").read_bytes())
+    before = stored.read_bytes()
+    plan = tmp_path / "plan.ndjson"
+    for output, rejects, reports in ((stored, None, None), (plan, plan, None), (plan, None, stored)):
+        err = io.StringIO()
+        code = run_import_plan([str(tmp_path)], str(output), rejects and str(rejects), reports and str(reports), stderr=err)
+        assert code == 2 and err.getvalue().startswith("orders-migrate: ") and stored.read_bytes() == before
+        assert not plan.exists()
+    err = io.StringIO()
+    assert run_import_plan([str(tmp_path / "nope.json")], str(plan), stderr=err) == 2
+    assert err.getvalue() == f"orders-migrate: {tmp_path / 'nope.json'}: no such file\n" and not plan.exists()
+
+
 @pytest.mark.parametrize("fixture", ALL_STORES_FIXTURES, ids=lambda p: p.name)
 def test_every_stores_fixture_is_planned_or_rejected_with_a_reason(fixture: Path, tmp_path: Path) -> None:
     code, plan, rejects, err = plan_files(tmp_path, fixture)
@@ -550,3 +566,12 @@ def test_an_order_beside_what_is_no_companion_is_named(tmp_path: Path) -> None:
     source.write_text(json.dumps({"order": stores, "orderTransactions": {"orderId": stores["id"]}}), encoding="utf-8")
     code, _, _, err = plan_files(tmp_path, source)
     assert code == 1 and f"{source}::$.order: a Stores order beside companions" in err
+
+
+def test_dash_as_the_plan_is_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run_import_plan([str(FIXTURES / "stores" / "invoice_inr.json")], "-", stderr=io.StringIO()) == 0
+    requests = [json.loads(line) for line in capfdbinary.readouterr().out.splitlines()]
+    assert [r["ref"]["request"] for r in requests][0] == "import" and list(tmp_path.iterdir()) == []

@@ -43,6 +43,32 @@ def test_weight_string_becomes_a_json_number() -> None:
     assert convert_order(order).order["lineItems"][0]["physicalProperties"]["weight"] == 15
 
 
+@pytest.mark.parametrize(
+    ("stored", "number"),
+    [("0.12345678901234567890", "0.12345678901234567890"), ("12345678901234567890.5", "12345678901234567890.5")],
+)
+def test_a_weight_a_float_cannot_hold_keeps_its_value(stored: str, number: str) -> None:
+    # A float of either would be another number (0.12345678901234568, 1.2345678901234567e+19): the
+    # decimal is written as read, REST text or Velo number alike, and its digits reach the JSON written.
+    import orjson
+
+    from orders_migrate.batch.chunks import write_decimal
+    from orders_migrate.jsonio import loads
+
+    order = minimal_order()
+    order["lineItems"][0]["weight"] = stored
+    order["lineItems"][1:] = []
+    weight = convert_order(order).order["lineItems"][0]["physicalProperties"]["weight"]
+    assert orjson.dumps(weight, default=write_decimal) == number.encode()
+    velo = loads((FIXTURES / "stores" / "velo_order_paid.json").read_bytes())
+    velo["lineItems"][0]["weight"] = loads(number)
+    weight = convert_order(velo).order["lineItems"][0]["physicalProperties"]["weight"]
+    assert orjson.dumps(weight, default=write_decimal) == number.encode()
+    # One a float holds is the float, as before: 1.10 is the JSON number 1.1.
+    order["lineItems"][0]["weight"] = "1.10"
+    assert convert_order(order).order["lineItems"][0]["physicalProperties"]["weight"] == 1.1
+
+
 # ---- money ----------------------------------------------------------------------------------------
 
 

@@ -192,3 +192,21 @@ def test_agree_must_be_a_real_boolean() -> None:
 
     with pytest.raises(MappingError, match="'agree' must be true or false"):
         load_table("order:\n  - id: x\n    op: copy\n    from: a\n    to: a\n    agree: 'false'\n    note: n\naddress: []\n")
+
+
+def test_an_order_beside_keys_that_are_no_companions_is_named_not_called_no_order() -> None:
+    # convert said "not a Stores order: no lineItems, totals or other order fields" of a record holding
+    # a whole order; import-plan and check name what is beside it, and so does convert now.
+    stores = load_json(FIXTURES / "stores" / "coupon_partially_fulfilled.json")
+    ecom = convert_order(stores).order
+    for order in (stores, ecom):
+        with pytest.raises(ConversionError) as err:
+            convert_order({"order": order, "orderTransactions": {}, "note": "x", "b": 1})
+        assert [(p.path, p.message.split(":")[0]) for p in err.value.problems] == [
+            ("$.b", "not a companion"),
+            ("$.note", "not a companion"),
+        ]
+    with pytest.raises(ConversionError, match=r"^\$\.order: a Stores order beside companions"):
+        convert_order({"order": stores, "orderTransactions": {}})
+    with pytest.raises(ConversionError, match=r"^\$: not a Stores order: no lineItems"):
+        convert_order({"note": "x"})

@@ -278,6 +278,36 @@ def test_a_whole_url_and_its_query_string(tmp_path: Path) -> None:
     assert "fieldsets=FULL" in report["entries"][0]["message"]
 
 
+def test_a_stored_record_s_keys_beside_method_path_and_body_are_reported(tmp_path: Path) -> None:
+    # A queue or retry table keeps more than the request (its headers, when it was sent): never lost unsaid.
+    record = {
+        "method": "GET",
+        "path": f"/stores/v2/orders/{ORDER_ID}",
+        "url": "https://www.wixapis.com/elsewhere",
+        "headers": {"Authorization": "x"},
+        "sent at": "2023-01-01",
+        "retries": 0,
+        "note": "",
+    }
+    code, requests, err = run(stored(tmp_path, record))
+    assert code == 0 and requests[0]["path"] == f"/ecom/v1/orders/{ORDER_ID}"
+    report = json.loads(err[: err.rindex("}") + 1])
+    assert [(e["kind"], e["path"], e["message"]) for e in report["entries"]] == [
+        ("dropped", "$.url", "not part of a stored request {method, path, body} ('https://www.wixapis.com/elsewhere'); left out"),
+        ("dropped", "$.headers", "not part of a stored request {method, path, body} (an object); left out"),
+        ("dropped", '$["sent at"]', "not part of a stored request {method, path, body} ('2023-01-01'); left out"),
+        ("dropped", "$.retries", "not part of a stored request {method, path, body} (0); left out"),
+    ]
+
+
+def test_an_output_that_is_its_input_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    source = stored(tmp_path, {"method": "GET", "path": f"/stores/v2/orders/{ORDER_ID}"})
+    before = source.read_bytes()
+    err = io.StringIO()
+    assert run_requests(str(source), str(source), "none", stdout=io.BytesIO(), stderr=err) == 2
+    assert "would overwrite its input" in err.getvalue() and source.read_bytes() == before
+
+
 def test_a_create_order_s_refunds_are_reported_not_dropped(tmp_path: Path) -> None:
     order = load_json(FIXTURES / "companions" / "cases" / "gift_card_refunded.input.json")
     code, requests, err = run(stored(tmp_path, {"method": "POST", "path": "/stores/v2/orders", "body": {"order": order}}))

@@ -298,6 +298,14 @@ def test_usage_errors(plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert code == 2 and TOKEN_ENV in out and not (tmp_path / "l").exists()
 
 
+def test_a_log_that_is_the_plan_is_refused_before_anything_is_sent(plan: Path, tmp_path: Path) -> None:
+    # The log is appended to: named as the plan, its entries went into the plan itself.
+    before = plan.read_bytes()
+    code, out, _ = send(plan, "https://www.wixapis.com", plan)
+    assert code == 2 and "--log" in out and "would overwrite its input" in out
+    assert plan.read_bytes() == before
+
+
 def test_the_rate_limit_spaces_request_starts() -> None:
     now = [0.0]
     slept: list[float] = []

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from conftest import FIXTURES, load_json, minimal_order
 from orders_migrate import ConversionError, MappingError, compile_table, convert_order, load_table
 from orders_migrate.engine.table import default_table_text
+from orders_migrate.explain_webhooks import explain_webhook
 from orders_migrate.webhook_jwt import load_public_key
 from orders_migrate.webhooks import convert_webhook
 
@@ -295,6 +296,60 @@ def test_without_a_key_the_body_is_decoded_but_marked_unverified(keys: tuple[Any
     assert result.order["slug"] == "canceled"
     assert result.report.verified is False
     assert kinds(result)["unverified"] == ["$"]
+
+
+def sign_claims(claims: str, private: Any) -> str:
+    """A JWT of these claims as JSON text, byte for byte (jwt.encode would write them through json.dumps)."""
+    return jwt.api_jws.encode(claims.encode(), private, algorithm="RS256")
+
+
+def test_a_jwt_iat_with_a_fraction_is_the_event_time_to_the_millisecond(keys: tuple[Any, str]) -> None:
+    # RFC 7519's NumericDate may be non-integer: the delivery time is not thrown away for the body's own date.
+    private, public_pem = keys
+    token = sign(hook("order_paid"), private, iat=1584550079.5)  # type: ignore[arg-type]
+    for key in (public_pem, None):
+        result = convert_webhook(token, public_key=key)
+        assert result.order["eventTime"] == "2020-03-18T16:47:59.500Z"
+        assert "$.jwt.iat" not in [e.path for e in result.report.entries]
+
+
+@pytest.mark.parametrize(
+    ("iat", "said"),
+    [('"1584550079"', "'1584550079'"), ("true", "true"), ("[1]", "an array"), ("99999999999999999999", "99999999999999999999")],
+)
+def test_a_jwt_iat_that_is_no_time_is_reported_not_silently_replaced(keys: tuple[Any, str], iat: str, said: str) -> None:
+    wrapper = {"eventType": "OrderPaid", "data": json.dumps(hook("order_paid"))}
+    token = sign_claims(f'{{"data": {json.dumps(json.dumps(wrapper))}, "iat": {iat}}}', keys[0])
+    result = convert_webhook(token)  # unverified: PyJWT checks the iat only with a key
+    assert result.order["eventTime"] == "2020-03-18T16:47:59.244Z"  # the body's own date, as before
+    (entry,) = [e for e in result.report.entries if e.path == "$.jwt.iat"]
+    assert entry.kind == "dropped" and entry.message.startswith(f"the JWT's iat {said} is not a time")
+    ledger = explain_webhook(token)
+    assert [i.fate for i in ledger.inputs if i.path == "$.jwt.iat"] == ["report"]
+
+
+def test_every_claim_and_wrapper_key_of_a_jwt_is_carried_or_reported(keys: tuple[Any, str]) -> None:
+    wrapper = {"eventType": "OrderPaid", "instanceId": 5, "data": json.dumps(hook("order_paid")), "origin": "x"}
+    claims = {"data": json.dumps(wrapper), "iat": 1584550079, "exp": 1584553679, "a.b": [1]}
+    token = jwt.encode(claims, keys[0], algorithm="RS256")
+    result = convert_webhook(token, public_key=keys[1])
+    said = {e.path: e.message for e in result.report.entries if e.kind == "dropped" and e.path.startswith("$.jwt")}
+    assert said == {
+        "$.jwt.exp": "1584553679 belongs to the JWT's delivery, not to the event",
+        '$.jwt["a.b"]': "an array belongs to the JWT's delivery, not to the event",
+        "$.jwt.data.instanceId": "5 belongs to the JWT's delivery, not to the event",
+        "$.jwt.data.origin": "'x' belongs to the JWT's delivery, not to the event",
+    }
+    ledger = explain_webhook(token, public_key=keys[1])
+    assert {i.path for i in ledger.inputs if i.path.startswith("$.jwt") and i.fate == "report"} == set(said)
+
+
+def test_a_jwt_claim_repeated_is_refused_not_read_as_its_last(keys: tuple[Any, str]) -> None:
+    wrapper = json.dumps(json.dumps({"eventType": "OrderPaid", "data": json.dumps(hook("order_paid"))}))
+    token = sign_claims(f'{{"data": {wrapper}, "iat": 1584550079, "iat": 2}}', keys[0])
+    for key in (keys[1], None):
+        with pytest.raises(ConversionError, match=r"^\$\.jwt: not valid JSON: duplicate key 'iat'"):
+            convert_webhook(token, public_key=key)
 
 
 @pytest.mark.parametrize(

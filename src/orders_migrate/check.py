@@ -218,6 +218,11 @@ def _check_doc(
             result.orders += 1
             result.findings.append(beside)
             failed = failed or fix  # what the keys beside it are, --fix cannot tell: the file stays as it is
+        elif kind == "unknown" and (inner := _ecom_order_beside(payload, routing)) is not None:
+            # Not what --companions writes, but an eCommerce order all the same: held to its model as any
+            # (skipped, an invalid one passed the hook); what is beside it is not check's to judge.
+            result.orders += 1
+            result.findings.extend(_at(where, join_path(prefix, "$.order"), p) for p in validate_ecom_order(inner))
     return None if failed else replacements
 
 
@@ -248,6 +253,14 @@ def _stores_order_beside(record: Any, where: str, prefix: str, routing: Plan | R
         "`check --fix` converts an order alone or beside its companions: move it out, or remove what is beside it"
     )
     return Finding(where, join_path(prefix, "$.order"), message)
+
+
+def _ecom_order_beside(record: Any, routing: Plan | Routing) -> dict[str, Any] | None:
+    """The eCommerce order under ``order`` of a record that holds other keys too (none a webhook's)."""
+    order = record.get("order") if isinstance(record, dict) else None
+    if not isinstance(order, dict) or set(record) == {"order"} or route(order, routing).kind != "ecom_order":
+        return None
+    return order
 
 
 def _is_companions(payload: Any) -> bool:

@@ -87,6 +87,7 @@ def _delivered(ledger: Ledger, delivery: Delivery, spec: WebhookSpec | None, jwt
         inputs.append(InputLeaf(JWT_INSTANCE, "report", (), "dropped", None))
     if delivery.identity not in (None, {}, ""):
         inputs.append(InputLeaf(JWT_IDENTITY, "report", (), "dropped", None))
+    inputs.extend(InputLeaf(path, "report", (), "dropped", None) for path, _ in delivery.unused)
     return Ledger(ledger.outputs, inputs)
 
 

@@ -187,6 +187,7 @@ def run_query(
     out_stream = stdout if stdout is not None else sys.stdout.buffer
     err = stderr if stderr is not None else sys.stderr
     source = "<stdin>" if file == "-" else display_name(file)
+    output = None if output == "-" else output  # -o - is stdout, as for convert
     try:
         if file != "-" and not os.path.exists(file):
             raise UsageError(f"{source}: no such file")

@@ -135,7 +135,7 @@ def _convert(
             ]
         )
     if kind != "stores_order" and not partial:
-        raise ConversionError([Problem("$", "not a Stores order: no lineItems, totals or other order fields")])
+        raise ConversionError(_no_order(payload, plan))
     dialect = dialect or detect_dialect(payload, plan.table)
     problems = [] if partial else _check_required(payload, plan)
     if problems:
@@ -177,6 +177,28 @@ def _convert(
     if validate and built:
         ctx.entries.extend(_invalid_companion_entries(built))
     return Conversion(out, Report("stores_order", order_id, source, ctx.entries, dialect), companions=built)
+
+
+def _no_order(payload: dict[str, Any], plan: Plan) -> list[Problem]:
+    """Why a record is no order. One that holds an order beside other keys is named as import-plan and
+    check name it (what is beside the order), not as a record with no order fields."""
+    order = payload.get("order")
+    inner = detect_kind(order, plan.table) if isinstance(order, dict) and set(payload) != {"order"} else None
+    if inner in ("stores_order", "ecom_order"):
+        others = sorted(set(payload) - {"order"} - set(COMPANION_SECTIONS))
+        if others:
+            message = (
+                "not a companion: a record of an order and its companions holds only order, "
+                f"{', '.join(COMPANION_SECTIONS)}; convert the order alone"
+            )
+            return [Problem(render_steps((key,)), message) for key in others]
+        if inner == "stores_order":
+            message = (
+                "a Stores order beside companions: convert --companions builds them from the Stores order "
+                "itself; convert the Stores order alone"
+            )
+            return [Problem("$.order", message)]
+    return [Problem("$", "not a Stores order: no lineItems, totals or other order fields")]
 
 
 def written_with_companions(payload: dict[str, Any], plan: Plan) -> bool:

@@ -85,7 +85,10 @@ def contradictions(record: Mapping[str, Any], names: tuple[str, ...]) -> list[Pr
     order = order if isinstance(order, Mapping) else {}
     order_id = order.get("id")
     items = order.get("lineItems")
-    item_ids = {i.get("id") for i in items if isinstance(i, Mapping)} if isinstance(items, list) else set()
+    # Only a string id can be named by a fulfilled line item (an array or object id cannot go in a set;
+    # its schema says what is wrong with it).
+    order_lines = items if isinstance(items, list) else []
+    item_ids = {i["id"] for i in order_lines if isinstance(i, Mapping) and isinstance(i.get("id"), str)}
     for name in names:
         companion = record.get(name)
         if not isinstance(companion, Mapping):

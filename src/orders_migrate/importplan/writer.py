@@ -5,6 +5,7 @@ problems and written to the rejects; the same order twice planned once. The file
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO, Any
 
@@ -13,14 +14,14 @@ import orjson
 from ..batch.chunks import write_decimal
 from ..engine import Plan
 from ..money import DEFAULT_LOCALE
-from ..outfiles import WriteError, write_atomically
+from ..outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically, write_out
 from ..reader import ReadError, Record, read_bytes, read_records
 from ..report import ConversionError, Problem, under
-from ..sources import expand_inputs
+from ..sources import GLOB_CHARS, Input, expand_inputs
 from .payments import ADD_PAYMENTS
 from .requests import CREATE_FULFILLMENT, MAX_ORDER_NUMBER_COUNTER, Rejected, counter_request, plan_record
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 1
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_SIGPIPE = 0, 1, 2, 141
 
 
 def _dumps(doc: Any) -> bytes:
@@ -59,6 +60,16 @@ def _stores_id(rec: Record) -> str | None:
     return None
 
 
+def _refuse_usage(inputs: list[Input], output: str, rejects: str | None, report_out: str | None) -> None:
+    """What ``convert`` refuses before anything is written (exit 2): an input that is not there, and an
+    output that is an input or another output (``-o order.json`` replaced the stored order with its plan)."""
+    for inp in inputs:
+        if inp.name != "-" and not os.path.exists(inp.name):
+            raise UsageError(f"{inp.source}: {'no file matches' if GLOB_CHARS & set(inp.name) else 'no such file'}")
+    named = [("-o", output), ("--rejects", rejects), ("--report-out", report_out)]
+    refuse_overwrites([i.name for i in inputs], [(f"{flag} {display_name(path)}", path) for flag, path in named if path])
+
+
 def run_import_plan(
     files: list[str],
     output: str,
@@ -94,7 +105,13 @@ def run_import_plan(
                 err.write(f"{where}::{in_file.path}: {in_file.message}\n")
         reject_lines.append(_reject_line(rec, problems, stores_id) + b"\n")
 
-    for inp in expand_inputs(files, exclude=None):
+    inputs = expand_inputs(files, exclude=None)
+    try:
+        _refuse_usage(inputs, output, rejects, report_out)
+    except UsageError as exc:
+        err.write(f"orders-migrate: {exc}\n")
+        return EXIT_USAGE
+    for inp in inputs:
         try:
             data = read_bytes(inp.name)
         except OSError as exc:
@@ -150,7 +167,14 @@ def run_import_plan(
         if name is None:
             continue
         try:
-            write_atomically(name, b"".join(chunks))
+            if name == "-" and chunks is lines:  # -o - is stdout, as for convert
+                if not write_out(sys.stdout.buffer, b"".join(chunks), ours=True):
+                    return EXIT_SIGPIPE  # its reader stopped (| head): quietly, as other Unix tools do
+            else:
+                write_atomically(name, b"".join(chunks))
+        except OSError as exc:
+            err.write(f"orders-migrate import-plan: cannot write <stdout>: {exc.strerror or exc}\n")
+            return EXIT_BAD_INPUT
         except WriteError as exc:
             err.write(f"orders-migrate import-plan: cannot write {exc}\n")
             return EXIT_BAD_INPUT

@@ -15,10 +15,11 @@ import orjson
 from ..batch.chunks import failure_json, write_decimal
 from ..engine import Plan, default_plan
 from ..money import DEFAULT_LOCALE
-from ..outfiles import WriteError, display_name, write_atomically
+from ..outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically
+from ..paths import key_step
 from ..reader import read_input
 from ..render import report_text
-from ..report import ConversionError, Entry, Problem, Report
+from ..report import ConversionError, Entry, Problem, Report, describe
 from ..sinks import JSON, StreamSink, pretty
 from .convert import OPS, Call
 from .records import BadRecord, StoredRequest, read_requests
@@ -67,6 +68,15 @@ def translate(stored: StoredRequest, routes: tuple[Route, ...], plan: Plan, loca
         report.entries.append(
             Entry("dropped", "$.path", f"the query string {query!r} is not part of the route; left out", "requests")
         )
+    for key, value in stored.extra:
+        report.entries.append(
+            Entry(
+                "dropped",
+                "$" + key_step(key),  # in the record, as $.path and $.body... are
+                f"not part of a stored request {{method, path, body}} ({describe(value)}); left out",
+                "requests",
+            )
+        )
     return out, report
 
 
@@ -86,6 +96,12 @@ def run_requests(
     data = read_input(file, source, err)
     if isinstance(data, int):
         return data
+    if output and output != "-":
+        try:  # before anything is written: -o on the input replaced the stored requests with their translation
+            refuse_overwrites([file], [(f"-o {display_name(output)}", output)])
+        except UsageError as exc:
+            err.write(f"orders-migrate: {exc}\n")
+            return EXIT_USAGE
     routes = compile_routes(plan.table, frozenset(OPS))
 
     def to_stderr(text: bytes) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from ..jsonio import describe_error, loads
+from ..paths import is_empty
 from ..reader import NDJSON_SUFFIXES, looks_like_ndjson
 from ..report import Problem, describe
 
@@ -26,6 +27,10 @@ class StoredRequest:
     target: str  # the path, or the whole URL a HAR file holds
     body: Any  # None when the request has none
     in_text: bool  # the body was JSON text inside the record (HAR postData.text)
+    # The record's non-empty keys besides method, path (or url) and body, as (key, value): a stored record
+    # may keep more than the request (headers, a send time), which the report names rather than loses.
+    # A HAR entry's other parts (headers, cookies, the response) are its format's, not named.
+    extra: tuple[tuple[str, Any], ...] = ()
 
     def where(self) -> str:
         return f"{self.source}:{self.line}" if self.line is not None else self.source
@@ -77,7 +82,8 @@ def _stored(source: str, line: int | None, prefix: str, raw: Any) -> StoredReque
     target = raw.get(key)
     if not isinstance(target, str) or not target:
         return BadRecord(source, line, Problem(f"{prefix}.path", f"expected the request's path, got {describe(target)}"), prefix)
-    return StoredRequest(source, line, prefix, method.upper(), target, raw.get("body"), False)
+    extra = tuple((k, v) for k, v in raw.items() if k not in ("method", key, "body") and not is_empty(v))
+    return StoredRequest(source, line, prefix, method.upper(), target, raw.get("body"), False, extra)
 
 
 def _har(source: str, n: int, entry: Any) -> StoredRequest | BadRecord:

@@ -18,7 +18,8 @@ from urllib.parse import quote
 import orjson
 
 from ..importplan.requests import BULK_DELETE_IMPORTED_ORDERS, ORDER_ID
-from ..outfiles import quiet_stdout
+from ..outfiles import UsageError as OutputUsageError
+from ..outfiles import display_name, quiet_stdout, refuse_overwrites
 from .client import RateLimit, Sender, Site, Transport, UsageError, http_transport
 from .log import Log, LogState, read_log
 from .plan_file import PlanError, Request, fill_order_id, load_plan, ref_key
@@ -185,7 +186,9 @@ def run_send(
         token = os.environ.get(token_env, "")
         if not dry_run and not token.strip():
             raise UsageError(f"--token-env {token_env}: that environment variable is not set or is empty")
-    except UsageError as exc:
+        # The log is appended to: as the plan, its entries would go into the plan itself.
+        refuse_overwrites([plan], [(f"--log {display_name(log_path)}", log_path)])
+    except (UsageError, OutputUsageError) as exc:
         err.write(f"orders-migrate send: {exc}\n")
         return EXIT_USAGE
     try:

@@ -144,19 +144,30 @@ def op_to_number(spec: Spec) -> Step:
         if parsed is None:
             return SKIP
         text, amount = parsed
-        return int(amount) if "." not in text else float(amount)
+        return json_number(text, amount)
 
     return value_op(spec, convert)
+
+
+def json_number(text: str, amount: Decimal) -> int | float | Decimal:
+    """A decimal text as the JSON number eCommerce takes: an integer, or a float where the float is that
+    very number (``1.10`` as ``1.1``); else the Decimal itself, whose digits the writers keep: a float of
+    ``0.12345678901234567890`` would be ``0.12345678901234568``, another weight."""
+    if "." not in text:
+        return int(amount)
+    number = float(amount)
+    return number if Decimal(repr(number)) == amount else amount
 
 
 def _to_number_shortcut(src: CodeBuilder, v: str, at: int) -> None:
     # A JSON number is already what eCommerce wants, an exact fraction as it was read; a decimal text
     # parsed before (parse_amount's memo) is converted as the step converts it, without the call.
+    src.use(_json_number=json_number)
     src.emit(at, f"r = {v} if {v}.__class__ is int or {v}.__class__ is float else SKIP")
     src.emit(at, f"if {v}.__class__ is Decimal and {v}.is_finite():")
     src.emit(at + 1, f"r = {v}")
     src.emit(at, f"elif {v}.__class__ is str and (pm := _parsed({v}, None)) is not None:")
-    src.emit(at + 1, "r = int(pm[1]) if '.' not in pm[0] else float(pm[1])")
+    src.emit(at + 1, "r = _json_number(pm[0], pm[1])")
 
 
 def emit_to_number(src: CodeBuilder, rc: RowCode) -> bool:
