@@ -157,6 +157,25 @@ def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     assert "Traceback" not in proc.stderr.decode()
 
 
+@pytest.mark.parametrize(
+    "args,said",
+    [
+        (("convert", "-", "-"), "'-' (stdin) is given more than once"),
+        (("import-plan", "-", "-", "-o", "plan.ndjson"), "'-' (stdin) is given more than once"),
+        (("convert", "-", "-o", "out.ndjson", "--report-out", "-"), "'-' is not a file here"),
+        (("convert", "-", "-o", "out.ndjson", "--rejects", "-"), "'-' is not a file here"),
+        (("import-plan", "-", "-o", "plan.ndjson", "--rejects", "-"), "'-' is not a file here"),
+        (("import-plan", "-", "-o", "plan.ndjson", "--report-out", "-"), "'-' is not a file here"),
+    ],
+)
+def test_stdin_twice_or_a_file_option_of_dash_is_a_usage_error(tmp_path: Path, args: tuple[str, ...], said: str) -> None:
+    # stdin read twice gave an empty second record; --report-out - made a file called '-' in the current folder
+    proc = run(*args, stdin=EXAMPLE.read_bytes(), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert said in " ".join(proc.stderr.decode().replace("│", " ").split())
+    assert list(tmp_path.iterdir()) == []  # nothing written, no file named '-'
+
+
 def test_version_and_help() -> None:
     lines = run("--version").stdout.decode().splitlines()
     assert lines[0].startswith("orders-migrate ")

@@ -605,6 +605,8 @@ def test_the_text_view_has_both_columns() -> None:
         (["nope.json"], 2, "nope.json: no such file"),
         (["fixtures/stores/coupon_partially_fulfilled.json", "--record", "2"], 2, "holds 1 record(s)"),
         (["fixtures/stores/coupon_partially_fulfilled.json", "--path", "$.nothing"], 1, "::$.nothing: no input or output leaf"),
+        (["fixtures/stores/coupon_partially_fulfilled.json", "--path", "garbage["], 2, "a rendered path starts with $"),
+        (["fixtures/stores/coupon_partially_fulfilled.json", "--path", "$.lineItems[0"], 2, "malformed index"),
         (["fixtures/check/mixed/unrelated.json"], 1, "::$: not a record explain reads"),
         (["fixtures/check/mixed/broken.json"], 1, "::$: not valid JSON"),
         (

@@ -85,6 +85,33 @@ def _check_locale(value: str) -> str:
     return value
 
 
+def _a_file(value: str | None) -> str | None:
+    # These are files a run builds up (a resumable batch commits them with its checkpoints); '-' would
+    # make a file of that name in the current folder, not write to stdout.
+    if value == "-":
+        raise typer.BadParameter("'-' is not a file here: give a file name")
+    return value
+
+
+def _stdin_once(value: list[str] | None) -> list[str] | None:
+    # stdin is read to its end the first time: a second '-' would be an empty record of its own.
+    if value is not None and value.count("-") > 1:
+        raise typer.BadParameter("'-' (stdin) is given more than once: it can be read only once")
+    return value
+
+
+def _a_json_path(value: str | None) -> str | None:
+    # A malformed path can name no field: said as a usage error, not as "no leaf at this path" of a record.
+    if value is not None:
+        from .paths import PathError, parse_rendered
+
+        try:
+            parse_rendered(value)
+        except PathError as exc:
+            raise typer.BadParameter(f"{exc} (a path such as $.totals.subtotal or $.lineItems[0].name)") from None
+    return value
+
+
 def _webhook_kinds() -> list[str]:
     return [spec.id for spec in default_routing().webhooks]
 
@@ -143,7 +170,8 @@ def _check_public_key(value: str | None) -> str | None:
 @app.command()
 def convert(
     files: Annotated[
-        list[str] | None, typer.Argument(help="Stores order JSON/NDJSON files; '-' reads stdin.", show_default=False)
+        list[str] | None,
+        typer.Argument(help="Stores order JSON/NDJSON files; '-' reads stdin.", show_default=False, callback=_stdin_once),
     ] = None,
     output: Annotated[
         str | None,
@@ -166,7 +194,8 @@ def convert(
         bool, typer.Option("--quiet", "-q", help="Print only the errors of records that fail: no reports, no summary.")
     ] = False,
     report_out: Annotated[
-        str | None, typer.Option("--report-out", help="Also write the reports to this file (NDJSON, one per order).")
+        str | None,
+        typer.Option("--report-out", callback=_a_file, help="Also write the reports to this file (NDJSON, one per order)."),
     ] = None,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="auto: one order pretty-printed, several as NDJSON.")
@@ -209,7 +238,10 @@ def convert(
         ),
     ] = None,
     rejects: Annotated[
-        str | None, typer.Option("--rejects", help="Write each failed record, with its file, line and errors, here (NDJSON).")
+        str | None,
+        typer.Option(
+            "--rejects", callback=_a_file, help="Write each failed record, with its file, line and errors, here (NDJSON)."
+        ),
     ] = None,
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per core).", show_default=False)
@@ -380,7 +412,8 @@ def explain(
         ),
     ],
     path: Annotated[
-        str | None, typer.Option("--path", help="Only this field: the input or output path, e.g. $.totals.subtotal.")
+        str | None,
+        typer.Option("--path", callback=_a_json_path, help="Only this field: the input or output path, e.g. $.totals.subtotal."),
     ] = None,
     fmt: Annotated[TextFormat, typer.Option("--format", help="text (two columns) or json (one document).")] = TextFormat.text,
     record: Annotated[int, typer.Option("--record", min=1, help="Which record of the file, from 1.")] = 1,
@@ -491,15 +524,19 @@ def import_plan(
     files: Annotated[
         list[str],
         typer.Argument(
-            help="Stores order JSON/NDJSON files (or what convert --companions wrote), folders or globs; '-' reads stdin."
+            help="Stores order JSON/NDJSON files (or what convert --companions wrote), folders or globs; '-' reads stdin.",
+            callback=_stdin_once,
         ),
     ],
     output: Annotated[str, typer.Option("--output", "-o", help="Write the plan here (NDJSON, one request a line).")],
     rejects: Annotated[
-        str | None, typer.Option("--rejects", help="Write each order that cannot be imported, with its errors, here (NDJSON).")
+        str | None,
+        typer.Option(
+            "--rejects", callback=_a_file, help="Write each order that cannot be imported, with its errors, here (NDJSON)."
+        ),
     ] = None,
     report_out: Annotated[
-        str | None, typer.Option("--report-out", help="Write each planned order's report here (NDJSON).")
+        str | None, typer.Option("--report-out", callback=_a_file, help="Write each planned order's report here (NDJSON).")
     ] = None,
     locale: LocaleOption = "en_US",
     mappings: MappingsFile = None,
