@@ -90,6 +90,14 @@ def expand_inputs(args: list[str], exclude: FsPath | None = None) -> list[Input]
     return out
 
 
+def not_there(inp: Input) -> str | None:
+    """Why a named input cannot be read, as a usage error says it (a pattern that matched nothing, a missing
+    file); None when it is there or is stdin."""
+    if inp.name == "-" or os.path.exists(inp.name):
+        return None
+    return f"{inp.source}: {'no file matches' if GLOB_CHARS & set(inp.name) else 'no such file'}"
+
+
 def _expand_path(path: FsPath, exclude: FsPath | None) -> list[Input]:
     if not path.is_dir():
         return [Input(str(path), path.name)]

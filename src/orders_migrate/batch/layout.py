@@ -9,7 +9,7 @@ from pathlib import Path as FsPath
 
 from ..outfiles import UsageError, display_name, is_stream, refuse_overwrites, write_target
 from ..sinks import JSON, LINES, partial_path
-from ..sources import GLOB_CHARS, Input, expand_inputs, is_ndjson_name
+from ..sources import Input, expand_inputs, is_ndjson_name, not_there
 from .config import BatchConfig
 from .state import journal_target
 
@@ -24,9 +24,9 @@ class Layout:
         self.out_dir = FsPath(out) if out and (out.endswith(("/", os.sep)) or FsPath(out).is_dir()) else None
         self.inputs: list[Input] = expand_inputs(cfg.files, exclude=self.out_dir)
         for inp in self.inputs:
-            if inp.name != "-" and not os.path.exists(inp.name):
-                what = "no file matches" if GLOB_CHARS & set(inp.name) else "no such file"
-                raise UsageError(f"{inp.source}: {what}")
+            missing = not_there(inp)
+            if missing is not None:
+                raise UsageError(missing)
             if inp.name != "-" and os.path.isdir(inp.name):  # a folder with nothing to convert, like a missing file
                 raise UsageError(f"{inp.source}: no .json, .ndjson or .jsonl file in this folder")
         # A device or pipe given as -o is written like stdout: straight, no checkpoint, no resume.

@@ -10,21 +10,15 @@ the operations. The generated function keeps all per-order state in locals and a
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 from typing import Any
 
 from ..money import PARSED
 from ..paths import MISSING, Path
 from ..report import Entry, describe
-from .context import EXACT, SKIP, TYPES, ZERO, At, pick
+from .context import EXACT, SKIP, TYPES, ZERO, At, copied, pick
 from .generated import note_row
 from .table import Row
-
-
-def copied(value: Any) -> Any:
-    """A copy of an object or a list (the caller's own, or the table's), any other value as it is."""
-    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
 
 
 class CodeBuilder:

@@ -192,6 +192,11 @@ def pick(
     return found, where
 
 
+def copied(value: Any) -> Any:
+    """A copy of an object or a list (the caller's own, or the table's), any other value as it is."""
+    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+
 def writers(spec: Spec, targets: tuple[Path, ...]) -> list[Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str | At], None]]:
     """One writer per target; from the second on, a dict or list value is copied, so two output
     fields never share one object."""
@@ -204,7 +209,7 @@ def writers(spec: Spec, targets: tuple[Path, ...]) -> list[Callable[[dict[str, A
         w: Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str | At], None],
     ) -> Callable[[dict[str, Any], Any, Ctx, tuple[int, ...], str | At], None]:
         def write(out: dict[str, Any], value: Any, ctx: Ctx, idx: tuple[int, ...], src_path: str | At) -> None:
-            w(out, copy.deepcopy(value) if isinstance(value, (dict, list)) else value, ctx, idx, src_path)
+            w(out, copied(value), ctx, idx, src_path)
 
         return write
 

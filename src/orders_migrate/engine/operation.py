@@ -7,13 +7,12 @@ one touches its own module under ``ops/`` and the rows that use it.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..paths import MISSING, Path, get
-from .context import SKIP, At, Ctx, Spec, Step, writers
+from .context import SKIP, At, Ctx, Spec, Step, copied, writers
 from .table import Row
 
 if TYPE_CHECKING:
@@ -129,8 +128,7 @@ class ValueStep:
         result = self.convert(value, path, ctx, src)
         if result is SKIP:
             return
-        if isinstance(result, (dict, list)):
-            result = copy.deepcopy(result)  # a value kept as it came (or a part of it) is the caller's own
+        result = copied(result)  # a value kept as it came (or a part of it) is the caller's own
         for w in self.writes:
             w(out, result, ctx, idx, path)
 

@@ -5,7 +5,6 @@ problems and written to the rejects; the same order twice planned once. The file
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import IO, Any
 
@@ -17,7 +16,7 @@ from ..money import DEFAULT_LOCALE
 from ..outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically, write_out
 from ..reader import ReadError, Record, read_bytes, read_records
 from ..report import ConversionError, Problem, under
-from ..sources import GLOB_CHARS, Input, expand_inputs
+from ..sources import Input, expand_inputs, not_there
 from .payments import ADD_PAYMENTS
 from .requests import CREATE_FULFILLMENT, MAX_ORDER_NUMBER_COUNTER, Rejected, counter_request, plan_record
 
@@ -64,8 +63,9 @@ def _refuse_usage(inputs: list[Input], output: str, rejects: str | None, report_
     """What ``convert`` refuses before anything is written (exit 2): an input that is not there, and an
     output that is an input or another output (``-o order.json`` replaced the stored order with its plan)."""
     for inp in inputs:
-        if inp.name != "-" and not os.path.exists(inp.name):
-            raise UsageError(f"{inp.source}: {'no file matches' if GLOB_CHARS & set(inp.name) else 'no such file'}")
+        missing = not_there(inp)
+        if missing is not None:
+            raise UsageError(missing)
     named = [("-o", output), ("--rejects", rejects), ("--report-out", report_out)]
     refuse_overwrites([i.name for i in inputs], [(f"{flag} {display_name(path)}", path) for flag, path in named if path])
 

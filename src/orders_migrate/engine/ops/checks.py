@@ -11,13 +11,14 @@ from typing import Any, cast
 from ...money import MoneyError, amount_value
 from ...paths import MISSING, Path, get, iter_each, key_step, reader_of
 from ...report import describe
-from ..code import CodeBuilder, copied, type_test
+from ..code import CodeBuilder, type_test
 from ..context import (
     EXACT,
     ZERO,
     Ctx,
     Spec,
     Step,
+    copied,
     type_check,
     writer,
 )

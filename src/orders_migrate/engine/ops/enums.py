@@ -8,11 +8,12 @@ from typing import Any
 
 from ...paths import MISSING, Path, get
 from ...report import Entry, describe
-from ..code import CodeBuilder, copied
+from ..code import CodeBuilder
 from ..context import (
     Ctx,
     Spec,
     Step,
+    copied,
     first_of,
     writer,
     writers,

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from ..context import Ctx, Spec
+from ..context import Ctx, Spec, copied
 from .base import NormStep, Place, VeloCode, VeloOperation, holder_of, make_holder
-
-
-def _moved(value: Any) -> Any:
-    # An object or a list is the caller's own, and not copied with the normaliser's objects (those on the
-    # way as the order has them): a later row may change inside it where it goes, so it goes as a copy.
-    return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
 
 
 class Move(VeloOperation):
@@ -57,7 +50,9 @@ class Move(VeloOperation):
                     for source, target, skey, tkey, beside in group:
                         if skey not in holder:
                             continue
-                        value = _moved(holder[skey])
+                        # An object or a list is the caller's own, not copied with the objects on the way as
+                        # the order has them: a later row may change inside it where it goes.
+                        value = copied(holder[skey])
                         # Where the target's object exists, this is it; where it does not, it is made on the
                         # way (an object already there is never replaced, so a REST twin is still found).
                         dest = holder if beside else make_holder(scope, target.keys)
@@ -76,7 +71,7 @@ class Move(VeloOperation):
         return step
 
     def emit(self, spec: Spec, code: VeloCode) -> None:
-        code.names["_moved"] = _moved
+        code.names["_copied"] = copied
         for first, group in self._plan(spec):
             at, scope, n = code.scopes(first, 1)
             at, holder = code.holder(at, scope, first.keys)
@@ -86,7 +81,7 @@ class Move(VeloOperation):
                 value = code.fresh("v")
                 code.emit(at + 1, f"{value} = {holder}[{skey!r}]")  # before the way to the target is made
                 code.emit(at + 1, f"if {value}.__class__ is not str and isinstance({value}, (dict, list)):")
-                code.emit(at + 2, f"{value} = _moved({value})")
+                code.emit(at + 2, f"{value} = _copied({value})")
                 dest = holder
                 if not beside:
                     dest = code.fresh("d")
