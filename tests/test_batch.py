@@ -610,3 +610,56 @@ def test_a_record_the_reader_routed_is_not_routed_again(monkeypatch: pytest.Monk
     assert inner.prefix == "$.orders[0]" and inner.routed is None
     chunks.convert_record(inner, "en_US")
     assert len(calls) == 2  # the response as a whole, then the order inside it
+
+
+PAGING = "the paging of the query that returned this Query Orders response, not part of any order"
+
+
+def test_a_query_orders_response_reports_its_paging_beside_its_orders(tmp_path: Path) -> None:
+    # Nothing silently lost: metadata and totalResults are no order's, so the response gets a report of its own.
+    src = tmp_path / "response.json"
+    doc = load_json(FIXTURES / "query_orders_response.json")
+    doc["nextPage"] = {"cursor": "abc"}  # a key Wix never sent: unmapped, said as such
+    src.write_bytes(orjson.dumps(doc))
+    proc = cli("convert", str(src), "-o", str(tmp_path / "out.ndjson"), "--report-out", str(tmp_path / "r.ndjson"))
+    assert proc.returncode == 0, proc.stderr
+    assert len((tmp_path / "out.ndjson").read_bytes().splitlines()) == 2  # the orders, and nothing else
+    reports = [orjson.loads(line) for line in (tmp_path / "r.ndjson").read_bytes().splitlines()]
+    assert [r["payloadKind"] for r in reports] == ["stores_order", "stores_order", "query_orders_response"]
+    envelope = reports[2]
+    assert envelope["source"] == str(src) and "orderId" not in envelope
+    assert [(e["kind"], e["path"]) for e in envelope["entries"]] == [
+        ("dropped", "$.metadata"),
+        ("dropped", "$.totalResults"),
+        ("unmapped", "$.nextPage"),
+    ]
+    assert envelope["entries"][0]["message"].startswith(PAGING)
+    assert envelope["entries"][2]["message"] == (
+        "a key of the Query Orders response beside its orders (an object), not part of any order; not carried"
+    )
+    err = proc.stderr.decode()
+    assert err.startswith("orders-migrate convert: 2 records in, 2 converted, 0 rejected\n")  # not a record
+    assert "report entries: 4 dropped, " in err and ", 1 unmapped" in err
+    text = cli("convert", str(src), "-o", str(tmp_path / "t.ndjson"), "--report", "text").stderr.decode()
+    assert f"{src}: the Query Orders response itself: 2 dropped, 1 unmapped\n" in text
+    assert f"  dropped        $.totalResults: {PAGING}" in text
+
+
+def test_each_query_orders_response_line_of_an_ndjson_file_has_its_own_envelope(tmp_path: Path) -> None:
+    doc = load_json(FIXTURES / "query_orders_response.json")
+    src = write_ndjson(tmp_path / "in.ndjson", [doc, orders(1)[0], doc])
+    proc = cli("convert", str(src), "-o", str(tmp_path / "out.ndjson"), "--report", "json", "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    reports = orjson.loads(proc.stderr.split(b"\norders-migrate convert:")[0])
+    envelopes = [r for r in reports if r["payloadKind"] == "query_orders_response"]
+    assert [r["source"] for r in envelopes] == [f"{src}:1", f"{src}:3"]
+    assert len((tmp_path / "out.ndjson").read_bytes().splitlines()) == 5
+
+
+def test_a_plain_array_of_orders_has_no_envelope(tmp_path: Path) -> None:
+    src = tmp_path / "array.json"
+    src.write_bytes(orjson.dumps(orders(2)))
+    proc = cli("convert", str(src), "-o", str(tmp_path / "out.ndjson"), "--report-out", str(tmp_path / "r.ndjson"))
+    assert proc.returncode == 0, proc.stderr
+    kinds = [orjson.loads(line)["payloadKind"] for line in (tmp_path / "r.ndjson").read_bytes().splitlines()]
+    assert kinds == ["stores_order", "stores_order"]

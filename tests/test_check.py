@@ -515,3 +515,25 @@ def test_an_ecommerce_order_beside_keys_that_are_no_companions_is_held_to_its_mo
     path.write_text(json.dumps([{"order": order, "meta": {"exported": "2024-01-01"}}]))
     (finding,) = check_file(str(path)).findings
     assert finding.path == "$[0].order.status" and finding.message.startswith('expected one of "INITIALIZED"')
+
+
+def test_check_alone_says_what_fix_would_refuse_instead_of_promising_a_fix(tmp_path: Path) -> None:
+    # It said "`check --fix` converts it in place" of an order --fix then refused.
+    order = load_json(FIXTURES / "stores" / "invoice_inr.json")
+    order["lineItems"] = 5
+    body = load_json(FIXTURES / "webhooks" / "order_created.json")
+    body["lineItems"] = 5
+    blocked = "`orders-migrate check --fix` cannot convert it until what follows is fixed"
+    for record, first in (
+        (order, f"$: still a Stores order (stores/v2); {blocked}"),
+        (body, f"$: still a Stores Order Created webhook body; {blocked}"),
+        ({"order": order}, f"$.order: still a Stores order (stores/v2); {blocked}"),
+    ):
+        path = tmp_path / "stored.json"
+        path.write_text(json.dumps(record))
+        at = "$.order.lineItems" if "order" in record else "$.lineItems"
+        assert _messages(path) == [first, f"{at}: expected an array, got 5"]
+        assert _messages(path, fix=True) == [f"{at}: not fixed: expected an array, got 5"]  # the same reason
+    path.write_text(json.dumps(load_json(FIXTURES / "stores" / "invoice_inr.json")))
+    assert _messages(path) == [f"$: {STORES}"]  # one it can convert: the promise, kept
+    assert check_file(str(path), fix=True).fixed

@@ -247,3 +247,11 @@ def test_a_value_an_operation_keeps_as_it_came_is_a_copy(
     result = convert_order(coupon_order, companions=True)
     assert json.dumps(coupon_order, default=str) == before
     assert not _ids([result.order, result.companions]) & _ids(coupon_order)
+
+
+def test_a_query_orders_responses_own_keys_are_entries_for_a_library_caller() -> None:
+    from orders_migrate.route import envelope_entries
+
+    payload = load_json(FIXTURES / "query_orders_response.json")
+    assert [e.path for e in envelope_entries(payload)] == ["$.metadata", "$.totalResults"]
+    assert envelope_entries(payload["orders"]) == [] and envelope_entries(payload["orders"][0]) == []

@@ -575,3 +575,16 @@ def test_dash_as_the_plan_is_stdout(
     assert run_import_plan([str(FIXTURES / "stores" / "invoice_inr.json")], "-", stderr=io.StringIO()) == 0
     requests = [json.loads(line) for line in capfdbinary.readouterr().out.splitlines()]
     assert [r["ref"]["request"] for r in requests][0] == "import" and list(tmp_path.iterdir()) == []
+
+
+def test_a_query_orders_responses_paging_is_in_the_plans_report(tmp_path: Path) -> None:
+    code, plan, rejects, err = plan_files(tmp_path, FIXTURES / "query_orders_response.json", report=True)
+    assert code == 0, err
+    assert rejects == [] and len([r for r in plan if r["path"] == IMPORT_ORDER[1]]) == 2
+    reports = [json.loads(line) for line in (tmp_path / "report.ndjson").read_text(encoding="utf-8").splitlines()]
+    assert [r["report"]["payloadKind"] for r in reports] == ["stores_order", "stores_order", "query_orders_response"]
+    assert "ref" not in reports[2]  # no request is planned for it
+    assert [(e["kind"], e["path"]) for e in reports[2]["report"]["entries"]] == [
+        ("dropped", "$.metadata"),
+        ("dropped", "$.totalResults"),
+    ]

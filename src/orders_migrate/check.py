@@ -32,12 +32,17 @@ from .route import payload_records, route
 if TYPE_CHECKING:
     from .engine.plan import Plan
     from .engine.routing import Routing
+    from .engine.webhook_table import WebhookSpec
 
 JSON_SUFFIXES = frozenset({".json"}) | NDJSON_SUFFIXES
 
 STORES_MESSAGE = "still a Stores order ({dialect}); `orders-migrate check --fix` converts it in place"
 DIALECT_NAMES = {"rest": "stores/v2", "velo": "Velo, wix-stores-backend"}
 WEBHOOK_MESSAGE = "still a Stores {name} webhook body; `orders-migrate check --fix` converts it to its eCommerce event"
+# What --fix would refuse, said by check alone too, so it never promises a fix that --fix then refuses.
+BLOCKED = "; `orders-migrate check --fix` cannot convert it until what follows is fixed"
+STORES_BLOCKED = "still a Stores order ({dialect})" + BLOCKED
+WEBHOOK_BLOCKED = "still a Stores {name} webhook body" + BLOCKED
 
 ECOM_ORDER_FQDN = "wix.ecom.v1.order"
 # Where an eCommerce order event carries the order (created, updated, and action events).
@@ -205,10 +210,7 @@ def _check_doc(
         elif kind.startswith("stores"):
             result.orders += 1
             if not fix:
-                if webhook is not None:
-                    result.findings.append(Finding(where, prefix, WEBHOOK_MESSAGE.format(name=webhook.stores)))
-                    continue
-                result.findings.extend(_still_stores(payload, where, prefix, routing))
+                result.findings.extend(_still_stores(payload, where, prefix, routing, locale, plan, webhook))
                 continue
             problems = _convert(payload, locale, plan, replacements, prefix, webhook.id if webhook is not None else None)
             if problems:
@@ -226,13 +228,22 @@ def _check_doc(
     return None if failed else replacements
 
 
-def _still_stores(order: dict[str, Any], where: str, prefix: str, routing: Plan | Routing) -> list[Finding]:
-    """The finding of a Stores order left unconverted, naming its dialect as the engine tells it."""
-    try:
-        dialect = detect_dialect(order, routing.table)
-    except ConversionError as exc:  # REST and Velo at once: what --fix would refuse, said now
-        return [_at(where, prefix, p) for p in exc.problems]
-    return [Finding(where, prefix, STORES_MESSAGE.format(dialect=DIALECT_NAMES[dialect]))]
+def _still_stores(
+    record: Any, where: str, prefix: str, routing: Plan | Routing, locale: str, plan: Plan | None, webhook: WebhookSpec | None
+) -> list[Finding]:
+    """The finding of a Stores order (naming its dialect as the engine tells it) or webhook body left
+    unconverted: that --fix converts it, or, when its conversion fails, why --fix would refuse it."""
+    if webhook is None:
+        try:
+            dialect = DIALECT_NAMES[detect_dialect(record, routing.table)]
+        except ConversionError as exc:  # REST and Velo at once: what --fix would refuse, said now
+            return [_at(where, prefix, p) for p in exc.problems]
+    problems = _convert(record, locale, plan, [], prefix, webhook.id if webhook is not None else None)
+    if webhook is not None:
+        message = (WEBHOOK_BLOCKED if problems else WEBHOOK_MESSAGE).format(name=webhook.stores)
+    else:
+        message = (STORES_BLOCKED if problems else STORES_MESSAGE).format(dialect=dialect)
+    return [Finding(where, prefix, message), *(_at(where, prefix, p) for p in problems)]
 
 
 def _stores_order_beside(record: Any, where: str, prefix: str, routing: Plan | Routing) -> Finding | None:
@@ -306,7 +317,7 @@ def _check_companions(
         result.findings.append(Finding(where, at, "not an order: a record of an order and its companions holds one"))
         return False
     if not fix:
-        found = _still_stores(order, where, at, routing)
+        found = _still_stores(order, where, at, routing, locale, plan, None)
         # --fix keeps a companion only if the conversion gives the very same one: say so before it refuses.
         result.findings.extend(
             Finding(f.where, f.path, f.message + ", with its companions if they are the ones its conversion gives")

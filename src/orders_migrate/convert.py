@@ -92,7 +92,9 @@ def convert_query_response(
     validate: Validation = False,
 ) -> list[Conversion]:
     """Convert every order of a Query Orders response (or array; a dict, or the JSON bytes or text as
-    read); the first bad order raises."""
+    read); the first bad order raises. The response's own keys beside its orders (``metadata``,
+    ``totalResults``: the paging of the query) are no order's: ``route.envelope_entries(payload)`` gives
+    them as report entries, as the command line writes them in a report of the response's own."""
     if isinstance(payload, (bytes, str)):
         payload = load_record(payload, "a Query Orders response")
     out = []

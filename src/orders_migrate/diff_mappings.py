@@ -164,7 +164,7 @@ def _inputs(names: list[str], err: IO[str]) -> Iterator[Record] | None:
             for item in read_records(name, read_bytes(name)):
                 if isinstance(item, ReadError):
                     err.write(f"{item.where()}::{item.problem.path}: {item.problem.message} (skipped)\n")
-                else:
+                elif isinstance(item, Record):  # a document's envelope converts to nothing under any table
                     yield item
 
     return records()

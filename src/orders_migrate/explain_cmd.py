@@ -14,7 +14,7 @@ from .engine.apply import written_with_companions
 from .explain import explain_order
 from .explain_ledger import Ledger
 from .outfiles import display_name, write_out
-from .reader import ReadError, Record, read_input, read_records
+from .reader import Envelope, Read, ReadError, Record, read_input, read_records
 from .report import ConversionError, Problem
 from .route import route
 from .webhooks import refuse_unsigned
@@ -66,12 +66,14 @@ def is_query(payload: Any, plan: Plan | None = None) -> bool:
     return "query" in payload or set(payload) == {"search"} and isinstance(payload["search"], dict)
 
 
-def _nth_record(found: Iterable[Record | ReadError], n: int) -> Record | ReadError | int:
+def _nth_record(found: Iterable[Read], n: int) -> Record | ReadError | int:
     """Record ``n`` (from 1), parsing no line of NDJSON past it: a bad line elsewhere in a big export must
     not stop the explanation of a good one. A bad line is one record, its error; a document that does not
     parse at all is its error whichever record is asked for. An int: how many records there are, fewer."""
     count = 0
     for item in found:
+        if isinstance(item, Envelope):
+            continue  # not a record: what a document holds beside them (a Query Orders response's paging)
         if isinstance(item, ReadError) and item.line is None:
             return item
         count += 1

@@ -77,6 +77,8 @@ class Stats:
 
 
 def report_title(report: Report) -> str:
+    if report.payload_kind == "query_orders_response":  # no order: the document around its orders
+        return f"{report.source or ''}: the Query Orders response itself"
     dialect = f" ({report.dialect})" if report.dialect else ""
     return f"{report.source or ''} order {report.order_id or '(no id)'}: {report.payload_kind}{dialect}"
 

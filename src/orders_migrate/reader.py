@@ -12,8 +12,8 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from .jsonio import describe_error, loads
-from .report import Problem
-from .route import JWT_RE, Route, routed_records
+from .report import Entry, Problem, Report
+from .route import JWT_RE, Route, document_records
 
 if TYPE_CHECKING:
     from .engine import Plan
@@ -43,6 +43,33 @@ class ReadError:
 
     def where(self) -> str:
         return f"{self.source}:{self.line}" if self.line is not None else self.source
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What a document holds beside its records (a Query Orders response's paging): nothing to convert,
+    but every leaf of the input ends in the output or the report, so its report says why not carried."""
+
+    source: str
+    line: int | None
+    entries: tuple[Entry, ...]
+
+    def where(self) -> str:
+        return f"{self.source}:{self.line}" if self.line is not None else self.source
+
+    def report(self) -> Report:
+        return Report("query_orders_response", source=self.where(), entries=list(self.entries))
+
+
+Read = Record | ReadError | Envelope  # what a reader yields
+
+
+def _document(source: str, line: int | None, doc: Any, kind: str | None, plan: Plan | None) -> Iterator[Read]:
+    inside, envelope = document_records(doc, kind, plan)
+    for prefix, payload, routed in inside:
+        yield Record(source, line, prefix, payload, routed)
+    if envelope:
+        yield Envelope(source, line, tuple(envelope))
 
 
 def read_bytes(name: str) -> bytes:
@@ -78,7 +105,7 @@ def looks_like_ndjson(data: bytes) -> bool:
 
 def read_records(
     name: str, data: bytes, kind: str | None = None, source: str | None = None, plan: Plan | None = None
-) -> Iterator[Record | ReadError]:
+) -> Iterator[Read]:
     """Every record of one input: a JSON document (order, Query Orders response, array, webhook body),
     NDJSON, or a stored webhook JWT. ``kind`` names the webhook when the body alone cannot tell;
     ``source`` is the name messages give the input (default: ``name``)."""
@@ -102,27 +129,23 @@ def read_records(
             return
         yield ReadError(source, None, Problem("$", describe_error(exc, data)))
         return
-    for prefix, payload, routed in routed_records(doc, kind, plan):
-        yield Record(source, None, prefix, payload, routed)
+    yield from _document(source, None, doc, kind, plan)
 
 
-def _ndjson(source: str, data: bytes, kind: str | None, plan: Plan | None = None) -> Iterator[Record | ReadError]:
+def _ndjson(source: str, data: bytes, kind: str | None, plan: Plan | None = None) -> Iterator[Read]:
     for n, line in enumerate(data.split(b"\n"), start=1):
         if line.strip():
             yield from read_line(source, n, line, kind, plan)
 
 
-def read_line(
-    source: str, n: int, line: bytes, kind: str | None = None, plan: Plan | None = None
-) -> Iterator[Record | ReadError]:
+def read_line(source: str, n: int, line: bytes, kind: str | None = None, plan: Plan | None = None) -> Iterator[Read]:
     """The records of line ``n`` of an NDJSON input (a streaming reader hands lines over one at a time)."""
     try:
         doc = loads(line)
     except orjson.JSONDecodeError as exc:
         yield ReadError(source, n, Problem("$", _line_error(exc, line)))
         return
-    for prefix, payload, routed in routed_records(doc, kind, plan):
-        yield Record(source, n, prefix, payload, routed)
+    yield from _document(source, n, doc, kind, plan)
 
 
 def _line_error(exc: orjson.JSONDecodeError, line: bytes) -> str:

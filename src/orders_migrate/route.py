@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from .engine.detect import detect_kind
 from .engine.routing import default_routing
 from .engine.webhook_table import WebhookSpec
+from .paths import key_step
+from .report import Entry, describe
 
 if TYPE_CHECKING:
     from .engine.plan import Plan
@@ -89,12 +91,18 @@ def routed_records(
 ) -> Iterator[tuple[str, Any, Route | None]]:
     """``payload_records`` with the route of a record that is the whole document (None for one inside
     it), so a reader's caller need not route the same record a second time."""
+    return document_records(doc, kind, plan)[0]
+
+
+def document_records(
+    doc: Any, kind: str | None = None, plan: Plan | Routing | None = None
+) -> tuple[Iterator[tuple[str, Any, Route | None]], list[Entry]]:
+    """``routed_records``, and what the document holds beside them (``envelope_entries``), from one route."""
     routed = route(doc, plan, kind)
     if routed.event:
-        yield "$", doc, routed
-    else:
-        for prefix, payload in records(doc):
-            yield prefix, payload, routed if payload is doc else None
+        return iter((("$", doc, routed),)), []
+    inside = ((prefix, payload, routed if payload is doc else None) for prefix, payload in records(doc))
+    return inside, envelope_entries(doc)
 
 
 def records(payload: Any) -> Iterator[tuple[str, Any]]:
@@ -103,10 +111,43 @@ def records(payload: Any) -> Iterator[tuple[str, Any]]:
     if isinstance(payload, list):
         for n, item in enumerate(payload):
             yield f"$[{n}]", item
-    elif isinstance(payload, dict) and isinstance(payload.get("orders"), list) and "lineItems" not in payload:
+    elif is_query_response(payload):
         for n, item in enumerate(payload["orders"]):
             yield f"$.orders[{n}]", item
     elif isinstance(payload, dict) and isinstance(payload.get("order"), dict) and set(payload) == {"order"}:
         yield "$.order", payload["order"]
     else:
         yield "$", payload
+
+
+def is_query_response(payload: Any) -> bool:
+    return isinstance(payload, dict) and isinstance(payload.get("orders"), list) and "lineItems" not in payload
+
+
+# What a Query Orders response holds beside its orders: the paging of the query that returned it.
+_PAGING = frozenset({"metadata", "totalResults"})
+
+
+def envelope_entries(doc: Any) -> list[Entry]:
+    """What a document of orders holds beside the orders ``records`` takes out of it, each with its reason:
+    a Query Orders response's paging and any other key of it (a Get Order response is taken only when it
+    holds nothing else, and an array holds only its records)."""
+    if not is_query_response(doc):
+        return []
+    entries = []
+    for key, value in doc.items():
+        if key == "orders":
+            continue
+        path = "$" + key_step(key)
+        if key in _PAGING:
+            message = (
+                "the paging of the query that returned this Query Orders response, not part of any order: "
+                "each order is converted on its own (eCommerce Search Orders pages by cursorPaging)"
+            )
+            entries.append(Entry("dropped", path, message))
+        else:
+            message = (
+                f"a key of the Query Orders response beside its orders ({describe(value)}), not part of any order; not carried"
+            )
+            entries.append(Entry("unmapped", path, message))
+    return entries

@@ -19,7 +19,7 @@ from ..jsonio import dumps, number_text
 from ..money import DEFAULT_LOCALE
 from ..order_filter import OrderFilter
 from ..progress import Stats, report_plain
-from ..reader import ReadError, Record, read_line, read_records
+from ..reader import Envelope, ReadError, Record, read_line, read_records
 from ..report import ConversionError, Problem, Validation
 from ..route import route
 from ..sources import END, LINE, Item
@@ -145,6 +145,7 @@ class Result:
     failure: bytes | None = None  # the errors as one JSON object (--report json)
     end: bool = False
     left_out: bool = False  # a Stores order --filter did not match, or one the crosswalk left out
+    envelope: bool = False  # no record: the report of what its document holds beside them (reader.Envelope)
     notice: tuple[str, int | None, str, str] | None = None  # the crosswalk's word on it: source, line, path, message
     identity: tuple[str, str, str | None] | None = None  # a converted order's id, content digest and number (Options.identities)
 
@@ -180,6 +181,8 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
             for rec in records:
                 if isinstance(rec, ReadError):
                     _fail(chunk, opts, item, rec.where(), rec.line, "$", None, [rec.problem])
+                elif isinstance(rec, Envelope):
+                    _envelope(chunk, opts, item, rec)
                 else:
                     _convert_one(chunk, opts, item, rec)
         except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the batch or show a traceback
@@ -187,6 +190,18 @@ def convert_chunk(items: list[Item], opts: Options) -> ChunkResult:
             problem = Problem("$", f"internal error, please report it: {type(exc).__name__}: {exc}")
             _fail(chunk, opts, item, where, item.line, "$", None, [problem])
     return chunk
+
+
+def _envelope(chunk: ChunkResult, opts: Options, item: Item, envelope: Envelope) -> None:
+    """A report of its own for what a document holds beside its records: no record, nothing written but it."""
+    report = envelope.report()
+    chunk.stats.count_report(report)
+    result = Result(item.input, envelope=True)
+    if opts.reports:
+        result.report = orjson.dumps(report.to_dict())
+    if opts.text:
+        result.text = report_plain(report)
+    chunk.results.append(result)
 
 
 def _convert_one(chunk: ChunkResult, opts: Options, item: Item, rec: Record) -> None:

@@ -21,7 +21,7 @@ import orjson
 from ..engine import Plan
 from ..jsonio import dumps
 from ..outfiles import is_stream
-from ..reader import ReadError, read_line, read_records
+from ..reader import Record, read_line, read_records
 from ..route import route
 from ..sources import END, LINE, Input, Position, read_items
 
@@ -155,7 +155,7 @@ def scan(inputs: list[Input], plan: Plan | None, kind: str | None) -> Iterator[S
                 records = read_records(inp.name, data, kind, item.source, plan)
             try:
                 for rec in records:
-                    if isinstance(rec, ReadError):
+                    if not isinstance(rec, Record):
                         continue
                     ident = identify(rec.payload, plan, kind)
                     if ident is not None:

@@ -152,6 +152,9 @@ class Outputs:
             return
         if result.notice is not None:
             self._notice(*result.notice)
+        if result.envelope:
+            self._envelope(result)
+            return
         if result.left_out:
             if self.folder is not None:
                 self.folder.left_out.add(result.input)
@@ -183,6 +186,17 @@ class Outputs:
         self.written += 1
         if self.kill_after and self.written >= self.kill_after:
             self._die()
+
+    def _envelope(self, result: Result) -> None:
+        """A document's own report (its Query Orders paging): in the reports as an order's, printed where
+        ``--report text`` prints every order's; ``auto`` counts it in the summary only, as it does a batch's."""
+        if result.report is not None:
+            if self.reports is not None:
+                self.reports.add(result.report)
+            if self.json_reports is not None:
+                self.json_reports.add(pretty(result.report).rstrip(b"\n"))
+        if self.cfg.report == "text" and not self.cfg.quiet:
+            self.progress.write(result.text)
 
     def _notice(self, source: str, line: int | None, path: str, message: str) -> None:
         """The crosswalk's word on a record, where its errors would be: a line, or an object of the JSON report."""

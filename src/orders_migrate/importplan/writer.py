@@ -14,7 +14,7 @@ from ..batch.chunks import write_decimal
 from ..engine import Plan
 from ..money import DEFAULT_LOCALE
 from ..outfiles import UsageError, WriteError, display_name, refuse_overwrites, write_atomically, write_out
-from ..reader import ReadError, Record, read_bytes, read_records
+from ..reader import Envelope, ReadError, Record, read_bytes, read_records
 from ..report import ConversionError, Problem, under
 from ..sources import Input, expand_inputs, not_there
 from .payments import ADD_PAYMENTS
@@ -121,6 +121,10 @@ def run_import_plan(
         for rec in read_records(inp.name, data):
             if isinstance(rec, ReadError):
                 reject(rec, [rec.problem], None)
+                continue
+            if isinstance(rec, Envelope):  # no order: what the document holds beside them, and why not carried
+                if report_out is not None:
+                    report_lines.append(_dumps({"report": rec.report().to_dict()}) + b"\n")
                 continue
             stores_id = _stores_id(rec)
             try:
