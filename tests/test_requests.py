@@ -245,11 +245,13 @@ def test_a_har_file_s_requests_are_read_from_their_entries() -> None:
 def test_ndjson_lines_are_named_by_their_line(tmp_path: Path) -> None:
     source = tmp_path / "stored.ndjson"
     good = {"method": "GET", "path": f"/stores/v2/orders/{ORDER_ID}"}
-    source.write_text(json.dumps(good) + "\n{not json\n" + json.dumps({"path": "/stores/v2/orders"}) + "\n", encoding="utf-8")
+    lines = [json.dumps(good), "{not json", json.dumps({"path": "/stores/v2/orders"}), json.dumps({"method": None, "path": "/x"})]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     code, requests, err = run(source, report="none")
     assert code == 1 and len(requests) == 3
     assert f"{source}:2::$: not valid JSON" in err
-    assert f"{source}:3::$.method: expected the HTTP method, got null" in err
+    assert f"{source}:3::$.method: expected the HTTP method, but the record has none" in err  # absent is not null
+    assert f"{source}:4::$.method: expected the HTTP method, got null" in err
 
 
 def test_a_cut_short_json_document_is_one_error_and_ndjson_under_another_name_still_lines(tmp_path: Path) -> None:

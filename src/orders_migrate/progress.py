@@ -108,7 +108,7 @@ def summary_text(stats: Stats, rejects: str | None = None, versions: str | None 
         f"orders-migrate convert: {_plural(stats.records, 'record')} in, {stats.converted} converted, "
         f"{stats.failed} rejected{where}"
         + (f", {stats.filtered} left out by --filter" if stats.filtered else "")
-        + "".join(f", {n} {what}" for what, n in crosswalk_counts(stats))
+        + "".join(f", {n} {what}" for what, n in crosswalk_counts(stats, counted=True))
         + "\n"
     ]
     if stats.kinds:
@@ -121,15 +121,16 @@ def summary_text(stats: Stats, rejects: str | None = None, versions: str | None 
     return "".join(lines)
 
 
-def crosswalk_counts(stats: Stats) -> list[tuple[str, int]]:
-    """What the crosswalk did, as the summary words it (only what happened)."""
+def crosswalk_counts(stats: Stats, counted: bool = False) -> list[tuple[str, int]]:
+    """What the crosswalk did, as the summary words it (only what happened): as a table's headings, or
+    ``counted`` after its number ("1 older version left out")."""
     counts = [
-        ("identical duplicates left out", stats.duplicates),
-        ("older versions left out", stats.superseded),
-        ("unchanged orders skipped (--state)", stats.unchanged),
-        ("orders with another order's number", stats.numbers),
+        ("identical duplicates left out", "identical duplicate left out", stats.duplicates),
+        ("older versions left out", "older version left out", stats.superseded),
+        ("unchanged orders skipped (--state)", "unchanged order skipped (--state)", stats.unchanged),
+        ("orders with another order's number", "order with another order's number", stats.numbers),
     ]
-    return [(what, n) for what, n in counts if n]
+    return [(one if counted and n == 1 else many, n) for many, one, n in counts if n]
 
 
 def print_summary(stats: Stats, stream: IO[str], rejects: str | None = None, versions: str | None = None) -> None:

@@ -48,7 +48,7 @@ def test_the_newest_version_wins_wherever_it_comes(tmp_path: Path, newer_first: 
         f"{src}:{lost}::$: order A is also at {src}:{kept} with other content (last updated "
         "2024-02-01T00:00:00.000Z, not 2024-01-01T00:00:00Z): this version is left out\n"
     ) in err
-    assert "3 records in, 2 converted, 0 rejected, 1 older versions left out\n" in err
+    assert "3 records in, 2 converted, 0 rejected, 1 older version left out\n" in err
 
 
 def test_without_crosswalk_both_versions_are_converted(tmp_path: Path) -> None:
@@ -78,7 +78,7 @@ def test_two_orders_with_one_number_are_both_converted_and_reported(tmp_path: Pa
     assert code == 0, err
     assert [o["id"] for o in map(json.loads, out.splitlines())] == ["A", "B"]
     assert f"{src}:2::$: order B has number 7, as order A at {src}:1: two orders, one number\n" in err
-    assert "1 orders with another order's number\n" in err
+    assert "1 order with another order's number\n" in err
 
 
 def test_velo_updated_date_and_document_positions(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ def test_a_new_order_with_the_number_of_an_earlier_runs_order_is_reported(tmp_pa
     assert ids(out.read_bytes()) == ["O0002", "O0001", "O0003"]
     assert f"{src}:1::$: order O0002 has number 100, as order O0000 of an earlier run (--state): two orders, one number\n" in err
     assert "O0003 has number" not in err
-    assert "3 converted, 0 rejected, 1 orders with another order's number\n" in err
+    assert "3 converted, 0 rejected, 1 order with another order's number\n" in err
     numbers = {json.loads(line)["id"]: json.loads(line).get("number") for line in st.read_bytes().splitlines()[1:]}
     assert numbers == {"O0000": "100", "O0001": "201", "O0002": "100", "O0003": "101"}
 
@@ -92,7 +92,7 @@ def test_a_state_written_before_numbers_were_kept_is_read(tmp_path: Path) -> Non
     assert code == 0, err
     assert json.loads(out)["id"] == "O0002"  # the one order converted, as one document
     assert "order O0002 has number 100, as order O0000 of an earlier run (--state): two orders, one number" in err
-    assert "1 unchanged orders skipped (--state), 1 orders with another order's number" in err
+    assert "1 unchanged order skipped (--state), 1 order with another order's number" in err
     written = [json.loads(line) for line in st.read_bytes().splitlines()]
     assert written[0]["orders-migrate state"] == 2
     assert [e.get("number") for e in written[1:]] == [None, None, "100"]  # what format 1 knew, and the new order's

@@ -77,13 +77,18 @@ def _stored(source: str, line: int | None, prefix: str, raw: Any) -> StoredReque
         )
     method = raw.get("method")
     if not isinstance(method, str) or not method:
-        return BadRecord(source, line, Problem(f"{prefix}.method", f"expected the HTTP method, got {describe(method)}"), prefix)
+        return BadRecord(source, line, Problem(f"{prefix}.method", f"expected the HTTP method, {_got(raw, 'method')}"), prefix)
     key = "path" if "path" in raw else "url"
     target = raw.get(key)
     if not isinstance(target, str) or not target:
-        return BadRecord(source, line, Problem(f"{prefix}.path", f"expected the request's path, got {describe(target)}"), prefix)
+        return BadRecord(source, line, Problem(f"{prefix}.path", f"expected the request's path, {_got(raw, key)}"), prefix)
     extra = tuple((k, v) for k, v in raw.items() if k not in ("method", key, "body") and not is_empty(v))
     return StoredRequest(source, line, prefix, method.upper(), target, raw.get("body"), False, extra)
+
+
+def _got(raw: dict[str, Any], key: str) -> str:
+    """What a stored request holds where it should hold ``key``: absent is not null."""
+    return f"got {describe(raw[key])}" if key in raw else "but the record has none"
 
 
 def _har(source: str, n: int, entry: Any) -> StoredRequest | BadRecord:
